@@ -1,0 +1,211 @@
+"""The `scenario` command: parse arguments, make one library call, print.
+
+Errors are caught in exactly one place, `main`: a ScenarioError (bad input) exits 2 with
+its problems, anything unexpected exits 1 without a traceback (set SCENARIO_DEBUG=1 to see
+one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from .errors import Problem, ScenarioError
+from .probability import term_for
+from .results import Distribution
+from .scenario import Scenario, load
+
+EXIT_INVALID = 2
+EXIT_FAILURE = 1
+
+
+def parse_assignments(values: Sequence[str], flag: str) -> dict[str, str]:
+    """`node=state` pairs from repeated flags."""
+    out: dict[str, str] = {}
+    for value in values:
+        node, sep, state = value.partition("=")
+        if not sep or not node.strip() or not state.strip():
+            raise click.BadParameter(f"'{value}' is not node=state, e.g. {flag} "
+                                     "iran_accepts_talks=yes", param_hint=flag)
+        out[node.strip()] = state.strip()
+    return out
+
+
+def bar(p: float, width: int = 24) -> str:
+    full = round(p * width)
+    return "█" * full + "·" * (width - full)
+
+
+def distribution_table(dist: Distribution) -> str:
+    width = max(len(s) for s in dist) + 2
+    lines = [f"{'state':<{width}}{'probability':>12}{'percent':>9}  {'term':<20} "]
+    for state, p in dist.items():
+        lines.append(f"{state:<{width}}{p:>12.4f}{p * 100:>8.1f}%  {term_for(p):<20} {bar(p)}")
+    return "\n".join(lines)
+
+
+def describe_question(given: dict[str, str], do: dict[str, str]) -> str:
+    parts = [f"{k}={v}" for k, v in given.items()] + [f"do({k}={v})" for k, v in do.items()]
+    return " | " + ", ".join(parts) if parts else ""
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+given_option = click.option(
+    "--given", "given", multiple=True, metavar="NODE=STATE",
+    help="Observe a node in a state (evidence). Repeatable.")
+do_option = click.option(
+    "--do", "do", multiple=True, metavar="NODE=STATE",
+    help="Set a node to a state by intervention (cuts its causes). Repeatable.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+scenario_argument = click.argument(
+    "file", type=click.Path(dir_okay=False, path_type=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="scenario-modeller")
+def cli() -> None:
+    """Scenario decision trees: cited probabilities, exact what-if queries, briefings.
+
+    Example:
+
+        scenario query scenarios/russia_iran_2025.yaml nuclear_deal --do us_strike=yes
+    """
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=str))
+@json_option
+def validate(files: tuple[str, ...], as_json: bool) -> None:
+    """Check scenario files and report every problem, with its line. Does not import pgmpy.
+
+    Example:
+
+        scenario validate scenarios/russia_iran_2025.yaml
+    """
+    problems: list[Problem] = []
+    reports = []
+    for file in files:
+        try:
+            s = load(file)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+            continue
+        reports.append(s)
+        if not as_json:
+            click.echo(f"ok  {file}: {len(s.nodes)} nodes, {len(s.params)} probabilities, "
+                       f"{len(s.what_ifs)} what-ifs")
+            for w in s.warnings:
+                click.echo(f"warning: {w}", err=True)
+    if as_json:
+        emit_json({"valid": not problems,
+                   "scenarios": [{"file": str(s.path), "id": s.id, "nodes": len(s.nodes),
+                                  "warnings": [str(w) for w in s.warnings]} for s in reports],
+                   "problems": [str(p) for p in problems]})
+    if problems:
+        raise ScenarioError(problems)
+
+
+@cli.command()
+@scenario_argument
+@click.argument("target")
+@given_option
+@do_option
+@click.option("--what-if", "what_if", metavar="NAME",
+              help="Apply a what-if named in the file (its given and do).")
+@json_option
+def query(file: str, target: str, given: tuple[str, ...], do: tuple[str, ...],
+          what_if: str | None, as_json: bool) -> None:
+    """Probability of each state of TARGET, given observations and interventions.
+
+    Example:
+
+        scenario query scenarios/russia_iran_2025.yaml nuclear_deal --given iran_accepts_talks=yes
+
+        scenario query scenarios/russia_iran_2025.yaml nuclear_deal --do israeli_strike=yes --json
+    """
+    s = load(file)
+    observed = parse_assignments(given, "--given")
+    setting = parse_assignments(do, "--do")
+    if what_if is not None:
+        named = named_what_if(s, what_if)
+        observed = {**named.given, **observed}
+        setting = {**named.do, **setting}
+    dist = s.query(target, given=observed, do=setting)
+    if as_json:
+        emit_json({"scenario": s.id, **dist.to_dict()})
+        return
+    node = s.nodes[target]
+    click.echo(f"{node.label} ({target}){describe_question(observed, setting)}")
+    click.echo(distribution_table(dist))
+
+
+def named_what_if(s: Scenario, name: str) -> Any:
+    for w in s.what_ifs:
+        if w.name == name:
+            return w
+    s.what_if(name)  # raises the "no what-if named" error with suggestions
+    raise AssertionError("unreachable")
+
+
+@cli.command()
+@scenario_argument
+@given_option
+@do_option
+@json_option
+def explain(file: str, given: tuple[str, ...], do: tuple[str, ...], as_json: bool) -> None:
+    """The most probable explanation: the likeliest joint state of every other node.
+
+    Example:
+
+        scenario explain scenarios/russia_iran_2025.yaml --given us_strike=yes
+    """
+    s = load(file)
+    found = s.most_probable(given=parse_assignments(given, "--given"),
+                            do=parse_assignments(do, "--do"))
+    if as_json:
+        emit_json({"scenario": s.id, **found.to_dict()})
+        return
+    click.echo(f"Most probable joint state{describe_question(dict(found.given), dict(found.do))}"
+               f" (probability {found.probability:.4f}):")
+    width = max((len(n) for n in found.states), default=0) + 2
+    for node, state in found.states.items():
+        click.echo(f"  {node:<{width}}{state}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `scenario` command; returns the exit code."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="scenario",
+                 standalone_mode=False)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        return EXIT_INVALID
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return EXIT_FAILURE
+    except Exception as exc:
+        if os.environ.get("SCENARIO_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (set SCENARIO_DEBUG=1 for "
+                   "the traceback, and please report it)", err=True)
+        return EXIT_FAILURE
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""The project's one user-facing error type, and the problems it carries.
+
+Every check in the library reports a `Problem` (where, which node, what is wrong, what to do);
+a stage collects all of a file's problems and raises them together as one `ScenarioError`,
+which the CLI prints in exactly one place.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario or a query, located as precisely as we can."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    node: str | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<scenario>"
+        if self.line is not None:
+            where += f":{self.line}"
+        text = f"{where}: "
+        if self.node:
+            text += f"node '{self.node}': "
+        text += self.message
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class ScenarioError(Exception):
+    """Invalid scenario, query or input: everything a user can fix by editing their input."""
+
+    def __init__(self, problems: Problem | Sequence[Problem]):
+        self.problems: tuple[Problem, ...] = (
+            (problems,) if isinstance(problems, Problem) else tuple(problems)
+        )
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def single(cls, message: str, **where: str | int | None) -> ScenarioError:
+        return cls(Problem(message, **where))  # type: ignore[arg-type]
+
+
+class QueryError(ScenarioError):
+    """A query that names something the scenario does not have, or asks the impossible."""
+
+
+class LimitError(ScenarioError):
+    """Input or computation past one of the stated size limits."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A short hint naming the closest known names, or listing them when none is close."""
+    options = sorted(set(choices))
+    close = difflib.get_close_matches(word, options, n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    listed = ", ".join(options[:12]) + (", ..." if len(options) > 12 else "")
+    return f"known: {listed}" if options else "none are declared"

@@ -1,0 +1,225 @@
+"""A loaded, checked scenario: the object the CLI, the briefing and notebooks query.
+
+Loading reads, parses and checks the file but does not import pgmpy; the network is built
+on first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .checks import Checked, check, parse
+from .errors import Problem, QueryError
+from .inference import PgmpyEngine
+from .net import Assignment, Net
+from .results import Distribution, Explanation
+from .schema import ScenarioFile, Source, WhatIf
+from .tables import FloatArray, NodeSpec, Param
+from .yaml_source import Document, parse_document, read_document
+
+
+def load(path: str | Path) -> Scenario:
+    """Read, parse and check a scenario file; raise ScenarioError listing every problem."""
+    return Scenario.from_document(read_document(path))
+
+
+def loads(text: str, path: str | Path = "<string>") -> Scenario:
+    """The same from text (`path` names it in messages and anchors source paths)."""
+    return Scenario.from_document(parse_document(text, path))
+
+
+class Scenario:
+    """A checked scenario with exact queries over its Bayesian network."""
+
+    def __init__(self, doc: Document, checked: Checked):
+        self.document = doc
+        self.checked = checked
+
+    @classmethod
+    def from_document(cls, doc: Document) -> Scenario:
+        return cls(doc, check(doc, parse(doc)))
+
+    # what the file says ------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        return self.document.path
+
+    @property
+    def file(self) -> ScenarioFile:
+        return self.checked.file
+
+    @property
+    def id(self) -> str:
+        return self.file.scenario
+
+    @property
+    def title(self) -> str:
+        return self.file.title
+
+    @property
+    def nodes(self) -> Mapping[str, NodeSpec]:
+        """Checked nodes in topological order (parents before children)."""
+        return self.checked.nodes
+
+    @property
+    def params(self) -> Sequence[Param]:
+        """Every probability written in the file, in file order."""
+        return self.checked.params
+
+    @property
+    def sources(self) -> Mapping[str, Source]:
+        return self.file.sources
+
+    @property
+    def what_ifs(self) -> Sequence[WhatIf]:
+        return self.file.what_ifs
+
+    @property
+    def warnings(self) -> Sequence[Problem]:
+        return self.checked.warnings
+
+    @property
+    def outcomes(self) -> list[str]:
+        return [n for n, spec in self.nodes.items() if spec.role == "outcome"]
+
+    def nodes_with_role(self, role: str) -> list[str]:
+        return [n for n, spec in self.nodes.items() if spec.role == role]
+
+    @cached_property
+    def digest(self) -> str:
+        """Short hash of the file's bytes, to tell two printed briefings apart."""
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            data = self.file.model_dump_json().encode()
+        return hashlib.sha256(data).hexdigest()[:12]
+
+    # the network ---------------------------------------------------------------------------
+
+    def point_values(self) -> FloatArray:
+        """(1, n_params): each written probability's point value."""
+        return np.array([[p.prob.point for p in self.params]], dtype=np.float64)
+
+    def tables(self, values: FloatArray | None = None,
+               only_source: str | None = None) -> dict[str, FloatArray]:
+        """Each node's table (card, *parent_cards), from point values unless `values` given."""
+        v = self.point_values() if values is None else values
+        return {n: spec.table(v, only_source)[0] for n, spec in self.nodes.items()}
+
+    @cached_property
+    def net(self) -> Net:
+        return Net({n: s.states for n, s in self.nodes.items()},
+                   {n: s.parents for n, s in self.nodes.items()}, self.tables())
+
+    @cached_property
+    def _engine(self) -> PgmpyEngine:
+        return PgmpyEngine(self.net)
+
+    @property
+    def network(self) -> Any:
+        """The pgmpy DiscreteBayesianNetwork (built, and pgmpy imported, on first use)."""
+        return self._engine.network()
+
+    # queries -------------------------------------------------------------------------------
+
+    def query(self, target: str, given: Assignment | None = None,
+              do: Assignment | None = None) -> Distribution:
+        """P(target | given, do(do)): observations in `given`, interventions in `do`."""
+        given, do = self._question(given, do)
+        values = self._engine.joint([self.net.check_node(target, self.document.name)], given, do)
+        return Distribution(target, dict(zip(self.net.states[target], values.tolist(),
+                                             strict=True)), given, do)
+
+    def joint(self, targets: Sequence[str], given: Assignment | None = None,
+              do: Assignment | None = None) -> dict[tuple[str, ...], float]:
+        """P(targets jointly | given, do(do)) as {(state, state, ...): probability}."""
+        given, do = self._question(given, do)
+        targets = [self.net.check_node(t, self.document.name) for t in targets]
+        if len(set(targets)) != len(targets):
+            raise QueryError(Problem("a node is named twice in the joint's targets"))
+        values = self._engine.joint(targets, given, do)
+        labels = [self.net.states[t] for t in targets]
+        out: dict[tuple[str, ...], float] = {}
+        for index in np.ndindex(values.shape):
+            out[tuple(labels[a][i] for a, i in enumerate(index))] = float(values[index])
+        return out
+
+    def joint_frame(self, targets: Sequence[str], given: Assignment | None = None,
+                    do: Assignment | None = None) -> Any:
+        """The joint as a pandas DataFrame: one column per target, then `probability`."""
+        import pandas as pd
+
+        rows = [(*states, p) for states, p in self.joint(targets, given, do).items()]
+        return pd.DataFrame(rows, columns=[*targets, "probability"])
+
+    def most_probable(self, given: Assignment | None = None,
+                      do: Assignment | None = None) -> Explanation:
+        """The most probable explanation: the likeliest joint state of all other nodes."""
+        given, do = self._question(given, do)
+        self._engine.joint([next(iter(self.net.states))], given, do)  # refuses impossible
+        states = self._engine.most_probable(given, do)
+        full = {**states, **given, **do}
+        net = self.net.intervene(do)
+        joint = 1.0
+        for node, table in net.tables.items():
+            index = (net.states[node].index(full[node]),
+                     *(net.states[p].index(full[p]) for p in net.parents[node]))
+            joint *= float(table[index])
+        evidence = self._evidence_probability(given, do)
+        return Explanation(states, joint / evidence, given, do)
+
+    def _evidence_probability(self, given: Assignment, do: Assignment) -> float:
+        """P(given | do(do)) by the chain rule over the observed nodes."""
+        prob, seen = 1.0, {}
+        for node, state in given.items():
+            prob *= self.query(node, given=seen, do=do)[state]
+            seen[node] = state
+        return prob
+
+    def query_all(self, given: Assignment | None = None,
+                  do: Assignment | None = None) -> dict[str, Distribution]:
+        return {n: self.query(n, given, do) for n in self.nodes}
+
+    def what_if(self, name: str) -> dict[str, Distribution]:
+        """Each outcome's distribution under the named what-if."""
+        for w in self.what_ifs:
+            if w.name == name:
+                return {o: self.query(o, w.given, w.do) for o in self.outcomes}
+        from .errors import did_you_mean
+
+        raise QueryError(Problem(f"no what-if named '{name}'",
+                                 hint=did_you_mean(name, [w.name for w in self.what_ifs])))
+
+    def to_frame(self, given: Assignment | None = None, do: Assignment | None = None) -> Any:
+        """Every node's distribution as one long DataFrame (node, state, probability, term)."""
+        import pandas as pd
+
+        frames = [d.to_frame().reset_index().assign(node=n)
+                  for n, d in self.query_all(given, do).items()]
+        return pd.concat(frames, ignore_index=True)[["node", "state", "probability", "term"]]
+
+    def _question(self, given: Assignment | None,
+                  do: Assignment | None) -> tuple[dict[str, str], dict[str, str]]:
+        try:
+            given = self.net.check_assignment(given, "given")
+            do = self.net.check_assignment(do, "do")
+        except QueryError as exc:
+            raise QueryError([replace(p, file=self.document.name) for p in exc.problems]) \
+                from None
+        both = sorted(set(given) & set(do))
+        if both:
+            raise QueryError(Problem(f"'{both[0]}' is both observed (given) and set (do)",
+                                     file=self.document.name, node=both[0],
+                                     hint="keep it in one of the two"))
+        return given, do
+
+    def __repr__(self) -> str:
+        return f"<Scenario {self.id!r}: {len(self.nodes)} nodes, {len(self.params)} numbers>"

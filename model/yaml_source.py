@@ -1,0 +1,146 @@
+"""Stage 1, load: YAML 1.2 text to plain Python data, remembering the line of every element.
+
+ruamel.yaml reads YAML 1.2 (so `yes`, `no`, `on` and `off` stay strings), refuses a key
+written twice in one mapping, and constructs no Python objects from tags. We copy its
+result into plain dicts and lists under an element budget, so an alias bomb
+("billion laughs") is refused rather than expanded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import LimitError, Problem, ScenarioError
+
+MAX_FILE_BYTES = 2_000_000
+MAX_ELEMENTS = 200_000
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """A scenario file's data with the line on which each element starts."""
+
+    path: Path
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def line_of(self, loc: Loc) -> int | None:
+        """The line of `loc`, or of its nearest enclosing element we know the line of."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(loc[:end])
+            if line is not None:
+                return line
+        return None
+
+    def problem(self, loc: Loc, message: str, node: str | None = None,
+                hint: str | None = None) -> Problem:
+        return Problem(message, file=self.name, line=self.line_of(loc), node=node, hint=hint)
+
+
+def read_document(path: str | Path) -> Document:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ScenarioError(Problem(f"cannot read the scenario file: {exc.strerror}",
+                                    file=str(path), hint="check the path")) from None
+    if size > MAX_FILE_BYTES:
+        raise LimitError(Problem(
+            f"the file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,}", file=str(path),
+            hint="split the scenario, or keep source texts in their own files"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(Problem(f"the file is not UTF-8 text ({exc.reason})",
+                                    file=str(path), hint="save it as UTF-8")) from None
+    return parse_document(text, path)
+
+
+def parse_document(text: str, path: str | Path = "<string>") -> Document:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    path = Path(path)
+    yaml = YAML(typ="rt")
+    try:
+        raw = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or exc.context or "invalid YAML"
+        hint = "each key may appear once in a mapping" if "duplicate key" in str(what) else \
+            "check indentation, colons and quotes"
+        raise ScenarioError(Problem(f"YAML syntax error: {what}", file=str(path), line=line,
+                                    hint=hint)) from None
+    except (YAMLError, ValueError, TypeError, RecursionError) as exc:
+        raise ScenarioError(Problem(f"YAML error: {exc}", file=str(path),
+                                    hint="check the file's syntax")) from None
+    doc = Document(path, None)
+    budget = [MAX_ELEMENTS]
+    doc.data = _plain(raw, (), doc, budget, 1)
+    return doc
+
+
+def _plain(node: Any, loc: Loc, doc: Document, budget: list[int], line: int) -> Any:
+    """Copy ruamel's node into plain Python data, recording lines and refusing tags."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise LimitError(doc.problem(loc, f"the file expands to more than {MAX_ELEMENTS:,} "
+                                          "elements", hint="do not nest aliases (*name)"))
+    doc.lines.setdefault(loc, line)
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if isinstance(node, TaggedScalar) or (tag and not str(tag).startswith("tag:yaml.org")):
+        raise ScenarioError(doc.problem(loc, f"YAML tag {tag or ''} is not allowed",
+                                        hint="scenario files hold plain data only"))
+    if isinstance(node, CommentedMap):
+        out: dict[str, Any] = {}
+        for key in node:
+            name = _key(key)
+            kline = node.lc.key(key)[0] + 1
+            doc.lines[(*loc, name)] = kline
+            out[name] = _plain(node[key], (*loc, name), doc, budget, kline)
+        return out
+    if isinstance(node, CommentedSeq):
+        items = []
+        for i, item in enumerate(node):
+            iline = node.lc.item(i)[0] + 1
+            doc.lines[(*loc, i)] = iline
+            items.append(_plain(item, (*loc, i), doc, budget, iline))
+        return items
+    if isinstance(node, Mapping | list):
+        raise ScenarioError(doc.problem(loc, "unsupported YAML construct"))
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, dt.datetime):
+        return node.date() if not (node.hour or node.minute or node.second) else node
+    if isinstance(node, dt.date):
+        return dt.date(node.year, node.month, node.day)
+    raise ScenarioError(doc.problem(loc, f"unsupported YAML value {type(node).__name__}"))
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, str | int | float):
+        return str(key)
+    if isinstance(key, dt.date):
+        return key.isoformat()
+    raise TypeError(f"unsupported mapping key {key!r}")

@@ -11,7 +11,6 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -39,37 +38,55 @@ class Checked:
     paragraphs: dict[str, list[str]] = field(default_factory=dict)
 
 
-def parse(doc: Document) -> ScenarioFile:
-    """Validate the document's shape; raise every schema problem at once."""
-    if not isinstance(doc.data, dict):
+def parse(doc: Document) -> tuple[ScenarioFile | None, list[Problem], set[str]]:
+    """Validate the document's shape node by node, so that one broken node does not hide
+    the problems of the others: (scenario of the valid nodes, problems, broken node names)."""
+    data = doc.data
+    if not isinstance(data, dict):
         raise ScenarioError(doc.problem((), "a scenario file is a mapping with 'scenario', "
                                             "'title', 'nodes' and so on",
                                         hint="see the README's example"))
-    nodes = doc.data.get("nodes")
-    if isinstance(nodes, dict) and len(nodes) > MAX_NODES:
-        raise LimitError(doc.problem(("nodes",), f"{len(nodes):,} nodes, over the limit of "
-                                                 f"{MAX_NODES:,}"))
+    nodes = data.get("nodes")
+    problems: list[Problem] = []
+    broken: set[str] = set()
+    if isinstance(nodes, dict):
+        if len(nodes) > MAX_NODES:
+            raise LimitError(doc.problem(("nodes",), f"{len(nodes):,} nodes, over the limit "
+                                                     f"of {MAX_NODES:,}"))
+        valid: dict[str, Node] = {}
+        for name, raw in nodes.items():
+            try:
+                valid[name] = Node.model_validate(raw)
+            except ValidationError as exc:
+                problems += _schema_problems(doc, exc, ("nodes", name))
+                broken.add(name)
+        data = {**data, "nodes": valid}
     try:
-        return ScenarioFile.model_validate(doc.data)
+        scenario = ScenarioFile.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_schema_problems(doc, exc)) from None
+        errors = [e for e in exc.errors() if not (broken and e["loc"] == ("nodes",))]
+        problems += _schema_problems(doc, errors, ())
+        return None, problems, broken
+    return scenario, problems, broken
 
 
-def _schema_problems(doc: Document, exc: ValidationError) -> list[Problem]:
+def _schema_problems(doc: Document, exc: ValidationError | list[Any],
+                     prefix: Loc) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[Loc] = set()
-    for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if not _is_pydantic_tag(p))
+    for err in exc.errors() if isinstance(exc, ValidationError) else exc:
+        inner = tuple(p for p in err["loc"] if not _is_pydantic_tag(p))
+        loc = (*prefix, *inner)
         if loc in seen:
             continue  # one problem per place: unions report each alternative
         seen.add(loc)
         node = str(loc[1]) if len(loc) > 1 and loc[0] == "nodes" else None
-        where = ".".join(str(p) for p in loc)
+        where = ".".join(str(p) for p in (loc[2:] if node else loc))
         kind, msg = err["type"], err["msg"]
         hint = None
         if kind == "missing":
             msg = f"'{loc[-1]}' is missing"
-            where = ".".join(str(p) for p in loc[:-1])
+            where = where.rpartition(".")[0]
         elif kind == "extra_forbidden":
             msg = f"unknown key '{loc[-1]}'"
             parent = _model_at(loc[:-1])
@@ -103,7 +120,7 @@ def _model_at(loc: Loc) -> list[str] | None:
             return list(N.model_fields)
         if "table" in names and len(names) == 3:
             return list(R.model_fields)
-        return list(C.model_fields) + ["assumption", "p", "weight"]
+        return [*C.model_fields, "assumption", "p", "weight"]
     if head == "sources":
         return list(Source.model_fields)
     if head == "what_ifs":
@@ -112,10 +129,15 @@ def _model_at(loc: Loc) -> list[str] | None:
 
 
 class _Checker:
-    def __init__(self, doc: Document, scenario: ScenarioFile):
+    def __init__(self, doc: Document, scenario: ScenarioFile, problems: list[Problem],
+                 broken: set[str]):
         self.doc = doc
         self.s = scenario
-        self.problems: list[Problem] = []
+        self.problems = list(problems)
+        # nodes that failed the schema: names that refer to them are not "unknown", and
+        # nodes whose parents are among them cannot have their tables checked
+        self.broken = broken
+        self.names = [*scenario.nodes, *sorted(broken)]
         self.warnings: list[Problem] = []
         self.params: list[Param] = []
         self.states = {n: list(node.states) for n, node in scenario.nodes.items()}
@@ -130,11 +152,14 @@ class _Checker:
         self.check_structure()
         order = self.topological_order()
         specs: dict[str, NodeSpec] = {}
-        if not self.problems:
-            for name in order:
-                spec = self.node_spec(name, self.s.nodes[name])
+        for name in order:
+            node = self.s.nodes[name]
+            if all(p in specs for p in node.parents) and not self.problems_for(name):
+                spec = self.node_spec(name, node)
                 if spec is not None:
                     specs[name] = spec
+            else:
+                self.check_citations_only(name, node)
         self.check_what_ifs()
         self.check_utilities()
         if not any(n.role == "outcome" for n in self.s.nodes.values()):
@@ -142,7 +167,7 @@ class _Checker:
                                                   hint="mark what the briefing should lead "
                                                        "with as role: outcome"))
         if self.problems:
-            raise ScenarioError(self.problems)
+            raise ScenarioError(sorted(self.problems, key=lambda p: p.line or 0))
         return Checked(self.s, specs, self.params, self.warnings, self.paragraphs)
 
     # sources ---------------------------------------------------------------------------
@@ -171,6 +196,15 @@ class _Checker:
         for i, item in enumerate(items):
             if isinstance(item, Citation):
                 self.check_citation(item, (*loc, i), node)
+
+    def check_citations_only(self, name: str, node: Node) -> None:
+        """Sources of a node whose table cannot be built, so that they are still checked."""
+        loc: Loc = ("nodes", name)
+        self.check_support(node.because or (), (*loc, "because"), name)
+        self.check_support(node.estimates or (), (*loc, "estimates"), name)
+        for i, row in enumerate(node.table or ()):
+            self.check_support(row.because or (), (*loc, "table", i, "because"), name)
+            self.check_support(row.estimates or (), (*loc, "table", i, "estimates"), name)
 
     def check_citation(self, c: Citation, loc: Loc, node: str) -> None:
         if c.source not in self.s.sources:
@@ -211,9 +245,11 @@ class _Checker:
             if dupes:
                 self.fail((*loc, "states"), f"state '{dupes[0]}' is listed twice", name)
             for i, parent in enumerate(node.parents):
+                if parent in self.broken:
+                    continue
                 if parent not in self.s.nodes:
                     self.fail((*loc, "parents", i), f"unknown parent '{parent}'", name,
-                              did_you_mean(parent, self.s.nodes))
+                              did_you_mean(parent, self.names))
                 elif parent == name:
                     self.fail((*loc, "parents", i), "a node cannot be its own parent", name)
             if len(set(node.parents)) != len(node.parents):
@@ -313,9 +349,10 @@ class _Checker:
             clash = sorted({covered[c] for c in cols if c in covered})
             if clash:
                 other = clash[0]
+                other_line = self.doc.line_of(("nodes", name, "table", other))
                 self.fail((*loc, "when"), f"table row {i + 1} ({_when(row.when)}) repeats "
                                           f"combinations already given by row {other + 1} "
-                                          f"(line {self.doc.line_of(('nodes', name, 'table', other))})",
+                                          f"(line {other_line})",
                           name, "give each parent-state combination in exactly one row")
                 continue
             covered.update((c, i) for c in cols)
@@ -464,13 +501,15 @@ class _Checker:
 
     # what-ifs and utilities ----------------------------------------------------------
 
-    def check_assignment(self, assignment: Mapping[str, str], loc: Loc) -> None:
+    def check_assignment(self, assignment: Mapping[str, str], loc: Loc, what: str) -> None:
         for node, state in assignment.items():
+            if node in self.broken:
+                continue
             if node not in self.s.nodes:
-                self.fail((*loc, node), f"unknown node '{node}'", None,
+                self.fail((*loc, node), f"{what}: unknown node '{node}'", None,
                           did_you_mean(node, self.s.nodes))
             elif state not in self.states[node]:
-                self.fail((*loc, node), f"'{state}' is not a state of '{node}'", node,
+                self.fail((*loc, node), f"{what}: '{state}' is not a state of '{node}'", node,
                           did_you_mean(state, self.states[node]))
 
     def check_what_ifs(self) -> None:
@@ -481,8 +520,8 @@ class _Checker:
                 self.fail((*loc, "name"), f"what-if '{w.name}' is named twice", None,
                           "give each what-if its own name")
             names[w.name] = i
-            self.check_assignment(w.given, (*loc, "given"))
-            self.check_assignment(w.do, (*loc, "do"))
+            self.check_assignment(w.given, (*loc, "given"), f"what-if '{w.name}', given")
+            self.check_assignment(w.do, (*loc, "do"), f"what-if '{w.name}', do")
             for both in sorted(set(w.given) & set(w.do)):
                 self.fail((*loc, "do", both), f"what-if '{w.name}' both observes and sets "
                                               f"'{both}'", both, "keep it in 'given' or in 'do'")
@@ -491,6 +530,8 @@ class _Checker:
         for actor, by_node in self.s.utilities.items():
             for node, by_state in by_node.items():
                 loc: Loc = ("utilities", actor, node)
+                if node in self.broken:
+                    continue
                 if node not in self.s.nodes:
                     self.fail(loc, f"utilities of '{actor}': unknown node '{node}'", None,
                               did_you_mean(node, self.s.nodes))
@@ -501,8 +542,12 @@ class _Checker:
                                   did_you_mean(state, self.states[node]))
 
 
-def check(doc: Document, scenario: ScenarioFile) -> Checked:
-    return _Checker(doc, scenario).run()
+def check(doc: Document) -> Checked:
+    """Parse and check a document; raise every problem of the file together."""
+    scenario, problems, broken = parse(doc)
+    if scenario is None:
+        raise ScenarioError(problems)
+    return _Checker(doc, scenario, problems, broken).run()
 
 
 def _when(when: Mapping[str, str]) -> str:

@@ -41,21 +41,34 @@ class PgmpyEngine:
         fixed = {**given, **do}
         free = [t for t in targets if t not in fixed]
         out_shape = tuple(len(self.net.states[t]) for t in targets)
+        if self.evidence_probability(given, do) <= 0:
+            raise impossible(given)
         if free:
             _, ve = self._model(do)
-            evidence = {k: v for k, v in given.items()}
-            factor = ve.query(free, evidence=evidence or None, joint=True, show_progress=False)
+            factor = ve.query(free, evidence=dict(given) or None, joint=True,
+                              show_progress=False)
             values = self._read(factor, free)
         else:
             values = np.ones(())
-        if not np.all(np.isfinite(values)) or values.sum() <= 0:
-            raise impossible(given)
         out = np.zeros(out_shape)
         index: list[Any] = []
         for t in targets:
             index.append(self.net.states[t].index(fixed[t]) if t in fixed else slice(None))
         out[tuple(index)] = values
         return out
+
+    def evidence_probability(self, given: Assignment, do: Assignment) -> float:
+        """P(given | do(do)) by the chain rule, one observed node at a time. pgmpy's
+        elimination normalises away impossible evidence, so we must check it ourselves."""
+        _, ve = self._model(do)
+        prob, seen = 1.0, dict[str, str]()
+        for node, state in given.items():
+            factor = ve.query([node], evidence=seen or None, joint=True, show_progress=False)
+            prob *= float(self._read(factor, [node])[self.net.states[node].index(state)])
+            if not prob > 0:
+                return 0.0
+            seen[node] = state
+        return prob
 
     def _read(self, factor: Any, variables: Sequence[str]) -> FloatArray:
         """Factor values with axes in `variables` order and our state order, by name."""

@@ -118,7 +118,8 @@ def _bound(value: object) -> float:
 
 def _number(value: float, text: str, kind: Kind) -> Prob:
     if not 0.0 <= value <= 1.0 or value != value:
-        hint = f"; did you mean \"{_fmt(value)}%\"?" if 1 < value <= 100 and kind == "number" else ""
+        as_percent = 1 < value <= 100 and kind == "number"
+        hint = f"; did you mean \"{_fmt(value)}%\"?" if as_percent else ""
         raise ValueError(f"probability {text} is outside [0, 1]{hint}")
     return Prob(value, value, value, text, kind)
 

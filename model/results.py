@@ -9,9 +9,10 @@ from typing import Any
 from .probability import term_for
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Distribution(Mapping[str, float]):
-    """P(node | given, do(do)) as a mapping from state name to probability."""
+    """P(node | given, do(do)) as a mapping from state name to probability; it compares
+    equal to a dict with the same items."""
 
     node: str
     probabilities: Mapping[str, float]

@@ -7,17 +7,17 @@ on first use.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .checks import Checked, check, parse
+from .checks import Checked, check
 from .errors import Problem, QueryError
-from .inference import PgmpyEngine
+from .inference import PgmpyEngine, impossible
 from .net import Assignment, Net
 from .results import Distribution, Explanation
 from .schema import ScenarioFile, Source, WhatIf
@@ -44,7 +44,7 @@ class Scenario:
 
     @classmethod
     def from_document(cls, doc: Document) -> Scenario:
-        return cls(doc, check(doc, parse(doc)))
+        return cls(doc, check(doc))
 
     # what the file says ------------------------------------------------------------------
 
@@ -164,7 +164,8 @@ class Scenario:
                       do: Assignment | None = None) -> Explanation:
         """The most probable explanation: the likeliest joint state of all other nodes."""
         given, do = self._question(given, do)
-        self._engine.joint([next(iter(self.net.states))], given, do)  # refuses impossible
+        if self._engine.evidence_probability(given, do) <= 0:
+            raise impossible(given)
         states = self._engine.most_probable(given, do)
         full = {**states, **given, **do}
         net = self.net.intervene(do)
@@ -173,16 +174,8 @@ class Scenario:
             index = (net.states[node].index(full[node]),
                      *(net.states[p].index(full[p]) for p in net.parents[node]))
             joint *= float(table[index])
-        evidence = self._evidence_probability(given, do)
-        return Explanation(states, joint / evidence, given, do)
-
-    def _evidence_probability(self, given: Assignment, do: Assignment) -> float:
-        """P(given | do(do)) by the chain rule over the observed nodes."""
-        prob, seen = 1.0, {}
-        for node, state in given.items():
-            prob *= self.query(node, given=seen, do=do)[state]
-            seen[node] = state
-        return prob
+        return Explanation(states, joint / self._engine.evidence_probability(given, do), given,
+                           do)
 
     def query_all(self, given: Assignment | None = None,
                   do: Assignment | None = None) -> dict[str, Distribution]:

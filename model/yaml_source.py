@@ -9,6 +9,7 @@ result into plain dicts and lists under an element budget, so an alias bomb
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,8 +79,13 @@ def parse_document(text: str, path: str | Path = "<string>") -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or exc.context or "invalid YAML"
-        hint = "each key may appear once in a mapping" if "duplicate key" in str(what) else \
-            "check indentation, colons and quotes"
+        hint = "check indentation, colons and quotes"
+        duplicate = re.match(r'found duplicate key "(.*?)" with value', str(what))
+        if duplicate:
+            key = duplicate.group(1)
+            first = _first_key_line(text, key, exc.problem_mark) if exc.problem_mark else None
+            what = f"key '{key}' is written twice in one mapping"
+            hint = (f"first written on line {first}; " if first else "") + "keep one of the two"
         raise ScenarioError(Problem(f"YAML syntax error: {what}", file=str(path), line=line,
                                     hint=hint)) from None
     except (YAMLError, ValueError, TypeError, RecursionError) as exc:
@@ -89,6 +95,20 @@ def parse_document(text: str, path: str | Path = "<string>") -> Document:
     budget = [MAX_ELEMENTS]
     doc.data = _plain(raw, (), doc, budget, 1)
     return doc
+
+
+def _first_key_line(text: str, key: str, mark: Any) -> int | None:
+    """The line of the earlier, same-indented `key:` that a duplicate key repeats."""
+    lines = text.splitlines()
+    for i in range(mark.line - 1, -1, -1):
+        line = lines[i]
+        indent = len(line) - len(line.lstrip(" -"))
+        if indent < mark.column and line.strip():
+            return None
+        if indent == mark.column and line[indent:].startswith((f"{key}:", f"'{key}':",
+                                                               f'"{key}":')):
+            return i + 1
+    return None
 
 
 def _plain(node: Any, loc: Loc, doc: Document, budget: list[int], line: int) -> Any:

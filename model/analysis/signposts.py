@@ -1,0 +1,125 @@
+"""Signposts (value of information): what a watcher should look for.
+
+For an outcome, every other node is ranked by its mutual information with the outcome (how
+much, on average, learning its state tells about the outcome) and by how far observing each
+of its states would move the outcome's first state. The top ones read as sentences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ..engine import CompiledNet
+from ..probability import term_for
+from ..scenario import Scenario
+from ..tables import FloatArray, NodeSpec
+
+SENTENCES = 5
+YES, NO = ("yes", "true"), ("no", "false")
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Observing `node = state` (probability `chance`) moves the outcome to `posterior`."""
+
+    state: str
+    chance: float
+    posterior: float
+    shift: float
+
+
+@dataclass(frozen=True)
+class Signpost:
+    node: str
+    label: str
+    information: float  # mutual information with the outcome, in bits
+    observations: tuple[Observation, ...]
+    sentence: str
+
+    @property
+    def largest_shift(self) -> float:
+        return max(abs(o.shift) for o in self.observations)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"node": self.node, "label": self.label, "information": self.information,
+                "largest_shift": self.largest_shift, "sentence": self.sentence,
+                "observations": [asdict(o) for o in self.observations]}
+
+
+@dataclass(frozen=True)
+class Signposts:
+    """Signposts of P(node = state), ranked by mutual information, highest first."""
+
+    node: str
+    label: str
+    state: str
+    base: float
+    ranked: tuple[Signpost, ...]
+
+    @property
+    def by_shift(self) -> list[Signpost]:
+        return sorted(self.ranked, key=lambda s: -s.largest_shift)
+
+    @property
+    def sentences(self) -> list[str]:
+        return [s.sentence for s in self.ranked[:SENTENCES] if s.information > 0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"node": self.node, "label": self.label, "state": self.state,
+                "base": self.base, "sentences": self.sentences,
+                "by_shift": [s.node for s in self.by_shift],
+                "ranked": [s.to_dict() for s in self.ranked]}
+
+
+def mutual_information(joint: FloatArray) -> float:
+    """I(A; B) in bits from their joint P(a, b) (a 2-d array summing to 1)."""
+    outer = joint.sum(axis=1, keepdims=True) * joint.sum(axis=0, keepdims=True)
+    mask = joint > 0
+    return max(float(np.sum(joint[mask] * np.log2(joint[mask] / outer[mask]))), 0.0)
+
+
+def condition(spec: NodeSpec, state: str) -> str:
+    """'If <node is in state>' in words."""
+    kinds = {s.lower() for s in spec.states}
+    if len(kinds) == 2 and kinds & set(YES) and kinds & set(NO):
+        return f"If {spec.label}" if state.lower() in YES else f"Unless {spec.label}"
+    return f"If {spec.label} is “{state.replace('_', ' ')}”"
+
+
+def proposition(spec: NodeSpec, state: str) -> str:
+    """The outcome state as a quoted proposition: “Israel strikes” or “Label: state”."""
+    return f"“{spec.label}”" if state.lower() in YES else f"“{spec.label}: {state}”"
+
+
+def sentence(cause: NodeSpec, seen: Observation, outcome: NodeSpec, state: str,
+             base: float) -> str:
+    verb = "becomes" if term_for(seen.posterior) != term_for(base) else "stays"
+    return (f"{condition(cause, seen.state)}, {proposition(outcome, state)} {verb} "
+            f"{term_for(seen.posterior)} ({seen.posterior:.0%}, from {base:.0%}).")
+
+
+def signposts_for(scenario: Scenario, engine: CompiledNet, outcome: str,
+              nodes: Sequence[str] | None = None) -> Signposts:
+    """Signposts for the outcome's first state among `nodes` (default: every other node)."""
+    spec = scenario.nodes[outcome]
+    state = spec.states[0]
+    base = float(engine.posterior(outcome)[0])
+    ranked = []
+    for node in nodes if nodes is not None else scenario.nodes:
+        if node == outcome:
+            continue
+        joint = engine.joint([outcome, node])
+        chance = joint.sum(axis=0)
+        cause = scenario.nodes[node]
+        seen = tuple(Observation(s, float(chance[i]), float(joint[0, i] / chance[i]),
+                                 float(joint[0, i] / chance[i] - base))
+                     for i, s in enumerate(cause.states) if chance[i] > 0)
+        loudest = max(seen, key=lambda o: abs(o.shift))
+        ranked.append(Signpost(node, cause.label, mutual_information(joint), seen,
+                               sentence(cause, loudest, spec, state, base)))
+    ranked.sort(key=lambda s: (-s.information, -s.largest_shift))
+    return Signposts(outcome, spec.label, state, base, tuple(ranked))

@@ -1,0 +1,81 @@
+"""Each kind of bad input: exit code 2, the file, the line, the node and what to do."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import model
+from model import ScenarioError
+
+BAD = Path(__file__).parent / "fixtures" / "bad"
+
+# fixture -> (line, node or None, words the message must contain)
+CASES: dict[str, tuple[int, str | None, tuple[str, ...]]] = {
+    "yaml_syntax_error": (14, None, ("YAML syntax error", "expected ','")),
+    "duplicate_key": (15, None, ("key 'talks' is written twice", "first written on line 11")),
+    "unknown_parent": (17, "deal", ("unknown parent 'talkz'", "did you mean 'talks'")),
+    "unknown_state": (19, "deal", ("'yse' is not a state of 'talks'", "did you mean 'yes'")),
+    "unknown_node_in_what_if": (17, None, ("unknown node 'tlaks'", "did you mean 'talks'")),
+    "distribution_not_summing": (14, "talks", ("sums to 1.1, not 1", "add up to 1")),
+    "probability_out_of_range": (13, "talks", ("outside [0, 1]", 'did you mean "30%"')),
+    "unknown_estimative_term": (13, "talks", ("unknown estimative term 'quite likely'",
+                                              "roughly even chance", "highly improbable")),
+    "missing_table_row": (22, "deal", ("no row for talks=yes, strike=yes", "when: otherwise")),
+    "duplicated_table_row": (25, "deal", ("row 3 (talks=yes) repeats", "row 1 (line 19)")),
+    "cycle": (13, "talks", ("cycle:", "strike -> deal -> talks -> strike")),
+    "undeclared_source": (15, "talks", ("source 'note' is not declared", "did you mean 'notes'")),
+    "paragraph_beyond_source": (15, "talks", ("paragraph 7 is beyond the end", "has 3")),
+    "quote_not_in_source": (15, "talks", ("quote not found in paragraph 1",)),
+    "table_too_large": (93, "big", ("2,097,152 cells", "over the limit")),
+    "missing_citation": (11, "talks", ("'because' is missing", "assumption")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_input_is_located_and_explained(name: str) -> None:
+    line, node, words = CASES[name]
+    path = BAD / f"{name}.yaml"
+    with pytest.raises(ScenarioError) as caught:
+        model.load(path)
+    problems = caught.value.problems
+    assert len(problems) == 1, problems
+    problem = problems[0]
+    assert problem.file == str(path)
+    assert problem.line == line
+    assert problem.node == node
+    text = str(problem)
+    assert text.startswith(f"{path}:{line}: ")
+    for word in words:
+        assert word in text
+
+
+def test_every_problem_of_a_file_is_reported_together() -> None:
+    with pytest.raises(ScenarioError) as caught:
+        model.load(BAD / "many_problems.yaml")
+    found = [(p.line, p.node) for p in caught.value.problems]
+    assert found == [(13, "talks"), (17, "deal"), (21, "deal"), (24, "strike")]
+    text = str(caught.value)
+    assert "unknown estimative term 'likelyish'" in text
+    assert "unknown parent 'strke' (did you mean 'strike'?)" in text
+    assert "source 'nowhere' is not declared" in text
+    assert "1.5 is outside [0, 1]" in text
+
+
+def test_every_bad_fixture_is_covered() -> None:
+    on_disk = {p.stem for p in BAD.glob("*.yaml")}
+    assert on_disk == set(CASES) | {"many_problems"}
+
+
+@pytest.mark.parametrize("name", ["cycle", "yaml_syntax_error", "many_problems"])
+def test_cli_exits_2_with_message_and_no_traceback(name: str) -> None:
+    path = BAD / f"{name}.yaml"
+    done = subprocess.run([sys.executable, "-m", "model.cli", "validate", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"error: {path}:")

@@ -1,0 +1,286 @@
+"""The scenario language: how analysts write states, probabilities, rows and citations."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import model
+from model import ScenarioError, parse_prob, term_for
+from model.probability import ESTIMATIVE_TERMS
+
+HEAD = """\
+scenario: lang
+title: Language features
+question: Does the language read as analysts write?
+as_of: 2025-03-25
+horizon: 2025-12-31
+sources:
+  a: {title: Source A}
+  b: {title: Source B}
+"""
+
+
+def scenario(body: str, tmp_path: Path | None = None) -> model.Scenario:
+    text = HEAD + textwrap.dedent(body)
+    if tmp_path is None:
+        return model.loads(text, "lang.yaml")
+    path = tmp_path / "lang.yaml"
+    path.write_text(text)
+    return model.load(path)
+
+
+def table(s: model.Scenario, node: str) -> np.ndarray:
+    return s.tables()[node]
+
+
+def test_yes_no_on_off_are_state_names_not_booleans() -> None:
+    s = scenario("""
+        nodes:
+          switch:
+            label: A switch
+            states: [on, off]
+            prior: {on: 0.25}
+            because: [{assumption: a guess}]
+          talks:
+            label: Talks
+            states: [yes, no]
+            parents: [switch]
+            table:
+              - when: {switch: on}
+                p: {yes: 0.9}
+                because: [{assumption: a guess}]
+              - when: {switch: off}
+                p: {no: 0.6}
+                because: [{assumption: a guess}]
+    """)
+    assert s.nodes["switch"].states == ("on", "off")
+    assert s.query("switch") == {"on": 0.25, "off": 0.75}
+    assert table(s, "talks")[:, 1] == pytest.approx([0.4, 0.6])
+
+
+@pytest.mark.parametrize(("written", "point", "low", "high"), [
+    (0.3, 0.3, 0.3, 0.3),
+    ("30%", 0.3, 0.3, 0.3),
+    ("7.5 %", 0.075, 0.075, 0.075),
+    ([0.2, 0.4], 0.3, 0.2, 0.4),
+    (["20%", "40%"], 0.3, 0.2, 0.4),
+    ("likely", 0.675, 0.55, 0.80),
+    ("Probable", 0.675, 0.55, 0.80),
+    ("roughly  even odds", 0.5, 0.45, 0.55),
+    ("remote", 0.03, 0.01, 0.05),
+    ("nearly certain", 0.97, 0.95, 0.99),
+])
+def test_probabilities_as_numbers_percents_ranges_and_terms(
+        written: object, point: float, low: float, high: float) -> None:
+    prob = parse_prob(written)
+    assert (prob.point, prob.low, prob.high) == pytest.approx((point, low, high))
+
+
+def test_every_icd203_word_main_and_alternative_is_known() -> None:
+    for main, alt, low, high in ESTIMATIVE_TERMS:
+        for word in (main, alt):
+            assert (parse_prob(word).low, parse_prob(word).high) == (low, high)
+        assert term_for((low + high) / 2) == main
+
+
+def test_term_for_band_edges() -> None:
+    assert term_for(0.0) == "almost no chance"
+    assert term_for(0.05) == "very unlikely"
+    assert term_for(0.45) == "roughly even chance"
+    assert term_for(0.5499) == "roughly even chance"
+    assert term_for(1.0) == "almost certain"
+
+
+@pytest.mark.parametrize("bad", ["130%", -0.1, [0.5, 0.2], [0.1], "fairly likely", True, None])
+def test_bad_probabilities_are_refused(bad: object) -> None:
+    with pytest.raises(ValueError):
+        parse_prob(bad)
+
+
+def test_multi_state_node_with_remainder_and_partial_when() -> None:
+    s = scenario("""
+        nodes:
+          tension:
+            label: Tension
+            states: [low, medium, high]
+            prior: {low: 20%, medium: 0.5}
+            because: [{source: a, para: 1, says: tension is moderate, leans: medium}]
+          war:
+            label: War
+            parents: [tension, talks]
+            table:
+              - when: {tension: high}
+                p: {yes: likely}
+                because: [{assumption: high tension is dangerous}]
+              - when: {tension: low, talks: yes}
+                p: {yes: 0.01}
+                because: [{assumption: calm and talking}]
+              - when: otherwise
+                p: {yes: 0.1}
+                because: [{assumption: everything else}]
+          talks:
+            label: Talks
+            prior: {yes: 0.5}
+            because: [{assumption: even odds}]
+    """)
+    assert s.query("tension") == pytest.approx({"low": 0.2, "medium": 0.5, "high": 0.3})
+    war = table(s, "war")  # (war, tension, talks)
+    assert war.shape == (2, 3, 2)
+    assert war[0, 2, :] == pytest.approx([0.675, 0.675])
+    assert war[0, 0, :] == pytest.approx([0.01, 0.1])
+    assert war[0, 1, :] == pytest.approx([0.1, 0.1])
+    assert list(s.nodes) .index("talks") < list(s.nodes).index("war")
+
+
+def test_full_distribution_of_terms_is_normalised() -> None:
+    s = scenario("""
+        nodes:
+          regime:
+            label: Regime
+            states: [stable, shaken, falls]
+            prior: {stable: likely, shaken: unlikely, falls: remote}
+            because: [{assumption: a guess}]
+    """)
+    expected = np.array([0.675, 0.325, 0.03]) / 1.03
+    assert list(s.query("regime").values()) == pytest.approx(expected.tolist())
+
+
+def test_ranges_that_cannot_sum_to_one_are_refused() -> None:
+    with pytest.raises(ScenarioError, match="no distribution fits these ranges"):
+        scenario("""
+            nodes:
+              regime:
+                label: Regime
+                states: [stable, shaken, falls]
+                prior: {stable: likely, shaken: likely, falls: likely}
+                because: [{assumption: a guess}]
+        """)
+
+
+def test_noisy_or() -> None:
+    s = scenario("""
+        nodes:
+          a: {label: A, prior: {yes: 0.5}, because: [{assumption: x}]}
+          b: {label: B, prior: {yes: 0.5}, because: [{assumption: x}]}
+          c:
+            label: C
+            parents: [a, b]
+            noisy_or: {leak: 0.1, a: 0.5, b: 0.2}
+            because: [{assumption: independent causes}]
+    """)
+    c = table(s, "c")
+    assert c[0, 0, 0] == pytest.approx(1 - 0.9 * 0.5 * 0.8)
+    assert c[0, 0, 1] == pytest.approx(1 - 0.9 * 0.5)
+    assert c[0, 1, 0] == pytest.approx(1 - 0.9 * 0.8)
+    assert c[0, 1, 1] == pytest.approx(0.1)
+    assert c.sum(axis=0) == pytest.approx(np.ones((2, 2)))
+
+
+def test_several_sources_are_pooled_and_kept() -> None:
+    s = scenario("""
+        nodes:
+          deal:
+            label: Deal
+            estimates:
+              - {p: {yes: 0.2}, source: a, para: 3, says: a deal is far off, leans: no}
+              - {p: {yes: 0.5}, source: b, para: 9, says: Moscow can broker it, weight: 3}
+    """)
+    assert s.query("deal")["yes"] == pytest.approx((0.2 + 3 * 0.5) / 4)
+    block = s.nodes["deal"].blocks[0]
+    assert block.sources == ("a", "b")
+    assert [e.weight for e in block.estimates] == [1.0, 3.0]
+    assert s.tables(only_source="a")["deal"][0] == pytest.approx(0.2)
+    assert s.tables(only_source="b")["deal"][0] == pytest.approx(0.5)
+
+
+def test_logarithmic_pool() -> None:
+    s = scenario("""
+        nodes:
+          deal:
+            label: Deal
+            pool: logarithmic
+            estimates:
+              - {p: {yes: 0.2}, assumption: pessimist}
+              - {p: {yes: 0.8}, assumption: optimist}
+    """)
+    assert s.query("deal")["yes"] == pytest.approx(0.5)
+
+
+def test_quote_is_checked_case_and_whitespace_insensitively(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Opening line.\n\nTehran  REFUSES to talk\nunder threat.\n")
+    body = """
+        nodes:
+          talks:
+            label: Talks
+            prior: {yes: 0.3}
+            because:
+              - {source: a, para: 2, says: Iran will not talk under threat,
+                 quote: "tehran refuses to talk", leans: no}
+    """
+    text = HEAD.replace("a: {title: Source A}", "a: {title: Source A, path: a.txt}")
+    path = tmp_path / "ok.yaml"
+    path.write_text(text + textwrap.dedent(body))
+    assert model.load(path).query("talks")["yes"] == pytest.approx(0.3)
+    path.write_text(text + textwrap.dedent(body).replace("para: 2", "para: 3"))
+    with pytest.raises(ScenarioError, match="quote not found in paragraph 3.*it is in paragraph 2"):
+        model.load(path)
+
+
+def test_source_path_cannot_leave_the_scenario_folder(tmp_path: Path) -> None:
+    text = HEAD.replace("a: {title: Source A}", "a: {title: Source A, path: ../secret.txt}")
+    path = tmp_path / "leak.yaml"
+    path.write_text(text + "nodes:\n  x: {label: X, prior: {yes: 0.5}, because: "
+                           "[{assumption: y}]}\n")
+    with pytest.raises(ScenarioError, match="leaves the scenario's folder"):
+        model.load(path)
+
+
+def test_leans_must_be_a_state() -> None:
+    with pytest.raises(ScenarioError, match="leans 'maybe' is not a state"):
+        scenario("""
+            nodes:
+              x:
+                label: X
+                prior: {yes: 0.5}
+                because: [{source: a, para: 1, says: unclear, leans: maybe}]
+        """)
+
+
+def test_unknown_key_suggests_the_right_one() -> None:
+    with pytest.raises(ScenarioError, match="unknown key 'parent'.*did you mean 'parents'"):
+        scenario("""
+            nodes:
+              x: {label: X, parent: [y], prior: {yes: 0.5}, because: [{assumption: y}]}
+        """)
+
+
+def test_prior_on_a_child_and_table_on_a_root_are_refused() -> None:
+    with pytest.raises(ScenarioError) as caught:
+        scenario("""
+            nodes:
+              x:
+                label: X
+                table: [{when: otherwise, p: {yes: 0.5}, because: [{assumption: y}]}]
+              y:
+                label: Y
+                parents: [x]
+                prior: {yes: 0.5}
+                because: [{assumption: y}]
+        """)
+    text = str(caught.value)
+    assert "has no parents but a table" in text
+    assert "has parents but a prior" in text
+
+
+def test_what_if_cannot_observe_and_set_the_same_node() -> None:
+    with pytest.raises(ScenarioError, match="both observes and sets 'x'"):
+        scenario("""
+            nodes:
+              x: {label: X, prior: {yes: 0.5}, because: [{assumption: y}]}
+            what_ifs:
+              - {name: both, given: {x: yes}, do: {x: no}}
+        """)

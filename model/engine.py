@@ -35,17 +35,25 @@ class _Operand:
 
     node: str
     batched: bool
-    template: tuple[Any, ...]  # index into the table; slices, with fills to place
+    template: tuple[slice, ...]  # index into the table, before the fills
     fills: tuple[tuple[int, str], ...]  # (axis, fixed node whose state index goes there)
 
     def take(self, table: FloatArray, state: Mapping[str, int]) -> FloatArray:
-        if not self.fills:
-            return table
-        index = list(self.template)
-        for axis, node in self.fills:
-            index[axis] = state[node]
-        sliced: FloatArray = table[tuple(index)]
-        return sliced
+        if self.fills:
+            index: list[slice | int] = list(self.template)
+            for axis, node in self.fills:
+                index[axis] = state[node]
+            table = table[tuple(index)]
+        if self.batched:
+            table = np.ascontiguousarray(np.moveaxis(table, 0, -1))
+        return table
+
+
+def _operand(node: str, batched: bool, axes: Sequence[str], fixed: set[str]) -> _Operand:
+    lead = 1 if batched else 0
+    template = tuple(slice(None) for _ in range(lead + len(axes)))
+    fills = tuple((lead + a, v) for a, v in enumerate(axes) if v in fixed)
+    return _Operand(node, batched, template, fills)
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,9 @@ class CompiledNet:
             ops = [op.take(tables[op.node] if op.batched else self._tables[op.node], state)
                    for op in plan.operands]
             values = np.asarray(plan.expression(*ops), dtype=np.float64)
-        if batch is not None and not plan.batched:
+        if plan.batched:
+            values = np.moveaxis(values, -1, 0)
+        elif batch is not None:
             values = np.broadcast_to(values, (batch[0], *values.shape))
         return values
 
@@ -195,6 +205,7 @@ class CompiledNet:
 
     def _compile(self, free: tuple[str, ...], given: Mapping[str, str], do: Mapping[str, str],
                  batch: Batch, exact: bool) -> _Plan:
+        """Prune to the tables that matter, then plan their contraction."""
         fixed = {*given, *do}
         needed = self._ancestors([*free, *given], do)
         factors = sorted((n for n in needed if n not in do), key=self._order.__getitem__)
@@ -203,38 +214,38 @@ class CompiledNet:
         checks = tuple(n for n in factors if n in given and n not in kept)
         if not kept:
             return _Plan((), None, np.ones(()), False, checks)
-        batched = batch is not None and any(n in batch[1] for n in kept)
-        operands, constants, inputs, shapes = [], {}, [], []
+        in_batch = set() if batch is None else {n for n in kept if n in batch[1]}
+        size = 1 if batch is None else batch[0]
+        operands: list[_Operand] = []
+        constants: dict[int, FloatArray] = {}
+        inputs: list[str] = []
+        shapes: list[tuple[int, ...]] = []
         for n in kept:
-            in_batch = batched and batch is not None and n in batch[1]
+            # the batch axis goes last: einsum's inner loops then run along it
+            b = n in in_batch
+            inputs.append("".join(self._symbol[v] for v in scopes[n])
+                          + (self._batch_symbol if b else ""))
+            cards = tuple(len(self.net.states[v]) for v in scopes[n])
+            shapes.append((*cards, size) if b else cards)
             axes = (n, *self.net.parents[n])
-            inputs.append((self._batch_symbol if in_batch else "")
-                          + "".join(self._symbol[v] for v in scopes[n]))
-            shape = tuple(len(self.net.states[v]) for v in scopes[n])
-            if in_batch and batch is not None:
-                shape = (batch[0], *shape)
-            shapes.append(shape)
-            if not in_batch and len(scopes[n]) == len(axes):
+            if not b and len(scopes[n]) == len(axes):
                 constants[len(inputs) - 1] = self._tables[n]
-                continue
-            lead = 1 if in_batch else 0
-            template = tuple(slice(None) for _ in range(lead + len(axes)))
-            fills = tuple((lead + a, v) for a, v in enumerate(axes) if v in fixed)
-            operands.append(_Operand(n, in_batch, template, fills))
-        output = (self._batch_symbol if batched else "") + "".join(self._symbol[t] for t in free)
+            else:
+                operands.append(_operand(n, b, axes, fixed))
+        output = "".join(self._symbol[t] for t in free) + (self._batch_symbol if in_batch else "")
         equation = ",".join(inputs) + "->" + output
         path, info = oe.contract_path(equation, *shapes, shapes=True)
-        largest = max(int(info.largest_intermediate),
-                      math.prod(len(self.net.states[t]) for t in free) * (batch or (1,))[0])
-        if largest > self.max_cells:
-            raise self._too_large(free, given, do, largest)
+        cells = math.prod(len(self.net.states[t]) for t in free) * size
+        cells = max(cells, int(info.largest_intermediate))
+        if cells > self.max_cells:
+            raise self._too_large(free, given, do, cells)
         if not operands:
             value = np.asarray(oe.contract(equation, *constants.values(), optimize=path))
-            return _Plan((), None, value, batched, checks)
+            return _Plan((), None, value, False, checks)
         expression = oe.contract_expression(
             equation, *[constants.get(i, s) for i, s in enumerate(shapes)],
             constants=list(constants), optimize=path)
-        return _Plan(tuple(operands), expression, np.ones(()), batched, checks)
+        return _Plan(tuple(operands), expression, np.ones(()), bool(in_batch), checks)
 
     def _ancestors(self, start: Sequence[str], do: Mapping[str, str]) -> set[str]:
         """`start` and its ancestors once set nodes have lost their parents."""

@@ -19,6 +19,8 @@ from .errors import LimitError, Problem, ScenarioError
 
 MAX_FILE_BYTES = 2_000_000
 MAX_ELEMENTS = 200_000
+PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in
+              ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")}
 
 Loc = tuple[str | int, ...]
 
@@ -121,21 +123,21 @@ def _plain(node: Any, loc: Loc, doc: Document, budget: list[int], line: int) -> 
                                           "elements", hint="do not nest aliases (*name)"))
     doc.lines.setdefault(loc, line)
     tag = getattr(getattr(node, "tag", None), "value", None)
-    if isinstance(node, TaggedScalar) or (tag and not str(tag).startswith("tag:yaml.org")):
+    if isinstance(node, TaggedScalar) or (tag and tag not in PLAIN_TAGS):
         raise ScenarioError(doc.problem(loc, f"YAML tag {tag or ''} is not allowed",
                                         hint="scenario files hold plain data only"))
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
         for key in node:
             name = _key(key)
-            kline = node.lc.key(key)[0] + 1
+            kline = _line(node.lc.key(key), line)
             doc.lines[(*loc, name)] = kline
             out[name] = _plain(node[key], (*loc, name), doc, budget, kline)
         return out
     if isinstance(node, CommentedSeq):
         items = []
         for i, item in enumerate(node):
-            iline = node.lc.item(i)[0] + 1
+            iline = _line(node.lc.item(i), line)
             doc.lines[(*loc, i)] = iline
             items.append(_plain(item, (*loc, i), doc, budget, iline))
         return items
@@ -154,6 +156,11 @@ def _plain(node: Any, loc: Loc, doc: Document, budget: list[int], line: int) -> 
     if isinstance(node, dt.date):
         return dt.date(node.year, node.month, node.day)
     raise ScenarioError(doc.problem(loc, f"unsupported YAML value {type(node).__name__}"))
+
+
+def _line(position: Any, default: int) -> int:
+    """1-based line from ruamel's (line, column), which aliased elements lack."""
+    return int(position[0]) + 1 if position else default
 
 
 def _key(key: Any) -> str:

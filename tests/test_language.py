@@ -226,7 +226,7 @@ def test_quote_is_checked_case_and_whitespace_insensitively(tmp_path: Path) -> N
     path.write_text(text + textwrap.dedent(body))
     assert model.load(path).query("talks")["yes"] == pytest.approx(0.3)
     path.write_text(text + textwrap.dedent(body).replace("para: 2", "para: 3"))
-    with pytest.raises(ScenarioError, match="quote not found in paragraph 3.*it is in paragraph 2"):
+    with pytest.raises(ScenarioError, match=r"quote not found in paragraph 3.*it is in paragraph 2"):
         model.load(path)
 
 
@@ -251,7 +251,7 @@ def test_leans_must_be_a_state() -> None:
 
 
 def test_unknown_key_suggests_the_right_one() -> None:
-    with pytest.raises(ScenarioError, match="unknown key 'parent'.*did you mean 'parents'"):
+    with pytest.raises(ScenarioError, match=r"unknown key 'parent'.*did you mean 'parents'"):
         scenario("""
             nodes:
               x: {label: X, parent: [y], prior: {yes: 0.5}, because: [{assumption: y}]}

@@ -2,7 +2,9 @@
 
 For an outcome, every other node is ranked by its mutual information with the outcome (how
 much, on average, learning its state tells about the outcome) and by how far observing each
-of its states would move the outcome's first state. The top ones read as sentences.
+of its states would move the outcome's first state. The top leading ones read as sentences;
+nodes downstream of the outcome (its consequences) are ranked too but not put as signposts,
+since seeing them mostly means the outcome has already happened.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..tables import FloatArray, NodeSpec
 
 SENTENCES = 5
 YES, NO = ("yes", "true"), ("no", "false")
+ARTICLES = ("A", "An", "The")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Signpost:
     node: str
     label: str
     information: float  # mutual information with the outcome, in bits
+    leading: bool  # False for the outcome's descendants, its consequences
     observations: tuple[Observation, ...]
     sentence: str
 
@@ -46,7 +50,7 @@ class Signpost:
 
     def to_dict(self) -> dict[str, Any]:
         return {"node": self.node, "label": self.label, "information": self.information,
-                "largest_shift": self.largest_shift, "sentence": self.sentence,
+                "leading": self.leading, "largest_shift": self.largest_shift, "sentence": self.sentence,
                 "observations": [asdict(o) for o in self.observations]}
 
 
@@ -66,7 +70,8 @@ class Signposts:
 
     @property
     def sentences(self) -> list[str]:
-        return [s.sentence for s in self.ranked[:SENTENCES] if s.information > 0]
+        leading = [s for s in self.ranked if s.leading and s.information > 0]
+        return [s.sentence for s in leading[:SENTENCES]]
 
     def to_dict(self) -> dict[str, Any]:
         return {"node": self.node, "label": self.label, "state": self.state,
@@ -82,12 +87,25 @@ def mutual_information(joint: FloatArray) -> float:
     return max(float(np.sum(joint[mask] * np.log2(joint[mask] / outer[mask]))), 0.0)
 
 
+def descendants(scenario: Scenario, node: str) -> set[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        for child in scenario.net.children(stack.pop()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
 def condition(spec: NodeSpec, state: str) -> str:
-    """'If <node is in state>' in words."""
+    """'If <node is in state>' in words; a leading article is lowercased mid-sentence."""
+    first, _, rest = spec.label.partition(" ")
+    label = f"{first.lower()} {rest}" if first in ARTICLES and rest else spec.label
     kinds = {s.lower() for s in spec.states}
     if len(kinds) == 2 and kinds & set(YES) and kinds & set(NO):
-        return f"If {spec.label}" if state.lower() in YES else f"Unless {spec.label}"
-    return f"If {spec.label} is “{state.replace('_', ' ')}”"
+        return f"If {label}" if state.lower() in YES else f"Unless {label}"
+    return f"If {label} is “{state.replace('_', ' ')}”"
 
 
 def proposition(spec: NodeSpec, state: str) -> str:
@@ -108,6 +126,7 @@ def signposts_for(scenario: Scenario, engine: CompiledNet, outcome: str,
     spec = scenario.nodes[outcome]
     state = spec.states[0]
     base = float(engine.posterior(outcome)[0])
+    downstream = descendants(scenario, outcome)
     ranked = []
     for node in nodes if nodes is not None else scenario.nodes:
         if node == outcome:
@@ -119,7 +138,8 @@ def signposts_for(scenario: Scenario, engine: CompiledNet, outcome: str,
                                  float(joint[0, i] / chance[i] - base))
                      for i, s in enumerate(cause.states) if chance[i] > 0)
         loudest = max(seen, key=lambda o: abs(o.shift))
-        ranked.append(Signpost(node, cause.label, mutual_information(joint), seen,
+        ranked.append(Signpost(node, cause.label, mutual_information(joint),
+                               node not in downstream, seen,
                                sentence(cause, loudest, spec, state, base)))
     ranked.sort(key=lambda s: (-s.information, -s.largest_shift))
     return Signposts(outcome, spec.label, state, base, tuple(ranked))

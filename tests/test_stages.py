@@ -1,0 +1,86 @@
+"""Each stage of the data flow on its own: load, parse, check, tables, network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model import LimitError, ScenarioError
+from model.checks import check, parse
+from model.network import build_network
+from model.yaml_source import parse_document, read_document
+
+
+def test_load_keeps_lines_and_reads_yaml_1_2() -> None:
+    doc = parse_document("a: yes\nb:\n  - on\n  - off\nc: {yes: 0.3}\nd: 2025-03-25\n")
+    assert doc.data["a"] == "yes"
+    assert doc.data["b"] == ["on", "off"]
+    assert doc.data["c"] == {"yes": 0.3}
+    assert str(doc.data["d"]) == "2025-03-25"
+    assert doc.line_of(("b", 1)) == 4
+    assert doc.line_of(("c", "yes")) == 5
+    assert doc.line_of(("c", "missing", 3)) == 5  # nearest enclosing element
+
+
+def test_load_refuses_tags_and_alias_bombs() -> None:
+    with pytest.raises(ScenarioError, match="tag"):
+        parse_document("a: !!python/object/apply:os.system ['true']\n")
+    with pytest.raises(ScenarioError, match="not allowed"):
+        parse_document("a: !custom 3\n")
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for i in range(1, 9):
+        prev = chr(ord("a") + i - 1)
+        cur = chr(ord("a") + i)
+        bomb += f"{cur}: &{cur} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+    with pytest.raises(LimitError, match="more than 200,000 elements"):
+        parse_document(bomb)
+
+
+def test_load_refuses_an_oversized_file(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("# " + "x" * 2_100_000 + "\n")
+    with pytest.raises(LimitError, match="over the limit"):
+        read_document(path)
+
+
+def test_parse_reports_schema_problems_per_node(tiny_path: Path) -> None:
+    doc = read_document(tiny_path)
+    doc.data["nodes"]["rain"]["role"] = "cause"
+    scenario, problems, broken = parse(doc)
+    assert scenario is not None
+    assert broken == {"rain"}
+    assert "role" in str(problems[0]) and problems[0].line == 14
+
+
+def test_check_builds_params_and_blocks_in_topological_order(tiny_path: Path) -> None:
+    checked = check(read_document(tiny_path))
+    assert list(checked.nodes) == ["rain", "sprinkler", "wet"]
+    assert [p.where for p in checked.params] == [
+        "prior", "table row 1", "table row 2", "noisy-OR weight of rain",
+        "noisy-OR weight of sprinkler", "noisy-OR leak"]
+    assert checked.params[2].prob.kind == "range"
+    assert checked.params[0].line == 16
+    assert checked.paragraphs["almanac"][0].startswith("It rains")
+
+
+def test_tables_are_batched_functions_of_the_written_numbers(tiny_path: Path) -> None:
+    checked = check(read_document(tiny_path))
+    values = np.array([[p.prob.point for p in checked.params]] * 2)
+    values[1, 1] = 0.5  # sprinkler when it rains
+    table = checked.nodes["sprinkler"].table(values)
+    assert table.shape == (2, 2, 2)
+    assert table[:, 0, 0].tolist() == pytest.approx([0.1, 0.5])
+    np.testing.assert_allclose(table[:, :, 1], [[0.4, 0.6], [0.4, 0.6]])
+
+
+def test_network_stage_matches_the_tables(tiny_path: Path) -> None:
+    checked = check(read_document(tiny_path))
+    values = np.array([[p.prob.point for p in checked.params]])
+    tables = {n: spec.table(values)[0] for n, spec in checked.nodes.items()}
+    network = build_network({n: s.states for n, s in checked.nodes.items()},
+                            {n: s.parents for n, s in checked.nodes.items()}, tables)
+    cpd = network.get_cpds("wet")
+    assert cpd.get_evidence()[::-1] == ["rain", "sprinkler"]
+    np.testing.assert_allclose(cpd.values, tables["wet"], atol=1e-15)

@@ -226,7 +226,8 @@ def test_quote_is_checked_case_and_whitespace_insensitively(tmp_path: Path) -> N
     path.write_text(text + textwrap.dedent(body))
     assert model.load(path).query("talks")["yes"] == pytest.approx(0.3)
     path.write_text(text + textwrap.dedent(body).replace("para: 2", "para: 3"))
-    with pytest.raises(ScenarioError, match=r"quote not found in paragraph 3.*it is in paragraph 2"):
+    with pytest.raises(ScenarioError,
+                       match=r"quote not found in paragraph 3.*it is in paragraph 2"):
         model.load(path)
 
 

@@ -18,7 +18,16 @@ from pydantic import ValidationError
 from .errors import LimitError, Problem, ScenarioError, did_you_mean
 from .probability import Prob
 from .schema import AssumedEstimate, Citation, CitedEstimate, Node, Row, ScenarioFile
-from .tables import Block, DistSpec, EstimateSpec, NodeSpec, NoisyOr, Param, columns_matching
+from .tables import (
+    Block,
+    DistSpec,
+    EstimateSpec,
+    NodeSpec,
+    NoisyOr,
+    Param,
+    columns_matching,
+    wanted_states,
+)
 from .yaml_source import Document, Loc
 
 MAX_NODES = 2_000
@@ -381,19 +390,26 @@ class _Checker:
                       "add a row for each, or a default row with 'when: otherwise'")
         return blocks
 
-    def check_when(self, name: str, when: Mapping[str, str], parents: Sequence[str],
-                   parent_states: Mapping[str, Sequence[str]], loc: Loc) -> bool:
+    def check_when(self, name: str, when: Mapping[str, str | Sequence[str]],
+                   parents: Sequence[str], parent_states: Mapping[str, Sequence[str]],
+                   loc: Loc) -> bool:
         ok = True
-        for parent, state in when.items():
+        for parent in when:
             if parent not in parents:
                 hint = (f"add '{parent}' to this node's parents" if parent in self.s.nodes
                         else did_you_mean(parent, parents))
                 self.fail((*loc, parent), f"'{parent}' in 'when' is not a parent of this node",
                           name, hint)
                 ok = False
-            elif state not in parent_states[parent]:
-                self.fail((*loc, parent), f"'{state}' is not a state of '{parent}'", name,
-                          did_you_mean(state, parent_states[parent]))
+                continue
+            wanted = wanted_states(when, parent)
+            for state in wanted:
+                if state not in parent_states[parent]:
+                    self.fail((*loc, parent), f"'{state}' is not a state of '{parent}'", name,
+                              did_you_mean(state, parent_states[parent]))
+                    ok = False
+            if len(set(wanted)) != len(wanted):
+                self.fail((*loc, parent), f"a state of '{parent}' is listed twice", name)
                 ok = False
         if not when:
             self.fail(loc, "empty 'when'", name, "name parent states, or write 'when: otherwise'")
@@ -405,7 +421,8 @@ class _Checker:
         return self.block(name, node, loc, cols, row.when, row)
 
     def block(self, name: str, node: Node, loc: Loc, cols: list[int],
-              when: Mapping[str, str] | Literal["otherwise"], source: Node | Row) -> Block:
+              when: Mapping[str, str | Sequence[str]] | Literal["otherwise"],
+              source: Node | Row) -> Block:
         estimates: list[EstimateSpec] = []
         label = f"table row {int(loc[-1]) + 1}" if isinstance(source, Row) else "prior"
         dist = source.prior if isinstance(source, Node) else source.p
@@ -550,8 +567,8 @@ def check(doc: Document) -> Checked:
     return _Checker(doc, scenario, problems, broken).run()
 
 
-def _when(when: Mapping[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in when.items())
+def _when(when: Mapping[str, str | Sequence[str]]) -> str:
+    return ", ".join(f"{k}={'|'.join(wanted_states(when, k))}" for k in when)
 
 
 def _squash(text: str) -> str:

@@ -141,10 +141,17 @@ class _Probabilities(Strict):
         return self
 
 
+# parent -> its state, or a list of states any of which the row covers
+When = dict[Name, StateName | Annotated[list[StateName], Field(min_length=1)]]
+
+
 class Row(_Probabilities):
     """One row of a conditional table: parent states (or `otherwise`) and a distribution."""
 
-    when: dict[Name, StateName] | Literal["otherwise"]
+    when: When | Literal["otherwise"] = Field(
+        description="Parent states this row covers (parents left out match every state; a "
+                    "list matches any of its states), or 'otherwise' for the rest")
+    note: str = Field("", description="Why this row reads as it does, for the briefing")
 
 
 class Node(Strict):

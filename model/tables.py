@@ -72,7 +72,7 @@ class Block:
     """A prior or one table row: the parent combinations it covers and how it is estimated."""
 
     columns: tuple[int, ...]
-    when: Mapping[str, str] | Literal["otherwise"]
+    when: Mapping[str, str | Sequence[str]] | Literal["otherwise"]
     estimates: tuple[EstimateSpec, ...]
     pool: Literal["linear", "logarithmic"]
     because: tuple[Support, ...]
@@ -156,11 +156,18 @@ class NodeSpec:
         return np.stack([1.0 - off, off], axis=1)
 
 
+def wanted_states(when: Mapping[str, str | Sequence[str]], parent: str) -> list[str]:
+    """The states of `parent` a `when` names: one, or a list of them."""
+    value = when[parent]
+    return [value] if isinstance(value, str) else list(value)
+
+
 def columns_matching(parents: Sequence[str], states: Mapping[str, Sequence[str]],
-                     when: Mapping[str, str]) -> list[int]:
+                     when: Mapping[str, str | Sequence[str]]) -> list[int]:
     """Flat column indices (first parent slowest, as pgmpy orders evidence) matching `when`."""
     ranges = [
-        [states[p].index(when[p])] if p in when else range(len(states[p])) for p in parents
+        sorted(states[p].index(s) for s in wanted_states(when, p)) if p in when
+        else range(len(states[p])) for p in parents
     ]
     cards = [len(states[p]) for p in parents]
     strides = [math.prod(cards[i + 1:]) for i in range(len(cards))]

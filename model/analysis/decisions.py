@@ -19,9 +19,7 @@ import numpy as np
 from ..engine import CompiledNet
 from ..scenario import Scenario
 from ..tables import FloatArray
-from .uncertainty import Draws
-
-Utilities = Mapping[str, Mapping[str, Mapping[str, float]]]
+from .uncertainty import Draws, marginal_draws
 
 
 @dataclass(frozen=True)
@@ -70,30 +68,31 @@ def expected_utility(scenario: Scenario, actor: str,
                 for n in scenario.file.utilities[actor]), np.zeros(()))
 
 
-def evaluate_decision(scenario: Scenario, engine: CompiledNet, node: str, draws: Draws) -> Decision:
+def evaluate_decision(scenario: Scenario, engine: CompiledNet, node: str,
+                      draws: Draws) -> Decision:
+    """Each option's expected utility per actor, its spread and its chance of being best."""
     utilities = scenario.file.utilities
     actors = tuple(utilities)
-    watched = list(dict.fromkeys([*scenario.outcomes, *(n for a in actors
-                                                          for n in utilities[a])]))
     cared = list(dict.fromkeys(n for a in actors for n in utilities[a]))
+    watched = list(dict.fromkeys([*scenario.outcomes, *cared]))
+    options = scenario.nodes[node].states
+    leads = {o: {n: engine.posterior(n, do={node: o}) for n in watched} for o in options}
+    drawn = {}
+    for option in options:
+        sampled = marginal_draws(engine, draws, cared, {node: option})
+        distributions = dict(zip(cared, sampled, strict=True))
+        drawn[option] = {a: expected_utility(scenario, a, distributions) for a in actors}
+    wins = {a: np.argmax(np.stack([drawn[o][a] for o in options]), axis=0) for a in actors}
     written = {n: engine.posterior(n) for n in cared}
-    spec = scenario.nodes[node]
-    point, drawn = {}, {}
-    for option in spec.states:
-        do = {node: option}
-        point[option] = {n: engine.posterior(n, do=do) for n in watched}
-        sampled = {n: draws.posterior(engine, n, do) for n in cared}
-        drawn[option] = {a: expected_utility(scenario, a, sampled) for a in actors}
-    wins = {a: np.argmax(np.stack([drawn[o][a] for o in spec.states]), axis=0) for a in actors}
-    options = tuple(Option(
-        option,
-        {a: float(expected_utility(scenario, a, point[option])) for a in actors},
-        {a: _interval(drawn[option][a]) for a in actors},
-        {a: float(np.mean(wins[a] == i)) for a in actors},
-        {n: _named(scenario, n, point[option][n]) for n in watched},
-    ) for i, option in enumerate(spec.states))
-    as_written = {a: float(expected_utility(scenario, a, written)) for a in actors}
-    return Decision(node, spec.label, actors, as_written, options)
+    return Decision(
+        node, scenario.nodes[node].label, actors,
+        {a: float(expected_utility(scenario, a, written)) for a in actors},
+        tuple(Option(option,
+                     {a: float(expected_utility(scenario, a, leads[option])) for a in actors},
+                     {a: _interval(drawn[option][a]) for a in actors},
+                     {a: float(np.mean(wins[a] == i)) for a in actors},
+                     {n: _named(scenario, n, leads[option][n]) for n in watched})
+              for i, option in enumerate(options)))
 
 
 def evaluate_decisions(scenario: Scenario, engine: CompiledNet,

@@ -68,7 +68,7 @@ class Disagreement:
 
 
 def by_source(scenario: Scenario, engine: CompiledNet,
-                 outcomes: Sequence[str]) -> list[Disagreement]:
+              outcomes: Sequence[str]) -> list[Disagreement]:
     """Each outcome by the pooled model and by each source that gives its own estimates."""
     sources = estimating_sources(scenario)
     names = list(sources)

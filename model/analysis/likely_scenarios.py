@@ -8,6 +8,7 @@ Scenarios without `role: driver` nodes use their root nodes other than decisions
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from ..engine import CompiledNet
 from ..scenario import Scenario
 
 TOP = 5
+MAX_JOINT_CELLS = 1_000_000  # past this many driver combinations the listing is skipped
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class JointScenario:
 class LikelyScenarios:
     drivers: tuple[str, ...]
     top: tuple[JointScenario, ...]  # most probable first; top[0] is the MAP
+    note: str = ""  # why the listing is empty, when it is
 
     @property
     def most_likely(self) -> JointScenario | None:
@@ -45,7 +48,7 @@ class LikelyScenarios:
         return sum(s.probability for s in self.top)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"drivers": list(self.drivers), "covered": self.covered,
+        return {"drivers": list(self.drivers), "covered": self.covered, "note": self.note,
                 "top": [s.to_dict() for s in self.top]}
 
 
@@ -59,7 +62,11 @@ def most_likely_scenarios(scenario: Scenario, engine: CompiledNet,
                           top: int = TOP) -> LikelyScenarios:
     drivers = drivers_of(scenario)
     if not drivers:
-        return LikelyScenarios((), ())
+        return LikelyScenarios((), (), "no driver nodes, and no root nodes but decisions")
+    cells = math.prod(scenario.nodes[d].card for d in drivers)
+    if cells > MAX_JOINT_CELLS:
+        return LikelyScenarios(tuple(drivers), (), f"{cells:,} combinations of the drivers, "
+                                                   f"over the limit of {MAX_JOINT_CELLS:,}")
     joint = engine.joint(drivers)
     flat = joint.ravel()
     order = np.argsort(-flat, kind="stable")[:top]

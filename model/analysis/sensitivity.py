@@ -2,7 +2,7 @@
 
 Each written probability is swung alone across its range (a range or an estimative term), or
 by +/- DEFAULT_SWING where it was written as an exact number, every other number at its point
-value. All 2 x n_params swung scenarios go through one batched contraction per outcome.
+value. All 2 x n_params swung scenarios go through one batched contraction.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 from ..engine import CompiledNet
 from ..scenario import Scenario
 from ..tables import FloatArray, NodeSpec, Param
-from .uncertainty import Draws
+from .uncertainty import Draws, marginal_draws
 
 DEFAULT_SWING = 0.1
 
@@ -55,11 +55,20 @@ class ParamPlace:
 
     @property
     def label(self) -> str:
+        """E.g. "Israel strikes: P(yes | talks=no) = likely (table row 2, line 40)"."""
+        return self._text(self.node_label)
+
+    @property
+    def short(self) -> str:
+        """The same with the node's name for its label."""
+        return self._text(self.node)
+
+    def _text(self, node: str) -> str:
         given = f" | {self.condition}" if self.condition else ""
-        state = f"P({self.state}{given})" if self.state else self.where
         by = f", {self.source}'s estimate" if self.source else ""
         line = f", line {self.line}" if self.line is not None else ""
-        return f"{self.node_label}: {state} = {self.written} ({self.where}{by}{line})"
+        return (f"{node}: P({self.state}{given}) = {self.written} "
+                f"({self.where}{by}{line})")
 
 
 def place_of(spec: NodeSpec, param: Param) -> ParamPlace:
@@ -69,7 +78,7 @@ def place_of(spec: NodeSpec, param: Param) -> ParamPlace:
             if any(p.id == param.id for p in estimate.dist.entries.values()):
                 when = block.when
                 condition = when if isinstance(when, str) else ", ".join(
-                    f"{k}={v}" for k, v in when.items())
+                    f"{k}={v if isinstance(v, str) else '|'.join(v)}" for k, v in when.items())
                 source = estimate.source
     return ParamPlace(spec.name, spec.label, param.state, param.where, condition, source,
                       param.line, param.prob.text)
@@ -116,15 +125,15 @@ class Tornado:
 
 
 def tornadoes(scenario: Scenario, engine: CompiledNet, outcomes: Sequence[str],
-                top: int = 10, swing: float = DEFAULT_SWING) -> list[Tornado]:
+              top: int = 10, swing: float = DEFAULT_SWING) -> list[Tornado]:
     """A tornado of each outcome's first state (e.g. `yes`): the `top` inputs that move it,
     dropping those that do not move it at all."""
     draws = Draws.of(scenario, swung_values(scenario, swing))
     params = scenario.params
     out = []
-    for node in outcomes:
+    for node, drawn in zip(outcomes, marginal_draws(engine, draws, outcomes), strict=True):
         spec = scenario.nodes[node]
-        moved = draws.posterior(engine, node)[:, 0]
+        moved = drawn[:, 0]
         bars = [Bar(p.id, place_of(scenario.nodes[p.node], p), *swing_range(p, swing),
                     float(moved[2 * p.id]), float(moved[2 * p.id + 1])) for p in params]
         ranked = sorted((b for b in bars if b.swing > 0), key=lambda b: -b.swing)

@@ -9,7 +9,6 @@ since seeing them mostly means the outcome has already happened.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,7 +21,7 @@ from ..tables import FloatArray, NodeSpec
 
 SENTENCES = 5
 YES, NO = ("yes", "true"), ("no", "false")
-ARTICLES = ("A", "An", "The")
+LOWERED = ("A", "An", "The", "It", "There")  # first words safe to lowercase mid-sentence
 
 
 @dataclass(frozen=True)
@@ -50,8 +49,8 @@ class Signpost:
 
     def to_dict(self) -> dict[str, Any]:
         return {"node": self.node, "label": self.label, "information": self.information,
-                "leading": self.leading, "largest_shift": self.largest_shift, "sentence": self.sentence,
-                "observations": [asdict(o) for o in self.observations]}
+                "leading": self.leading, "largest_shift": self.largest_shift,
+                "sentence": self.sentence, "observations": [asdict(o) for o in self.observations]}
 
 
 @dataclass(frozen=True)
@@ -99,9 +98,9 @@ def descendants(scenario: Scenario, node: str) -> set[str]:
 
 
 def condition(spec: NodeSpec, state: str) -> str:
-    """'If <node is in state>' in words; a leading article is lowercased mid-sentence."""
+    """'If <node is in state>' in words."""
     first, _, rest = spec.label.partition(" ")
-    label = f"{first.lower()} {rest}" if first in ARTICLES and rest else spec.label
+    label = f"{first.lower()} {rest}" if first in LOWERED and rest else spec.label
     kinds = {s.lower() for s in spec.states}
     if len(kinds) == 2 and kinds & set(YES) and kinds & set(NO):
         return f"If {label}" if state.lower() in YES else f"Unless {label}"
@@ -120,15 +119,14 @@ def sentence(cause: NodeSpec, seen: Observation, outcome: NodeSpec, state: str,
             f"{term_for(seen.posterior)} ({seen.posterior:.0%}, from {base:.0%}).")
 
 
-def signposts_for(scenario: Scenario, engine: CompiledNet, outcome: str,
-              nodes: Sequence[str] | None = None) -> Signposts:
-    """Signposts for the outcome's first state among `nodes` (default: every other node)."""
+def signposts_for(scenario: Scenario, engine: CompiledNet, outcome: str) -> Signposts:
+    """Every other node as a signpost of the outcome's first state."""
     spec = scenario.nodes[outcome]
     state = spec.states[0]
     base = float(engine.posterior(outcome)[0])
     downstream = descendants(scenario, outcome)
     ranked = []
-    for node in nodes if nodes is not None else scenario.nodes:
+    for node in scenario.nodes:
         if node == outcome:
             continue
         joint = engine.joint([outcome, node])

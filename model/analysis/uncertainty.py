@@ -4,11 +4,13 @@ estimative term is drawn anew.
 Each uncertain written probability (a range or a term) is drawn from a Beta distribution
 whose mean is the written point value and whose spread puts about 90% of its mass inside
 the written range; exact numbers stay fixed. Rows renormalise themselves in
-`NodeSpec.table`. All draws go through one batched contraction per outcome.
+`NodeSpec.table`. All draws go through one batched contraction: of the outcomes' joint
+while it is small, else one per outcome.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -23,10 +25,11 @@ from ..tables import FloatArray
 
 # z of the 95th percentile: (high - low) is read as a 90% interval, mean +/- Z95 sd.
 Z95 = 1.6448536269514722
-# The Beta's quantile function is tabulated once per distinct (point, low, high) and drawn
-# from by inverse transform: about 8x faster than numpy's Beta sampler at 10,000 draws.
+# Each distinct Beta's quantile function is tabulated once and drawn from by inverse
+# transform, interpolating between knots: about 6x faster than numpy's Beta sampler.
 CDF_CELLS = 8192
 QUANTILE_KNOTS = 1024
+JOINT_CELLS = 256  # the largest joint of several nodes contracted at once
 
 
 def beta_shape(prob: Prob) -> tuple[float, float]:
@@ -67,12 +70,12 @@ def sample_values(scenario: Scenario, samples: int,
     if not uncertain:
         return values
     knots = np.stack([_quantiles(*beta_shape(p.prob)) for p in uncertain])
+    starts, steps = knots[:, :-1].ravel(), np.diff(knots, axis=1).ravel()
     u = rng.random((samples, len(uncertain))) * QUANTILE_KNOTS
     cell = np.minimum(u.astype(np.intp), QUANTILE_KNOTS - 1)
-    flat = knots.ravel()
-    index = cell + np.arange(len(uncertain)) * (QUANTILE_KNOTS + 1)
-    low = flat[index]
-    values[:, [p.id for p in uncertain]] = low + (u - cell) * (flat[index + 1] - low)
+    within = u - cell
+    cell += np.arange(len(uncertain)) * QUANTILE_KNOTS
+    values[:, [p.id for p in uncertain]] = starts.take(cell) + within * steps.take(cell)
     return values
 
 
@@ -99,14 +102,34 @@ class Draws:
     def samples(self) -> int:
         return int(self.values.shape[0])
 
+    def joint(self, engine: CompiledNet, targets: Sequence[str],
+              do: Mapping[str, str] | None = None) -> FloatArray:
+        """(samples, *cards): P(targets | do(do)) under each row's numbers."""
+        tables = {n: t for n, t in self.tables.items() if n not in (do or {})}
+        if tables:
+            return engine.joint(targets, do=do, tables=tables)
+        point = engine.joint(targets, do=do)
+        return np.broadcast_to(point, (self.samples, *point.shape))
+
     def posterior(self, engine: CompiledNet, node: str,
                   do: Mapping[str, str] | None = None) -> FloatArray:
         """(samples, card): P(node | do(do)) under each row's numbers."""
-        tables = {n: t for n, t in self.tables.items() if n not in (do or {})}
-        if tables:
-            return engine.posterior(node, do=do, tables=tables)
-        point = engine.posterior(node, do=do)
-        return np.broadcast_to(point, (self.samples, *point.shape))
+        return self.joint(engine, [node], do)
+
+
+def marginal_draws(engine: CompiledNet, draws: Draws, nodes: Sequence[str],
+                   do: Mapping[str, str] | None = None) -> list[FloatArray]:
+    """Each node's (samples, card) posteriors. While the nodes' joint has at most
+    JOINT_CELLS cells, all come from one batched contraction of that joint, which costs
+    about as much as one node's."""
+    cards = [len(engine.net.states[n]) for n in nodes]
+    if len(nodes) < 2 or math.prod(cards) > JOINT_CELLS:
+        return [draws.posterior(engine, n, do) for n in nodes]
+    # Batch axis innermost and contiguous (the engine's own layout, so usually no copy):
+    # summing out the other nodes then runs along memory, ~20x faster than across it.
+    joint = np.ascontiguousarray(np.moveaxis(draws.joint(engine, nodes, do), 0, -1))
+    axes = range(len(nodes))
+    return [joint.sum(axis=tuple(j for j in axes if j != i)).T for i in axes]
 
 
 def draw(scenario: Scenario, samples: int, seed: int | None) -> Draws:
@@ -149,11 +172,10 @@ def summarise(node: str, label: str, states: Sequence[str], point: FloatArray,
 
 
 def outcome_spreads(scenario: Scenario, engine: CompiledNet, draws: Draws,
-                outcomes: Sequence[str]) -> list[OutcomeUncertainty]:
+                    outcomes: Sequence[str]) -> list[OutcomeUncertainty]:
     """Each outcome's spread over the draws."""
     out = []
-    for node in outcomes:
+    for node, drawn in zip(outcomes, marginal_draws(engine, draws, outcomes), strict=True):
         spec = scenario.nodes[node]
-        out.append(summarise(node, spec.label, spec.states, engine.posterior(node),
-                             draws.posterior(engine, node)))
+        out.append(summarise(node, spec.label, spec.states, engine.posterior(node), drawn))
     return out

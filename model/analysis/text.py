@@ -1,0 +1,132 @@
+"""An `Analysis` as plain-text tables, as `scenario analyze` prints them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import Analysis
+from .decisions import Decision
+from .disagreement import FLAG_SPREAD, Disagreement
+from .likely_scenarios import LikelyScenarios
+from .sensitivity import DEFAULT_SWING, Tornado
+from .signposts import Signposts
+from .uncertainty import OutcomeUncertainty
+
+BAR_WIDTH = 24
+
+
+def render(analysis: Analysis) -> str:
+    head = (f"{analysis.title} ({analysis.scenario}, {analysis.digest}): "
+            f"{analysis.samples:,} draws, seed {analysis.seed}")
+    sections = [
+        head,
+        uncertainty_table(analysis.uncertainty),
+        *(tornado_table(t) for t in analysis.sensitivity),
+        *(signpost_lines(s) for s in analysis.signposts),
+        sources_table(analysis.disagreement),
+        *(decision_table(d) for d in analysis.decisions),
+        scenarios_lines(analysis.likely),
+    ]
+    return "\n\n".join(s for s in sections if s)
+
+
+def table(rows: Sequence[Sequence[str]], align: str) -> str:
+    """Columns padded to their widest cell, each aligned by its letter in `align` (l or r)."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) if a == "l" else c.rjust(w)
+                               for c, w, a in zip(r, widths, align, strict=True)).rstrip()
+                     for r in rows)
+
+
+def pct(p: float) -> str:
+    return f"{p:.1%}"
+
+
+def uncertainty_table(results: Sequence[OutcomeUncertainty]) -> str:
+    if not results:
+        return ""
+    rows = [["outcome", "state", "written", "mean", "median", "90% interval"]]
+    for r in results:
+        for s in r.states:
+            rows.append([r.node, s.state, pct(s.point), pct(s.mean), pct(s.median),
+                         f"{pct(s.p5)} - {pct(s.p95)}"])
+    return ("UNCERTAINTY: each outcome as written, and over draws of every range and term\n"
+            + table(rows, "llrrrr"))
+
+
+def tornado_bar(low: float, high: float, base: float, left: float, right: float) -> str:
+    """The span low..high on a scale from `left` to `right`, with `|` at the base value."""
+    def at(p: float) -> int:
+        return round((p - left) / (right - left) * (BAR_WIDTH - 1)) if right > left else 0
+
+    a, b = sorted((at(low), at(high)))
+    cells = ["█" if a <= i <= b else "·" for i in range(BAR_WIDTH)]
+    cells[at(base)] = "|"
+    return "".join(cells)
+
+
+def tornado_table(t: Tornado) -> str:
+    title = (f"TORNADO: what moves P({t.node} = {t.state}) = {pct(t.base)} most "
+             f"({len(t.bars)} of {t.inputs} inputs; * = written exact, swung "
+             f"+/-{DEFAULT_SWING * 100:.0f} points)")
+    if not t.bars:
+        return title + "\n  (no input moves it)"
+    ends = [p for b in t.bars for p in (b.at_low, b.at_high)] + [t.base]
+    left, right = min(ends), max(ends)
+    rows = [["swing", "low -> high", "", "input"]]
+    for b in t.bars:
+        rows.append([f"{b.swing * 100:.1f} pts", f"{pct(b.at_low)} -> {pct(b.at_high)}",
+                     tornado_bar(b.at_low, b.at_high, t.base, left, right),
+                     ("* " if b.assumed_swing else "") + b.place.short])
+    return title + "\n" + table(rows, "rrll")
+
+
+def signpost_lines(s: Signposts) -> str:
+    lines = [f"SIGNPOSTS for {s.node} = {s.state} ({pct(s.base)}), by what they tell "
+             "(mutual information)"]
+    lines += [f"  - {sentence}" for sentence in s.sentences] or ["  (none)"]
+    return "\n".join(lines)
+
+
+def sources_table(results: Sequence[Disagreement]) -> str:
+    if not results or not results[0].sources:
+        return ""
+    names = [f.source for f in results[0].sources]
+    rows = [["outcome", "state", "pooled", *names, "spread", ""]]
+    for d in results:
+        state = next(iter(d.pooled))
+        rows.append([d.node, state, pct(d.pooled[state]),
+                     *(pct(f.distribution[state]) for f in d.sources),
+                     f"{d.spread * 100:.1f} pts", "DISAGREE" if d.flagged else ""])
+    return (f"SOURCES: each outcome by each source's estimates alone (flagged above "
+            f"{FLAG_SPREAD * 100:.0f} points)\n" + table(rows, "ll" + "r" * (len(names) + 2) + "l"))
+
+
+def decision_table(d: Decision) -> str:
+    title = (f"DECISION {d.node} ({d.label}): expected utility of do(option) per actor, "
+             "[90% interval], share of draws where it is best")
+    if not d.actors:
+        return title + "\n  (no utilities in the file)"
+    rows = [["option", *d.actors]]
+    for o in d.options:
+        rows.append([o.option, *(f"{o.expected[a]:.1f} [{o.interval[a][0]:.1f}, "
+                                 f"{o.interval[a][1]:.1f}] {o.chance_best[a]:.0%}"
+                                 for a in d.actors)])
+    rows.append(["as written", *(f"{d.as_written[a]:.1f}" for a in d.actors)])
+    rows.append(["best", *(d.best[a] for a in d.actors)])
+    return title + "\n" + table(rows, "l" + "r" * len(d.actors))
+
+
+def scenarios_lines(likely: LikelyScenarios) -> str:
+    if not likely.top:
+        return f"MOST LIKELY SCENARIOS: none listed ({likely.note})" if likely.note else ""
+    lines = [f"MOST LIKELY SCENARIOS of {', '.join(likely.drivers)} (the first is the MAP; "
+             f"these {len(likely.top)} hold {pct(likely.covered)})"]
+    for i, s in enumerate(likely.top, 1):
+        states = ", ".join(f"{n}={v}" for n, v in s.states.items())
+        lines.append(f"  {i}. {pct(s.probability):>6}  {states}")
+        leads = ", ".join(f"{o} {next(iter(d))} {d[next(iter(d))]:.0%}"
+                          for o, d in s.outcomes.items())
+        if leads:
+            lines.append(f"     -> {leads}")
+    return "\n".join(lines)

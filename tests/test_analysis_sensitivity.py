@@ -1,0 +1,94 @@
+"""Sensitivity: every bar against the outcome re-queried with that one number changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import model
+from model.analysis.sensitivity import DEFAULT_SWING, swing_range, tornadoes
+from model.engine import CompiledNet
+from model.inference import PgmpyEngine
+from model.net import Net
+from model.probability import Prob
+from model.scenario import Scenario
+from model.tables import Param
+
+FIXTURE = Path(__file__).parent / "fixtures" / "analysis_decision.yaml"
+
+
+def requery(s: Scenario, param: Param, value: float, outcome: str) -> float:
+    """P(outcome's first state) by pgmpy with one written number replaced."""
+    row = s.point_values()
+    row[0, param.id] = value
+    net = Net({n: spec.states for n, spec in s.nodes.items()},
+              {n: spec.parents for n, spec in s.nodes.items()},
+              {n: spec.table(row)[0] for n, spec in s.nodes.items()})
+    return float(PgmpyEngine(net).joint([outcome], {}, {})[0])
+
+
+def test_every_bar_equals_requerying_with_that_number_swung() -> None:
+    s = model.load(FIXTURE)
+    for tornado in tornadoes(s, CompiledNet(s.net), s.outcomes, top=len(s.params)):
+        assert tornado.base == pytest.approx(s.query(tornado.node)["yes"], abs=1e-12)
+        for bar in tornado.bars:
+            param = s.params[bar.param]
+            assert bar.at_low == pytest.approx(requery(s, param, bar.input_low, tornado.node),
+                                               abs=1e-9)
+            assert bar.at_high == pytest.approx(
+                requery(s, param, bar.input_high, tornado.node), abs=1e-9)
+
+
+def test_a_bar_equals_the_file_edited_to_the_ends_of_the_range(tiny_path: Path) -> None:
+    s = model.load(tiny_path)
+    [tornado] = tornadoes(s, CompiledNet(s.net), ["wet"])
+    rain = next(b for b in tornado.bars if b.place.node == "rain")
+    assert (rain.input_low, rain.input_high) == (0.55, 0.80)  # "likely"
+    text = tiny_path.read_text()
+    for value, expected in ((0.55, rain.at_low), (0.80, rain.at_high)):
+        edited = model.loads(text.replace("prior: {yes: likely}", f"prior: {{yes: {value}}}"),
+                             tiny_path)
+        assert edited.query("wet")["yes"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_exact_numbers_swing_by_the_default_clipped_to_0_and_1() -> None:
+    def param(value: float) -> Param:
+        return Param(0, Prob.exact(value), "n", "yes", "prior", None)
+
+    assert swing_range(param(0.05)) == pytest.approx((0.0, 0.05 + DEFAULT_SWING, True))
+    assert swing_range(param(0.98)) == pytest.approx((0.98 - DEFAULT_SWING, 1.0, True))
+    ranged = Param(0, Prob(0.4, 0.3, 0.5, "[0.3, 0.5]", "range"), "n", "yes", "prior", None)
+    assert swing_range(ranged) == (0.3, 0.5, False)
+
+
+def test_bars_are_ranked_capped_and_only_inputs_that_move_the_outcome() -> None:
+    s = model.load(FIXTURE)
+    [tornado] = tornadoes(s, CompiledNet(s.net), ["settlement"], top=5)
+    swings = [b.swing for b in tornado.bars]
+    assert len(swings) == 5
+    assert swings == sorted(swings, reverse=True)
+    [everything] = tornadoes(s, CompiledNet(s.net), ["settlement"], top=100)
+    assert all(b.swing > 0 for b in everything.bars)
+    # clash and insurance are not upstream of the settlement: their numbers cannot move it
+    assert not {b.place.node for b in everything.bars} & {"clash", "insurance"}
+    assert everything.inputs == len(s.params)
+
+
+def test_a_bar_says_where_its_number_was_written() -> None:
+    s = model.load(FIXTURE)
+    [tornado] = tornadoes(s, CompiledNet(s.net), ["settlement"])
+    top = tornado.bars[0]
+    assert top.place.node == "settlement"
+    assert top.place.condition == "talks=yes, tension=mid|high"
+    assert top.place.label == ("A settlement is signed: P(yes | talks=yes, tension=mid|high) = "
+                               f"[0.2, 0.5] (table row 2, line {top.place.line})")
+    assert top.place.line is not None
+    assert "[0.2, 0.5]" in FIXTURE.read_text().splitlines()[top.place.line - 1]
+    sourced = next(b for b in tornado.bars if b.place.source == "ledger")
+    assert "ledger's estimate" in sourced.place.short
+    assert sourced.assumed_swing
+    data = top.to_dict()
+    assert data["swing"] == pytest.approx(abs(data["at_high"] - data["at_low"]))
+    assert np.isclose(data["input_low"], 0.2)

@@ -2,18 +2,24 @@
 
 A question's shape is its free targets, which nodes are observed, which are set by
 intervention, and which tables come batched. For each shape we keep only the tables that can
-matter (ancestors of targets and evidence, then only the part still connected to the targets
-once the evidence is fixed), plan the contraction order once with opt_einsum, and fold the
-tables no query of that shape changes into constants. A warm query slices the observed
-states out of the few tables that touch evidence and runs the planned contraction.
+matter: the ancestors of the targets and the evidence (the rest sums to one), and of those
+only the part still connected to the targets once the evidence is fixed (the rest is a
+constant factor, which normalising cancels; it is only contracted when it might be zero,
+that is when the evidence might be impossible). The tables no query of the shape changes
+are contracted ahead of time, and the order of the remaining contraction is planned once
+with opt_einsum. A warm query then slices the observed states out of the few tables that
+touch them and runs the planned steps. Batched tables (thousands of sampled table sets, for
+uncertainty analysis) go through the same steps with the batch as the innermost axis, in
+chunks of samples small enough to stay in cache.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import opt_einsum as oe
@@ -24,9 +30,22 @@ from .net import Assignment, Net
 from .tables import FloatArray
 
 DEFAULT_MAX_CELLS = 50_000_000  # 400 MB of float64 in one intermediate table
+# Tables that no query of a shape changes are contracted ahead of time when the result has
+# at most this many cells (or no more than the largest of the tables it replaces).
+FOLD_CELLS = 1 << 16
+# Batched tables are contracted in chunks of samples holding about this many cells (2 MB).
+CHUNK_CELLS = 1 << 18
+# Below this many cells in its largest table a contraction runs faster on einsum alone than
+# with BLAS (tensordot's reshaping costs more than it saves on small tables).
+BLAS_CELLS = 1 << 14
+# Compiled question shapes kept, each with its folded tables; past this the oldest go.
+MAX_PLANS = 2_000
 
 Batch = tuple[int, frozenset[str]] | None  # (batch size, nodes with batched tables)
 PlanKey = tuple[tuple[str, ...], frozenset[str], frozenset[str], Batch, bool]
+F = TypeVar("F", str, int)
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -44,7 +63,7 @@ class _Operand:
             for axis, node in self.fills:
                 index[axis] = state[node]
             table = table[tuple(index)]
-        if self.batched:
+        if self.batched:  # batch axis last: einsum's inner loops then run along it, ~30x faster
             table = np.ascontiguousarray(np.moveaxis(table, 0, -1))
         return table
 
@@ -57,14 +76,31 @@ def _operand(node: str, batched: bool, axes: Sequence[str], fixed: set[str]) -> 
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """A compiled question shape: what to slice, what to contract, what to check."""
+class _Contraction:
+    """Planned steps over the operands; `constant` is the result when nothing varies."""
 
     operands: tuple[_Operand, ...]
-    expression: Any  # opt_einsum ContractExpression; None when no table depends on the query
-    constant: FloatArray  # the result when `expression` is None
-    batched: bool  # whether the contraction's result has the batch axis
-    checks: tuple[str, ...]  # observed nodes cut off from the targets: must be possible
+    expression: Any  # opt_einsum ContractExpression, or None
+    constant: FloatArray
+    batched: bool  # the result's last axis is the batch
+    chunk: int  # samples per run of the expression
+
+
+_NOTHING = _Contraction((), None, np.ones(()), False, 1)
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """Tables cut off from the targets by the evidence: a constant factor of the answer."""
+
+    factors: tuple[str, ...]
+    checks: tuple[str, ...]  # its observed nodes: the factor is > 0 if each is always possible
+
+
+@dataclass(frozen=True)
+class _Plan:
+    main: _Contraction
+    cut: tuple[_Cut, ...]
 
 
 class CompiledNet:
@@ -88,6 +124,7 @@ class CompiledNet:
         self._positive = {n: t.reshape(t.shape[0], -1).min(axis=1) > 0
                           for n, t in self._tables.items()}
         self._plans: dict[PlanKey, _Plan] = {}
+        self._cuts: dict[tuple[_Cut, frozenset[str], Batch], _Contraction] = {}
 
     # the API -------------------------------------------------------------------------------
 
@@ -110,7 +147,7 @@ class CompiledNet:
         free = tuple(t for t in targets if t not in given and t not in do)
         values = self._unnormalized(free, given, do, tables, batch, exact=False)
         total = values.reshape((*values.shape[:values.ndim - len(free)], -1)).sum(axis=-1)
-        if not np.all(total > 0) or not np.all(np.isfinite(total)):
+        if not ((total > 0).all() and np.isfinite(total).all()):
             raise impossible(given)
         values = values / total.reshape(total.shape + (1,) * len(free))
         return self._embed(values, targets, free, {**given, **do}, batch)
@@ -124,7 +161,7 @@ class CompiledNet:
         tables = tables or {}
         batch = self._batch(tables)
         values = self._unnormalized((), given, do, tables, batch, exact=True)
-        return values if batch is not None else float(values)
+        return np.array(values) if batch is not None else float(values)
 
     # one query -----------------------------------------------------------------------------
 
@@ -156,27 +193,54 @@ class CompiledNet:
     def _unnormalized(self, free: tuple[str, ...], given: dict[str, str], do: dict[str, str],
                       tables: Mapping[str, FloatArray], batch: Batch,
                       exact: bool) -> FloatArray:
-        """P(free, given | do(do)) up to factors that cannot be zero (unless `exact`)."""
+        """P(free, given | do(do)), batch axis first; unless `exact`, only up to a positive
+        factor (the tables cut off from the targets), which normalising cancels."""
         key = (free, frozenset(given), frozenset(do), batch, exact)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = self._compile(free, given, do, batch, exact)
+            plan = _remember(self._plans, key, self._compile(free, given, do, batch, exact))
         state = {n: self._state[n][s] for n, s in given.items()}
         state.update((n, self._state[n][s]) for n, s in do.items())
-        if not self._possible(plan.checks, state, tables):
-            # an observation cut off from the targets may be impossible: contract it too
-            return self._unnormalized(free, given, do, tables, batch, exact=True)
-        if plan.expression is None:
-            values = plan.constant
-        else:
-            ops = [op.take(tables[op.node] if op.batched else self._tables[op.node], state)
-                   for op in plan.operands]
-            values = np.asarray(plan.expression(*ops), dtype=np.float64)
-        if plan.batched:
-            values = np.moveaxis(values, -1, 0)
-        elif batch is not None:
-            values = np.broadcast_to(values, (batch[0], *values.shape))
+        values = self._run(plan.main, state, tables, batch)
+        for cut in plan.cut:
+            if not self._possible(cut.checks, state, tables):
+                # an observation cut off from the targets may be impossible: weigh it in
+                factor = self._run(self._cut(cut, given, do, batch), state, tables, batch)
+                values = values * factor.reshape(factor.shape + (1,) * len(free))
         return values
+
+    def _run(self, contraction: _Contraction, state: Mapping[str, int],
+             tables: Mapping[str, FloatArray], batch: Batch) -> FloatArray:
+        """The contraction's result for one query, batch axis first."""
+        if contraction.expression is None:
+            values = contraction.constant
+        elif contraction.batched and batch is not None:
+            return self._run_batched(contraction, state, tables, batch[0])
+        else:
+            ops = [op.take(self._tables[op.node], state) for op in contraction.operands]
+            values = np.asarray(contraction.expression(*ops), dtype=np.float64)
+        if batch is not None:
+            return np.broadcast_to(values, (batch[0], *values.shape))
+        return values
+
+    def _run_batched(self, contraction: _Contraction, state: Mapping[str, int],
+                     tables: Mapping[str, FloatArray], size: int) -> FloatArray:
+        """The batch in chunks whose tables stay in cache: memory traffic, not arithmetic,
+        bounds a batched contraction (chunks run about 3x faster than the whole batch)."""
+        ops: list[FloatArray | None] = [
+            None if op.batched else op.take(self._tables[op.node], state)
+            for op in contraction.operands]
+        step = contraction.chunk
+        out: FloatArray | None = None
+        for start in range(0, size, step):
+            chunk = [op.take(tables[op.node][start:start + step], state) if a is None else a
+                     for op, a in zip(contraction.operands, ops, strict=True)]
+            part = np.asarray(contraction.expression(*chunk), dtype=np.float64)
+            if out is None:
+                out = np.empty((*part.shape[:-1], size))
+            out[..., start:start + step] = part
+        assert out is not None
+        return np.moveaxis(out, -1, 0)
 
     def _possible(self, checks: tuple[str, ...], state: Mapping[str, int],
                   tables: Mapping[str, FloatArray]) -> bool:
@@ -209,43 +273,93 @@ class CompiledNet:
         fixed = {*given, *do}
         needed = self._ancestors([*free, *given], do)
         factors = sorted((n for n in needed if n not in do), key=self._order.__getitem__)
-        scopes = {n: [v for v in (n, *self.net.parents[n]) if v not in fixed] for n in factors}
-        kept = factors if exact else _connected(factors, scopes, free)
-        checks = tuple(n for n in factors if n in given and n not in kept)
-        if not kept:
-            return _Plan((), None, np.ones(()), False, checks)
-        in_batch = set() if batch is None else {n for n in kept if n in batch[1]}
-        size = 1 if batch is None else batch[0]
-        operands: list[_Operand] = []
-        constants: dict[int, FloatArray] = {}
-        inputs: list[str] = []
-        shapes: list[tuple[int, ...]] = []
-        for n in kept:
-            # the batch axis goes last: einsum's inner loops then run along it
-            b = n in in_batch
-            inputs.append("".join(self._symbol[v] for v in scopes[n])
-                          + (self._batch_symbol if b else ""))
-            cards = tuple(len(self.net.states[v]) for v in scopes[n])
-            shapes.append((*cards, size) if b else cards)
-            axes = (n, *self.net.parents[n])
-            if not b and len(scopes[n]) == len(axes):
-                constants[len(inputs) - 1] = self._tables[n]
-            else:
-                operands.append(_operand(n, b, axes, fixed))
-        output = "".join(self._symbol[t] for t in free) + (self._batch_symbol if in_batch else "")
+        scopes = {n: {v for v in (n, *self.net.parents[n]) if v not in fixed} for n in factors}
+        main: Sequence[str] = factors
+        cut: tuple[_Cut, ...] = ()
+        if not exact:
+            parts = _components(factors, scopes)
+            linked = [any(t in scopes[f] for f in p for t in free) for p in parts]
+            main = sorted((f for p, k in zip(parts, linked, strict=True) if k for f in p),
+                          key=self._order.__getitem__)
+            cut = tuple(_Cut(tuple(p), tuple(f for f in p if f in given))
+                        for p, k in zip(parts, linked, strict=True) if not k)
+        query = _describe(free, given, do)
+        return _Plan(self._contraction(main, fixed, free, batch, query), cut)
+
+    def _cut(self, cut: _Cut, given: Mapping[str, str], do: Mapping[str, str],
+             batch: Batch) -> _Contraction:
+        fixed = {*given, *do}
+        key = (cut, frozenset(fixed), batch)  # a cut's tables are sliced at every fixed node
+        contraction = self._cuts.get(key)
+        if contraction is None:
+            query = _describe((), {n: given[n] for n in cut.checks}, do)
+            contraction = _remember(self._cuts, key,
+                                    self._contraction(cut.factors, fixed, (), batch, query))
+        return contraction
+
+    def _contraction(self, factors: Sequence[str], fixed: set[str], free: tuple[str, ...],
+                     batch: Batch, query: str) -> _Contraction:
+        """The planned product of `factors`' tables, summed down to `free` (and the batch)."""
+        if not factors:
+            return _NOTHING
+        operands, inputs, constants = self._terms(factors, fixed, batch)
+        batched = any(op.batched for op in operands)
+        output = "".join(self._symbol[t] for t in free) + (self._batch_symbol if batched else "")
+        sizes = {self._symbol[v]: len(self.net.states[v])
+                 for n in factors for v in (n, *self.net.parents[n])}
+        sizes[self._batch_symbol] = 1 if batch is None else batch[0]
+        path, cells = self._order_steps(inputs, len(operands), output, sizes, query)
         equation = ",".join(inputs) + "->" + output
-        path, info = oe.contract_path(equation, *shapes, shapes=True)
-        cells = math.prod(len(self.net.states[t]) for t in free) * size
-        cells = max(cells, int(info.largest_intermediate))
-        if cells > self.max_cells:
-            raise self._too_large(free, given, do, cells)
         if not operands:
-            value = np.asarray(oe.contract(equation, *constants.values(), optimize=path))
-            return _Plan((), None, value, False, checks)
-        expression = oe.contract_expression(
-            equation, *[constants.get(i, s) for i, s in enumerate(shapes)],
-            constants=list(constants), optimize=path)
-        return _Plan(tuple(operands), expression, np.ones(()), bool(in_batch), checks)
+            value = np.asarray(oe.contract(equation, *constants, optimize=path))
+            return _Contraction((), None, value, False, 1)
+        shapes = [tuple(sizes[c] for c in term) for term in inputs[:len(operands)]]
+        expression = oe.contract_expression(equation, *shapes, *constants, optimize=path,
+                                            constants=range(len(operands), len(inputs)),
+                                            use_blas=cells > BLAS_CELLS)
+        per_sample = sum(math.prod(shape[:-1])
+                         for shape, op in zip(shapes, operands, strict=True) if op.batched)
+        chunk = max(1, CHUNK_CELLS // max(1, per_sample))
+        return _Contraction(tuple(operands), expression, np.ones(()), batched, chunk)
+
+    def _terms(self, factors: Sequence[str], fixed: set[str],
+               batch: Batch) -> tuple[list[_Operand], list[str], list[FloatArray]]:
+        """Operands taken at query time, the einsum subscripts of every table (operands
+        first), and the tables no query of this shape changes."""
+        operands: list[_Operand] = []
+        varying: list[str] = []
+        constant: list[str] = []
+        tables: list[FloatArray] = []
+        for n in factors:
+            axes = (n, *self.net.parents[n])
+            term = "".join(self._symbol[v] for v in axes if v not in fixed)
+            if batch is not None and n in batch[1]:
+                operands.append(_operand(n, True, axes, fixed))
+                varying.append(term + self._batch_symbol)
+            elif len(term) < len(axes):
+                operands.append(_operand(n, False, axes, fixed))
+                varying.append(term)
+            else:
+                constant.append(term)
+                tables.append(self._tables[n])
+        return operands, varying + constant, tables
+
+    def _order_steps(self, inputs: Sequence[str], varying: int, output: str,
+                     sizes: Mapping[str, int], query: str) -> tuple[list[tuple[int, ...]], int]:
+        """The contraction order (opt_einsum's linear form) and the cells of its largest
+        table, refused past `max_cells`."""
+        path = _path(inputs, varying, output, sizes, fold=True)
+        cells = _largest(inputs, output, path, sizes)
+        if cells > self.max_cells:  # folding can need more room than the plain order
+            path = _path(inputs, varying, output, sizes, fold=False)
+            cells = _largest(inputs, output, path, sizes)
+        if cells > self.max_cells:
+            raise LimitError(Problem(
+                f"exact query {query} needs a table of {cells:,} cells "
+                f"(limit {self.max_cells:,})",
+                hint="ask about fewer targets jointly, observe fewer nodes, use fewer "
+                     "samples per batch, or estimate it by approximate sampling"))
+        return list(oe.paths.ssa_to_linear(path)), cells
 
     def _ancestors(self, start: Sequence[str], do: Mapping[str, str]) -> set[str]:
         """`start` and its ancestors once set nodes have lost their parents."""
@@ -261,17 +375,17 @@ class CompiledNet:
                     stack.append(parent)
         return seen
 
-    def _too_large(self, free: Sequence[str], given: Mapping[str, str],
-                   do: Mapping[str, str], cells: int) -> LimitError:
-        what = ", ".join(free) or "the evidence"
-        conditions = [*given, *(f"do({n})" for n in do)]
-        if conditions:
-            what += " | " + ", ".join(conditions)
-        return LimitError(Problem(
-            f"exact query P({what}) needs a table of {cells:,} cells "
-            f"(limit {self.max_cells:,})",
-            hint="ask about fewer targets jointly, observe fewer nodes, "
-                 "or estimate it by approximate sampling"))
+
+def _remember(cache: dict[K, V], key: K, value: V) -> V:
+    if len(cache) >= MAX_PLANS:
+        del cache[next(iter(cache))]
+    cache[key] = value
+    return value
+
+
+def _describe(free: Sequence[str], given: Mapping[str, str], do: Mapping[str, str]) -> str:
+    conditions = [f"{n}={s}" for n, s in given.items()] + [f"do({n}={s})" for n, s in do.items()]
+    return f"P({', '.join(free) or 'evidence'}{' | ' if conditions else ''}{', '.join(conditions)})"
 
 
 def _table(net: Net, node: str) -> FloatArray:
@@ -282,28 +396,87 @@ def _table(net: Net, node: str) -> FloatArray:
     return table
 
 
-def _connected(factors: Sequence[str], scopes: Mapping[str, Sequence[str]],
-               free: Sequence[str]) -> list[str]:
-    """The factors linked to the free targets through unobserved nodes (d-connection).
-
-    The others multiply the result by a constant, which normalising cancels.
-    """
-    by_node: dict[str, list[str]] = {}
+def _components(factors: Sequence[F], scopes: Mapping[F, set[str]]) -> list[list[F]]:
+    """Factors grouped by shared indices (unobserved nodes): the evidence d-separates them."""
+    by_node: dict[str, list[F]] = {}
     for f in factors:
         for v in scopes[f]:
             by_node.setdefault(v, []).append(f)
-    seen_nodes, kept = set(free), set()
-    stack = list(free)
-    while stack:
-        for f in by_node.get(stack.pop(), ()):
-            if f in kept:
-                continue
-            kept.add(f)
+    groups: list[list[F]] = []
+    placed: set[F] = set()
+    for first in factors:
+        if first in placed:
+            continue
+        group, stack = [], [first]
+        placed.add(first)
+        while stack:
+            f = stack.pop()
+            group.append(f)
             for v in scopes[f]:
-                if v not in seen_nodes:
-                    seen_nodes.add(v)
-                    stack.append(v)
-    return [f for f in factors if f in kept]
+                for g in by_node[v]:
+                    if g not in placed:
+                        placed.add(g)
+                        stack.append(g)
+        groups.append(group)
+    return groups
+
+
+def _path(inputs: Sequence[str], varying: int, output: str, sizes: Mapping[str, int],
+          fold: bool) -> list[tuple[int, ...]]:
+    """A contraction order by opt_einsum's greedy search, in single-assignment form (ids: the
+    inputs, then each step's result). With `fold`, each group of constant tables (the inputs
+    after the first `varying`) linked by indices nothing else uses is contracted first, down
+    to the indices the rest needs: opt_einsum does those steps once, when the expression
+    first runs, so warm queries skip them."""
+    subscripts = dict(enumerate(inputs))
+    ssa: list[tuple[int, ...]] = []
+    rest = list(range(varying if fold else len(inputs)))
+    if fold:
+        interface = set(output).union(*inputs[:varying])
+        summed = {i: set(inputs[i]) - interface for i in range(varying, len(inputs))}
+        for group in _components(list(summed), summed):
+            keep = set().union(*(inputs[i] for i in group)) & interface
+            limit = max(FOLD_CELLS, *(math.prod(sizes[c] for c in inputs[i]) for i in group))
+            if (len(group) == 1 and not summed[group[0]]) or \
+                    math.prod(sizes[c] for c in keep) > limit:
+                rest += group
+                continue
+            rest.append(_greedy(group, "".join(sorted(keep)), subscripts, sizes, ssa))
+    _greedy(rest, output, subscripts, sizes, ssa)
+    return ssa
+
+
+def _greedy(ids: Sequence[int], output: str, subscripts: dict[int, str],
+            sizes: Mapping[str, int], ssa: list[tuple[int, ...]]) -> int:
+    """Append to `ssa` the greedy steps that contract terms `ids` down to `output`; return
+    the result's id."""
+    ids = list(ids)
+    if len(ids) <= 2:  # one step either way; the search costs more than the step
+        local: Sequence[tuple[int, ...]] = [tuple(range(len(ids)))]
+    else:
+        local = oe.paths.ssa_greedy_optimize([frozenset(subscripts[i]) for i in ids],
+                                             frozenset(output), dict(sizes))
+    for step in local:
+        ssa.append(tuple(ids[j] for j in step))
+        ids.append(len(subscripts))
+        subscripts[len(subscripts)] = output  # only the last step's is read
+    return ids[-1]
+
+
+def _largest(inputs: Sequence[str], output: str, ssa: Sequence[tuple[int, ...]],
+             sizes: Mapping[str, int]) -> int:
+    """Cells of the largest table the contraction `ssa` makes, the output included."""
+    terms = {i: set(t) for i, t in enumerate(inputs)}
+    users = Counter(c for t in [*inputs, output] for c in set(t))  # terms needing each index
+    largest = math.prod(sizes[c] for c in output)
+    for k, step in enumerate(ssa):
+        picked = [terms.pop(i) for i in step]
+        users.subtract(c for t in picked for c in t)
+        merged = {c for t in picked for c in t if users[c] > 0}
+        users.update(merged)
+        terms[len(inputs) + k] = merged
+        largest = max(largest, math.prod(sizes[c] for c in merged))
+    return largest
 
 
 def net_from_pgmpy(model: Any) -> Net:

@@ -6,12 +6,13 @@ on first use.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -24,27 +25,35 @@ from .schema import ScenarioFile, Source, WhatIf
 from .tables import FloatArray, NodeSpec, Param
 from .yaml_source import Document, parse_document, read_document
 
-
-def load(path: str | Path) -> Scenario:
-    """Read, parse and check a scenario file; raise ScenarioError listing every problem."""
-    return Scenario.from_document(read_document(path))
+if TYPE_CHECKING:
+    from .engine import CompiledNet
 
 
-def loads(text: str, path: str | Path = "<string>") -> Scenario:
+Engine = Literal["compiled", "pgmpy"]
+
+
+def load(path: str | Path, engine: Engine = "compiled") -> Scenario:
+    """Read, parse and check a scenario file; raise ScenarioError listing every problem.
+
+    `engine` answers queries: "compiled" (default; cached tensor contractions, tested
+    equal to pgmpy) or "pgmpy" (its VariableElimination, the reference)."""
+    return Scenario(read_document(path), engine)
+
+
+def loads(text: str, path: str | Path = "<string>", engine: Engine = "compiled") -> Scenario:
     """The same from text (`path` names it in messages and anchors source paths)."""
-    return Scenario.from_document(parse_document(text, path))
+    return Scenario(parse_document(text, path), engine)
 
 
 class Scenario:
     """A checked scenario with exact queries over its Bayesian network."""
 
-    def __init__(self, doc: Document, checked: Checked):
+    def __init__(self, doc: Document, engine: Engine = "compiled"):
+        if engine not in ("compiled", "pgmpy"):
+            raise QueryError(Problem(f"unknown engine '{engine}'", hint="compiled or pgmpy"))
         self.document = doc
-        self.checked = checked
-
-    @classmethod
-    def from_document(cls, doc: Document) -> Scenario:
-        return cls(doc, check(doc))
+        self.checked: Checked = check(doc)
+        self.engine: Engine = engine
 
     # what the file says ------------------------------------------------------------------
 
@@ -120,13 +129,34 @@ class Scenario:
                    {n: s.parents for n, s in self.nodes.items()}, self.tables())
 
     @cached_property
-    def _engine(self) -> PgmpyEngine:
+    def _pgmpy(self) -> PgmpyEngine:
         return PgmpyEngine(self.net)
+
+    @cached_property
+    def compiled(self) -> CompiledNet:
+        """The compiled exact engine (batched tables: see `CompiledNet.posterior`)."""
+        from .engine import CompiledNet  # not needed by `validate`, which must start fast
+
+        return CompiledNet(self.net)
 
     @property
     def network(self) -> Any:
         """The pgmpy DiscreteBayesianNetwork (built, and pgmpy imported, on first use)."""
-        return self._engine.network()
+        return self._pgmpy.network()
+
+    def _joint(self, targets: Sequence[str], given: dict[str, str],
+               do: dict[str, str]) -> FloatArray:
+        if self.engine == "pgmpy":
+            return self._pgmpy.joint(targets, given, do)
+        return self.compiled.joint(targets, given, do)
+
+    def evidence_probability(self, given: Assignment | None = None,
+                             do: Assignment | None = None) -> float:
+        """P(given | do(do)): how likely the observations are."""
+        given, do = self._question(given, do)
+        if self.engine == "pgmpy":
+            return self._pgmpy.evidence_probability(given, do)
+        return float(self.compiled.evidence_probability(given, do))
 
     # queries -------------------------------------------------------------------------------
 
@@ -134,7 +164,7 @@ class Scenario:
               do: Assignment | None = None) -> Distribution:
         """P(target | given, do(do)): observations in `given`, interventions in `do`."""
         given, do = self._question(given, do)
-        values = self._engine.joint([self.net.check_node(target, self.document.name)], given, do)
+        values = self._joint([self.net.check_node(target, self.document.name)], given, do)
         return Distribution(target, dict(zip(self.net.states[target], values.tolist(),
                                              strict=True)), given, do)
 
@@ -145,7 +175,7 @@ class Scenario:
         targets = [self.net.check_node(t, self.document.name) for t in targets]
         if len(set(targets)) != len(targets):
             raise QueryError(Problem("a node is named twice in the joint's targets"))
-        values = self._engine.joint(targets, given, do)
+        values = self._joint(targets, given, do)
         labels = [self.net.states[t] for t in targets]
         out: dict[tuple[str, ...], float] = {}
         for index in np.ndindex(values.shape):
@@ -164,9 +194,10 @@ class Scenario:
                       do: Assignment | None = None) -> Explanation:
         """The most probable explanation: the likeliest joint state of all other nodes."""
         given, do = self._question(given, do)
-        if self._engine.evidence_probability(given, do) <= 0:
+        evidence = self.evidence_probability(given, do)
+        if evidence <= 0:
             raise impossible(given)
-        states = self._engine.most_probable(given, do)
+        states = self._pgmpy.most_probable(given, do)
         full = {**states, **given, **do}
         net = self.net.intervene(do)
         joint = 1.0
@@ -174,8 +205,7 @@ class Scenario:
             index = (net.states[node].index(full[node]),
                      *(net.states[p].index(full[p]) for p in net.parents[node]))
             joint *= float(table[index])
-        return Explanation(states, joint / self._engine.evidence_probability(given, do), given,
-                           do)
+        return Explanation(states, joint / evidence, given, do)
 
     def query_all(self, given: Assignment | None = None,
                   do: Assignment | None = None) -> dict[str, Distribution]:
@@ -198,6 +228,13 @@ class Scenario:
         frames = [d.to_frame().reset_index().assign(node=n)
                   for n, d in self.query_all(given, do).items()]
         return pd.concat(frames, ignore_index=True)[["node", "state", "probability", "term"]]
+
+    def report(self, path: str | Path | None = None, *, graphviz: str | None = None,
+               generated: dt.datetime | None = None) -> Path:
+        """Write the HTML briefing (default reports/<id>.html); see `model.report.report`."""
+        from .report import report
+
+        return report(self, path, graphviz=graphviz, generated=generated)
 
     def _question(self, given: Assignment | None,
                   do: Assignment | None) -> tuple[dict[str, str], dict[str, str]]:

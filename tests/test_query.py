@@ -13,12 +13,15 @@ from model import QueryError
 from tests.brute_force import posterior
 
 SCENARIOS = ["tiny_path", "seed_path"]
+ENGINES = ["compiled", "pgmpy"]
 
 
-@pytest.fixture(params=SCENARIOS)
+@pytest.fixture(params=[(path, engine) for path in SCENARIOS for engine in ENGINES],
+                ids=lambda p: "-".join(p))
 def scenario(request: pytest.FixtureRequest) -> model.Scenario:
-    path: Path = request.getfixturevalue(request.param)
-    return model.load(path)
+    fixture, engine = request.param
+    path: Path = request.getfixturevalue(fixture)
+    return model.load(path, engine=engine)
 
 
 def evidence_sets(s: model.Scenario) -> list[dict[str, str]]:

@@ -1,0 +1,254 @@
+"""Exact single-posterior queries: the compiled engine against pgmpy and pyAgrum.
+
+    python benchmarks/bench_query.py [--queries 30] [--repeats 5] [--quick]
+
+Each network gets the same random queries for every engine: a random target and a random
+evidence set whose states come from one forward sample of the network (so the evidence is
+possible). All three engines read the same float64 tables (pyAgrum's own BIF reader rounds
+them to float precision). Times are medians per query: "warm" runs the queries again once
+each has been compiled, "cold" is each query's first call (compiling included). pyAgrum
+runs LazyPropagation with the query's single target, its fastest setting, interleaved with
+ours; pgmpy runs VariableElimination on the first 10 queries. The last row is one
+batched posterior of every outcome of the seed scenario over 10,000 sampled table sets;
+pgmpy and pyAgrum there are a loop over samples, timed on a few and scaled to 10,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from model.engine import CompiledNet, net_from_bif  # noqa: E402
+from model.net import Net  # noqa: E402
+from model.network import build_network, pgmpy_classes  # noqa: E402
+from model.scenario import Scenario, load  # noqa: E402
+
+CLASSIC = ["asia", "alarm", "hailfinder", "win95pts", "andes", "pathfinder"]
+SAMPLES = 10_000
+Query = tuple[str, dict[str, str]]
+
+
+def example_path(name: str) -> Path:
+    import pgmpy
+
+    return Path(pgmpy.__file__).parent / "utils" / "example_models" / f"{name}.bif.gz"
+
+
+def random_net(nodes: int, seed: int, window: int = 12, max_parents: int = 3) -> Net:
+    """A sparse random network: each node draws parents among the `window` nodes before it."""
+    rng = np.random.default_rng(seed)
+    states: dict[str, tuple[str, ...]] = {}
+    parents: dict[str, tuple[str, ...]] = {}
+    tables = {}
+    for i in range(nodes):
+        name = f"n{i}"
+        states[name] = tuple(f"s{j}" for j in range(int(rng.integers(2, 5))))
+        earlier = list(states)[max(0, i - window):i]
+        k = int(rng.integers(0, min(max_parents, len(earlier)) + 1))
+        parents[name] = tuple(str(p) for p in rng.choice(earlier, size=k, replace=False))
+        cards = [len(states[p]) for p in parents[name]]
+        columns = rng.dirichlet(np.ones(len(states[name])), size=int(np.prod(cards)))
+        tables[name] = columns.T.reshape(len(states[name]), *cards)
+    return Net(states, parents, tables)
+
+
+def forward_sample(net: Net, rng: np.random.Generator) -> dict[str, str]:
+    drawn: dict[str, int] = {}
+    for node, table in net.tables.items():
+        index: tuple[slice | int, ...] = (slice(None), *(drawn[p] for p in net.parents[node]))
+        column = table[index]
+        drawn[node] = int(rng.choice(len(column), p=column / column.sum()))
+    return {n: net.states[n][i] for n, i in drawn.items()}
+
+
+def random_queries(net: Net, count: int, seed: int) -> list[Query]:
+    rng = np.random.default_rng(seed)
+    nodes = net.nodes
+    most = min(20, max(2, len(nodes) // 10))
+    queries = []
+    for _ in range(count):
+        sample = forward_sample(net, rng)
+        target = str(rng.choice(nodes))
+        observed = rng.choice(nodes, size=int(rng.integers(0, most + 1)), replace=False)
+        queries.append((target, {str(n): sample[str(n)] for n in observed if n != target}))
+    return queries
+
+
+def pyagrum() -> Any:
+    import pyagrum as gum
+
+    return gum
+
+
+def gum_network(net: Net) -> Any:
+    """The same network as a pyAgrum BayesNet, tables copied as float64."""
+    gum = pyagrum()
+    bn = gum.BayesNet()
+    for node, states in net.states.items():
+        bn.add(gum.LabelizedVariable(node, node, list(states)))
+    for node, ps in net.parents.items():
+        for p in ps:
+            bn.addArc(p, node)
+    for node in net.states:
+        fill_gum(bn, net, node, net.tables[node])
+    return bn
+
+
+def fill_gum(bn: Any, net: Net, node: str, table: np.ndarray) -> None:
+    cpt = bn.cpt(node)
+    ours = [node, *net.parents[node]]
+    # pyAgrum lays a table out with its variables in reverse order of cpt.names
+    axes = [ours.index(v) for v in reversed(cpt.names)]
+    cpt.fillWith(np.transpose(table, axes).ravel().tolist())
+
+
+def gum_posterior(ie: Any, net: Net, target: str, given: Mapping[str, str]) -> np.ndarray:
+    ie.setEvidence(dict(given))
+    ie.eraseAllTargets()
+    ie.addTarget(target)
+    ie.makeInference()
+    p = ie.posterior(target)
+    return np.array([p[{target: s}] for s in net.states[target]])
+
+
+def pgmpy_posterior(ve: Any, net: Net, target: str, given: Mapping[str, str]) -> np.ndarray:
+    factor = ve.query([target], evidence=dict(given) or None, show_progress=False)
+    theirs = list(factor.state_names[target])
+    return np.array([factor.values[theirs.index(s)] for s in net.states[target]])
+
+
+def timed(run: Callable[[Query], np.ndarray], queries: Iterable[Query],
+          repeats: int) -> tuple[list[float], list[np.ndarray]]:
+    times: list[float] = []
+    results: list[np.ndarray] = []
+    for _ in range(repeats):
+        results = []
+        for q in queries:
+            start = time.perf_counter()
+            results.append(run(q))
+            times.append(time.perf_counter() - start)
+    return times, results
+
+
+def bench_network(name: str, net: Net, n_queries: int, repeats: int) -> dict[str, Any]:
+    queries = random_queries(net, n_queries, seed=len(net.nodes))
+    engine = CompiledNet(net)
+    ie = pyagrum().LazyPropagation(gum_network(net))
+    cold, ours = timed(lambda q: engine.posterior(*q), queries, 1)
+    _, theirs = timed(lambda q: gum_posterior(ie, net, *q), queries, 1)
+    warm: list[float] = []
+    agrum: list[float] = []
+    for _ in range(repeats):  # interleaved, so that a busy machine slows both alike
+        for q in queries:
+            warm += timed(lambda q: engine.posterior(*q), [q], 1)[0]
+            agrum += timed(lambda q: gum_posterior(ie, net, *q), [q], 1)[0]
+    ve = pgmpy_classes()[2](build_network(net.states, net.parents, net.tables))
+    ve_times, ve_results = timed(lambda q: pgmpy_posterior(ve, net, *q), queries[:10], 1)
+    diff = max(float(np.abs(a - b).max()) for a, b in
+               [*zip(ours, theirs, strict=True), *zip(ours, ve_results, strict=False)])
+    return {"network": name, "nodes": len(net.nodes), "warm": statistics.median(warm),
+            "cold": statistics.median(cold), "pgmpy": statistics.median(ve_times),
+            "pyagrum": statistics.median(agrum), "diff": diff}
+
+
+def bench_batched(scenario: Scenario, repeats: int) -> dict[str, Any]:
+    """All outcomes' posteriors over SAMPLES table sets drawn inside the written ranges."""
+    rng = np.random.default_rng(0)
+    low = np.array([p.prob.low for p in scenario.params])
+    high = np.array([p.prob.high for p in scenario.params])
+    values = rng.uniform(low, high, size=(SAMPLES, len(low)))
+    tables = {n: spec.table(values) for n, spec in scenario.nodes.items()}
+    net, outcomes = scenario.net, scenario.outcomes
+    engine = CompiledNet(net)
+    times: list[float] = []
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        batched = [engine.posterior(o, tables=tables) for o in outcomes]
+        times.append(time.perf_counter() - start)
+    few = 30
+    diff = 0.0
+
+    def gum_loop(_: Query) -> np.ndarray:
+        nonlocal diff
+        bn = gum_network(net)
+        for i in range(few):
+            for node in net.states:
+                fill_gum(bn, net, node, tables[node][i])
+            ie = pyagrum().LazyPropagation(bn)
+            for o, ours in zip(outcomes, batched, strict=True):
+                diff = max(diff, float(np.abs(gum_posterior(ie, net, o, {}) - ours[i]).max()))
+        return np.zeros(0)
+
+    def pgmpy_loop(_: Query) -> np.ndarray:
+        model = build_network(net.states, net.parents, net.tables)
+        for i in range(few):
+            for node in net.states:
+                model.get_cpds(node).values = tables[node][i]  # the same (card, *parents)
+            ve = pgmpy_classes()[2](model)
+            for o in outcomes:
+                pgmpy_posterior(ve, net, o, {})
+        return np.zeros(0)
+
+    agrum, _ = timed(gum_loop, [("", {})], 1)
+    ve, _ = timed(pgmpy_loop, [("", {})], 1)
+    scale = SAMPLES / few
+    return {"network": f"batched: {len(outcomes)} outcomes x {SAMPLES:,} samples",
+            "nodes": len(net.nodes), "warm": statistics.median(times[1:]), "cold": times[0],
+            "pgmpy": ve[0] * scale, "pyagrum": agrum[0] * scale, "diff": diff}
+
+
+def networks(quick: bool) -> list[tuple[str, Net]]:
+    seed_path = ROOT / "scenarios" / "russia_iran_2025.yaml"
+    scenario_path = seed_path if seed_path.exists() else ROOT / "tests" / "fixtures" / "tiny.yaml"
+    out = [(scenario_path.stem, load(scenario_path).net)]
+    classic = CLASSIC[:3] if quick else CLASSIC
+    out += [(name, net_from_bif(str(example_path(name)))) for name in classic]
+    out += [(f"random-500 #{s}", random_net(500, s)) for s in ((1,) if quick else (1, 2))]
+    return out
+
+
+def show(rows: Sequence[Mapping[str, Any]]) -> None:
+    head = (f"{'network':<34} {'nodes':>5} {'ours warm':>10} {'ours cold':>10} "
+            f"{'pgmpy VE':>11} {'pyAgrum':>10} {'VE/warm':>8} {'pyAgrum/warm':>12} "
+            f"{'pyAgrum/cold':>12} {'max |diff|':>10}")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        us = {k: r[k] * 1e6 for k in ("warm", "cold", "pgmpy", "pyagrum")}
+        print(f"{r['network']:<34} {r['nodes']:>5} {us['warm']:>10,.0f} {us['cold']:>10,.0f} "
+              f"{us['pgmpy']:>11,.0f} {us['pyagrum']:>10,.0f} {us['pgmpy'] / us['warm']:>7.1f}x "
+              f"{us['pyagrum'] / us['warm']:>11.1f}x {us['pyagrum'] / us['cold']:>11.1f}x "
+              f"{r['diff']:>10.1e}")
+    print("times in microseconds (median per query; the batched row: per batch)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="the smaller networks only")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    rows = []
+    for name, net in networks(args.quick):
+        rows.append(bench_network(name, net, args.queries, args.repeats))
+        print(f"  done {name}", file=sys.stderr)
+    seed_path = ROOT / "scenarios" / "russia_iran_2025.yaml"
+    if seed_path.exists():
+        rows.append(bench_batched(load(seed_path), args.repeats))
+    show(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+"""The compiled engine against pgmpy's variable elimination and brute-force enumeration."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import model
+from model import engine as engine_module
+from model.engine import CompiledNet, net_from_pgmpy
+from model.errors import LimitError, QueryError
+from model.inference import PgmpyEngine
+from model.net import Net
+from model.network import pgmpy_classes
+from tests.brute_force import full_joint, posterior
+
+EXACT = 1e-9
+Question = tuple[dict[str, str], dict[str, str]]
+
+
+def questions(net: Net, rng: np.random.Generator, count: int) -> Iterator[Question]:
+    """No condition, each single observation and intervention, then random mixes of both."""
+    yield {}, {}
+    for node, states in net.states.items():
+        for state in states:
+            yield {node: state}, {}
+            yield {}, {node: state}
+    for _ in range(count):
+        picked = rng.choice(net.nodes, size=min(4, len(net.nodes)), replace=False)
+        chosen = {str(n): str(rng.choice(net.states[str(n)])) for n in picked}
+        split = int(rng.integers(0, len(chosen) + 1))
+        items = list(chosen.items())
+        yield dict(items[:split]), dict(items[split:])
+
+
+def random_net(nodes: int, seed: int, zeros: bool = False) -> Net:
+    """Each node with up to 3 earlier parents, 2-3 states; `zeros` puts impossible cells in."""
+    rng = np.random.default_rng(seed)
+    states: dict[str, tuple[str, ...]] = {}
+    parents: dict[str, tuple[str, ...]] = {}
+    tables = {}
+    for i in range(nodes):
+        name = f"v{i}"
+        states[name] = tuple(f"s{j}" for j in range(int(rng.integers(2, 4))))
+        parents[name] = tuple(str(p) for p in rng.choice(
+            list(states)[:i], size=int(rng.integers(0, min(3, i) + 1)), replace=False))
+        cards = [len(states[p]) for p in parents[name]]
+        table = rng.dirichlet(np.ones(len(states[name])), size=int(np.prod(cards))).T
+        if zeros:
+            table[0] *= rng.random(table.shape[1]) > 0.3
+            table /= table.sum(axis=0)
+        tables[name] = table.reshape(len(states[name]), *cards)
+    return Net(states, parents, tables)
+
+
+def agree_with_pgmpy(net: Net, engine: CompiledNet, reference: PgmpyEngine,
+                     asked: list[Question]) -> None:
+    for given, do in asked:
+        for node in net.nodes:
+            try:
+                expected = reference.joint([node], given, do)
+            except QueryError:
+                with pytest.raises(QueryError):
+                    engine.posterior(node, given, do)
+                continue
+            np.testing.assert_allclose(engine.posterior(node, given, do), expected,
+                                       atol=EXACT, err_msg=f"{node} | {given}, do {do}")
+
+
+# scenarios -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["tiny_path", "seed_path"])
+def scenario(request: pytest.FixtureRequest) -> model.Scenario:
+    path: Path = request.getfixturevalue(request.param)
+    if not path.exists():
+        pytest.skip(f"{path.name} not written yet")
+    return model.load(path)
+
+
+def test_scenario_posteriors_equal_pgmpy(scenario: model.Scenario) -> None:
+    net = scenario.net
+    asked = list(questions(net, np.random.default_rng(1), 15))
+    agree_with_pgmpy(net, CompiledNet(net), PgmpyEngine(net), asked)
+
+
+def test_observing_differs_from_setting(tiny_path: Path) -> None:
+    engine = CompiledNet(model.load(tiny_path).net)
+    seen = engine.posterior("rain", given={"sprinkler": "yes"})
+    forced = engine.posterior("rain", do={"sprinkler": "yes"})
+    assert np.abs(seen - forced).max() > 0.05
+    np.testing.assert_allclose(forced, engine.posterior("rain"), atol=EXACT)
+    # below the set node: P(wet | do(sprinkler=yes)) = sum over rain of P(rain) P(wet | rain, yes)
+    net = engine.net
+    by_hand = net.tables["wet"][:, :, 0] @ net.tables["rain"]
+    np.testing.assert_allclose(engine.posterior("wet", do={"sprinkler": "yes"}), by_hand,
+                               atol=EXACT)
+
+
+def test_fixed_targets_are_certain(tiny_path: Path) -> None:
+    engine = CompiledNet(model.load(tiny_path).net)
+    np.testing.assert_array_equal(engine.posterior("rain", given={"rain": "no"}), [0.0, 1.0])
+    np.testing.assert_array_equal(engine.posterior("sprinkler", do={"sprinkler": "yes"}),
+                                  [1.0, 0.0])
+    joint = engine.joint(["wet", "rain"], given={"rain": "yes"})
+    np.testing.assert_allclose(joint[:, 1], 0.0)
+    np.testing.assert_allclose(joint[:, 0], engine.posterior("wet", given={"rain": "yes"}))
+
+
+# brute force ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_small_nets_equal_enumeration(seed: int) -> None:
+    net = random_net(7, seed, zeros=seed % 2 == 1)
+    engine = CompiledNet(net)
+    for given, do in questions(net, np.random.default_rng(seed), 10):
+        mutilated = full_joint(net.intervene(do))
+        expected_evidence = _evidence(net, mutilated, given)
+        assert engine.evidence_probability(given, do) == pytest.approx(expected_evidence,
+                                                                       abs=EXACT)
+        if expected_evidence == 0:
+            with pytest.raises(QueryError, match="impossible"):
+                engine.posterior(net.nodes[-1], given, do)
+            continue
+        for node in net.nodes:
+            np.testing.assert_allclose(engine.posterior(node, given, do),
+                                       posterior(net, [node], given, do), atol=EXACT)
+        pair = [net.nodes[seed % 7], net.nodes[(seed + 3) % 7]]
+        np.testing.assert_allclose(engine.joint(pair, given, do),
+                                   posterior(net, pair, given, do), atol=EXACT)
+
+
+def _evidence(net: Net, joint: np.ndarray, given: dict[str, str]) -> float:
+    index = tuple(net.states[n].index(given[n]) if n in given else slice(None)
+                  for n in net.nodes)
+    return float(joint[index].sum())
+
+
+# batches -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chunk_cells", [engine_module.CHUNK_CELLS, 16])
+def test_batched_results_equal_each_sample(tiny_path: Path, seed_path: Path, chunk_cells: int,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "CHUNK_CELLS", chunk_cells)  # 16: a chunk per sample
+    scenario = model.load(seed_path if seed_path.exists() else tiny_path)
+    net = scenario.net
+    rng = np.random.default_rng(3)
+    low = np.array([p.prob.low for p in scenario.params])
+    high = np.array([p.prob.high for p in scenario.params])
+    values = rng.uniform(low, high, size=(5, len(low)))
+    everything = {n: spec.table(values) for n, spec in scenario.nodes.items()}
+    some = dict(list(everything.items())[::2])
+    engine = CompiledNet(net)
+    for tables in (everything, some):
+        singles = [CompiledNet(Net(net.states, net.parents,
+                                   {**net.tables, **{n: t[i] for n, t in tables.items()}}))
+                   for i in range(5)]
+        for given, do in itertools.islice(questions(net, rng, 5), 0, None, 3):
+            last = net.nodes[-1]
+            targets = [net.nodes[0], last]
+            for i, single in enumerate(singles):
+                np.testing.assert_allclose(engine.posterior(last, given, do, tables)[i],
+                                           single.posterior(last, given, do), atol=EXACT)
+                np.testing.assert_allclose(engine.joint(targets, given, do, tables)[i],
+                                           single.joint(targets, given, do), atol=EXACT)
+                np.testing.assert_allclose(
+                    np.asarray(engine.evidence_probability(given, do, tables))[i],
+                    single.evidence_probability(given, do), atol=EXACT)
+
+
+def test_batch_of_only_irrelevant_tables_is_broadcast(tiny_path: Path) -> None:
+    net = model.load(tiny_path).net
+    engine = CompiledNet(net)
+    tables = {"wet": np.stack([net.tables["wet"]] * 4)}
+    out = engine.posterior("rain", tables=tables)
+    assert out.shape == (4, 2)
+    np.testing.assert_allclose(out, np.stack([engine.posterior("rain")] * 4), atol=EXACT)
+
+
+def test_batched_tables_of_the_wrong_shape_are_refused(tiny_path: Path) -> None:
+    net = model.load(tiny_path).net
+    engine = CompiledNet(net)
+    with pytest.raises(ValueError, match="shape"):
+        engine.posterior("rain", tables={"wet": net.tables["wet"]})
+    with pytest.raises(ValueError, match="batch size"):
+        engine.posterior("rain", tables={"wet": np.stack([net.tables["wet"]] * 2),
+                                         "rain": np.stack([net.tables["rain"]] * 3)})
+
+
+# pruning -------------------------------------------------------------------------------------
+
+
+def chain_with_branch() -> Net:
+    """x -> e -> t, and x -> w: given e, the target t needs neither x's nor w's table."""
+    two = ("a", "b")
+    states = {"x": two, "e": two, "t": two, "w": two}
+    parents: dict[str, tuple[str, ...]] = {"x": (), "e": ("x",), "t": ("e",), "w": ("x",)}
+    tables = {"x": np.array([0.3, 0.7]), "e": np.array([[0.9, 0.2], [0.1, 0.8]]),
+              "t": np.array([[0.6, 0.1], [0.4, 0.9]]), "w": np.array([[0.5, 0.5], [0.5, 0.5]])}
+    return Net(states, parents, tables)
+
+
+def test_pruned_tables_are_never_read() -> None:
+    net = chain_with_branch()
+    engine = CompiledNet(net)
+    poisoned = {n: np.full((1, *net.tables[n].shape), np.nan) for n in ("x", "w")}
+    np.testing.assert_allclose(engine.posterior("t", {"e": "b"}, tables=poisoned)[0],
+                               [0.1, 0.9])
+    poisoned = {"w": np.full((1, 2, 2), np.nan)}  # barren: no target or evidence below it
+    np.testing.assert_allclose(engine.posterior("e", tables=poisoned)[0],
+                               posterior(net, ["e"]), atol=EXACT)
+
+
+def test_impossible_evidence_is_refused_even_when_cut_off() -> None:
+    net = chain_with_branch()
+    net = Net(net.states, net.parents, {**net.tables, "e": np.array([[1.0, 0.2], [0.0, 0.8]])})
+    engine = CompiledNet(net)
+    impossible = {"x": "a", "e": "b"}
+    with pytest.raises(QueryError, match="impossible"):
+        engine.posterior("t", impossible)
+    with pytest.raises(QueryError, match="impossible"):
+        engine.posterior("t", {"e": "b", "w": "a", "x": "a"})
+    with pytest.raises(QueryError, match="impossible"):
+        engine.posterior("x", impossible)  # the target fixed too: still checked
+    assert engine.evidence_probability(impossible) == 0.0
+    # the same observations are possible in a sample where the cell is not zero
+    tables = {"e": np.stack([net.tables["e"], chain_with_branch().tables["e"]])}
+    with pytest.raises(QueryError, match="impossible"):
+        engine.posterior("t", impossible, tables=tables)
+    np.testing.assert_allclose(engine.evidence_probability(impossible, tables=tables),
+                               [0.0, 0.3 * 0.1])
+
+
+# refusals ------------------------------------------------------------------------------------
+
+
+def test_unknown_names_get_suggestions(tiny_path: Path) -> None:
+    engine = CompiledNet(model.load(tiny_path).net)
+    with pytest.raises(QueryError, match="did you mean 'rain'"):
+        engine.posterior("rian")
+    with pytest.raises(QueryError, match="did you mean 'yes'"):
+        engine.posterior("rain", given={"wet": "yse"})
+    with pytest.raises(QueryError, match="unknown node"):
+        engine.posterior("rain", do={"sprinkle": "yes"})
+    with pytest.raises(QueryError, match="both observed"):
+        engine.posterior("rain", given={"wet": "yes"}, do={"wet": "no"})
+    with pytest.raises(QueryError, match="twice"):
+        engine.joint(["rain", "rain"])
+
+
+def test_huge_query_raises_limit_error() -> None:
+    net = random_net(30, 5)
+    engine = CompiledNet(net, max_cells=10_000)
+    with pytest.raises(LimitError, match=r"needs a table of [\d,]+ cells \(limit 10,000\)"):
+        engine.joint(net.nodes[:15])
+    assert engine.posterior(net.nodes[-1]).shape == (len(net.states[net.nodes[-1]]),)
+
+
+# the classic networks ------------------------------------------------------------------------
+
+
+def classic(name: str) -> Any:
+    import pgmpy
+
+    path = Path(pgmpy.__file__).parent / "utils" / "example_models" / f"{name}.bif.gz"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgmpy.readwrite import BIFReader
+
+        return BIFReader(string=gzip.decompress(path.read_bytes()).decode()).get_model()
+
+
+def forward_sample(net: Net, rng: np.random.Generator) -> dict[str, str]:
+    drawn: dict[str, int] = {}
+    for node, table in net.tables.items():
+        index: tuple[slice | int, ...] = (slice(None), *(drawn[p] for p in net.parents[node]))
+        column = table[index]
+        drawn[node] = int(rng.choice(len(column), p=column / column.sum()))
+    return {n: net.states[n][i] for n, i in drawn.items()}
+
+
+def pgmpy_posterior(ve: Any, net: Net, node: str, given: dict[str, str]) -> np.ndarray:
+    factor = ve.query([node], evidence=given or None, show_progress=False)
+    theirs = list(factor.state_names[node])
+    return np.array([factor.values[theirs.index(s)] for s in net.states[node]])
+
+
+@pytest.mark.parametrize(("name", "sets", "targets"),
+                         [("asia", 6, None), ("alarm", 3, None), ("hailfinder", 20, 1)])
+def test_classic_networks_equal_pgmpy(name: str, sets: int, targets: int | None) -> None:
+    pgmpy_model = classic(name)
+    net = net_from_pgmpy(pgmpy_model)
+    engine = CompiledNet(net)
+    ve = pgmpy_classes()[2](pgmpy_model)
+    rng = np.random.default_rng(11)
+    for i in range(sets):
+        sample = forward_sample(net, rng)
+        observed = rng.choice(net.nodes, size=i % 6, replace=False)
+        given = {str(n): sample[str(n)] for n in observed}
+        asked = net.nodes if targets is None else list(rng.choice(net.nodes, size=targets))
+        for node in asked:
+            if node in given:
+                continue
+            np.testing.assert_allclose(engine.posterior(node, given),
+                                       pgmpy_posterior(ve, net, node, given), atol=EXACT,
+                                       err_msg=f"{name}: {node} | {given}")
+
+
+def test_pgmpy_tables_are_read_by_state_name() -> None:
+    network_cls, cpd_cls, _ = pgmpy_classes()
+    pgmpy_model = network_cls([("a", "b")])
+    pgmpy_model.add_cpds(  # b's table lists a's states in the other order (left unchecked)
+        cpd_cls("a", 2, [[0.3], [0.7]], state_names={"a": ["x", "y"]}),
+        cpd_cls("b", 2, [[0.9, 0.2], [0.1, 0.8]], evidence=["a"], evidence_card=[2],
+                state_names={"b": ["u", "v"], "a": ["y", "x"]}))
+    net = net_from_pgmpy(pgmpy_model)
+    assert net.nodes == ["a", "b"]
+    np.testing.assert_allclose(CompiledNet(net).posterior("b", {"a": "x"}), [0.2, 0.8])

@@ -14,7 +14,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Mapping
-from typing import Literal, cast
+from typing import Literal
 
 from .errors import Problem, ScenarioError
 
@@ -49,17 +49,17 @@ def label(lines: list[str], justify: Literal["center", "left"] = "center") -> st
     return '"' + body + (end if justify == "left" else "") + '"'
 
 
-def choose_renderer(renderer: Renderer | None = None) -> Renderer:
+def choose_renderer(renderer: str | None = None) -> Renderer:
     """`renderer`, else $SCENARIO_GRAPHVIZ, else "auto"; checked against the known names."""
     chosen = renderer or os.environ.get(RENDERER_ENV) or "auto"
     if chosen not in RENDERERS:
         raise DiagramError(Problem(
             f"unknown Graphviz renderer '{chosen}'",
-            hint=f"use one of {', '.join(RENDERERS)} (argument or ${RENDERER_ENV})"))
-    return cast(Renderer, chosen)
+            hint=f"use auto, dot or wasm, as an argument or in ${RENDERER_ENV}"))
+    return chosen
 
 
-def render_svg(dot_source: str, renderer: Renderer | None = None,
+def render_svg(dot_source: str, renderer: str | None = None,
                titles: Mapping[str, str] | None = None) -> str:
     """DOT source to an inline SVG fragment.
 
@@ -112,11 +112,12 @@ def _render_with_wasm(dot_source: str, forced: bool) -> str:
 
 
 def inline_svg(svg: str, titles: Mapping[str, str]) -> str:
-    """Drop the XML prolog and comments, and swap Graphviz's titles for hover texts."""
+    """Drop the XML prolog and comments, and swap Graphviz's titles for hover texts (the
+    titles not in `titles`, such as the graph's own name, are dropped)."""
     svg = _PROLOG.sub("", svg).strip()
 
     def retitle(match: re.Match[str]) -> str:
-        name = html.unescape(match.group(1))
-        return f"<title>{html.escape(titles.get(name, name), quote=False)}</title>"
+        hover = titles.get(html.unescape(match.group(1)))
+        return "" if hover is None else f"<title>{html.escape(hover, quote=False)}</title>"
 
     return _TITLE.sub(retitle, svg)

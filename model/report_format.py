@@ -1,7 +1,7 @@
 """How the briefing writes numbers and dates; the page's script formats the same way.
 
-Percents round half up (as JavaScript's Math.round does), not half to even as Python's
-round does, so the server-rendered page and the what-if panel never disagree by a point.
+Percents round half up, not half to even as Python's round does, and the page's script
+rounds the same way, so the server-rendered page and the what-if panel never disagree.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from .probability import term_for
 
 YES_STATES = ("yes", "true")
+# Sums of floating-point products land a few ulps off round numbers (0.9999999999999999 for
+# 1, 0.8749999999999997 for 0.875); the same number must print the same however computed.
+EPSILON = 1e-9
 
 
 @dataclass(frozen=True)
@@ -29,16 +32,18 @@ def pct(p: float) -> Pct:
 
 
 def percent(p: float) -> str:
-    if 0 < p < 0.005:
+    """Whole percent, as "31%"; "<1%" and ">99%" near the ends, except within rounding
+    error of 0 and 1."""
+    if EPSILON < p < 0.005:
         return "<1%"
-    if 0.995 < p < 1:
+    if 0.995 < p < 1 - EPSILON:
         return ">99%"
-    return f"{math.floor(p * 100 + 0.5)}%"
+    return f"{math.floor(p * 100 + 0.5 + EPSILON)}%"
 
 
 def points(change: float) -> str:
     """A change in percentage points: "+12", "−3" (a true minus sign), "±0"."""
-    whole = math.floor(abs(change) * 100 + 0.5)
+    whole = math.floor(abs(change) * 100 + 0.5 + EPSILON)
     if whole == 0:
         return "±0"
     return ("+" if change > 0 else "\u2212") + str(whole)

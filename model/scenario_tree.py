@@ -12,12 +12,13 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .results import Distribution
+from .marginals import marginals
 from .scenario import Scenario
 
 MAX_PATHS = 6
-# The tree's joint is enumerated cell by cell; past this many cells it follows only the first
-# drivers in file order (and says so).
+# Past four levels a drawn tree is too small to read, and its joint is enumerated cell by
+# cell: the tree follows the first drivers in file order within both limits, and says so.
+MAX_DEPTH = 4
 MAX_JOINT_CELLS = 4096
 
 
@@ -55,7 +56,7 @@ def tree_drivers(s: Scenario) -> list[str]:
             and spec.role != "outcome"]
 
 
-def scenario_tree(s: Scenario, baseline: Mapping[str, Distribution],
+def scenario_tree(s: Scenario, baseline: Mapping[str, Mapping[str, float]],
                   max_paths: int = MAX_PATHS) -> ScenarioTree | None:
     """The tree for `s`; `baseline` holds each outcome's unconditional distribution.
 
@@ -69,7 +70,8 @@ def scenario_tree(s: Scenario, baseline: Mapping[str, Distribution],
                     key=lambda item: -item[1])
     # Lumping a single path into "other" would hide it for nothing.
     shown = ranked if len(ranked) <= max_paths + 1 else ranked[:max_paths]
-    paths = tuple(TreePath(states, p, _outcomes(s, dict(zip(drivers, states, strict=True))),
+    paths = tuple(TreePath(states, p,
+                           marginals(s, s.outcomes, dict(zip(drivers, states, strict=True))),
                            rank)
                   for rank, (states, p) in enumerate(shown, start=1))
     rest = ranked[len(shown):]
@@ -88,17 +90,15 @@ def scenario_tree(s: Scenario, baseline: Mapping[str, Distribution],
 def _within_limit(s: Scenario, drivers: Sequence[str]) -> tuple[list[str], list[str]]:
     kept: list[str] = []
     for i, d in enumerate(drivers):
-        if math.prod(len(s.nodes[k].states) for k in [*kept, d]) > MAX_JOINT_CELLS:
+        cells = math.prod(len(s.nodes[k].states) for k in [*kept, d])
+        if len(kept) == MAX_DEPTH or cells > MAX_JOINT_CELLS:
             return kept, list(drivers[i:])
         kept.append(d)
     return kept, []
 
 
-def _outcomes(s: Scenario, given: Mapping[str, str]) -> dict[str, dict[str, float]]:
-    return {o: dict(s.query(o, given=given)) for o in s.outcomes}
-
-
-def _other_leaf(s: Scenario, baseline: Mapping[str, Distribution], paths: Sequence[TreePath],
+def _other_leaf(s: Scenario, baseline: Mapping[str, Mapping[str, float]],
+                paths: Sequence[TreePath],
                 probability: float) -> TreePath:
     outcomes: dict[str, dict[str, float]] = {}
     for o in s.outcomes:

@@ -1,0 +1,107 @@
+"""Stage 7, render: a scenario to one self-contained HTML briefing.
+
+The page is built from the report context (plain data, `report_context`) by the Jinja2
+templates in the top-level `templates/` folder, with one Environment (autoescape,
+StrictUndefined). The page loads nothing: styles, script, diagrams and data are inline, and
+its Content-Security-Policy forbids remote loads. Writing is atomic: the briefing is rendered
+in full, written to a temporary file beside the target, then moved over it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .diagram import choose_renderer
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from .report_context import Facts, Section, SectionBuilder
+    from .scenario import Scenario
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PAGE = "briefing.html.j2"
+REPORTS_DIR = "reports"
+
+
+def section_builders() -> tuple[SectionBuilder, ...]:
+    """The briefing's sections in page order (imported here: they pull in the context)."""
+    from .report_context import (
+        bluf_section,
+        network_section,
+        panel_section,
+        tree_section,
+        what_ifs_section,
+    )
+    from .report_evidence import evidence_section, method_section, sources_section
+
+    return (bluf_section, network_section, tree_section, what_ifs_section, panel_section,
+            evidence_section, sources_section, method_section)
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def sections(facts: Facts) -> list[Section]:
+    return [section for build in section_builders() if (section := build(facts)) is not None]
+
+
+def render(scenario: Scenario, *, graphviz: str | None = None,
+           generated: dt.datetime | None = None) -> str:
+    """The briefing's HTML. `graphviz` picks the renderer ("auto", "dot" or "wasm");
+    `generated` fixes the time the header shows (now by default)."""
+    from .report_context import Facts, header
+
+    facts = Facts(scenario, choose_renderer(graphviz))
+    if generated is not None:
+        facts.generated = generated
+    return environment().get_template(PAGE).render(header=header(facts),
+                                                   sections=sections(facts))
+
+
+def default_path(scenario: Scenario) -> Path:
+    """reports/<scenario id>.html, relative to the current directory."""
+    return Path(REPORTS_DIR) / f"{scenario.id}.html"
+
+
+def report(scenario: Scenario | str | Path, path: str | Path | None = None, *,
+           graphviz: str | None = None, generated: dt.datetime | None = None) -> Path:
+    """Render `scenario` (a loaded Scenario or a file to load) to an HTML briefing at `path`
+    (default reports/<scenario id>.html); return the path written."""
+    from .scenario import Scenario, load
+
+    s = scenario if isinstance(scenario, Scenario) else load(scenario)
+    target = Path(path) if path is not None else default_path(s)
+    write_atomic(target, render(s, graphviz=graphviz, generated=generated))
+    return target
+
+
+def write_atomic(target: Path, text: str) -> None:
+    """Write through a temporary file in the same folder, so a reader (or a failed write)
+    never sees half a briefing."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a briefing is meant to be shared
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

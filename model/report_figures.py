@@ -1,0 +1,154 @@
+"""The briefing's two diagrams as DOT: the network, and the scenario tree.
+
+Graphviz node names are internal ids (`n0`, `t3`); every scenario string reaches the DOT
+only through `diagram.quote`/`diagram.label`, and the hover texts through `render_svg`'s
+titles, which are escaped there.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .diagram import Renderer, label, quote, render_svg
+from .report_format import headline_states, percent
+from .scenario import Scenario
+from .scenario_tree import ScenarioTree, TreePath
+
+LABEL_WIDTH = 24
+TREE_LABEL_WIDTH = 22
+LEAF_LABEL_CHARS = 38
+MAX_STATE_LINES = 5
+FONT = "Helvetica"
+
+
+@dataclass(frozen=True)
+class RoleStyle:
+    name: str  # as the legend says it
+    shape: str
+    style: str
+    fill: str
+    border: str
+    text: str
+
+
+ROLE_STYLES: Mapping[str, RoleStyle] = {
+    "driver": RoleStyle("Driver", "box", "rounded,filled", "#e3ebf5", "#3d5a80", "#1b2a3d"),
+    "decision": RoleStyle("Decision", "box", "filled", "#e6f0e4", "#4a7045", "#1e3320"),
+    "event": RoleStyle("Event", "ellipse", "filled", "#f3f4f6", "#8a94a3", "#222a33"),
+    "outcome": RoleStyle("Outcome", "box", "rounded,filled,bold", "#fbeadb", "#b4582a",
+                         "#3d1e0e"),
+}
+
+_GRAPH = (f'graph [bgcolor="transparent", fontname="{FONT}", pad="0.12", '
+          'charset="UTF-8"];\n'
+          f'node [fontname="{FONT}", fontsize="10.5", margin="0.14,0.06", penwidth="1.2"];\n'
+          f'edge [fontname="{FONT}", fontsize="9.5", color="#98a2b0", fontcolor="#3b4654", '
+          'arrowsize="0.6", penwidth="1.1"];\n')
+
+
+def wrap(text: str, width: int, max_lines: int | None = None) -> list[str]:
+    lines = textwrap.wrap(text, width, break_long_words=True) or [""]
+    if max_lines is not None and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: width - 1].rstrip() + "…"
+    return lines
+
+
+def truncate(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
+
+
+def state_lines(dist: Mapping[str, float], states: tuple[str, ...]) -> list[str]:
+    """The probability lines under a node's name: one for yes/no, one per state otherwise."""
+    shown = headline_states(states)
+    if len(shown) == 1:
+        return [f"{percent(dist[shown[0]])} {shown[0]}"]
+    lines = [f"{s} {percent(dist[s])}" for s in states[:MAX_STATE_LINES]]
+    if len(states) > MAX_STATE_LINES:
+        lines[-1] = f"… {len(states) - MAX_STATE_LINES + 1} more"
+    return lines
+
+
+def network_svg(s: Scenario, baseline: Mapping[str, Mapping[str, float]],
+                renderer: Renderer | None) -> str:
+    """The network, nodes styled by role and labelled with their current probabilities."""
+    ids = {name: f"n{i}" for i, name in enumerate(s.nodes)}
+    titles: dict[str, str] = {}
+    out = ["digraph network {\n", _GRAPH,
+           'graph [rankdir="TB", nodesep="0.3", ranksep="0.45"];\n']
+    for name, spec in s.nodes.items():
+        style = ROLE_STYLES[spec.role]
+        lines = wrap(spec.label, LABEL_WIDTH) + state_lines(baseline[name], spec.states)
+        multi = " multi" if len(headline_states(spec.states)) > 1 else ""
+        out.append(f'{ids[name]} [id="net-{name}", class="node-{spec.role}{multi}", '
+                   f'shape="{style.shape}", style="{style.style}", fillcolor="{style.fill}", '
+                   f'color="{style.border}", fontcolor="{style.text}", '
+                   f"label={label(lines)}];\n")
+        hover = f"{spec.label} ({style.name.lower()})"
+        titles[ids[name]] = f"{hover}: {spec.description}" if spec.description else hover
+    for name, spec in s.nodes.items():
+        for parent in spec.parents:
+            out.append(f"{ids[parent]} -> {ids[name]};\n")
+            titles[f"{ids[parent]}->{ids[name]}"] = (
+                f"{s.nodes[parent].label} → {spec.label}")
+    out.append("}\n")
+    return render_svg("".join(out), renderer, titles)
+
+
+def tree_svg(s: Scenario, tree: ScenarioTree, as_of: str,
+             renderer: Renderer | None) -> str:
+    """The tree drawn left to right: branch probabilities on edges, outcomes at the leaves."""
+    ids: dict[tuple[str, ...], str] = {(): "t0"}
+    titles: dict[str, str] = {"t0": f"Every future, as seen on {as_of}"}
+    out = ["digraph tree {\n", _GRAPH,
+           'graph [rankdir="LR", nodesep="0.1", ranksep="0.32"];\n',
+           'node [shape="box", style="rounded,filled", fillcolor="#ffffff", '
+           'color="#b7c0cc"];\n',
+           f't0 [id="tree-root", class="tree-root", fillcolor="#1f3a5f", color="#1f3a5f", '
+           f'fontcolor="#ffffff", label={label(["As of " + as_of, "100%"])}];\n']
+    for path in tree.paths:
+        for depth in range(1, len(tree.drivers) + 1):
+            prefix = path.states[:depth]
+            if prefix in ids:
+                continue
+            ids[prefix] = node_id = f"t{len(ids)}"
+            driver = tree.drivers[depth - 1]
+            lines = [*wrap(s.nodes[driver].label, TREE_LABEL_WIDTH, 2), prefix[-1]]
+            out.append(f'{node_id} [class="tree-branch", label={label(lines)}];\n')
+            p = tree.branch_probability(prefix)
+            width = 0.8 + 3.2 * tree.prefix_probability[prefix]
+            out.append(f'{ids[prefix[:-1]]} -> {node_id} [label={quote(percent(p))}, '
+                       f'penwidth="{width:.2f}"];\n')
+            titles[node_id] = f"{s.nodes[driver].label}: {prefix[-1]}"
+            titles[f"{ids[prefix[:-1]]}->{node_id}"] = (
+                f"P({driver} = {prefix[-1]} | the branches before) = {percent(p)}")
+        leaf = f"leaf{path.rank}"
+        out.append(_leaf(s, path, leaf, f"Path {path.rank} · {percent(path.probability)}"))
+        out.append(f"{ids[path.states]} -> {leaf} [arrowhead=\"none\", style=\"dotted\"];\n")
+        titles[leaf] = "Path " + str(path.rank) + ": " + ", ".join(
+            f"{s.nodes[d].label} = {st}" for d, st in zip(tree.drivers, path.states, strict=True))
+    if tree.other is not None:
+        other = tree.other
+        head = f"{tree.other_count} other paths · {percent(other.probability)}"
+        out.append(_leaf(s, other, "leaf0", head))
+        out.append(f't0 -> leaf0 [style="dashed", label={quote(percent(other.probability))}];\n')
+        titles["leaf0"] = f"The {tree.other_count} less likely paths, taken together"
+    out.append("}\n")
+    return render_svg("".join(out), renderer, titles)
+
+
+def _leaf(s: Scenario, path: TreePath, node_id: str, head: str) -> str:
+    lines = [head]
+    for o, dist in path.outcomes.items():
+        spec = s.nodes[o]
+        shown = headline_states(spec.states)
+        if len(shown) == 1:
+            lines.append(f"{percent(dist[shown[0]])}  {truncate(spec.label, LEAF_LABEL_CHARS)}")
+        else:
+            lines.append(truncate(spec.label, LEAF_LABEL_CHARS) + ":")
+            lines.extend(f"      {percent(dist[st])}  {st}" for st in shown)
+    # A wide margin: the WebAssembly Graphviz underestimates text widths a little.
+    return (f'{node_id} [id="tree-{node_id}", class="tree-leaf", fillcolor="#f7f8fa", '
+            f'color="#c9d0d9", margin="0.22,0.07", label={label(lines, "left")}];\n')

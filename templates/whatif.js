@@ -1,0 +1,225 @@
+"use strict";
+/* The what-if panel: exact inference in the page by variable elimination over the network's
+   tables (embedded as JSON above), so the reader's questions need no server. Observations
+   (given) are evidence; interventions (do) are graph surgery: the set node loses its parents
+   and becomes certain. Tables are flat, row-major over (state, parent 1, parent 2, ...). */
+(function () {
+  var model = JSON.parse(document.getElementById("briefing-model").textContent);
+  var nodes = {};
+  model.nodes.forEach(function (n) { nodes[n.id] = n; });
+
+  function product(cards) {
+    var size = 1;
+    for (var i = 0; i < cards.length; i++) { size *= cards[i]; }
+    return size;
+  }
+
+  function factor(vars, values) {
+    return { vars: vars, cards: vars.map(function (v) { return nodes[v].states.length; }),
+             values: values };
+  }
+
+  // Stride of each of `vars` inside factor f (0 where f does not have it).
+  function stridesIn(f, vars) {
+    var own = {}, acc = 1;
+    for (var i = f.vars.length - 1; i >= 0; i--) { own[f.vars[i]] = acc; acc *= f.cards[i]; }
+    return vars.map(function (v) { return own[v] || 0; });
+  }
+
+  // The product of factors a and b, over the union of their variables.
+  function multiply(a, b) {
+    var vars = a.vars.slice();
+    b.vars.forEach(function (v) { if (vars.indexOf(v) < 0) { vars.push(v); } });
+    var out = factor(vars, null);
+    var n = product(out.cards), values = new Float64Array(n);
+    var sa = stridesIn(a, vars), sb = stridesIn(b, vars);
+    var digit = new Array(vars.length).fill(0), ia = 0, ib = 0;
+    for (var i = 0; i < n; i++) {
+      values[i] = a.values[ia] * b.values[ib];
+      for (var k = vars.length - 1; k >= 0; k--) {
+        digit[k]++; ia += sa[k]; ib += sb[k];
+        if (digit[k] < out.cards[k]) { break; }
+        ia -= sa[k] * out.cards[k]; ib -= sb[k] * out.cards[k]; digit[k] = 0;
+      }
+    }
+    out.values = values;
+    return out;
+  }
+
+  // Factor f with variable v summed out (state < 0) or fixed at one state (state >= 0).
+  function collapse(f, v, state) {
+    var k = f.vars.indexOf(v);
+    var outer = product(f.cards.slice(0, k)), card = f.cards[k];
+    var inner = product(f.cards.slice(k + 1));
+    var values = new Float64Array(outer * inner);
+    for (var o = 0; o < outer; o++) {
+      for (var r = 0; r < inner; r++) {
+        var total = 0;
+        if (state >= 0) {
+          total = f.values[(o * card + state) * inner + r];
+        } else {
+          for (var j = 0; j < card; j++) { total += f.values[(o * card + j) * inner + r]; }
+        }
+        values[o * inner + r] = total;
+      }
+    }
+    var vars = f.vars.slice(0, k).concat(f.vars.slice(k + 1));
+    return { vars: vars, cards: f.cards.slice(0, k).concat(f.cards.slice(k + 1)),
+             values: values };
+  }
+
+  function parentsOf(id, doing) { return id in doing ? [] : nodes[id].parents; }
+
+  // The tables that can matter: ancestors of the target and of the evidence.
+  function relevant(target, given, doing) {
+    var keep = {}, stack = [target].concat(Object.keys(given));
+    while (stack.length) {
+      var id = stack.pop();
+      if (keep[id]) { continue; }
+      keep[id] = true;
+      parentsOf(id, doing).forEach(function (p) { stack.push(p); });
+    }
+    return model.nodes.map(function (n) { return n.id; }).filter(function (id) { return keep[id]; });
+  }
+
+  function tableOf(id, doing) {
+    if (id in doing) {
+      var card = nodes[id].states.length, values = new Float64Array(card);
+      values[doing[id]] = 1;
+      return factor([id], values);
+    }
+    return factor([id].concat(nodes[id].parents), Float64Array.from(nodes[id].table));
+  }
+
+  // Unnormalised P(target, given) under do(doing), over the target's states; given and
+  // doing map node ids to state indices. With `target` null, the scalar P(given).
+  function eliminate(target, given, doing) {
+    var ids = relevant(target === null ? Object.keys(given)[0] : target, given, doing);
+    var factors = ids.map(function (id) {
+      var f = tableOf(id, doing);
+      f.vars.slice().forEach(function (v) { if (v in given) { f = collapse(f, v, given[v]); } });
+      return f;
+    });
+    var free = ids.filter(function (id) { return id !== target && !(id in given); });
+    while (free.length) {
+      // Greedy order: eliminate the variable whose combined factor is smallest.
+      var best = -1, bestSize = Infinity;
+      free.forEach(function (v, i) {
+        var seen = {}, size = 1;
+        factors.forEach(function (f) {
+          if (f.vars.indexOf(v) < 0) { return; }
+          f.vars.forEach(function (u, j) { if (!seen[u]) { seen[u] = true; size *= f.cards[j]; } });
+        });
+        if (size < bestSize) { best = i; bestSize = size; }
+      });
+      var v = free.splice(best, 1)[0];
+      var touching = factors.filter(function (f) { return f.vars.indexOf(v) >= 0; });
+      factors = factors.filter(function (f) { return f.vars.indexOf(v) < 0; });
+      if (touching.length) { factors.push(collapse(touching.reduce(multiply), v, -1)); }
+    }
+    var result = factors.reduce(multiply, { vars: [], cards: [], values: new Float64Array([1]) });
+    if (target !== null && result.vars.length === 0) {
+      return Float64Array.from(nodes[target].states, function () { return result.values[0]; });
+    }
+    return result.values;
+  }
+
+  function indices(assignment) {
+    var out = {};
+    Object.keys(assignment).forEach(function (id) {
+      var i = nodes[id].states.indexOf(assignment[id]);
+      if (i < 0) { throw new Error("unknown state " + assignment[id] + " of " + id); }
+      out[id] = i;
+    });
+    return out;
+  }
+
+  /* P(target | given, do(doing)) as an array over the target's states, or null when the
+     observations are impossible. given and doing map node ids to state names. */
+  function query(target, given, doing) {
+    var g = indices(given || {}), d = indices(doing || {});
+    var states = nodes[target].states;
+    if (Object.keys(g).length && !(eliminate(null, g, d)[0] > 0)) { return null; }
+    if (target in g || target in d) {
+      var fixed = target in g ? g[target] : d[target];
+      return states.map(function (s, i) { return i === fixed ? 1 : 0; });
+    }
+    var joint = eliminate(target, g, d), total = 0, i;
+    for (i = 0; i < joint.length; i++) { total += joint[i]; }
+    if (!(total > 0)) { return null; }
+    return Array.prototype.map.call(joint, function (x) { return x / total; });
+  }
+
+  window.scenarioBriefing = { query: query };
+
+  // Formatting as in model/report_format.py.
+  function percent(p) {
+    if (p > 1e-9 && p < 0.005) { return "<1%"; }
+    if (p > 0.995 && p < 1 - 1e-9) { return ">99%"; }
+    return Math.floor(p * 100 + 0.5 + 1e-9) + "%";
+  }
+  function points(change) {
+    var whole = Math.floor(Math.abs(change) * 100 + 0.5 + 1e-9);
+    if (whole === 0) { return "±0"; }
+    return (change > 0 ? "+" : "\u2212") + whole;
+  }
+
+  var panel = document.getElementById("what-if-panel");
+  if (!panel) { return; }
+  var selects = Array.prototype.slice.call(panel.querySelectorAll("select[data-node]"));
+  var rows = Array.prototype.slice.call(panel.querySelectorAll(".panel-row"));
+  var status = document.getElementById("panel-status");
+  var results = panel.querySelector(".results");
+
+  function describe(given, doing) {
+    function list(assignment) {
+      return Object.keys(assignment).map(function (id) {
+        return nodes[id].label + " = " + assignment[id];
+      }).join("; ");
+    }
+    var parts = [];
+    if (Object.keys(given).length) { parts.push("Seen: " + list(given) + "."); }
+    if (Object.keys(doing).length) { parts.push("Set: " + list(doing) + "."); }
+    return parts.join(" ");
+  }
+
+  function update() {
+    var given = {}, doing = {};
+    selects.forEach(function (sel) {
+      sel.classList.remove("is-given", "is-do");
+      if (!sel.value) { return; }
+      var cut = sel.value.indexOf(":");
+      var kind = sel.value.slice(0, cut), state = sel.value.slice(cut + 1);
+      (kind === "do" ? doing : given)[sel.dataset.node] = state;
+      sel.classList.add(kind === "do" ? "is-do" : "is-given");
+    });
+    var cache = {}, impossible = false;
+    rows.forEach(function (row) {
+      var pct = row.querySelector(".panel-pct"), node = pct.dataset.node;
+      if (!(node in cache)) { cache[node] = query(node, given, doing); }
+      var dist = cache[node];
+      if (dist === null) { impossible = true; return; }
+      var p = dist[nodes[node].states.indexOf(pct.dataset.state)];
+      var change = p - parseFloat(pct.dataset.base);
+      pct.dataset.p = String(p);
+      pct.textContent = percent(p);
+      row.querySelector(".fill").style.width = (p * 100).toFixed(3) + "%";
+      var delta = row.querySelector(".panel-delta"), text = points(change);
+      delta.textContent = Object.keys(given).length + Object.keys(doing).length ? text : "";
+      delta.className = "delta panel-delta delta-" +
+        (text === "±0" ? "flat" : change > 0 ? "up" : "down");
+    });
+    var asked = describe(given, doing);
+    results.classList.toggle("is-impossible", impossible);
+    status.classList.toggle("impossible", impossible);
+    status.textContent = impossible
+      ? "These observations cannot happen together in this scenario. " + asked
+      : asked || "Baseline: nothing observed or set.";
+  }
+
+  panel.addEventListener("change", update);
+  panel.querySelector("button.reset").addEventListener("click", function () {
+    selects.forEach(function (sel) { sel.value = ""; });
+    update();
+  });
+})();

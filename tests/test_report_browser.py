@@ -1,0 +1,210 @@
+"""The briefing in a real browser (Debian's Chromium driven by Playwright): it loads nothing,
+logs no error, its what-if panel computes the library's numbers, its scenario text runs no
+script, and it prints to A4. Screenshots and PDFs go to tests/artifacts/ for a human to see.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import model
+from model.report import report
+from tests.report_page import GENERATED, REPORT_SCENARIOS
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+TOLERANCE = 1e-9
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason="Debian's chromium is not installed at /usr/bin/chromium "
+                                       "(apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def briefings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("briefings")
+    return {name: report(path, folder / f"{name}.html", generated=GENERATED)
+            for name, path in REPORT_SCENARIOS.items()}
+
+
+@dataclass
+class Visit:
+    page: Any
+    url: str
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def visit(browser: Any, path: Path, width: int = 1280) -> Visit:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    found = Visit(page, path.resolve().as_uri())
+    page.on("console", lambda m: found.errors.extend([m.text] if m.type in ("error", "warning")
+                                                     else []))
+    page.on("pageerror", lambda e: found.errors.append(str(e)))
+    page.on("request", lambda r: found.requests.append(r.url))
+    page.on("requestfailed", lambda r: found.failed.append(r.url))
+    page.on("dialog", lambda d: found.errors.append(f"dialog: {d.message}"))
+    page.goto(found.url)
+    page.wait_for_load_state("load")
+    return found
+
+
+def panel_numbers(page: Any) -> dict[tuple[str, str], float]:
+    rows = page.eval_on_selector_all(
+        ".panel-pct", "els => els.map(e => [e.dataset.node, e.dataset.state, e.dataset.p, "
+                      "e.textContent])")
+    return {(node, state): float(p) for node, state, p, _text in rows}
+
+
+def assert_panel_matches(page: Any, s: model.Scenario, given: dict[str, str],
+                         do: dict[str, str]) -> None:
+    shown = panel_numbers(page)
+    assert shown
+    for (node, state), p in shown.items():
+        assert p == pytest.approx(s.query(node, given=given, do=do)[state], abs=TOLERANCE), \
+            (node, state, given, do)
+
+
+@pytest.mark.parametrize("name", list(REPORT_SCENARIOS))
+def test_page_loads_only_itself_and_logs_no_error(browser: Any, briefings: dict[str, Path],
+                                                  name: str) -> None:
+    v = visit(browser, briefings[name])
+    try:
+        assert v.errors == []
+        assert v.failed == []
+        assert v.requests == [v.url]
+        assert v.page.evaluate("document.querySelectorAll('svg g.node').length") > 0
+    finally:
+        v.page.close()
+
+
+def test_panel_observation_and_intervention_equal_the_library(
+        browser: Any, briefings: dict[str, Path]) -> None:
+    s = model.load(REPORT_SCENARIOS["seed"])
+    v = visit(browser, briefings["seed"])
+    page = v.page
+    try:
+        assert_panel_matches(page, s, {}, {})
+        page.select_option("select[data-node=iran_accepts_talks]", "given:yes")
+        assert_panel_matches(page, s, {"iran_accepts_talks": "yes"}, {})
+        assert page.inner_text("#panel-status") == (
+            "Seen: Iran enters nuclear negotiations with the US (direct or indirect) = yes.")
+        page.select_option("select[data-node=iran_accepts_talks]", "do:yes")
+        assert_panel_matches(page, s, {}, {"iran_accepts_talks": "yes"})
+        assert page.inner_text("#panel-status").startswith("Set: Iran enters")
+        page.select_option("select[data-node=us_course]", "given:use_force")
+        page.select_option("select[data-node=israeli_strike]", "do:no")
+        assert_panel_matches(page, s, {"us_course": "use_force"},
+                             {"iran_accepts_talks": "yes", "israeli_strike": "no"})
+        text = page.inner_text(".panel-row .pct >> nth=0")
+        assert text.endswith("%")
+        page.click("button.reset")
+        assert page.inner_text("#panel-status").startswith("Baseline")
+        assert page.eval_on_selector_all("select[data-node]", "els => els.every(e => !e.value)")
+        assert_panel_matches(page, s, {}, {})
+        assert v.errors == [] and v.requests == [v.url]
+    finally:
+        page.close()
+
+
+def test_panel_says_when_observations_cannot_happen_together(
+        browser: Any, briefings: dict[str, Path]) -> None:
+    v = visit(browser, briefings["four_states"])
+    page = v.page
+    try:
+        page.select_option("select[data-node=incident]", "given:no")
+        page.select_option("select[data-node=escalation]", "given:war")
+        assert "cannot happen together" in page.inner_text("#panel-status")
+        assert page.evaluate("document.querySelector('.results').classList"
+                             ".contains('is-impossible')")
+        page.select_option("select[data-node=escalation]", "do:war")
+        assert_panel_matches(page, model.load(REPORT_SCENARIOS["four_states"]),
+                             {"incident": "no"}, {"escalation": "war"})
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", ["thirty_nodes", "five_parents", "four_states", "seed"])
+def test_page_inference_equals_the_library_on_random_questions(
+        browser: Any, briefings: dict[str, Path], name: str) -> None:
+    s = model.load(REPORT_SCENARIOS[name])
+    rng = random.Random(name)
+    nodes = list(s.nodes)
+    questions = []
+    for _ in range(40):
+        picked = rng.sample(nodes, rng.randint(0, 4))
+        given: dict[str, str] = {}
+        do: dict[str, str] = {}
+        for n in picked:
+            (given if rng.random() < 0.6 else do)[n] = rng.choice(s.nodes[n].states)
+        questions.append((rng.choice(nodes), given, do))
+    v = visit(browser, briefings[name])
+    try:
+        answers = v.page.evaluate(
+            "qs => qs.map(([t, g, d]) => window.scenarioBriefing.query(t, g, d))", questions)
+        for (target, given, do), answer in zip(questions, answers, strict=True):
+            try:
+                expected = s.query(target, given=given, do=do)
+            except model.QueryError:
+                assert answer is None, (target, given, do)
+                continue
+            assert answer is not None, (target, given, do)
+            assert answer == pytest.approx(list(expected.values()), abs=TOLERANCE), \
+                (target, given, do)
+    finally:
+        v.page.close()
+
+
+def test_scenario_text_runs_no_script(browser: Any, briefings: dict[str, Path]) -> None:
+    v = visit(browser, briefings["xss"])
+    page = v.page
+    try:
+        page.hover("svg g#net-b")
+        page.select_option("select[data-node=a]", "given:yes")
+        page.hover("#sources")
+        assert page.evaluate("typeof window.__xss") == "undefined"
+        assert page.evaluate("document.querySelectorAll('img, iframe, object, embed').length") \
+            == 0
+        assert page.evaluate("document.scripts.length") == 2
+        assert page.inner_text("h1") == "<script>window.__xss = 'title'</script> Title"
+        assert "<script>window.__xss = 'label'</script>" in page.inner_text("#panel-status")
+        assert v.errors == [] and v.requests == [v.url]
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", ["seed", "tiny", "thirty_nodes", "four_states"])
+def test_screenshot_and_a4_pdf(browser: Any, briefings: dict[str, Path], name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    v = visit(browser, briefings[name])
+    try:
+        v.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        pdf = v.page.pdf(path=str(ARTIFACTS / f"{name}.pdf"), format="A4",
+                         print_background=True)
+        assert pdf.startswith(b"%PDF")
+        sizes = {tuple(round(float(x)) for x in box.split()[2:])
+                 for box in re.findall(rb"/MediaBox \[([^\]]*)\]", pdf)}
+        assert sizes == {(596, 843)}  # A4, 210 x 297 mm, in points
+        assert v.errors == [] and v.requests == [v.url]
+    finally:
+        v.page.close()

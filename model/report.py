@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from .report_context import Facts, Section, SectionBuilder
     from .scenario import Scenario
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_HERE = Path(__file__).resolve().parent
+# A wheel carries the templates inside the package; a source checkout (and an editable
+# install) keeps them in the top-level templates/ folder.
+TEMPLATES = _HERE / "templates" if (_HERE / "templates").is_dir() else _HERE.parent / "templates"
 PAGE = "briefing.html.j2"
 REPORTS_DIR = "reports"
 

@@ -8,6 +8,7 @@
 
 from .errors import LimitError, Problem, QueryError, ScenarioError
 from .probability import ESTIMATIVE_TERMS, Prob, parse_prob, term_for
+from .report import report
 from .results import Distribution, Explanation
 from .scenario import Scenario, load, loads
 
@@ -24,5 +25,6 @@ __all__ = [
     "load",
     "loads",
     "parse_prob",
+    "report",
     "term_for",
 ]

@@ -84,8 +84,7 @@ def _schema_problems(doc: Document, exc: ValidationError | list[Any],
     problems: list[Problem] = []
     seen: set[Loc] = set()
     for err in exc.errors() if isinstance(exc, ValidationError) else exc:
-        inner = tuple(p for p in err["loc"] if not _is_pydantic_tag(p))
-        loc = (*prefix, *inner)
+        loc = _data_loc(doc, (*prefix, *err["loc"]), err["type"] == "missing")
         if loc in seen:
             continue  # one problem per place: unions report each alternative
         seen.add(loc)
@@ -108,9 +107,24 @@ def _schema_problems(doc: Document, exc: ValidationError | list[Any],
     return problems
 
 
-def _is_pydantic_tag(part: str | int) -> bool:
-    return isinstance(part, str) and (part in ("citation", "assumption") or "[" in part
-                                      or part.startswith(("constrained-", "function-")))
+def _data_loc(doc: Document, loc: Loc, missing: bool) -> Loc:
+    """pydantic's `loc` without the union and validator tags it puts between the keys: the
+    parts that are keys or indices of the data (and the last one, for a missing key)."""
+    data: Any = doc.data
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        if _holds(data, part):
+            data = data[part]
+            out.append(part)
+        elif missing and i == len(loc) - 1:
+            out.append(part)
+    return tuple(out)
+
+
+def _holds(data: Any, part: str | int) -> bool:
+    if isinstance(data, dict):
+        return part in data
+    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
 
 
 def _model_at(loc: Loc) -> list[str] | None:
@@ -187,6 +201,9 @@ class _Checker:
             if src.path is None:
                 continue
             loc: Loc = ("sources", sid, "path")
+            if "\0" in src.path:
+                self.fail(loc, f"source '{sid}': the path holds a NUL character")
+                continue
             target = (folder / src.path).resolve()
             if not target.is_relative_to(folder):
                 self.fail(loc, f"source '{sid}': path '{src.path}' leaves the scenario's folder",

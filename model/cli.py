@@ -15,7 +15,13 @@ from typing import Any
 
 import click
 
+from . import analysis
+from .analysis import DEFAULT_SAMPLES, DEFAULT_SEED, MAX_SAMPLES
+from .analysis.text import render as analysis_text
+from .diagram import RENDERERS
 from .errors import Problem, ScenarioError
+from .interop import EXPORT_FORMATS, Converted, export_scenario, import_network
+from .json_schema import schema_text
 from .probability import term_for
 from .results import Distribution
 from .scenario import Scenario, load
@@ -179,6 +185,110 @@ def explain(file: str, given: tuple[str, ...], do: tuple[str, ...], as_json: boo
     width = max((len(n) for n in found.states), default=0) + 2
     for node, state in found.states.items():
         click.echo(f"  {node:<{width}}{state}")
+
+
+@cli.command()
+@scenario_argument
+@click.option("--outcome", metavar="NODE",
+              help="Analyse this node only (default: every role: outcome node).")
+@click.option("--samples", type=click.IntRange(1, MAX_SAMPLES), default=DEFAULT_SAMPLES,
+              show_default=True, help="Draws of the uncertain numbers (ranges and terms).")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Seed of the draws; the same seed prints the same numbers.")
+@json_option
+def analyze(file: str, outcome: str | None, samples: int, seed: int, as_json: bool) -> None:
+    """Uncertainty, tornado, signposts, source disagreement, decisions, likeliest scenarios.
+
+    Example:
+
+        scenario analyze scenarios/russia_iran_2025.yaml --outcome nuclear_deal
+
+        scenario analyze scenarios/russia_iran_2025.yaml --samples 20000 --seed 7 --json
+    """
+    found = analysis.analyze(load(file), outcome=outcome, samples=samples, seed=seed)
+    if as_json:
+        emit_json(found.to_dict())
+        return
+    click.echo(analysis_text(found))
+
+
+@cli.command()
+@scenario_argument
+@click.option("-o", "--output", "path", metavar="PATH",
+              type=click.Path(dir_okay=False, path_type=str),
+              help="Where to write the briefing (default: reports/<scenario id>.html).")
+@click.option("--graphviz", type=click.Choice(RENDERERS), default=None,
+              help="Draw with the system `dot`, with Graphviz compiled to WebAssembly, or "
+                   "auto: `dot` when on PATH (default; also $SCENARIO_GRAPHVIZ).")
+def report(file: str, path: str | None, graphviz: str | None) -> None:
+    """Write the scenario's HTML briefing: one self-contained page that works offline.
+
+    Example:
+
+        scenario report scenarios/russia_iran_2025.yaml
+
+        scenario report scenarios/russia_iran_2025.yaml -o briefing.html
+    """
+    written = load(file).report(path, graphviz=graphviz)
+    click.echo(f"wrote {written}")
+
+
+output_option = click.option(
+    "-o", "--output", "path", metavar="PATH", type=click.Path(dir_okay=False, path_type=str),
+    help="Write it to PATH (default: print it).")
+
+
+def emit_converted(converted: Converted, path: str | None) -> None:
+    """A conversion's warnings to stderr, its text to PATH or stdout."""
+    for problem in converted.warnings:
+        click.echo(f"warning: {problem}", err=True)
+    if path is None:
+        click.echo(converted.text, nl=False)
+    else:
+        click.echo(f"wrote {converted.save(path)}")
+
+
+@cli.command(name="import")
+@click.argument("network", type=click.Path(dir_okay=False, path_type=str))
+@output_option
+def import_(network: str, path: str | None) -> None:
+    """Write a scenario from a Bayesian network file: BIF, XMLBIF, NET, XDSL or UAI (or .gz).
+
+    Numbers are kept exactly and marked "no citation"; names the scenario language does not
+    allow are changed, with a warning listing each change.
+
+    Example:
+
+        scenario import asia.bif -o scenarios/asia.yaml
+    """
+    emit_converted(import_network(network, path), path)
+
+
+@cli.command()
+@scenario_argument
+@click.option("--to", "fmt", type=click.Choice(EXPORT_FORMATS), required=True,
+              help="bif or xmlbif (SamIam, pyAgrum, bnlearn), net (Hugin, Netica), xdsl (GeNIe).")
+@output_option
+def export(file: str, fmt: str, path: str | None) -> None:
+    """Write the scenario's network for other Bayesian-network tools (point values).
+
+    Example:
+
+        scenario export scenarios/russia_iran_2025.yaml --to xdsl -o russia_iran.xdsl
+    """
+    emit_converted(export_scenario(load(file), fmt), path)
+
+
+@cli.command()
+@output_option
+def schema(path: str | None) -> None:
+    """Print the JSON Schema of scenario files, for editors that check YAML as you type.
+
+    Example:
+
+        scenario schema -o schema/scenario.schema.json
+    """
+    emit_converted(Converted(schema_text()), path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,6 @@ on first use.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
@@ -102,14 +101,10 @@ class Scenario:
     def nodes_with_role(self, role: str) -> list[str]:
         return [n for n, spec in self.nodes.items() if spec.role == role]
 
-    @cached_property
+    @property
     def digest(self) -> str:
-        """Short hash of the file's bytes, to tell two printed briefings apart."""
-        try:
-            data = self.path.read_bytes()
-        except OSError:
-            data = self.file.model_dump_json().encode()
-        return hashlib.sha256(data).hexdigest()[:12]
+        """Short hash of the file's text, to tell two printed briefings apart."""
+        return self.document.digest
 
     # the network ---------------------------------------------------------------------------
 

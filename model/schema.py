@@ -101,18 +101,20 @@ Support = Annotated[
     Discriminator(_citation_kind),
 ]
 Because = Annotated[list[Support], Field(min_length=1)]
+# Relative weights, bounded so that pooling can add them up.
+Weight = Annotated[float, Field(gt=0, le=1e6)]
 
 
 class CitedEstimate(Citation):
     """One source's estimate of a whole distribution, pooled with the others."""
 
     p: Distribution
-    weight: Annotated[float, Field(gt=0)] = 1.0
+    weight: Weight = 1.0
 
 
 class AssumedEstimate(Assumption):
     p: Distribution
-    weight: Annotated[float, Field(gt=0)] = 1.0
+    weight: Weight = 1.0
 
 
 Estimate = Annotated[
@@ -205,7 +207,7 @@ class WhatIf(Strict):
 
 
 # actor -> node -> state -> utility of that state to the actor
-Utilities = dict[Name, dict[Name, dict[StateName, float]]]
+Utilities = dict[Name, dict[Name, dict[StateName, Annotated[float, Field(allow_inf_nan=False)]]]]
 
 
 class ScenarioFile(Strict):

@@ -9,7 +9,9 @@ result into plain dicts and lists under an element budget, so an alias bomb
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ from .errors import LimitError, Problem, ScenarioError
 
 MAX_FILE_BYTES = 2_000_000
 MAX_ELEMENTS = 200_000
+MAX_DEPTH = 64  # nesting: ruamel slows quadratically with brackets; aliases can self-nest
 PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in
               ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")}
 
@@ -32,6 +35,7 @@ class Document:
     path: Path
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
+    digest: str = ""  # short hash of the text, to tell two printed briefings apart
 
     @property
     def name(self) -> str:
@@ -74,6 +78,7 @@ def parse_document(text: str, path: str | Path = "<string>") -> Document:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     path = Path(path)
+    _check_depth(text, path)
     yaml = YAML(typ="rt")
     try:
         raw = yaml.load(text)
@@ -90,10 +95,11 @@ def parse_document(text: str, path: str | Path = "<string>") -> Document:
             hint = (f"first written on line {first}; " if first else "") + "keep one of the two"
         raise ScenarioError(Problem(f"YAML syntax error: {what}", file=str(path), line=line,
                                     hint=hint)) from None
-    except (YAMLError, ValueError, TypeError, RecursionError) as exc:
+    except (YAMLError, ValueError, TypeError, LookupError, RecursionError) as exc:
+        # ruamel's constructors fail on some malformed scalars with IndexError (`!!float 1x`)
         raise ScenarioError(Problem(f"YAML error: {exc}", file=str(path),
                                     hint="check the file's syntax")) from None
-    doc = Document(path, None)
+    doc = Document(path, None, digest=hashlib.sha256(text.encode()).hexdigest()[:12])
     budget = [MAX_ELEMENTS]
     doc.data = _plain(raw, (), doc, budget, 1)
     return doc
@@ -121,6 +127,10 @@ def _plain(node: Any, loc: Loc, doc: Document, budget: list[int], line: int) -> 
     if budget[0] < 0:
         raise LimitError(doc.problem(loc, f"the file expands to more than {MAX_ELEMENTS:,} "
                                           "elements", hint="do not nest aliases (*name)"))
+    if len(loc) > MAX_DEPTH:
+        raise LimitError(doc.problem(loc, f"the data is nested more than {MAX_DEPTH} deep",
+                                     hint="an alias (*name) inside its own anchor repeats "
+                                          "forever"))
     doc.lines.setdefault(loc, line)
     tag = getattr(getattr(node, "tag", None), "value", None)
     if isinstance(node, TaggedScalar) or (tag and tag not in PLAIN_TAGS):
@@ -129,8 +139,12 @@ def _plain(node: Any, loc: Loc, doc: Document, budget: list[int], line: int) -> 
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
         for key in node:
-            name = _key(key)
             kline = _line(node.lc.key(key), line)
+            name = _key(key)
+            if name is None:
+                raise ScenarioError(Problem("a key must be a plain name or number",
+                                            file=doc.name, line=kline,
+                                            hint="not null, a list, a mapping or a tag"))
             doc.lines[(*loc, name)] = kline
             out[name] = _plain(node[key], (*loc, name), doc, budget, kline)
         return out
@@ -146,6 +160,8 @@ def _plain(node: Any, loc: Loc, doc: Document, budget: list[int], line: int) -> 
     if isinstance(node, bool) or node is None:
         return node
     if isinstance(node, int):
+        if abs(node) > sys.float_info.max:  # every number is used as a float
+            raise ScenarioError(doc.problem(loc, "this number is too large"))
         return int(node)
     if isinstance(node, float):
         return float(node)
@@ -158,16 +174,33 @@ def _plain(node: Any, loc: Loc, doc: Document, budget: list[int], line: int) -> 
     raise ScenarioError(doc.problem(loc, f"unsupported YAML value {type(node).__name__}"))
 
 
+def _check_depth(text: str, path: Path) -> None:
+    """Refuse brackets nested past MAX_DEPTH before ruamel spends minutes on them."""
+    depth, line = 0, 1
+    for match in re.finditer(r"[\[\]{}\n]", text):
+        char = match.group()
+        if char == "\n":
+            line += 1
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise LimitError(Problem(f"brackets nested more than {MAX_DEPTH} deep",
+                                         file=str(path), line=line,
+                                         hint="close each [ and { where it ends"))
+        else:
+            depth = max(depth - 1, 0)
+
+
 def _line(position: Any, default: int) -> int:
     """1-based line from ruamel's (line, column), which aliased elements lack."""
     return int(position[0]) + 1 if position else default
 
 
-def _key(key: Any) -> str:
+def _key(key: Any) -> str | None:
     if isinstance(key, bool):
         return "true" if key else "false"
     if isinstance(key, str | int | float):
         return str(key)
     if isinstance(key, dt.date):
         return key.isoformat()
-    raise TypeError(f"unsupported mapping key {key!r}")
+    return None

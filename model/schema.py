@@ -36,7 +36,20 @@ def _as_text(value: Any) -> Any:
 
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=80)]
-StateName = Annotated[str, BeforeValidator(_as_text), Field(pattern=STATE_PATTERN, max_length=80)]
+StateName = Annotated[
+    str, BeforeValidator(_as_text), Field(pattern=STATE_PATTERN, max_length=80),
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": STATE_PATTERN, "maxLength": 80},
+                              {"type": "number"}]}),
+]
+
+
+def _any_case(term: str) -> str:
+    """A JSON Schema pattern for a term in any case and spacing (schemas have no flags)."""
+    words = ("".join(f"[{c.lower()}{c.upper()}]" for c in w) for w in term.split())
+    return r"\s+".join(words)
+
+
+TERMS_PATTERN = r"^\s*(" + "|".join(_any_case(t) for t in KNOWN_TERMS) + r")\s*$"
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 
 Probability = Annotated[
@@ -48,7 +61,7 @@ Probability = Annotated[
         "anyOf": [
             {"type": "number", "minimum": 0, "maximum": 1},
             {"type": "string", "pattern": r"^\s*[0-9.]+\s*%\s*$"},
-            {"type": "string", "enum": list(KNOWN_TERMS)},
+            {"type": "string", "pattern": TERMS_PATTERN},
             {"type": "array", "minItems": 2, "maxItems": 2,
              "items": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
                                  {"type": "string", "pattern": r"^\s*[0-9.]+\s*%\s*$"}]}},

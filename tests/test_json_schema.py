@@ -87,6 +87,15 @@ def test_schema_flags_common_mistakes(mistake: Callable[[Any], None], where: str
         [(list(e.absolute_path), e.message) for e in errors]
 
 
+def test_schema_accepts_what_the_loader_accepts(
+        validator: jsonschema.Draft202012Validator) -> None:
+    data = as_an_editor_reads(FIXTURES / "tiny.yaml")
+    data["nodes"]["rain"]["states"] = [1, "no"]
+    data["nodes"]["rain"]["prior"] = {"1": "Roughly  Even chance"}
+    data["nodes"]["sprinkler"]["table"][0]["p"] = {"yes": "Likely"}
+    assert [e.message for e in validator.iter_errors(data)] == []
+
+
 def test_docs_show_the_line_that_makes_vs_code_use_it() -> None:
     docs = (ROOT / "docs" / "interop.md").read_text()
     line = "# yaml-language-server: $schema=../schema/scenario.schema.json"

@@ -24,6 +24,7 @@ from model.interop import (
 )
 from model.net import Net
 from model.schema import Assumption
+from model.yaml_source import MAX_FILE_BYTES
 
 
 def _examples() -> Path:
@@ -416,7 +417,7 @@ def test_a_network_too_large_for_a_scenario_file_is_refused(tmp_path: Path) -> N
     net = Net(states, {**parents, "child": tuple(parents)}, tables)
     path = tmp_path / "wide.uai"
     path.write_text(uai_text(net))
-    with pytest.raises(LimitError, match="over the limit of 2,000,000"):
+    with pytest.raises(LimitError, match=f"over the limit of {MAX_FILE_BYTES:,}"):
         import_network(path)
 
 

@@ -34,6 +34,7 @@ REPORTS_DIR = "reports"
 
 def section_builders() -> tuple[SectionBuilder, ...]:
     """The briefing's sections in page order (imported here: they pull in the context)."""
+    from .report_analysis import disagreement_section, sensitivity_section, signposts_section
     from .report_context import (
         bluf_section,
         network_section,
@@ -41,10 +42,12 @@ def section_builders() -> tuple[SectionBuilder, ...]:
         tree_section,
         what_ifs_section,
     )
+    from .report_decisions import decisions_section, likely_section
     from .report_evidence import evidence_section, method_section, sources_section
 
     return (bluf_section, network_section, tree_section, what_ifs_section, panel_section,
-            evidence_section, sources_section, method_section)
+            likely_section, signposts_section, decisions_section, sensitivity_section,
+            disagreement_section, evidence_section, sources_section, method_section)
 
 
 @lru_cache(maxsize=1)

@@ -10,18 +10,30 @@ order; a new section is one builder there plus one partial.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from markupsafe import Markup
 
+from .analysis import Analysis, analyze
+from .analysis.uncertainty import StateSpread
 from .diagram import Renderer
 from .errors import QueryError
 from .marginals import marginals
 from .report_figures import ROLE_STYLES, RoleStyle, network_svg, tree_svg
-from .report_format import Pct, day, headline_states, pct, points
+from .report_format import (
+    Pct,
+    day,
+    decimal_percent,
+    headline_states,
+    pcts,
+    percent,
+    percent_text,
+    points,
+    shares,
+)
 from .scenario import Scenario
 from .scenario_tree import ScenarioTree, TreePath, scenario_tree
 
@@ -42,6 +54,12 @@ class Facts:
     def baseline(self) -> dict[str, dict[str, float]]:
         """Every node's distribution with nothing observed or set."""
         return marginals(self.scenario, list(self.scenario.nodes))
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        """Uncertainty, tornadoes, signposts, sources, decisions and likely scenarios: one
+        seeded call (default draws and seed), so the same file gives the same page."""
+        return analyze(self.scenario, engine=self.scenario.compiled)
 
     def label(self, node: str) -> str:
         return self.scenario.nodes[node].label
@@ -96,6 +114,35 @@ class StateLine:
     pct: Pct
 
 
+def state_lines(s: Scenario, node: str, dist: Mapping[str, float],
+                shown: Sequence[str] | None = None) -> tuple[StateLine, ...]:
+    """The node's states `shown` (by default those a briefing reports), rounded with all its
+    states together so that a distribution shown whole adds up to 100."""
+    states = s.nodes[node].states
+    rounded = dict(zip(states, pcts([dist[st] for st in states]), strict=True))
+    return tuple(StateLine(node, st, rounded[st])
+                 for st in (headline_states(states) if shown is None else shown))
+
+
+@dataclass(frozen=True)
+class Interval:
+    """The 90% range of a figure over draws of the file's ranges and terms."""
+
+    low: float
+    high: float
+    text: str  # "19–27%"; "" when nothing written as a range moves the figure
+
+
+def interval(spread: StateSpread) -> Interval:
+    low, high = spread.p5, spread.p95
+    if high - low < 1e-12:
+        return Interval(low, high, "")
+    ends = percent(low), percent(high)
+    if ends[0] == ends[1]:  # both ends round alike: tenths show the range is narrow
+        ends = decimal_percent(low), decimal_percent(high)
+    return Interval(low, high, f"{ends[0].removesuffix('%')}–{ends[1]}")
+
+
 @dataclass(frozen=True)
 class OutcomeSummary:
     node: str
@@ -103,17 +150,19 @@ class OutcomeSummary:
     description: str
     sentence: str
     lines: tuple[StateLine, ...]  # one for a yes/no outcome, one per state otherwise
+    ranges: tuple[Interval, ...] = ()  # each line's 90% range, in the bottom line only
 
     @property
     def multi(self) -> bool:
         return len(self.lines) > 1
 
 
-def outcome_summary(s: Scenario, node: str, dist: Mapping[str, float]) -> OutcomeSummary:
+def outcome_summary(s: Scenario, node: str, dist: Mapping[str, float],
+                    ranges: tuple[Interval, ...] = ()) -> OutcomeSummary:
     spec = s.nodes[node]
-    lines = tuple(StateLine(node, st, pct(dist[st])) for st in headline_states(spec.states))
+    lines = state_lines(s, node, dist)
     return OutcomeSummary(node, spec.label, spec.description,
-                          judgement(spec.label, lines, day(s.file.horizon)), lines)
+                          judgement(spec.label, lines, day(s.file.horizon)), lines, ranges)
 
 
 def judgement(label: str, lines: tuple[StateLine, ...], horizon: str) -> str:
@@ -149,14 +198,21 @@ def outcome_columns(s: Scenario) -> tuple[OutcomeColumns, ...]:
 class Bluf:
     outcomes: tuple[OutcomeSummary, ...]
     horizon: str
+    samples: str  # how many draws the ranges come from, "10,000"
+    ranged: bool  # whether any figure has a range (not when every number is written exact)
 
 
 def bluf_section(facts: Facts) -> Section | None:
     s = facts.scenario
     if not s.outcomes:
         return None
-    summaries = tuple(outcome_summary(s, o, facts.baseline[o]) for o in s.outcomes)
-    return Section("bluf", "Bottom line up front", Bluf(summaries, day(s.file.horizon)))
+    spreads = {u.node: {st.state: st for st in u.states} for u in facts.analysis.uncertainty}
+    summaries = tuple(outcome_summary(s, o, facts.baseline[o], tuple(
+        interval(spreads[o][st]) for st in headline_states(s.nodes[o].states)))
+        for o in s.outcomes)
+    ranged = any(r.text for o in summaries for r in o.ranges)
+    return Section("bluf", "Bottom line up front", Bluf(
+        summaries, day(s.file.horizon), f"{facts.analysis.samples:,}", ranged))
 
 
 # the network -------------------------------------------------------------------------------
@@ -219,22 +275,25 @@ def tree_section(facts: Facts) -> Section | None:
     if tree is None:
         return None
     svg = Markup(tree_svg(s, tree, day(s.file.as_of), facts.renderer))  # as the network
-    rows = [_path_row(facts, tree, path) for path in tree.paths]
-    if tree.other is not None:
-        rows.append(_path_row(facts, tree, tree.other))
+    # The leaves add up to 100, in the table as in the diagram; so do the shown paths' total
+    # and the lumped leaf.
+    whole = shares([leaf.probability for leaf in tree.leaves])
+    rows = tuple(_path_row(facts, tree, leaf, Pct(leaf.probability,
+                                                  percent_text(leaf.probability, w), ""))
+                 for leaf, w in zip(tree.leaves, whole, strict=True))
     shown = sum(path.probability for path in tree.paths)
+    shown_pct = Pct(shown, percent_text(shown, sum(whole[:len(tree.paths)])), "")
     return Section("tree", "The scenario tree", TreeFigure(
-        svg, tuple(facts.label(d) for d in tree.drivers), tuple(rows), outcome_columns(s),
-        tree.other_count, tuple(facts.label(d) for d in tree.skipped_drivers), pct(shown)))
+        svg, tuple(facts.label(d) for d in tree.drivers), rows, outcome_columns(s),
+        tree.other_count, tuple(facts.label(d) for d in tree.skipped_drivers), shown_pct))
 
 
-def _path_row(facts: Facts, tree: ScenarioTree, path: TreePath) -> PathRow:
+def _path_row(facts: Facts, tree: ScenarioTree, path: TreePath, share: Pct) -> PathRow:
     s = facts.scenario
     given = tuple(zip(tree.drivers, path.states, strict=False))
     states = tuple((facts.label(d), st) for d, st in given)
-    outcomes = tuple(StateLine(o, st, pct(path.outcomes[o][st])) for o in s.outcomes
-                     for st in headline_states(s.nodes[o].states))
-    return PathRow(path.rank, given, states, pct(path.probability), outcomes)
+    outcomes = tuple(line for o in s.outcomes for line in state_lines(s, o, path.outcomes[o]))
+    return PathRow(path.rank, given, states, share, outcomes)
 
 
 # named what-ifs ----------------------------------------------------------------------------
@@ -275,8 +334,7 @@ def what_ifs_section(facts: Facts) -> Section | None:
     s = facts.scenario
     if not s.what_ifs or not s.outcomes:
         return None
-    keys = [(o, st) for o in s.outcomes for st in headline_states(s.nodes[o].states)]
-    baseline = tuple(StateLine(o, st, pct(facts.baseline[o][st])) for o, st in keys)
+    baseline = tuple(line for o in s.outcomes for line in state_lines(s, o, facts.baseline[o]))
     rows = []
     for w in s.what_ifs:
         settings = tuple(Setting(n, facts.label(n), st, "given") for n, st in w.given.items())
@@ -289,12 +347,11 @@ def what_ifs_section(facts: Facts) -> Section | None:
                                   why[:1].upper() + why[1:] + "."))
             continue
         cells = []
-        for o, st in keys:
-            p = dists[o][st]
-            change = p - facts.baseline[o][st]
+        for line in (ln for o in s.outcomes for ln in state_lines(s, o, dists[o])):
+            change = line.pct.p - facts.baseline[line.node][line.state]
             text = points(change)
             direction = "flat" if text == "±0" else ("up" if change > 0 else "down")
-            cells.append(Cell(StateLine(o, st, pct(p)), text, direction))
+            cells.append(Cell(line, text, direction))
         rows.append(WhatIfRow(w.name, w.description, settings, tuple(cells), ""))
     return Section("what_ifs", "What-ifs", WhatIfTable(outcome_columns(s), baseline,
                                                        tuple(rows)))

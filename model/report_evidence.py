@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .probability import ESTIMATIVE_TERMS
-from .report_context import ROLE_GROUPS, ROLE_ORDER, Facts, Section, StateLine
-from .report_format import Pct, headline_states, pct
+from .report_context import ROLE_GROUPS, ROLE_ORDER, Facts, Section, StateLine, state_lines
+from .report_format import Pct, headline_states, pct, pcts
 from .schema import AssumedEstimate, Assumption, Citation, CitedEstimate, Source
 from .tables import Block, DistSpec, FloatArray, NodeSpec, NoisyOr, Param, Support
 
@@ -139,8 +139,7 @@ def _all_reasons(entry: NodeEvidence) -> Iterable[Reason]:
 
 def _node(facts: Facts, spec: NodeSpec, point: FloatArray) -> NodeEvidence:
     s = facts.scenario
-    current = tuple(StateLine(spec.name, st, pct(facts.baseline[spec.name][st]))
-                    for st in spec.states)
+    current = state_lines(s, spec.name, facts.baseline[spec.name], spec.states)
     rows = tuple(_row(facts, spec, block, point) for block in spec.blocks)
     noisy = _noisy_or(facts, spec, spec.noisy_or, point) if spec.noisy_or else None
     return NodeEvidence(spec.name, spec.label, spec.role, spec.description, spec.states,
@@ -180,8 +179,8 @@ def _note(facts: Facts, spec: NodeSpec, block: Block) -> str:
 def _values(states: Sequence[str], values: FloatArray,
             written: DistSpec | None) -> tuple[StateValue, ...]:
     entries = written.entries if written is not None else {}
-    return tuple(StateValue(st, pct(float(values[i])), _written(entries.get(st)))
-                 for i, st in enumerate(states))
+    shown = pcts([float(v) for v in values])
+    return tuple(StateValue(st, shown[i], _written(entries.get(st))) for i, st in enumerate(states))
 
 
 def _written(param: Param | None) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .diagram import Renderer, label, quote, render_svg
-from .report_format import headline_states, percent
+from .report_format import headline_states, percent, percents
 from .scenario import Scenario
 from .scenario_tree import ScenarioTree, TreePath
 
@@ -60,12 +60,18 @@ def truncate(text: str, chars: int) -> str:
     return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
 
 
+def rounded(dist: Mapping[str, float], states: tuple[str, ...]) -> dict[str, str]:
+    """Each state's percent, the states rounded together to add up to 100."""
+    return dict(zip(states, percents([dist[s] for s in states]), strict=True))
+
+
 def state_lines(dist: Mapping[str, float], states: tuple[str, ...]) -> list[str]:
     """The probability lines under a node's name: one for yes/no, one per state otherwise."""
     shown = headline_states(states)
+    text = rounded(dist, states)
     if len(shown) == 1:
-        return [f"{percent(dist[shown[0]])} {shown[0]}"]
-    lines = [f"{s} {percent(dist[s])}" for s in states[:MAX_STATE_LINES]]
+        return [f"{text[shown[0]]} {shown[0]}"]
+    lines = [f"{s} {text[s]}" for s in states[:MAX_STATE_LINES]]
     if len(states) > MAX_STATE_LINES:
         lines[-1] = f"… {len(states) - MAX_STATE_LINES + 1} more"
     return lines
@@ -101,6 +107,7 @@ def tree_svg(s: Scenario, tree: ScenarioTree, as_of: str,
              renderer: Renderer | None) -> str:
     """The tree drawn left to right: branch probabilities on edges, outcomes at the leaves."""
     ids: dict[tuple[str, ...], str] = {(): "t0"}
+    leaf_text = percents([leaf.probability for leaf in tree.leaves])
     titles: dict[str, str] = {"t0": f"Every future, as seen on {as_of}"}
     out = ["digraph tree {\n", _GRAPH,
            'graph [rankdir="LR", nodesep="0.1", ranksep="0.32"];\n',
@@ -108,7 +115,7 @@ def tree_svg(s: Scenario, tree: ScenarioTree, as_of: str,
            'color="#b7c0cc"];\n',
            f't0 [id="tree-root", class="tree-root", fillcolor="#1f3a5f", color="#1f3a5f", '
            f'fontcolor="#ffffff", label={label(["As of " + as_of, "100%"])}];\n']
-    for path in tree.paths:
+    for path, share in zip(tree.paths, leaf_text, strict=False):
         for depth in range(1, len(tree.drivers) + 1):
             prefix = path.states[:depth]
             if prefix in ids:
@@ -125,15 +132,15 @@ def tree_svg(s: Scenario, tree: ScenarioTree, as_of: str,
             titles[f"{ids[prefix[:-1]]}->{node_id}"] = (
                 f"P({driver} = {prefix[-1]} | the branches before) = {percent(p)}")
         leaf = f"leaf{path.rank}"
-        out.append(_leaf(s, path, leaf, f"Path {path.rank} · {percent(path.probability)}"))
+        out.append(_leaf(s, path, leaf, f"Path {path.rank} · {share}"))
         out.append(f"{ids[path.states]} -> {leaf} [arrowhead=\"none\", style=\"dotted\"];\n")
         titles[leaf] = "Path " + str(path.rank) + ": " + ", ".join(
             f"{s.nodes[d].label} = {st}" for d, st in zip(tree.drivers, path.states, strict=True))
     if tree.other is not None:
         other = tree.other
-        head = f"{tree.other_count} other paths · {percent(other.probability)}"
+        head = f"{tree.other_count} other paths · {leaf_text[-1]}"
         out.append(_leaf(s, other, "leaf0", head))
-        out.append(f't0 -> leaf0 [style="dashed", label={quote(percent(other.probability))}];\n')
+        out.append(f't0 -> leaf0 [style="dashed", label={quote(leaf_text[-1])}];\n')
         titles["leaf0"] = f"The {tree.other_count} less likely paths, taken together"
     out.append("}\n")
     return render_svg("".join(out), renderer, titles)
@@ -144,11 +151,12 @@ def _leaf(s: Scenario, path: TreePath, node_id: str, head: str) -> str:
     for o, dist in path.outcomes.items():
         spec = s.nodes[o]
         shown = headline_states(spec.states)
+        text = rounded(dist, spec.states)
         if len(shown) == 1:
-            lines.append(f"{percent(dist[shown[0]])}  {truncate(spec.label, LEAF_LABEL_CHARS)}")
+            lines.append(f"{text[shown[0]]}  {truncate(spec.label, LEAF_LABEL_CHARS)}")
         else:
             lines.append(truncate(spec.label, LEAF_LABEL_CHARS) + ":")
-            lines.extend(f"      {percent(dist[st])}  {st}" for st in shown)
+            lines.extend(f"      {text[st]}  {st}" for st in shown)
     # A wide margin: the WebAssembly Graphviz underestimates text widths a little.
     return (f'{node_id} [id="tree-{node_id}", class="tree-leaf", fillcolor="#f7f8fa", '
             f'color="#c9d0d9", margin="0.22,0.07", label={label(lines, "left")}];\n')

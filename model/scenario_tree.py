@@ -41,6 +41,11 @@ class ScenarioTree:
     prefix_probability: Mapping[tuple[str, ...], float]  # for each prefix of a shown path
     skipped_drivers: tuple[str, ...]  # left out to keep the joint small
 
+    @property
+    def leaves(self) -> tuple[TreePath, ...]:
+        """The shown paths, then the "other" leaf if there is one."""
+        return (*self.paths, *((self.other,) if self.other is not None else ()))
+
     def branch_probability(self, prefix: tuple[str, ...]) -> float:
         """P(last state of `prefix` | the states before it)."""
         parent = self.prefix_probability[prefix[:-1]]

@@ -150,13 +150,28 @@
     return Array.prototype.map.call(joint, function (x) { return x / total; });
   }
 
-  window.scenarioBriefing = { query: query };
+  window.scenarioBriefing = { query: query, percents: percents };
 
-  // Formatting as in model/report_format.py.
-  function percent(p) {
-    if (p > 1e-9 && p < 0.005) { return "<1%"; }
-    if (p > 0.995 && p < 1 - 1e-9) { return ">99%"; }
-    return Math.floor(p * 100 + 0.5 + 1e-9) + "%";
+  // Formatting as in model/report_format.py: the states of a distribution are rounded by
+  // largest remainder, so that they add up to 100; ties go to the earlier state.
+  function shares(ps) {
+    var scaled = ps.map(function (p) { return p * 100; });
+    var whole = scaled.map(function (x) { return Math.floor(x + 1e-9); });
+    var total = 0, sum = 0, i;
+    for (i = 0; i < ps.length; i++) { total += scaled[i]; sum += whole[i]; }
+    var rest = scaled.map(function (x, j) { return Math.floor((x - whole[j]) * 1e6 + 0.5); });
+    var order = ps.map(function (p, j) { return j; });
+    order.sort(function (a, b) { return rest[b] - rest[a] || a - b; });
+    var missing = Math.floor(total + 0.5) - sum;
+    for (i = 0; i < missing; i++) { whole[order[i]]++; }
+    return whole;
+  }
+  function percents(ps) {
+    return shares(ps).map(function (whole, i) {
+      if (whole === 0 && ps[i] > 1e-9) { return "<1%"; }
+      if (whole === 100 && ps[i] < 1 - 1e-9) { return ">99%"; }
+      return whole + "%";
+    });
   }
   function points(change) {
     var whole = Math.floor(Math.abs(change) * 100 + 0.5 + 1e-9);
@@ -199,10 +214,10 @@
       if (!(node in cache)) { cache[node] = query(node, given, doing); }
       var dist = cache[node];
       if (dist === null) { impossible = true; return; }
-      var p = dist[nodes[node].states.indexOf(pct.dataset.state)];
+      var i = nodes[node].states.indexOf(pct.dataset.state), p = dist[i];
       var change = p - parseFloat(pct.dataset.base);
       pct.dataset.p = String(p);
-      pct.textContent = percent(p);
+      pct.textContent = percents(dist)[i];
       row.querySelector(".fill").style.width = (p * 100).toFixed(3) + "%";
       var delta = row.querySelector(".panel-delta"), text = points(change);
       delta.textContent = Object.keys(given).length + Object.keys(doing).length ? text : "";

@@ -11,6 +11,7 @@ import pytest
 import model
 from model.analysis.signposts import mutual_information, signposts_for
 from model.engine import CompiledNet
+from model.report_format import percent
 from tests.brute_force import full_joint
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_decision.yaml"
@@ -75,9 +76,9 @@ def test_sentences_name_the_state_the_term_and_both_figures(tiny_path: Path) -> 
     on = s.query("wet", given={"sprinkler": "yes"})["yes"]
     assert found.sentences == [
         f"Unless it rains, “Grass is wet” becomes {model.term_for(dry)} "
-        f"({dry:.0%}, from {base:.0%}).",
+        f"({percent(dry)}, from {percent(base)}).",
         f"If Sprinkler on, “Grass is wet” becomes {model.term_for(on)} "
-        f"({on:.0%}, from {base:.0%}).",
+        f"({percent(on)}, from {percent(base)}).",
     ]
 
 

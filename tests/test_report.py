@@ -4,10 +4,13 @@ self-contained and safe, how it is written, and both Graphviz renderers."""
 from __future__ import annotations
 
 import json
+import math
 import os
+import random
 import re
 import subprocess
 import sys
+from collections import defaultdict
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -15,14 +18,24 @@ from pathlib import Path
 import pytest
 
 import model
+from model.analysis import Analysis, analyze
+from model.analysis.signposts import descendants, strongest
 from model.cli import main
 from model.diagram import DiagramError, label, quote, render_svg
 from model.report import TEMPLATES, environment, render, report, section_builders
 from model.report_context import Facts, judgement, page_model
 from model.report_figures import state_lines
-from model.report_format import headline_states, percent, points
+from model.report_format import headline_states, percent, percents, points, shares
 from model.scenario_tree import MAX_DEPTH, tree_drivers
-from tests.report_page import GENERATED, REPORT_SCENARIOS, Page, read_page
+from tests.report_page import (
+    GENERATED,
+    REPORT_SCENARIOS,
+    Page,
+    Shown,
+    assert_rounded_together,
+    assert_shown_to_precision,
+    read_page,
+)
 
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
        "script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
@@ -58,21 +71,36 @@ ALL = list(REPORT_SCENARIOS)
 def test_every_probability_shown_equals_the_api(name: str) -> None:
     s, shown = scenario(name), page(name).shown
     what_ifs = {w.name: w for w in s.what_ifs}
-    checked = 0
+    # One distribution per node per place: a row of a table, a card, the panel.
+    places: dict[tuple[object, ...], dict[str, Shown]] = defaultdict(dict)
     for item in shown:
         if "path-pct" in item.classes or (item.path is not None and item.path == ""):
             continue  # path probabilities and the lumped leaf: checked in the tree test
         node, state = item.attrs["data-node"], item.attrs["data-state"]
+        place = places[(item.section, item.what_if, item.path, item.do, node)]
+        assert state not in place, item
+        place[state] = item
+    checked = 0
+    for (_section, what_if, path, do_text, node), items in places.items():
         given: dict[str, str] = {}
         do: dict[str, str] = {}
-        if item.what_if is not None:
-            given, do = dict(what_ifs[item.what_if].given), dict(what_ifs[item.what_if].do)
-        if item.path:
-            given = given_of(item.path)
-        expected = s.query(node, given=given, do=do)[state]
-        assert item.p == pytest.approx(expected, abs=TOLERANCE), item
-        assert item.text.strip() == percent(expected), item
-        checked += 1
+        if what_if is not None:
+            given, do = dict(what_ifs[what_if].given), dict(what_ifs[what_if].do)
+        if path:
+            given = given_of(path)
+        if do_text:
+            do = given_of(do_text)
+        dist = s.query(node, given=given, do=do)
+        for state, item in items.items():
+            assert item.p == pytest.approx(dist[state], abs=TOLERANCE), item
+            checked += 1
+        states = s.nodes[node].states
+        if len(items) == len(states):  # a whole distribution: rounded to add up to 100
+            assert_rounded_together([items[st].text for st in states],
+                                    [dist[st] for st in states])
+        else:  # the yes of a yes/no node, rounded half up
+            assert [*items] == list(headline_states(states)), items
+            assert items[states[0]].text.strip() == percent(dist[states[0]])
     outcome_lines = sum(len(headline_states(s.nodes[o].states)) for o in s.outcomes)
     assert checked >= 2 * outcome_lines  # at least the bottom line and the panel
 
@@ -80,7 +108,8 @@ def test_every_probability_shown_equals_the_api(name: str) -> None:
 @pytest.mark.parametrize("name", ALL)
 def test_each_section_in_order_with_its_heading(name: str) -> None:
     ids = [e.attrs["id"] for e in page(name).elements if e.tag == "section"]
-    expected = ["bluf", "network", "tree", "what_ifs", "panel", "evidence", "sources", "method"]
+    expected = ["bluf", "network", "tree", "what_ifs", "panel", "likely", "signposts",
+                "decisions", "sensitivity", "disagreement", "evidence", "sources", "method"]
     assert ids == [i for i in expected if i in ids]
     assert {"bluf", "network", "panel", "evidence", "method"} <= set(ids)
 
@@ -111,6 +140,25 @@ def test_a_four_state_outcome_is_reported_state_by_state() -> None:
     best = max(dist, key=dist.__getitem__)
     assert f"most likely {best} ({model.term_for(dist[best])}, {percent(dist[best])})" in \
         html("four_states")
+
+
+def test_percents_of_a_distribution_add_up_to_100_by_largest_remainder() -> None:
+    assert shares([0.525, 0.475]) == [53, 47]  # a tie goes to the first state
+    assert shares([0.334, 0.334, 0.332]) == [34, 33, 33]
+    assert shares([0.125, 0.125, 0.75]) == [13, 12, 75]
+    assert percents([0.004, 0.996]) == ["<1%", ">99%"]
+    assert percents([0.006, 0.994]) == ["1%", "99%"]
+    assert percents([0.0, 1.0]) == ["0%", "100%"]
+    # a few ulps either way (another summation order) round alike
+    assert shares([0.12999999999999998, 0.8700000000000001]) == shares([0.13, 0.87]) == [13, 87]
+    assert shares([0.4749999999999999, 0.5250000000000001]) == [48, 52]
+    rng = random.Random(4)
+    for _ in range(2000):
+        raw = [rng.random() ** 3 for _ in range(rng.randint(2, 6))]
+        ps = [x / sum(raw) for x in raw]
+        assert_rounded_together(percents(ps), ps)
+        p = ps[0]  # two states: rounding half up, as a single percent
+        assert shares([p, 1 - p])[0] == math.floor(p * 100 + 0.5 + 1e-9)
 
 
 def test_judgement_keeps_the_label_as_written() -> None:
@@ -450,3 +498,242 @@ def test_sections_with_nothing_to_show_are_left_out() -> None:
     s = model.loads(text.replace("role: outcome", "role: event"), REPORT_SCENARIOS["tiny"])
     ids = [e.attrs["id"] for e in read_page(render(s)).elements if e.tag == "section"]
     assert ids == ["network", "evidence", "sources", "method"]
+
+
+# the analysis: every figure shown is analyze()'s, to the precision shown -----------------
+
+
+@cache
+def analysis(name: str) -> Analysis:
+    return analyze(scenario(name))
+
+
+def figures(name: str, *kinds: str) -> list[Shown]:
+    return [v for v in page(name).values if v.attrs["data-kind"] in kinds]
+
+
+def section_ids(name: str) -> list[str]:
+    return [e.attrs["id"] for e in page(name).elements if e.tag == "section"]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_each_outcome_bar_draws_its_90_percent_range(name: str) -> None:
+    s, a = scenario(name), analysis(name)
+    spreads = {(u.node, st.state): st for u in a.uncertainty for st in u.states}
+    ranged = [(o, st) for o in s.outcomes for st in headline_states(s.nodes[o].states)
+              if spreads[o, st].p95 - spreads[o, st].p5 > 1e-12]
+    shown = figures(name, "range")
+    assert [(v.attrs["data-node"], v.attrs["data-state"]) for v in shown] == ranged
+    for v in shown:
+        spread = spreads[v.attrs["data-node"], v.attrs["data-state"]]
+        assert float(v.attrs["data-low"]) == pytest.approx(spread.p5, abs=TOLERANCE)
+        assert float(v.attrs["data-high"]) == pytest.approx(spread.p95, abs=TOLERANCE)
+        found = re.fullmatch(r"90% range (\S+)–(\S+)%", v.text.strip())
+        assert found is not None, v.text
+        assert_shown_to_precision(found.group(1), spread.p5 * 100)
+        assert_shown_to_precision(found.group(2), spread.p95 * 100)
+    whiskers = [e for e in page(name).elements if "whisker" in e.attrs.get("class", "")]
+    assert len(whiskers) == len(ranged)
+    assert ("The whisker on each bar is its 90% range" in html(name)) == bool(ranged)
+
+
+def test_a_scenario_written_all_exact_shows_no_ranges() -> None:
+    assert not any(p.prob.uncertain for p in scenario("thirty_nodes").params)
+    assert figures("thirty_nodes", "range") == []
+    assert figures("seed", "range")
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_tornado_shows_each_outcome_s_top_ten_inputs(name: str) -> None:
+    a, pg = analysis(name), page(name)
+    charts = [t for t in a.sensitivity if t.bars]
+    bases = figures(name, "tornado-base")
+    assert [v.context["data-node"] for v in bases] == [t.node for t in charts]
+    for v, t in zip(bases, charts, strict=True):
+        assert v.v == pytest.approx(t.base, abs=TOLERANCE)
+        assert_shown_to_precision(v.text, t.base * 100)
+    shown: dict[str, list[tuple[int, bool]]] = defaultdict(list)
+    chart = ""
+    for e in pg.elements:
+        if e.tag == "figure" and "tornado" in e.attrs.get("class", ""):
+            chart = e.attrs["data-node"]
+        if "tn-row" in e.attrs.get("class", "").split():
+            shown[chart].append((int(e.attrs["data-param"]), "assumed" in e.attrs["class"]))
+    for t in charts:
+        assert 0 < len(t.bars) <= 10
+        assert shown[t.node] == [(b.param, b.assumed_swing) for b in t.bars]
+    bars = {(t.node, b.param): b for t in charts for b in t.bars}
+    ends = figures(name, "at-low", "at-high")
+    assert len(ends) == 2 * len(bars)
+    for v in ends:
+        bar = bars[v.context["data-node"], int(v.context["data-param"])]
+        exact = bar.at_low if v.attrs["data-kind"] == "at-low" else bar.at_high
+        assert v.v == pytest.approx(exact, abs=TOLERANCE)
+        assert_shown_to_precision(v.text, exact * 100)
+    if charts:
+        assert "sensitivity" in section_ids(name)
+
+
+def test_tornado_inputs_are_labelled_in_words_with_their_line() -> None:
+    text = html("seed")
+    row = re.search(r'<div class="tn-row assumed" data-param="(\d+)">(.*?)</div>', text, re.S)
+    assert row is not None
+    s = scenario("seed")
+    param = s.params[int(row.group(1))]
+    assert s.nodes[param.node].label in row.group(2)
+    assert f"line {param.line}" in row.group(2)
+    assert "±10 assumed" in row.group(2)
+    # a pooled estimate names its source; a table row its condition, by the parents' labels
+    assert re.search(r'<span class="tn-when">if US-Russia understanding that covers Iran = '
+                     r'<b>yes</b></span>\s*<span class="tn-meta"><span class="tag tag-source" '
+                     r'title="[^"]+">jiss_oped</span> as written <b>0.06</b>', text)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_signposts_are_the_analysis_sentences_leading_nodes_only(name: str) -> None:
+    s, a, pg = scenario(name), analysis(name), page(name)
+    sentences = figures(name, "sentence")
+    expected = [(sp, post) for sp in a.signposts for post in sp.watch
+                if points(strongest(post.observations).shift) != "±0"]
+    assert [(v.context["data-node"], v.context["data-cause"]) for v in sentences] == \
+        [(sp.node, post.node) for sp, post in expected]
+    now = {(e.attrs["data-node"], e.attrs["data-state"]): e.text for e in pg.shown
+           if e.section == "evidence"}
+    shifts, chances = figures(name, "shift"), figures(name, "chance")
+    for v, shift, chance, (sp, post) in zip(sentences, shifts, chances, expected, strict=True):
+        assert post.leading and v.text == post.sentence
+        seen = strongest(post.observations)
+        assert v.context["data-state"] == seen.state
+        assert shift.v == pytest.approx(seen.shift, abs=TOLERANCE)
+        assert shift.text == points(seen.shift)
+        assert chance.v == pytest.approx(seen.chance, abs=TOLERANCE)
+        # the chance of seeing it reads as the evidence section shows that state today
+        assert chance.text == now[post.node, seen.state]
+        assert post.node not in descendants(s, sp.node)
+    for v in figures(name, "signpost-base"):
+        sp = next(x for x in a.signposts if x.node == v.context["data-node"])
+        assert v.v == pytest.approx(sp.base, abs=TOLERANCE)
+        assert_shown_to_precision(v.text, sp.base * 100)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_each_source_s_figure_beside_the_pooled_one(name: str) -> None:
+    a = analysis(name)
+    if not a.disagreement or len(a.disagreement[0].sources) < 2:
+        assert "disagreement" not in section_ids(name)
+        return
+    found = {d.node: d for d in a.disagreement}
+    by_place: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    for v in figures(name, "source-figure"):
+        d = found[v.context["data-node"]]
+        state, source = v.context["data-state"], v.attrs["data-source"]
+        dist = d.pooled if not source else next(
+            f.distribution for f in d.sources if f.source == source)
+        assert v.v == pytest.approx(dist[state], abs=TOLERANCE)
+        by_place[d.node, source][state] = v.text
+    for (node, source), texts in by_place.items():
+        d = found[node]
+        dist = d.pooled if not source else next(
+            f.distribution for f in d.sources if f.source == source)
+        states = list(dist)
+        if len(texts) == len(states):
+            assert_rounded_together([texts[st] for st in states], [dist[st] for st in states])
+        else:
+            assert texts[states[0]] == percent(dist[states[0]])
+    assert {source for _node, source in by_place} == \
+        {"", *(f.source for f in a.disagreement[0].sources)}
+    spreads = figures(name, "spread")
+    assert [v.context["data-node"] for v in spreads] == list(found)
+    for v in spreads:
+        d = found[v.context["data-node"]]
+        assert v.v == pytest.approx(d.spread, abs=TOLERANCE)
+        assert_shown_to_precision(v.text, d.spread * 100)
+    flagged = {e.attrs["data-node"] for e in page(name).elements
+               if e.tag == "tr" and "flagged" in e.attrs.get("class", "").split()}
+    assert flagged == {d.node for d in a.disagreement if d.flagged}
+
+
+def test_the_seed_flags_the_sources_disagreeing_on_an_israeli_strike() -> None:
+    israel = next(d for d in analysis("seed").disagreement if d.node == "israeli_strike")
+    assert israel.flagged
+    assert "disagree</span>" in html("seed")
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_decisions_show_each_option_s_expected_utility_per_actor(name: str) -> None:
+    a = analysis(name)
+    if not a.decisions:
+        assert "decisions" not in section_ids(name)
+        return
+    decisions = {d.node: d for d in a.decisions}
+    options = {(d.node, o.option): o for d in a.decisions for o in d.options}
+    eu = figures(name, "eu")
+    assert len(eu) == sum(len(d.options) * len(d.actors) for d in a.decisions)
+    for v in eu:
+        o = options[v.context["data-node"], v.context["data-option"]]
+        exact = o.expected[v.context["data-actor"]]
+        assert v.v == pytest.approx(exact, abs=TOLERANCE)
+        assert_shown_to_precision(v.text, exact)
+    for v in figures(name, "eu-range"):
+        low, high = options[v.context["data-node"], v.context["data-option"]].interval[
+            v.context["data-actor"]]
+        assert float(v.attrs["data-low"]) == pytest.approx(low, abs=TOLERANCE)
+        assert float(v.attrs["data-high"]) == pytest.approx(high, abs=TOLERANCE)
+        found = re.fullmatch(r"range (\S+) to (\S+)", v.text.strip())
+        assert found is not None, v.text
+        assert_shown_to_precision(found.group(1), low)
+        assert_shown_to_precision(found.group(2), high)
+    wins: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for v in figures(name, "best-share"):
+        node, actor = v.context["data-node"], v.context["data-actor"]
+        exact = options[node, v.context["data-option"]].chance_best[actor]
+        assert v.v == pytest.approx(exact, abs=TOLERANCE)
+        wins[node, actor].append(v.text)
+    for (node, actor), texts in wins.items():  # per actor, the shares add up to 100
+        assert_rounded_together(texts, [o.chance_best[actor] for o in decisions[node].options])
+    for v in figures(name, "eu-written"):
+        exact = decisions[v.context["data-node"]].as_written[v.context["data-actor"]]
+        assert v.v == pytest.approx(exact, abs=TOLERANCE)
+        assert_shown_to_precision(v.text, exact)
+    best = [(v.context["data-node"], v.context["data-actor"], v.text)
+            for v in figures(name, "best")]
+    assert best == [(d.node, actor, d.best[actor]) for d in a.decisions for actor in d.actors]
+    assert "computed by intervening" in html(name) or "scored by intervening" in html(name)
+
+
+def test_decision_with_three_options_and_two_actors() -> None:
+    text = html("decision")
+    assert "<th scope=\"col\" class=\"num\" title=\"north\">North</th>" in text
+    assert text.count('<tr data-option="') == 3
+    assert "the utilities are the analyst's assumptions" in text.lower()
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_most_likely_scenarios_are_the_drivers_top_joint_states(name: str) -> None:
+    s, a = scenario(name), analysis(name)
+    likely = a.likely
+    if not likely.top or not s.outcomes:
+        assert "likely" not in section_ids(name)
+        return
+    joint = figures(name, "joint")
+    assert [given_of(v.context["data-given"]) for v in joint] == [j.states for j in likely.top]
+    for v, j in zip(joint, likely.top, strict=True):
+        assert v.v == pytest.approx(j.probability, abs=TOLERANCE)
+    rest = figures(name, "joint-rest")
+    texts = [v.text for v in joint + rest]
+    ps = [j.probability for j in likely.top] + [v.v for v in rest]
+    if rest:
+        assert rest[0].v == pytest.approx(1 - likely.covered, abs=1e-9)
+        assert_rounded_together(texts, ps)
+    else:
+        assert likely.covered == pytest.approx(1.0)
+        assert_rounded_together(texts, ps)
+    map_row = re.search(r'<tr data-given="[^"]*" class="map">(.*?)</tr>', html(name), re.S)
+    assert map_row is not None and "most likely" in map_row.group(1)
+
+
+def test_sections_of_the_analysis_are_left_out_when_empty() -> None:
+    assert {"decisions", "disagreement"}.isdisjoint(section_ids("tiny"))
+    assert {"likely", "signposts", "sensitivity"} <= set(section_ids("tiny"))
+    assert {"likely", "signposts", "decisions", "sensitivity", "disagreement"} <= \
+        set(section_ids("seed"))

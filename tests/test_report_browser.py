@@ -16,6 +16,7 @@ import pytest
 
 import model
 from model.report import report
+from model.report_format import percents
 from tests.report_page import GENERATED, REPORT_SCENARIOS
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -175,6 +176,41 @@ def test_page_inference_equals_the_library_on_random_questions(
         v.page.close()
 
 
+def test_page_rounds_distributions_as_the_library_does(
+        browser: Any, briefings: dict[str, Path]) -> None:
+    rng = random.Random(7)
+    cases = []
+    for _ in range(300):
+        raw = [rng.random() ** 3 for _ in range(rng.randint(2, 5))]
+        cases.append([x / sum(raw) for x in raw])
+    cases += [[0.525, 0.475], [0.125, 0.125, 0.75], [0.004, 0.996], [0.0, 1.0],
+              [0.4749999999999999, 0.5250000000000001]]
+    v = visit(browser, briefings["tiny"])
+    try:
+        got = v.page.evaluate("cs => cs.map(c => window.scenarioBriefing.percents(c))", cases)
+        assert got == [percents(c) for c in cases]
+    finally:
+        v.page.close()
+
+
+def test_panel_rounds_a_four_state_outcome_to_100(browser: Any,
+                                                  briefings: dict[str, Path]) -> None:
+    s = model.load(REPORT_SCENARIOS["four_states"])
+    v = visit(browser, briefings["four_states"])
+    page = v.page
+    try:
+        for given in ({}, {"incident": "yes"}, {"incident": "no"}):
+            for node, state in given.items():
+                page.select_option(f"select[data-node={node}]", f"given:{state}")
+            texts = page.eval_on_selector_all(
+                ".panel-pct[data-node=escalation]", "els => els.map(e => e.textContent)")
+            dist = s.query("escalation", given=given)
+            assert texts == percents(list(dist.values()))
+        assert v.errors == []
+    finally:
+        page.close()
+
+
 def test_scenario_text_runs_no_script(browser: Any, briefings: dict[str, Path]) -> None:
     v = visit(browser, briefings["xss"])
     page = v.page
@@ -193,7 +229,7 @@ def test_scenario_text_runs_no_script(browser: Any, briefings: dict[str, Path]) 
         page.close()
 
 
-@pytest.mark.parametrize("name", ["seed", "tiny", "thirty_nodes", "four_states"])
+@pytest.mark.parametrize("name", ["seed", "tiny", "thirty_nodes", "four_states", "decision"])
 def test_screenshot_and_a4_pdf(browser: Any, briefings: dict[str, Path], name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     v = visit(browser, briefings[name])

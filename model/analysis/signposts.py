@@ -9,6 +9,7 @@ since seeing them mostly means the outcome has already happened.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from ..engine import CompiledNet
 from ..probability import term_for
+from ..report_format import percent
 from ..scenario import Scenario
 from ..tables import FloatArray, NodeSpec
 
@@ -68,9 +70,13 @@ class Signposts:
         return sorted(self.ranked, key=lambda s: -s.largest_shift)
 
     @property
+    def watch(self) -> list[Signpost]:
+        """The most informative leading nodes, the ones put as sentences."""
+        return [s for s in self.ranked if s.leading and s.information > 0][:SENTENCES]
+
+    @property
     def sentences(self) -> list[str]:
-        leading = [s for s in self.ranked if s.leading and s.information > 0]
-        return [s.sentence for s in leading[:SENTENCES]]
+        return [s.sentence for s in self.watch]
 
     def to_dict(self) -> dict[str, Any]:
         return {"node": self.node, "label": self.label, "state": self.state,
@@ -112,11 +118,17 @@ def proposition(spec: NodeSpec, state: str) -> str:
     return f"“{spec.label}”" if state.lower() in YES else f"“{spec.label}: {state}”"
 
 
+def strongest(observations: Sequence[Observation]) -> Observation:
+    """The observation that moves the outcome most, the one a sentence names."""
+    return max(observations, key=lambda o: abs(o.shift))
+
+
 def sentence(cause: NodeSpec, seen: Observation, outcome: NodeSpec, state: str,
              base: float) -> str:
+    """Percents as the briefing writes them (half up), so its figures agree everywhere."""
     verb = "becomes" if term_for(seen.posterior) != term_for(base) else "stays"
     return (f"{condition(cause, seen.state)}, {proposition(outcome, state)} {verb} "
-            f"{term_for(seen.posterior)} ({seen.posterior:.0%}, from {base:.0%}).")
+            f"{term_for(seen.posterior)} ({percent(seen.posterior)}, from {percent(base)}).")
 
 
 def signposts_for(scenario: Scenario, engine: CompiledNet, outcome: str) -> Signposts:
@@ -135,9 +147,8 @@ def signposts_for(scenario: Scenario, engine: CompiledNet, outcome: str) -> Sign
         seen = tuple(Observation(s, float(chance[i]), float(joint[0, i] / chance[i]),
                                  float(joint[0, i] / chance[i] - base))
                      for i, s in enumerate(cause.states) if chance[i] > 0)
-        loudest = max(seen, key=lambda o: abs(o.shift))
         ranked.append(Signpost(node, cause.label, mutual_information(joint),
                                node not in downstream, seen,
-                               sentence(cause, loudest, spec, state, base)))
+                               sentence(cause, strongest(seen), spec, state, base)))
     ranked.sort(key=lambda s: (-s.information, -s.largest_shift))
     return Signposts(outcome, spec.label, state, base, tuple(ranked))

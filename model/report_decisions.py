@@ -1,0 +1,182 @@
+"""The briefing's decisions and most likely scenarios as plain data, from `Facts.analysis`.
+
+A decision's options are scored by intervening, do(option), with the utilities the analyst
+wrote per actor; the likely scenarios are the drivers' most probable joint states.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .analysis import Decision
+from .report_context import (
+    Facts,
+    OutcomeColumns,
+    Section,
+    StateLine,
+    outcome_columns,
+    state_lines,
+)
+from .report_format import MINUS, Pct, percent_text, shares, signed
+
+SHORT_NAME = 3  # actor ids this short are acronyms: "us" is the US, "eu" the EU
+
+
+def actor_name(actor: str) -> str:
+    """An actor as a reader would write it: "us" -> "US", "saudi_arabia" -> "Saudi Arabia"."""
+    if len(actor) <= SHORT_NAME:
+        return actor.upper()
+    return " ".join(word[:1].upper() + word[1:] for word in actor.split("_"))
+
+
+# decisions ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Worth:
+    """One option to one actor: expected utility, its 90% range, how often it is best."""
+
+    actor: str
+    expected: float
+    text: str
+    low: float
+    high: float
+    range_text: str  # "4.0 to 9.8"
+    best_share: float  # of the draws in which this option is the actor's best
+    best_text: str
+    best: bool  # the actor's best option at the written numbers
+
+
+@dataclass(frozen=True)
+class OptionRow:
+    option: str
+    worth: tuple[Worth, ...]  # one per actor
+    outcomes: tuple[StateLine, ...]  # each outcome under do(option)
+
+
+@dataclass(frozen=True)
+class AsWritten:
+    actor: str
+    expected: float
+    text: str
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    """What one state of one node is worth to each actor, as written in the file."""
+
+    label: str
+    state: str
+    values: tuple[str, ...]  # one per actor; "" where the actor gives it nothing
+
+
+@dataclass(frozen=True)
+class DecisionTable:
+    node: str
+    label: str
+    description: str
+    actors: tuple[Actor, ...]
+    options: tuple[OptionRow, ...]
+    as_written: tuple[AsWritten, ...]
+    best: tuple[str, ...]  # one option per actor
+    columns: tuple[OutcomeColumns, ...]
+    values: tuple[ValueRow, ...]
+
+
+@dataclass(frozen=True)
+class Decisions:
+    tables: tuple[DecisionTable, ...]
+    samples: str
+
+
+def decisions_section(facts: Facts) -> Section | None:
+    found = facts.analysis.decisions
+    if not found:
+        return None
+    tables = tuple(_decision(facts, d) for d in found)
+    return Section("decisions", "Decisions", Decisions(tables, f"{facts.analysis.samples:,}"))
+
+
+def _decision(facts: Facts, d: Decision) -> DecisionTable:
+    s = facts.scenario
+    best = d.best
+    # Per actor, the shares of draws in which each option is best add up to 100.
+    wins = {a: shares([o.chance_best[a] for o in d.options]) for a in d.actors}
+    rows = []
+    for i, o in enumerate(d.options):
+        worth = tuple(Worth(a, o.expected[a], signed(o.expected[a]), *o.interval[a],
+                            f"{signed(o.interval[a][0])} to {signed(o.interval[a][1])}",
+                            o.chance_best[a], percent_text(o.chance_best[a], wins[a][i]),
+                            best[a] == o.option) for a in d.actors)
+        outcomes = tuple(line for n in s.outcomes for line in state_lines(s, n, o.outcomes[n]))
+        rows.append(OptionRow(o.option, worth, outcomes))
+    utilities = s.file.utilities
+    # States worth nothing to anyone say nothing: they are left out.
+    cared = dict.fromkeys((n, st) for a in d.actors for n, by_state in utilities[a].items()
+                          for st, x in by_state.items() if x)
+    values = tuple(ValueRow(s.nodes[n].label, st, tuple(
+        _value(utilities[a][n][st]) if utilities[a].get(n, {}).get(st) else ""
+        for a in d.actors)) for n, st in cared)
+    spec = s.nodes[d.node]
+    return DecisionTable(d.node, d.label, spec.description,
+                         tuple(Actor(a, actor_name(a)) for a in d.actors), tuple(rows),
+                         tuple(AsWritten(a, d.as_written[a], signed(d.as_written[a]))
+                               for a in d.actors),
+                         tuple(best[a] for a in d.actors), outcome_columns(s), values)
+
+
+def _value(x: float) -> str:
+    return f"{x:g}".replace("-", MINUS)
+
+
+# most likely scenarios ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LikelyRow:
+    rank: int
+    given: tuple[tuple[str, str], ...]  # (driver, state)
+    pct: Pct
+    outcomes: tuple[StateLine, ...]
+
+
+@dataclass(frozen=True)
+class Likely:
+    headings: tuple[tuple[str, bool], ...]  # (heading, numeric): rank, each driver, probability
+    rows: tuple[LikelyRow, ...]
+    columns: tuple[OutcomeColumns, ...]
+    covered: Pct  # what the listed combinations hold together
+    rest: Pct | None  # the combinations not listed, together; None when all are listed
+    rest_count: int
+
+
+def likely_section(facts: Facts) -> Section | None:
+    s = facts.scenario
+    likely = facts.analysis.likely
+    if not likely.top or not s.outcomes:  # as the tree: combinations are read by outcomes
+        return None
+    combinations = math.prod(s.nodes[d].card for d in likely.drivers)
+    rest_p = max(1.0 - likely.covered, 0.0)
+    ps = [*(j.probability for j in likely.top), rest_p]
+    # The listed combinations and the rest add up to 100, as the tree's leaves do.
+    whole = shares(ps)
+    shown = [Pct(p, percent_text(p, w), "") for p, w in zip(ps, whole, strict=True)]
+    rows = tuple(LikelyRow(
+        rank, tuple(j.states.items()), shown[rank - 1],
+        tuple(line for o in s.outcomes for line in state_lines(s, o, j.outcomes[o])))
+        for rank, j in enumerate(likely.top, start=1))
+    listed = len(likely.top)
+    rest = shown[-1] if listed < combinations and shown[-1].text != "0%" else None
+    headings = (("", False), *((s.nodes[d].label, False) for d in likely.drivers),
+                ("Probability", True))
+    return Section("likely", "Most likely scenarios", Likely(
+        headings, rows, outcome_columns(s),
+        Pct(likely.covered, percent_text(likely.covered, sum(whole[:-1])), ""),
+        rest, combinations - listed))

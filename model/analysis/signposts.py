@@ -126,9 +126,13 @@ def strongest(observations: Sequence[Observation]) -> Observation:
 def sentence(cause: NodeSpec, seen: Observation, outcome: NodeSpec, state: str,
              base: float) -> str:
     """Percents as the briefing writes them (half up), so its figures agree everywhere."""
-    verb = "becomes" if term_for(seen.posterior) != term_for(base) else "stays"
-    return (f"{condition(cause, seen.state)}, {proposition(outcome, state)} {verb} "
-            f"{term_for(seen.posterior)} ({percent(seen.posterior)}, from {percent(base)}).")
+    now, then = term_for(seen.posterior), term_for(base)
+    if now != then:
+        change = f"becomes {now}"
+    else:  # same band: say which way it moves, so a doubling does not read as "stays"
+        change = f"{'rises' if seen.posterior > base else 'falls'} but stays {now}"
+    return (f"{condition(cause, seen.state)}, {proposition(outcome, state)} {change} "
+            f"({percent(seen.posterior)}, from {percent(base)}).")
 
 
 def signposts_for(scenario: Scenario, engine: CompiledNet, outcome: str) -> Signposts:

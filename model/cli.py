@@ -15,13 +15,10 @@ from typing import Any
 
 import click
 
-from . import analysis
 from .analysis import DEFAULT_SAMPLES, DEFAULT_SEED, MAX_SAMPLES
-from .analysis.text import render as analysis_text
 from .diagram import RENDERERS
 from .errors import Problem, ScenarioError
 from .interop import EXPORT_FORMATS, Converted, export_scenario, import_network
-from .json_schema import schema_text
 from .probability import term_for
 from .results import Distribution
 from .scenario import Scenario, load
@@ -205,11 +202,14 @@ def analyze(file: str, outcome: str | None, samples: int, seed: int, as_json: bo
 
         scenario analyze scenarios/russia_iran_2025.yaml --samples 20000 --seed 7 --json
     """
-    found = analysis.analyze(load(file), outcome=outcome, samples=samples, seed=seed)
+    from .analysis import analyze as run
+    from .analysis.text import render
+
+    found = run(load(file), outcome=outcome, samples=samples, seed=seed)
     if as_json:
         emit_json(found.to_dict())
         return
-    click.echo(analysis_text(found))
+    click.echo(render(found))
 
 
 @cli.command()
@@ -288,6 +288,8 @@ def schema(path: str | None) -> None:
 
         scenario schema -o schema/scenario.schema.json
     """
+    from .json_schema import schema_text
+
     emit_converted(Converted(schema_text()), path)
 
 

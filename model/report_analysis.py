@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .analysis import Tornado
 from .analysis.disagreement import FLAG_SPREAD
-from .analysis.sensitivity import DEFAULT_SWING
+from .analysis.sensitivity import DEFAULT_SWING, Tornado
 from .analysis.signposts import Signposts, strongest
 from .report_context import Facts, Section
 from .report_format import decimal_percent, headline_states, percent, percents, points

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .analysis import Decision
+from .analysis.decisions import Decision
 from .report_context import (
     Facts,
     OutcomeColumns,

@@ -15,17 +15,21 @@ every random number comes from the seeded generator, so a rerun prints the same 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..engine import CompiledNet
 from ..errors import LimitError, Problem, QueryError
-from ..scenario import Scenario
-from .decisions import Decision, Option, evaluate_decisions
-from .disagreement import FLAG_SPREAD, Disagreement, SourceFigure, by_source
-from .likely_scenarios import JointScenario, LikelyScenarios, most_likely_scenarios
-from .sensitivity import DEFAULT_SWING, Bar, ParamPlace, Tornado, tornadoes
-from .signposts import Observation, Signpost, Signposts, signposts_for
-from .uncertainty import Draws, OutcomeUncertainty, StateSpread, draw, outcome_spreads
+
+# The analyses are imported when `analyze` runs: the `scenario` command imports this
+# package for its defaults, and `scenario validate` must start fast.
+if TYPE_CHECKING:
+    from ..engine import CompiledNet
+    from ..scenario import Scenario
+    from .decisions import Decision
+    from .disagreement import Disagreement
+    from .likely_scenarios import LikelyScenarios
+    from .sensitivity import Tornado
+    from .signposts import Signposts
+    from .uncertainty import OutcomeUncertainty
 
 DEFAULT_SAMPLES = 10_000
 DEFAULT_SEED = 2025
@@ -51,6 +55,9 @@ class Analysis:
     likely: LikelyScenarios
 
     def to_dict(self) -> dict[str, Any]:
+        from .disagreement import FLAG_SPREAD
+        from .sensitivity import DEFAULT_SWING
+
         return {
             "scenario": self.scenario, "title": self.title, "digest": self.digest,
             "outcomes": list(self.outcomes), "samples": self.samples, "seed": self.seed,
@@ -71,6 +78,14 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAU
     `samples` draws of the uncertain numbers (seeded by `seed`) feed the uncertainty
     intervals and the decisions' intervals; everything else is exact.
     """
+    from ..engine import CompiledNet
+    from .decisions import evaluate_decisions
+    from .disagreement import by_source
+    from .likely_scenarios import most_likely_scenarios
+    from .sensitivity import tornadoes
+    from .signposts import signposts_for
+    from .uncertainty import draw, outcome_spreads
+
     if outcome is not None:
         scenario.net.check_node(outcome, scenario.document.name)
     if not 1 <= samples <= MAX_SAMPLES:
@@ -90,22 +105,4 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAU
     )
 
 
-__all__ = [
-    "Analysis",
-    "Bar",
-    "Decision",
-    "Disagreement",
-    "Draws",
-    "JointScenario",
-    "LikelyScenarios",
-    "Observation",
-    "Option",
-    "OutcomeUncertainty",
-    "ParamPlace",
-    "Signpost",
-    "Signposts",
-    "SourceFigure",
-    "StateSpread",
-    "Tornado",
-    "analyze",
-]
+__all__ = ["DEFAULT_SAMPLES", "DEFAULT_SEED", "MAX_SAMPLES", "Analysis", "analyze"]

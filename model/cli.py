@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
+from click.decorators import FC
 
 from .analysis import DEFAULT_SAMPLES, DEFAULT_SEED, MAX_SAMPLES
 from .diagram import RENDERERS
@@ -212,11 +213,15 @@ def analyze(file: str, outcome: str | None, samples: int, seed: int, as_json: bo
     click.echo(render(found))
 
 
+def output_option(default: str) -> Callable[[FC], FC]:
+    return click.option("-o", "--output", "path", metavar="PATH",
+                        type=click.Path(dir_okay=False, path_type=str),
+                        help=f"Write it to PATH (default: {default}).")
+
+
 @cli.command()
 @scenario_argument
-@click.option("-o", "--output", "path", metavar="PATH",
-              type=click.Path(dir_okay=False, path_type=str),
-              help="Where to write the briefing (default: reports/<scenario id>.html).")
+@output_option("reports/<scenario id>.html")
 @click.option("--graphviz", type=click.Choice(RENDERERS), default=None,
               help="Draw with the system `dot`, with Graphviz compiled to WebAssembly, or "
                    "auto: `dot` when on PATH (default; also $SCENARIO_GRAPHVIZ).")
@@ -233,11 +238,6 @@ def report(file: str, path: str | None, graphviz: str | None) -> None:
     click.echo(f"wrote {written}")
 
 
-output_option = click.option(
-    "-o", "--output", "path", metavar="PATH", type=click.Path(dir_okay=False, path_type=str),
-    help="Write it to PATH (default: print it).")
-
-
 def emit_converted(converted: Converted, path: str | None) -> None:
     """A conversion's warnings to stderr, its text to PATH or stdout."""
     for problem in converted.warnings:
@@ -250,7 +250,7 @@ def emit_converted(converted: Converted, path: str | None) -> None:
 
 @cli.command(name="import")
 @click.argument("network", type=click.Path(dir_okay=False, path_type=str))
-@output_option
+@output_option("print it")
 def import_(network: str, path: str | None) -> None:
     """Write a scenario from a Bayesian network file: BIF, XMLBIF, NET, XDSL or UAI (or .gz).
 
@@ -268,7 +268,7 @@ def import_(network: str, path: str | None) -> None:
 @scenario_argument
 @click.option("--to", "fmt", type=click.Choice(EXPORT_FORMATS), required=True,
               help="bif or xmlbif (SamIam, pyAgrum, bnlearn), net (Hugin, Netica), xdsl (GeNIe).")
-@output_option
+@output_option("print it")
 def export(file: str, fmt: str, path: str | None) -> None:
     """Write the scenario's network for other Bayesian-network tools (point values).
 
@@ -280,7 +280,7 @@ def export(file: str, fmt: str, path: str | None) -> None:
 
 
 @cli.command()
-@output_option
+@output_option("print it")
 def schema(path: str | None) -> None:
     """Print the JSON Schema of scenario files, for editors that check YAML as you type.
 

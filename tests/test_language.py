@@ -287,39 +287,33 @@ def test_what_if_cannot_observe_and_set_the_same_node() -> None:
         """)
 
 
+TRACK = """
+    nodes:
+      track:
+        label: Track
+        states: [deepens, stalls, collapses]
+        prior: {deepens: 0.2, stalls: 0.5}
+        because: [{assumption: a guess}]
+      deal:
+        label: Deal
+        parents: [track]
+        table:
+"""
+
+
 def test_when_may_list_several_states_of_a_parent() -> None:
-    s = scenario("""
-        nodes:
-          track:
-            label: Track
-            states: [deepens, stalls, collapses]
-            prior: {deepens: 0.2, stalls: 0.5}
+    s = scenario(TRACK + """
+          - when: {track: [deepens, stalls]}
+            p: {yes: 0.3}
+            note: any working channel helps
             because: [{assumption: a guess}]
-          deal:
-            label: Deal
-            parents: [track]
-            table:
-              - when: {track: [deepens, stalls]}
-                p: {yes: 0.3}
-                note: any working channel helps
-                because: [{assumption: a guess}]
-              - when: {track: collapses}
-                p: {yes: 0.05}
-                because: [{assumption: a guess}]
+          - when: {track: collapses}
+            p: {yes: 0.05}
+            because: [{assumption: a guess}]
     """)
     assert table(s, "deal")[0].tolist() == pytest.approx([0.3, 0.3, 0.05])
     with pytest.raises(ScenarioError, match=r"row 2 \(track=stalls\|collapses\) repeats"):
-        scenario("""
-            nodes:
-              track:
-                label: Track
-                states: [deepens, stalls, collapses]
-                prior: {deepens: 0.2, stalls: 0.5}
-                because: [{assumption: a guess}]
-              deal:
-                label: Deal
-                parents: [track]
-                table:
-                  - {when: {track: [deepens, stalls]}, p: {yes: 0.3}, because: [{assumption: x}]}
-                  - {when: {track: [stalls, collapses]}, p: {yes: 0.1}, because: [{assumption: x}]}
+        scenario(TRACK + """
+          - {when: {track: [deepens, stalls]}, p: {yes: 0.3}, because: [{assumption: x}]}
+          - {when: {track: [stalls, collapses]}, p: {yes: 0.1}, because: [{assumption: x}]}
         """)

@@ -5,19 +5,26 @@ intervention, and which tables come batched. For each shape we keep only the tab
 matter: the ancestors of the targets and the evidence (the rest sums to one), and of those
 only the part still connected to the targets once the evidence is fixed (the rest is a
 constant factor, which normalising cancels; it is only contracted when it might be zero,
-that is when the evidence might be impossible). The tables no query of the shape changes
-are contracted ahead of time, and the order of the remaining contraction is planned once
-with opt_einsum. A warm query then slices the observed states out of the few tables that
-touch them and runs the planned steps. Batched tables (thousands of sampled table sets, for
-uncertainty analysis) go through the same steps with the batch as the innermost axis, in
-chunks of samples small enough to stay in cache.
+that is when the evidence might be impossible).
+
+A shape seen for the first time is answered at once by bucket elimination: its nodes are
+summed out one at a time in an order computed once for the whole network, so planning costs
+a sort, where opt_einsum's search and expression building cost more than the arithmetic of
+most queries. A shape that comes back is planned properly: the tables no query of the shape
+changes are contracted ahead of time and the order of the rest is found by opt_einsum, once.
+A warm query then slices the observed states out of the few tables that touch them and runs
+the planned steps. Batched tables (thousands of sampled table sets, for uncertainty
+analysis) always take the planned path, with the batch as the innermost axis, in chunks of
+samples small enough to stay in cache. Both paths refuse a query whose largest table would
+pass `max_cells`.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -38,12 +45,11 @@ CHUNK_CELLS = 1 << 18
 # Below this many cells in its largest table a contraction runs faster on einsum alone than
 # with BLAS (tensordot's reshaping costs more than it saves on small tables).
 BLAS_CELLS = 1 << 14
-# Compiled question shapes kept, each with its folded tables; past this the oldest go.
+# Question shapes kept, the planned ones with their folded tables; past this the oldest go.
 MAX_PLANS = 2_000
 
 Batch = tuple[int, frozenset[str]] | None  # (batch size, nodes with batched tables)
-PlanKey = tuple[tuple[str, ...], frozenset[str], frozenset[str], Batch, bool]
-F = TypeVar("F", str, int)
+ShapeKey = tuple[tuple[str, ...], frozenset[str], frozenset[str], Batch, bool]
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -93,14 +99,18 @@ _NOTHING = _Contraction((), None, np.ones(()), False, 1)
 class _Cut:
     """Tables cut off from the targets by the evidence: a constant factor of the answer."""
 
-    factors: tuple[str, ...]
+    factors: tuple[int, ...]  # by number, in the net's order
     checks: tuple[str, ...]  # its observed nodes: the factor is > 0 if each is always possible
 
 
-@dataclass(frozen=True)
-class _Plan:
-    main: _Contraction
+@dataclass
+class _Shape:
+    """The tables a question shape needs (by number) and, once the shape comes back, their
+    planned contraction."""
+
+    main: tuple[int, ...]  # linked to the free targets (every needed table when exact)
     cut: tuple[_Cut, ...]
+    planned: _Contraction | None = None
 
 
 class CompiledNet:
@@ -115,7 +125,17 @@ class CompiledNet:
     def __init__(self, net: Net, max_cells: int = DEFAULT_MAX_CELLS):
         self.net = net
         self.max_cells = max_cells
-        self._order = {n: i for i, n in enumerate(net.states)}
+        # the planning of new shapes works on node numbers (the net's order)
+        self._nodes = list(net.states)
+        self._index = {n: i for i, n in enumerate(self._nodes)}
+        self._family = [tuple(self._index[v] for v in (n, *net.parents[n])) for n in self._nodes]
+        children: list[list[int]] = [[] for _ in self._nodes]
+        for i, family in enumerate(self._family):
+            for parent in family[1:]:
+                children[parent].append(i)
+        self._children = [tuple(c) for c in children]
+        self._card = [len(net.states[n]) for n in self._nodes]
+        self._rank = _elimination_ranks(self._family, self._card, max_cells)
         self._symbol = {n: oe.get_symbol(i) for i, n in enumerate(net.states)}
         self._batch_symbol = oe.get_symbol(len(net.states))
         self._state = {n: {s: i for i, s in enumerate(ss)} for n, ss in net.states.items()}
@@ -123,7 +143,8 @@ class CompiledNet:
         # per node and state: is the state possible under every parent combination?
         self._positive = {n: t.reshape(t.shape[0], -1).min(axis=1) > 0
                           for n, t in self._tables.items()}
-        self._plans: dict[PlanKey, _Plan] = {}
+        self._arrays = list(self._tables.values())  # by node number
+        self._shapes: dict[ShapeKey, _Shape] = {}
         self._cuts: dict[tuple[_Cut, frozenset[str], Batch], _Contraction] = {}
 
     # the API -------------------------------------------------------------------------------
@@ -196,15 +217,25 @@ class CompiledNet:
         """P(free, given | do(do)), batch axis first; unless `exact`, only up to a positive
         factor (the tables cut off from the targets), which normalising cancels."""
         key = (free, frozenset(given), frozenset(do), batch, exact)
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = _remember(self._plans, key, self._compile(free, given, do, batch, exact))
         state = {n: self._state[n][s] for n, s in given.items()}
         state.update((n, self._state[n][s]) for n, s in do.items())
-        values = self._run(plan.main, state, tables, batch)
-        for cut in plan.cut:
-            if not self._possible(cut.checks, state, tables):
-                # an observation cut off from the targets may be impossible: weigh it in
+        shape = self._shapes.get(key)
+        first = shape is None
+        if shape is None:
+            shape = _remember(self._shapes, key, self._prune(free, given, do, exact))
+        # an observation cut off from the targets may be impossible: its part is weighed in
+        cuts = [cut for cut in shape.cut if not self._possible(cut.checks, state, tables)]
+        values = None
+        if first and batch is None:  # batched tables always take the planned path
+            factors = [*shape.main, *(f for cut in cuts for f in cut.factors)]
+            values = self._eliminate(factors, free, state)
+        if values is None:
+            if shape.planned is None:
+                shape.planned = self._contraction([self._nodes[n] for n in shape.main],
+                                                  set(state), free, batch,
+                                                  lambda: _describe(free, given, do))
+            values = self._run(shape.planned, state, tables, batch)
+            for cut in cuts:
                 factor = self._run(self._cut(cut, given, do, batch), state, tables, batch)
                 values = values * factor.reshape(factor.shape + (1,) * len(free))
         return values
@@ -265,26 +296,123 @@ class CompiledNet:
         out[tuple(index)] = values
         return out
 
-    # compiling a question shape ------------------------------------------------------------
+    # the tables a question shape needs -----------------------------------------------------
 
-    def _compile(self, free: tuple[str, ...], given: Mapping[str, str], do: Mapping[str, str],
-                 batch: Batch, exact: bool) -> _Plan:
-        """Prune to the tables that matter, then plan their contraction."""
-        fixed = {*given, *do}
-        needed = self._ancestors([*free, *given], do)
-        factors = sorted((n for n in needed if n not in do), key=self._order.__getitem__)
-        scopes = {n: {v for v in (n, *self.net.parents[n]) if v not in fixed} for n in factors}
-        main: Sequence[str] = factors
-        cut: tuple[_Cut, ...] = ()
-        if not exact:
-            parts = _components(factors, scopes)
-            linked = [any(t in scopes[f] for f in p for t in free) for p in parts]
-            main = sorted((f for p, k in zip(parts, linked, strict=True) if k for f in p),
-                          key=self._order.__getitem__)
-            cut = tuple(_Cut(tuple(p), tuple(f for f in p if f in given))
-                        for p, k in zip(parts, linked, strict=True) if not k)
-        query = _describe(free, given, do)
-        return _Plan(self._contraction(main, fixed, free, batch, query), cut)
+    def _prune(self, free: Sequence[str], given: Collection[str], do: Collection[str],
+               exact: bool) -> _Shape:
+        """The needed tables: those of the ancestors of the targets and the evidence, split
+        (unless `exact`) into the part linked to the free targets and the parts cut off."""
+        index = self._index
+        observed = {index[n] for n in given}
+        forced = {index[n] for n in do}
+        needed = self._ancestors([*(index[n] for n in free), *observed], forced)
+        needed -= forced  # a set node's table is replaced by certainty
+        if exact:
+            return _Shape(tuple(sorted(needed)), ())
+        fixed = observed | forced
+        main = self._linked([index[n] for n in free], needed, fixed)
+        rest = needed - main
+        cut = []
+        while rest:
+            part = self._linked([min(rest)], rest, fixed)
+            rest -= part
+            checks = tuple(self._nodes[n] for n in sorted(part & observed))
+            cut.append(_Cut(tuple(sorted(part)), checks))
+        return _Shape(tuple(sorted(main)), tuple(cut))
+
+    def _ancestors(self, start: Iterable[int], do: Collection[int]) -> set[int]:
+        """`start` and its ancestors once set nodes have lost their parents."""
+        seen = set(start)
+        stack = list(seen)
+        family = self._family
+        while stack:
+            node = stack.pop()
+            if node in do:
+                continue
+            for parent in family[node][1:]:
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        return seen
+
+    def _linked(self, seeds: Iterable[int], tables: Collection[int],
+                fixed: Collection[int]) -> set[int]:
+        """The tables among `tables` linked to the tables `seeds` through unfixed nodes: the
+        evidence d-separates the others from them."""
+        linked = set(seeds)
+        stack = list(linked)
+        visited: set[int] = set()
+        family, children = self._family, self._children
+        while stack:
+            for v in family[stack.pop()]:
+                if v in fixed or v in visited:
+                    continue
+                visited.add(v)
+                for table in (v, *children[v]):  # the tables with an axis for v
+                    if table not in linked and table in tables:
+                        linked.add(table)
+                        stack.append(table)
+        return linked
+
+    # a shape seen once: bucket elimination -------------------------------------------------
+
+    def _eliminate(self, factors: Sequence[int], targets: Sequence[str],
+                   fixed: Mapping[str, int]) -> FloatArray | None:
+        """The product of `factors`' tables, sliced at the `fixed` states and summed down to
+        `targets`, by eliminating one node at a time in the network's elimination order.
+        None when that makes a table past `max_cells` (the planner may do better)."""
+        if not factors:
+            return np.ones(())
+        card, index = self._card, self._index
+        free = tuple(index[n] for n in targets)
+        state = {index[n]: k for n, k in fixed.items()}
+        tables: list[FloatArray | None] = []
+        scopes: list[tuple[int, ...]] = []
+        holders: dict[int, set[int]] = {}  # node -> the tables with an axis for it
+        for f in factors:
+            family = self._family[f]
+            table = self._arrays[f]
+            scope = tuple(v for v in family if v not in state)
+            if len(scope) < len(family):
+                table = table[tuple(state.get(v, slice(None)) for v in family)]
+            for v in scope:
+                holders.setdefault(v, set()).add(len(tables))
+            tables.append(table)
+            scopes.append(scope)
+        keep = set(free)
+        # (tables used, axes of the table made, large enough for BLAS)
+        steps: list[tuple[set[int], tuple[int, ...], bool]] = []
+        for v in sorted((v for v in holders if v not in keep), key=self._rank.__getitem__):
+            used = holders.pop(v)
+            out = tuple(set().union(*(scopes[i] for i in used)) - {v})
+            cells = math.prod(card[u] for u in out)
+            if cells > self.max_cells:
+                return None
+            for u in out:
+                holders[u] -= used
+                holders[u].add(len(scopes))
+            scopes.append(out)
+            steps.append((used, out, cells * card[v] > BLAS_CELLS))
+        last = set(range(len(scopes))).difference(*(used for used, _, _ in steps))
+        cells = math.prod(card[v] for v in free)
+        if cells > self.max_cells:
+            return None
+        steps.append((last, free, cells > BLAS_CELLS))
+        for used, out, large in steps:
+            axes: dict[int, int] = {}
+            args: list[Any] = []
+            for i in used:
+                args += [tables[i], [axes.setdefault(v, len(axes)) for v in scopes[i]]]
+                tables[i] = None  # let it go: only the tables alive count against the limit
+            args.append([axes[v] for v in out])
+            # a large step goes pairwise through BLAS, where numpy's search for the pairs
+            # costs less than it saves
+            tables.append(np.einsum(*args, optimize=large))
+        result = tables[-1]
+        assert result is not None
+        return result
+
+    # a shape that comes back: the planned contraction --------------------------------------
 
     def _cut(self, cut: _Cut, given: Mapping[str, str], do: Mapping[str, str],
              batch: Batch) -> _Contraction:
@@ -292,13 +420,14 @@ class CompiledNet:
         key = (cut, frozenset(fixed), batch)  # a cut's tables are sliced at every fixed node
         contraction = self._cuts.get(key)
         if contraction is None:
-            query = _describe((), {n: given[n] for n in cut.checks}, do)
-            contraction = _remember(self._cuts, key,
-                                    self._contraction(cut.factors, fixed, (), batch, query))
+            factors = [self._nodes[n] for n in cut.factors]
+            contraction = _remember(self._cuts, key, self._contraction(
+                factors, fixed, (), batch,
+                lambda: _describe((), {n: given[n] for n in cut.checks}, do)))
         return contraction
 
     def _contraction(self, factors: Sequence[str], fixed: set[str], free: tuple[str, ...],
-                     batch: Batch, query: str) -> _Contraction:
+                     batch: Batch, query: Callable[[], str]) -> _Contraction:
         """The planned product of `factors`' tables, summed down to `free` (and the batch)."""
         if not factors:
             return _NOTHING
@@ -345,7 +474,8 @@ class CompiledNet:
         return operands, varying + constant, tables
 
     def _order_steps(self, inputs: Sequence[str], varying: int, output: str,
-                     sizes: Mapping[str, int], query: str) -> tuple[list[tuple[int, ...]], int]:
+                     sizes: Mapping[str, int],
+                     query: Callable[[], str]) -> tuple[list[tuple[int, ...]], int]:
         """The contraction order (opt_einsum's linear form) and the cells of its largest
         table, refused past `max_cells`."""
         path = _path(inputs, varying, output, sizes, fold=True)
@@ -355,25 +485,60 @@ class CompiledNet:
             cells = _largest(inputs, output, path, sizes)
         if cells > self.max_cells:
             raise LimitError(Problem(
-                f"exact query {query} needs a table of {cells:,} cells "
+                f"exact query {query()} needs a table of {cells:,} cells "
                 f"(limit {self.max_cells:,})",
                 hint="ask about fewer targets jointly, observe fewer nodes, use fewer "
                      "samples per batch, or estimate it by approximate sampling"))
         return list(oe.paths.ssa_to_linear(path)), cells
 
-    def _ancestors(self, start: Sequence[str], do: Mapping[str, str]) -> set[str]:
-        """`start` and its ancestors once set nodes have lost their parents."""
-        seen = set(start)
-        stack = list(start)
-        while stack:
-            node = stack.pop()
-            if node in do:
-                continue
-            for parent in self.net.parents[node]:
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        return seen
+
+def _elimination_ranks(families: Sequence[tuple[int, ...]], card: Sequence[int],
+                       limit: int) -> list[int]:
+    """Each node's place in an elimination order of the whole network's moral graph, the
+    node whose elimination makes the smallest table first. A query eliminates its own nodes
+    in this order: its graph is part of this one (evidence and pruning only remove nodes and
+    links), so no table it makes has more axes than one this order makes on the whole graph,
+    apart from the query's targets; and ordering costs a sort, not a search. Once every
+    elimination left would make a table past `limit` cells, the rest keep the net's order:
+    finishing the search there costs time growing with the square of the nodes left, and a
+    query whose tables then grow past the limit goes to opt_einsum's planner anyway."""
+    around: list[set[int]] = [set() for _ in card]
+    for family in families:
+        for v in family:
+            around[v].update(family)
+    for v, others in enumerate(around):
+        others.discard(v)
+
+    def made(v: int) -> int:
+        """Cells of the table eliminating `v` makes, up to just past `limit`."""
+        cells = 1
+        for u in around[v]:
+            cells *= card[u]
+            if cells > limit:
+                break
+        return cells
+
+    cost = {v: made(v) for v in range(len(card))}
+    queue = [(c, v) for v, c in cost.items()]
+    heapq.heapify(queue)
+    ranks = [0] * len(card)
+    for rank in range(len(card)):
+        cells, v = heapq.heappop(queue)
+        while cost.get(v) != cells:  # eliminated already, or its cost has changed since
+            cells, v = heapq.heappop(queue)
+        if cells > limit:
+            break
+        del cost[v]
+        ranks[v] = rank
+        for u in around[v]:
+            around[u] |= around[v]
+            around[u] -= {u, v}
+        for u in around[v]:
+            cost[u] = made(u)
+            heapq.heappush(queue, (cost[u], u))
+    for rank, v in enumerate(sorted(cost), start=len(card) - len(cost)):
+        ranks[v] = rank
+    return ranks
 
 
 def _remember(cache: dict[K, V], key: K, value: V) -> V:
@@ -396,14 +561,14 @@ def _table(net: Net, node: str) -> FloatArray:
     return table
 
 
-def _components(factors: Sequence[F], scopes: Mapping[F, set[str]]) -> list[list[F]]:
+def _components(factors: Sequence[int], scopes: Mapping[int, set[str]]) -> list[list[int]]:
     """Factors grouped by shared indices (unobserved nodes): the evidence d-separates them."""
-    by_node: dict[str, list[F]] = {}
+    by_node: dict[str, list[int]] = {}
     for f in factors:
         for v in scopes[f]:
             by_node.setdefault(v, []).append(f)
-    groups: list[list[F]] = []
-    placed: set[F] = set()
+    groups: list[list[int]] = []
+    placed: set[int] = set()
     for first in factors:
         if first in placed:
             continue

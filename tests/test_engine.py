@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +240,74 @@ def test_impossible_evidence_is_refused_even_when_cut_off() -> None:
                                [0.0, 0.3 * 0.1])
 
 
+# a shape's first sight and its repeats ---------------------------------------------------------
+
+Ask = Callable[[CompiledNet], Any]
+
+
+def first_and_planned(net: Net, ask: Ask, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """`ask` answered twice by a fresh engine: on its shape's first sight (bucket elimination
+    in the network's order, nothing planned) and again (opt_einsum's planned contraction);
+    an impossible observation stands for its answer."""
+    engine = CompiledNet(net)
+    planned: list[Any] = []
+    plan = engine._contraction
+    monkeypatch.setattr(engine, "_contraction", lambda *args: planned.append(args) or plan(*args))
+    answers = []
+    for sight in range(2):
+        try:
+            answers.append(np.asarray(ask(engine)))
+        except QueryError as error:
+            assert "impossible" in str(error)
+            answers.append("impossible")
+        assert bool(planned) == (sight == 1), "planned on the second sight, not the first"
+    return answers
+
+
+def assert_same(first: Any, second: Any, what: str) -> None:
+    if isinstance(first, str) or isinstance(second, str):
+        assert first == second, what
+    else:
+        np.testing.assert_allclose(first, second, rtol=1e-12, atol=1e-12, err_msg=what)
+
+
+def asks(net: Net, given: dict[str, str], do: dict[str, str], rng: np.random.Generator
+         ) -> Iterator[tuple[str, Ask]]:
+    """A posterior, a joint of two nodes and the evidence's probability."""
+    target, other = (str(n) for n in rng.choice(net.nodes, size=2, replace=False))
+    yield f"P({target})", lambda e: e.posterior(target, given, do)
+    yield f"P({target}, {other})", lambda e: e.joint([target, other], given, do)
+    yield "P(evidence)", lambda e: e.evidence_probability(given, do)
+
+
+@pytest.mark.parametrize(("name", "sets"),
+                         [("asia", 12), ("alarm", 12), ("hailfinder", 8), ("win95pts", 8),
+                          ("andes", 4)])
+def test_first_sight_equals_planned_on_classic_networks(name: str, sets: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    net = net_from_pgmpy(classic(name))
+    rng = np.random.default_rng(5)
+    for i in range(sets):
+        sample = forward_sample(net, rng)
+        chosen = [str(n) for n in rng.choice(net.nodes, size=1 + i % 8, replace=False)]
+        forced = chosen[:i % 3]  # some questions set nodes by intervention too
+        given = {n: sample[n] for n in chosen if n not in forced}
+        do = {n: sample[n] for n in forced}
+        for what, ask in asks(net, given, do, rng):
+            assert_same(*first_and_planned(net, ask, monkeypatch),
+                        f"{name}: {what} | {given}, do {do}")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_first_sight_equals_planned_on_random_nets(seed: int,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    net = random_net(12, seed, zeros=seed % 2 == 1)  # zeros: impossible evidence, cut-off too
+    rng = np.random.default_rng(seed)
+    for given, do in itertools.islice(questions(net, rng, 12), 0, None, 5):
+        for what, ask in asks(net, given, do, rng):
+            assert_same(*first_and_planned(net, ask, monkeypatch), f"{what} | {given}, do {do}")
+
+
 # refusals ------------------------------------------------------------------------------------
 
 
@@ -263,6 +331,44 @@ def test_huge_query_raises_limit_error() -> None:
     with pytest.raises(LimitError, match=r"needs a table of [\d,]+ cells \(limit 10,000\)"):
         engine.joint(net.nodes[:15])
     assert engine.posterior(net.nodes[-1]).shape == (len(net.states[net.nodes[-1]]),)
+
+
+def star(parents: int) -> Net:
+    """A node `t` with `parents` binary root parents: summing them out makes a table of at
+    least 2 ** (parents - 1) cells in any order."""
+    two = ("a", "b")
+    roots = [f"p{i}" for i in range(parents)]
+    states = {**{p: two for p in roots}, "t": two}
+    tables = {**{p: np.array([0.4, 0.6]) for p in roots},
+              "t": np.random.default_rng(0).dirichlet([1, 1], size=2 ** parents).T
+              .reshape((2,) * (parents + 1))}
+    return Net(states, {**{p: () for p in roots}, "t": tuple(roots)}, tables)
+
+
+@pytest.mark.parametrize("ask", [lambda e: e.posterior("t"), lambda e: e.joint(["t", "p0"]),
+                                 lambda e: e.evidence_probability({"t": "a"})])
+def test_limit_error_on_a_shapes_first_sight(ask: Ask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bucket elimination refuses before making a table past the limit; the planner then
+    gets its go, and refuses too."""
+    engine = CompiledNet(star(14), max_cells=1_000)
+    made: list[int] = []
+    einsum = np.einsum
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        out = einsum(*args, **kwargs)
+        made.append(np.size(out))
+        return out
+
+    eliminated: list[Any] = []
+    eliminate = engine._eliminate
+    monkeypatch.setattr(engine, "_eliminate",
+                        lambda *args: eliminated.append(eliminate(*args)) or eliminated[-1])
+    monkeypatch.setattr(np, "einsum", recording)
+    with pytest.raises(LimitError, match=r"needs a table of [\d,]+ cells \(limit 1,000\)"):
+        ask(engine)
+    assert eliminated == [None], "bucket elimination was tried and refused"
+    assert max(made, default=0) <= 1_000
+    np.testing.assert_allclose(engine.posterior("p3"), [0.4, 0.6])  # small ones still fit
 
 
 # the classic networks ------------------------------------------------------------------------

@@ -28,6 +28,7 @@ for _main, _alt, _low, _high in ESTIMATIVE_TERMS:
     _BY_WORD[_alt] = (_main, _low, _high)
 
 KNOWN_TERMS: tuple[str, ...] = tuple(_BY_WORD)
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 Kind = Literal["number", "percent", "range", "term"]
 
@@ -94,10 +95,8 @@ def _parse_text(text: str) -> Prob:
         except ValueError:
             raise ValueError(f"'{text}' is not a percent; write e.g. \"30%\"") from None
         return _number(pct / 100, stripped, "percent")
-    try:
+    if _NUMBER.match(stripped):
         return _number(float(stripped), stripped, "number")
-    except ValueError:
-        pass
     found = _BY_WORD.get(normalise_term(stripped))
     if found is None:
         raise ValueError(

@@ -317,3 +317,9 @@ def test_when_may_list_several_states_of_a_parent() -> None:
           - {when: {track: [deepens, stalls]}, p: {yes: 0.3}, because: [{assumption: x}]}
           - {when: {track: [stalls, collapses]}, p: {yes: 0.1}, because: [{assumption: x}]}
         """)
+
+
+def test_a_number_written_as_text_out_of_range_says_so() -> None:
+    with pytest.raises(ValueError, match=r'outside \[0, 1\]; did you mean "30%"'):
+        parse_prob("30")
+    assert parse_prob(" 1e-2 ").point == pytest.approx(0.01)

@@ -38,6 +38,7 @@ from model.engine import CompiledNet, net_from_bif  # noqa: E402
 from model.net import Net  # noqa: E402
 from model.network import build_network, pgmpy_classes  # noqa: E402
 from model.scenario import Scenario, load  # noqa: E402
+from tests.random_networks import random_net  # noqa: E402
 
 CLASSIC = ["asia", "alarm", "hailfinder", "win95pts", "andes", "pathfinder"]
 SAMPLES = 10_000
@@ -48,24 +49,6 @@ def example_path(name: str) -> Path:
     import pgmpy
 
     return Path(pgmpy.__file__).parent / "utils" / "example_models" / f"{name}.bif.gz"
-
-
-def random_net(nodes: int, seed: int, window: int = 12, max_parents: int = 3) -> Net:
-    """A sparse random network: each node draws parents among the `window` nodes before it."""
-    rng = np.random.default_rng(seed)
-    states: dict[str, tuple[str, ...]] = {}
-    parents: dict[str, tuple[str, ...]] = {}
-    tables = {}
-    for i in range(nodes):
-        name = f"n{i}"
-        states[name] = tuple(f"s{j}" for j in range(int(rng.integers(2, 5))))
-        earlier = list(states)[max(0, i - window):i]
-        k = int(rng.integers(0, min(max_parents, len(earlier)) + 1))
-        parents[name] = tuple(str(p) for p in rng.choice(earlier, size=k, replace=False))
-        cards = [len(states[p]) for p in parents[name]]
-        columns = rng.dirichlet(np.ones(len(states[name])), size=int(np.prod(cards)))
-        tables[name] = columns.T.reshape(len(states[name]), *cards)
-    return Net(states, parents, tables)
 
 
 def forward_sample(net: Net, rng: np.random.Generator) -> dict[str, str]:
@@ -249,7 +232,8 @@ def networks(quick: bool) -> list[tuple[str, Net]]:
     out = [(scenario_path.stem, load(scenario_path).net)]
     classic = CLASSIC[:3] if quick else CLASSIC
     out += [(name, net_from_bif(str(example_path(name)))) for name in classic]
-    out += [(f"random-500 #{s}", random_net(500, s)) for s in ((1,) if quick else (1, 2))]
+    seeds = (1,) if quick else (1, 2)
+    out += [(f"random-500 #{s}", random_net(500, s, window=12, max_states=4)) for s in seeds]
     return out
 
 

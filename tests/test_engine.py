@@ -20,6 +20,7 @@ from model.inference import PgmpyEngine
 from model.net import Net
 from model.network import pgmpy_classes
 from tests.brute_force import full_joint, posterior
+from tests.random_networks import random_net
 
 EXACT = 1e-9
 Question = tuple[dict[str, str], dict[str, str]]
@@ -38,26 +39,6 @@ def questions(net: Net, rng: np.random.Generator, count: int) -> Iterator[Questi
         split = int(rng.integers(0, len(chosen) + 1))
         items = list(chosen.items())
         yield dict(items[:split]), dict(items[split:])
-
-
-def random_net(nodes: int, seed: int, zeros: bool = False) -> Net:
-    """Each node with up to 3 earlier parents, 2-3 states; `zeros` puts impossible cells in."""
-    rng = np.random.default_rng(seed)
-    states: dict[str, tuple[str, ...]] = {}
-    parents: dict[str, tuple[str, ...]] = {}
-    tables = {}
-    for i in range(nodes):
-        name = f"v{i}"
-        states[name] = tuple(f"s{j}" for j in range(int(rng.integers(2, 4))))
-        parents[name] = tuple(str(p) for p in rng.choice(
-            list(states)[:i], size=int(rng.integers(0, min(3, i) + 1)), replace=False))
-        cards = [len(states[p]) for p in parents[name]]
-        table = rng.dirichlet(np.ones(len(states[name])), size=int(np.prod(cards))).T
-        if zeros:
-            table[0] *= rng.random(table.shape[1]) > 0.3
-            table /= table.sum(axis=0)
-        tables[name] = table.reshape(len(states[name]), *cards)
-    return Net(states, parents, tables)
 
 
 def agree_with_pgmpy(net: Net, engine: CompiledNet, reference: PgmpyEngine,

@@ -37,9 +37,9 @@ from model.analysis.uncertainty import (  # noqa: E402
     outcome_spreads,
     sample_values,
 )
-from model.engine import CompiledNet  # noqa: E402
-from model.inference import PgmpyEngine  # noqa: E402
-from model.net import Net  # noqa: E402
+from model.network.compiled import CompiledNet  # noqa: E402
+from model.network.net import Net  # noqa: E402
+from model.network.pgmpy_engine import PgmpyEngine  # noqa: E402
 from model.scenario import Scenario, load  # noqa: E402
 
 SEED_SCENARIO = ROOT / "scenarios" / "russia_iran_2025.yaml"

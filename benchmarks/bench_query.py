@@ -34,9 +34,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model.engine import CompiledNet, net_from_bif  # noqa: E402
-from model.net import Net  # noqa: E402
-from model.network import build_network, pgmpy_classes  # noqa: E402
+from model.network.compiled import CompiledNet, net_from_bif  # noqa: E402
+from model.network.net import Net  # noqa: E402
+from model.network.pgmpy_engine import build_network, pgmpy_classes  # noqa: E402
 from model.scenario import Scenario, load  # noqa: E402
 from tests.random_networks import random_net  # noqa: E402
 

@@ -6,9 +6,9 @@
     s.query("nuclear_deal", do={"israeli_strike": "yes"})  # interventions: do=
 """
 
+from .briefing.page import report
 from .errors import LimitError, Problem, QueryError, ScenarioError
-from .probability import ESTIMATIVE_TERMS, Prob, parse_prob, term_for
-from .report import report
+from .language.probability import ESTIMATIVE_TERMS, Prob, parse_prob, term_for
 from .results import Distribution, Explanation
 from .scenario import Scenario, load, loads
 

@@ -17,10 +17,10 @@ import click
 from click.decorators import FC
 
 from .analysis import DEFAULT_SAMPLES, DEFAULT_SEED, MAX_SAMPLES
-from .diagram import RENDERERS
+from .briefing.graphviz import RENDERERS
 from .errors import Problem, ScenarioError
 from .interop import EXPORT_FORMATS, Converted, export_scenario, import_network
-from .probability import term_for
+from .language.probability import term_for
 from .results import Distribution
 from .scenario import Scenario, load
 
@@ -204,7 +204,7 @@ def analyze(file: str, outcome: str | None, samples: int, seed: int, as_json: bo
         scenario analyze scenarios/russia_iran_2025.yaml --samples 20000 --seed 7 --json
     """
     from .analysis import analyze as run
-    from .analysis.text import render
+    from .briefing.text import render
 
     found = run(load(file), outcome=outcome, samples=samples, seed=seed)
     if as_json:
@@ -288,7 +288,7 @@ def schema(path: str | None) -> None:
 
         scenario schema -o schema/scenario.schema.json
     """
-    from .json_schema import schema_text
+    from .language.json_schema import schema_text
 
     emit_converted(Converted(schema_text()), path)
 

@@ -32,12 +32,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .checks import SUM_TOLERANCE
 from .errors import LimitError, Problem, ScenarioError
-from .net import Net
-from .schema import NAME_PATTERN, STATE_PATTERN
-from .tables import FloatArray
-from .yaml_source import MAX_FILE_BYTES
+from .language.checks import SUM_TOLERANCE
+from .language.loader import MAX_FILE_BYTES
+from .language.schema import NAME_PATTERN, STATE_PATTERN
+from .language.tables import FloatArray
+from .network.net import Net
 
 if TYPE_CHECKING:
     from .scenario import Scenario
@@ -184,7 +184,7 @@ def _decode(data: bytes) -> str:
 
 
 def _parse_with_pgmpy(fmt: str, text: str) -> Net:
-    from .engine import net_from_pgmpy
+    from .network.compiled import net_from_pgmpy
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -474,7 +474,7 @@ def export_network(net: Net, fmt: str, name: str) -> Converted:
     if fmt not in WRITERS:
         raise ScenarioError(Problem(f"cannot export to '{fmt}'",
                                     hint="formats: " + ", ".join(EXPORT_FORMATS)))
-    from .network import build_network
+    from .network.pgmpy_engine import build_network
 
     model = build_network(net.states, net.parents, net.tables)
     model.name = name

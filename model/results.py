@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .probability import term_for
+from .language.probability import term_for
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from .checks import Checked, check
 from .errors import Problem, QueryError
-from .inference import PgmpyEngine, impossible
-from .net import Assignment, Net
+from .language.checks import Checked, check
+from .language.loader import Document, parse_document, read_document
+from .language.schema import ScenarioFile, Source, WhatIf
+from .language.tables import FloatArray, NodeSpec, Param
+from .network.net import Assignment, Net
+from .network.pgmpy_engine import PgmpyEngine, impossible
 from .results import Distribution, Explanation
-from .schema import ScenarioFile, Source, WhatIf
-from .tables import FloatArray, NodeSpec, Param
-from .yaml_source import Document, parse_document, read_document
 
 if TYPE_CHECKING:
-    from .engine import CompiledNet
+    from .network.compiled import CompiledNet
 
 
 Engine = Literal["compiled", "pgmpy"]
@@ -130,7 +130,7 @@ class Scenario:
     @cached_property
     def compiled(self) -> CompiledNet:
         """The compiled exact engine (batched tables: see `CompiledNet.posterior`)."""
-        from .engine import CompiledNet  # not needed by `validate`, which must start fast
+        from .network.compiled import CompiledNet  # not needed by `validate`, which must start fast
 
         return CompiledNet(self.net)
 
@@ -227,7 +227,7 @@ class Scenario:
     def report(self, path: str | Path | None = None, *, graphviz: str | None = None,
                generated: dt.datetime | None = None) -> Path:
         """Write the HTML briefing (default reports/<id>.html); see `model.report.report`."""
-        from .report import report
+        from .briefing.page import report
 
         return report(self, path, graphviz=graphviz, generated=generated)
 

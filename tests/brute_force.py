@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from opt_einsum import contract
 
-from model.net import Net
+from model.network.net import Net
 
 
 def full_joint(net: Net) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.net import Net
+from model.network.net import Net
 
 
 def random_net(nodes: int, seed: int, *, window: int | None = None, max_parents: int = 3,

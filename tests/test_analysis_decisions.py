@@ -10,8 +10,8 @@ import pytest
 import model
 from model.analysis.decisions import evaluate_decisions
 from model.analysis.uncertainty import draw
-from model.engine import CompiledNet
-from model.net import Net
+from model.network.compiled import CompiledNet
+from model.network.net import Net
 from tests.brute_force import posterior
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_decision.yaml"

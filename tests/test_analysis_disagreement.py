@@ -8,9 +8,9 @@ import pytest
 
 import model
 from model.analysis.disagreement import FLAG_SPREAD, by_source, estimating_sources
-from model.engine import CompiledNet
-from model.inference import PgmpyEngine
-from model.net import Net
+from model.network.compiled import CompiledNet
+from model.network.net import Net
+from model.network.pgmpy_engine import PgmpyEngine
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_decision.yaml"
 

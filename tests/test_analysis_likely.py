@@ -10,8 +10,8 @@ import pytest
 import model
 from model.analysis import likely_scenarios
 from model.analysis.likely_scenarios import drivers_of, most_likely_scenarios
-from model.engine import CompiledNet
-from model.network import pgmpy_classes
+from model.network.compiled import CompiledNet
+from model.network.pgmpy_engine import pgmpy_classes
 from tests.brute_force import full_joint
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_decision.yaml"

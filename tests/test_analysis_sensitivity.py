@@ -9,12 +9,12 @@ import pytest
 
 import model
 from model.analysis.sensitivity import DEFAULT_SWING, swing_range, tornadoes
-from model.engine import CompiledNet
-from model.inference import PgmpyEngine
-from model.net import Net
-from model.probability import Prob
+from model.language.probability import Prob
+from model.language.tables import Param
+from model.network.compiled import CompiledNet
+from model.network.net import Net
+from model.network.pgmpy_engine import PgmpyEngine
 from model.scenario import Scenario
-from model.tables import Param
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_decision.yaml"
 

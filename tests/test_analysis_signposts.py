@@ -10,8 +10,8 @@ import pytest
 
 import model
 from model.analysis.signposts import mutual_information, signposts_for
-from model.engine import CompiledNet
-from model.report_format import percent
+from model.briefing.format import percent
+from model.network.compiled import CompiledNet
 from tests.brute_force import full_joint
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_decision.yaml"

@@ -16,10 +16,10 @@ from model.analysis.uncertainty import (
     outcome_spreads,
     sample_values,
 )
-from model.engine import CompiledNet
-from model.inference import PgmpyEngine
-from model.net import Net
-from model.probability import ESTIMATIVE_TERMS, parse_prob
+from model.language.probability import ESTIMATIVE_TERMS, parse_prob
+from model.network.compiled import CompiledNet
+from model.network.net import Net
+from model.network.pgmpy_engine import PgmpyEngine
 from model.scenario import Scenario
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_decision.yaml"

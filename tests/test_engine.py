@@ -13,12 +13,11 @@ import numpy as np
 import pytest
 
 import model
-from model import engine as engine_module
-from model.engine import CompiledNet, net_from_pgmpy
 from model.errors import LimitError, QueryError
-from model.inference import PgmpyEngine
-from model.net import Net
-from model.network import pgmpy_classes
+from model.network import compiled as engine_module
+from model.network.compiled import CompiledNet, net_from_pgmpy
+from model.network.net import Net
+from model.network.pgmpy_engine import PgmpyEngine, pgmpy_classes
 from tests.brute_force import full_joint, posterior
 from tests.random_networks import random_net
 

@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import model
-from model.checks import MAX_NODES, MAX_STATES
 from model.errors import LimitError, ScenarioError
-from model.yaml_source import MAX_ELEMENTS, MAX_FILE_BYTES, parse_document
+from model.language.checks import MAX_NODES, MAX_STATES
+from model.language.loader import MAX_ELEMENTS, MAX_FILE_BYTES, parse_document
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY = (FIXTURES / "tiny.yaml").read_text()

@@ -22,9 +22,9 @@ from model.interop import (
     import_network,
     read_network,
 )
-from model.net import Net
-from model.schema import Assumption
-from model.yaml_source import MAX_FILE_BYTES
+from model.language.loader import MAX_FILE_BYTES
+from model.language.schema import Assumption
+from model.network.net import Net
 
 
 def _examples() -> Path:
@@ -305,7 +305,7 @@ def test_uai_round_trip_of_a_real_network_keeps_posteriors(tmp_path: Path) -> No
 
 
 def test_real_state_names_are_renamed_and_every_number_kept() -> None:
-    from model.engine import net_from_bif
+    from model.network.compiled import net_from_bif
 
     imported = import_network(EXAMPLES / "child.bif.gz", today=TODAY)
     renamed = {w.node: w.message for w in imported.warnings}

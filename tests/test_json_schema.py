@@ -11,8 +11,8 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
-from model.json_schema import SCHEMA_ID, scenario_json_schema, schema_text
-from model.yaml_source import parse_document, read_document
+from model.language.json_schema import SCHEMA_ID, scenario_json_schema, schema_text
+from model.language.loader import parse_document, read_document
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "schema" / "scenario.schema.json"

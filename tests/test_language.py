@@ -10,7 +10,7 @@ import pytest
 
 import model
 from model import ScenarioError, parse_prob, term_for
-from model.probability import ESTIMATIVE_TERMS
+from model.language.probability import ESTIMATIVE_TERMS
 
 HEAD = """\
 scenario: lang

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 import model
-from model.engine import CompiledNet, net_from_bif
 from model.interop import import_network
-from model.net import Net
+from model.network.compiled import CompiledNet, net_from_bif
+from model.network.net import Net
 from tests.test_interop import EXAMPLES
 
 gum = pytest.importorskip("pyagrum")

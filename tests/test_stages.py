@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from model import LimitError, ScenarioError
-from model.checks import check, parse
-from model.network import build_network
-from model.yaml_source import parse_document, read_document
+from model.language.checks import check, parse
+from model.language.loader import parse_document, read_document
+from model.network.pgmpy_engine import build_network
 
 
 def test_load_keeps_lines_and_reads_yaml_1_2() -> None:

@@ -22,7 +22,7 @@ from ..errors import LimitError, Problem, QueryError
 # The analyses are imported when `analyze` runs: the `scenario` command imports this
 # package for its defaults, and `scenario validate` must start fast.
 if TYPE_CHECKING:
-    from ..engine import CompiledNet
+    from ..network.compiled import CompiledNet
     from ..scenario import Scenario
     from .decisions import Decision
     from .disagreement import Disagreement
@@ -78,7 +78,7 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAU
     `samples` draws of the uncertain numbers (seeded by `seed`) feed the uncertainty
     intervals and the decisions' intervals; everything else is exact.
     """
-    from ..engine import CompiledNet
+    from ..network.compiled import CompiledNet
     from .decisions import evaluate_decisions
     from .disagreement import by_source
     from .likely_scenarios import most_likely_scenarios

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import CompiledNet
+from ..language.tables import FloatArray
+from ..network.compiled import CompiledNet
 from ..scenario import Scenario
-from ..tables import FloatArray
 from .uncertainty import Draws, marginal_draws
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import CompiledNet
+from ..network.compiled import CompiledNet
 from ..scenario import Scenario
 
 FLAG_SPREAD = 0.15  # probability points (0.15 = 15 points) between the extreme figures

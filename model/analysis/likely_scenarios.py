@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import CompiledNet
+from ..network.compiled import CompiledNet
 from ..scenario import Scenario
 
 TOP = 5

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import CompiledNet
+from ..language.tables import FloatArray, NodeSpec, Param
+from ..network.compiled import CompiledNet
 from ..scenario import Scenario
-from ..tables import FloatArray, NodeSpec, Param
 from .uncertainty import Draws, marginal_draws
 
 DEFAULT_SWING = 0.1

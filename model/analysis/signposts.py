@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import CompiledNet
-from ..probability import term_for
-from ..report_format import percent
+from ..briefing.format import percent
+from ..language.probability import term_for
+from ..language.tables import FloatArray, NodeSpec
+from ..network.compiled import CompiledNet
 from ..scenario import Scenario
-from ..tables import FloatArray, NodeSpec
 
 SENTENCES = 5
 YES, NO = ("yes", "true"), ("no", "false")

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import CompiledNet
-from ..probability import Prob
+from ..language.probability import Prob
+from ..language.tables import FloatArray
+from ..network.compiled import CompiledNet
 from ..scenario import Scenario
-from ..tables import FloatArray
 
 # z of the 95th percentile: (high - low) is read as a 90% interval, mean +/- Z95 sd.
 Z95 = 1.6448536269514722

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .net import Assignment
-from .scenario import Scenario
+from ..network.net import Assignment
+from ..scenario import Scenario
 
 # A group's joint has at most this many cells; past a few hundred, the joint costs more than
 # the separate queries it replaces.

@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from .errors import LimitError, Problem, ScenarioError, did_you_mean
+from ..errors import LimitError, Problem, ScenarioError, did_you_mean
+from .loader import Document, Loc
 from .probability import Prob
 from .schema import AssumedEstimate, Citation, CitedEstimate, Node, Row, ScenarioFile
 from .tables import (
@@ -28,7 +29,6 @@ from .tables import (
     columns_matching,
     wanted_states,
 )
-from .yaml_source import Document, Loc
 
 MAX_NODES = 2_000
 MAX_STATES = 100

@@ -17,13 +17,14 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .analysis import Analysis, analyze
-from .analysis.uncertainty import StateSpread
-from .diagram import Renderer
-from .errors import QueryError
-from .marginals import marginals
-from .report_figures import ROLE_STYLES, RoleStyle, network_svg, tree_svg
-from .report_format import (
+from ..analysis import Analysis, analyze
+from ..analysis.marginals import marginals
+from ..analysis.tree import ScenarioTree, TreePath, scenario_tree
+from ..analysis.uncertainty import StateSpread
+from ..errors import QueryError
+from ..scenario import Scenario
+from .figures import ROLE_STYLES, RoleStyle, network_svg, tree_svg
+from .format import (
     Pct,
     day,
     decimal_percent,
@@ -34,8 +35,7 @@ from .report_format import (
     points,
     shares,
 )
-from .scenario import Scenario
-from .scenario_tree import ScenarioTree, TreePath, scenario_tree
+from .graphviz import Renderer
 
 ROLE_ORDER = ("driver", "decision", "event", "outcome")
 ROLE_GROUPS = {"driver": "Drivers", "decision": "Decisions", "event": "Events",

@@ -31,10 +31,10 @@ from typing import Any, TypeVar
 import numpy as np
 import opt_einsum as oe
 
-from .errors import LimitError, Problem, QueryError
-from .inference import impossible
+from ..errors import LimitError, Problem, QueryError
+from ..language.tables import FloatArray
 from .net import Assignment, Net
-from .tables import FloatArray
+from .pgmpy_engine import impossible
 
 DEFAULT_MAX_CELLS = 50_000_000  # 400 MB of float64 in one intermediate table
 # Tables that no query of a shape changes are contracted ahead of time when the result has

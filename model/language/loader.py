@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import LimitError, Problem, ScenarioError
+from ..errors import LimitError, Problem, ScenarioError
 
 MAX_FILE_BYTES = 1_000_000  # ruamel reads ~150 KB/s of dense YAML: about 7 s at the limit
 MAX_ELEMENTS = 200_000

@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .probability import term_for
+from ..language.probability import term_for
 
 YES_STATES = ("yes", "true")
 # Sums of floating-point products land a few ulps off round numbers (0.9999999999999999 for

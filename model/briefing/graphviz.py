@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Mapping
 from typing import Literal
 
-from .errors import Problem, ScenarioError
+from ..errors import Problem, ScenarioError
 
 Renderer = Literal["auto", "dot", "wasm"]
 RENDERERS: tuple[Renderer, ...] = ("auto", "dot", "wasm")

@@ -16,34 +16,35 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .diagram import choose_renderer
+from .graphviz import choose_renderer
 
 if TYPE_CHECKING:
     import jinja2
 
-    from .report_context import Facts, Section, SectionBuilder
-    from .scenario import Scenario
+    from ..scenario import Scenario
+    from .context import Facts, Section, SectionBuilder
 
-_HERE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent
 # A wheel carries the templates inside the package; a source checkout (and an editable
 # install) keeps them in the top-level templates/ folder.
-TEMPLATES = _HERE / "templates" if (_HERE / "templates").is_dir() else _HERE.parent / "templates"
+TEMPLATES = (_PACKAGE / "templates" if (_PACKAGE / "templates").is_dir()
+             else _PACKAGE.parent / "templates")
 PAGE = "briefing.html.j2"
 REPORTS_DIR = "reports"
 
 
 def section_builders() -> tuple[SectionBuilder, ...]:
     """The briefing's sections in page order (imported here: they pull in the context)."""
-    from .report_analysis import disagreement_section, sensitivity_section, signposts_section
-    from .report_context import (
+    from .analysis import disagreement_section, sensitivity_section, signposts_section
+    from .context import (
         bluf_section,
         network_section,
         panel_section,
         tree_section,
         what_ifs_section,
     )
-    from .report_decisions import decisions_section, likely_section
-    from .report_evidence import evidence_section, method_section, sources_section
+    from .decisions import decisions_section, likely_section
+    from .evidence import evidence_section, method_section, sources_section
 
     return (bluf_section, network_section, tree_section, what_ifs_section, panel_section,
             likely_section, signposts_section, decisions_section, sensitivity_section,
@@ -72,7 +73,7 @@ def render(scenario: Scenario, *, graphviz: str | None = None,
            generated: dt.datetime | None = None) -> str:
     """The briefing's HTML. `graphviz` picks the renderer ("auto", "dot" or "wasm");
     `generated` fixes the time the header shows (now by default)."""
-    from .report_context import Facts, header
+    from .context import Facts, header
 
     facts = Facts(scenario, choose_renderer(graphviz))
     if generated is not None:
@@ -90,7 +91,7 @@ def report(scenario: Scenario | str | Path, path: str | Path | None = None, *,
            graphviz: str | None = None, generated: dt.datetime | None = None) -> Path:
     """Render `scenario` (a loaded Scenario or a file to load) to an HTML briefing at `path`
     (default reports/<scenario id>.html); return the path written."""
-    from .scenario import Scenario, load
+    from ..scenario import Scenario, load
 
     s = scenario if isinstance(scenario, Scenario) else load(scenario)
     target = Path(path) if path is not None else default_path(s)

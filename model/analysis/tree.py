@@ -12,8 +12,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ..scenario import Scenario
 from .marginals import marginals
-from .scenario import Scenario
 
 MAX_PATHS = 6
 # Past four levels a drawn tree is too small to read, and its joint is enumerated cell by

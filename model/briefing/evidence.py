@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .probability import ESTIMATIVE_TERMS
-from .report_context import ROLE_GROUPS, ROLE_ORDER, Facts, Section, StateLine, state_lines
-from .report_format import Pct, headline_states, pct, pcts
-from .schema import AssumedEstimate, Assumption, Citation, CitedEstimate, Source
-from .tables import Block, DistSpec, FloatArray, NodeSpec, NoisyOr, Param, Support
+from ..language.probability import ESTIMATIVE_TERMS
+from ..language.schema import AssumedEstimate, Assumption, Citation, CitedEstimate, Source
+from ..language.tables import Block, DistSpec, FloatArray, NodeSpec, NoisyOr, Param, Support
+from .context import ROLE_GROUPS, ROLE_ORDER, Facts, Section, StateLine, state_lines
+from .format import Pct, headline_states, pct, pcts
 
 SAFE_LINK_SCHEMES = ("https://", "http://")
 

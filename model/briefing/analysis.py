@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .analysis.disagreement import FLAG_SPREAD
-from .analysis.sensitivity import DEFAULT_SWING, Tornado
-from .analysis.signposts import Signposts, strongest
-from .report_context import Facts, Section
-from .report_format import decimal_percent, headline_states, percent, percents, points
-from .scenario import Scenario
-from .tables import Block, Param
+from ..analysis.disagreement import FLAG_SPREAD
+from ..analysis.sensitivity import DEFAULT_SWING, Tornado
+from ..analysis.signposts import Signposts, strongest
+from ..language.tables import Block, Param
+from ..scenario import Scenario
+from .context import Facts, Section
+from .format import decimal_percent, headline_states, percent, percents, points
 
 SWING_POINTS = round(DEFAULT_SWING * 100)
 FLAG_POINTS = round(FLAG_SPREAD * 100)

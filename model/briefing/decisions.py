@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .analysis.decisions import Decision
-from .report_context import (
+from ..analysis.decisions import Decision
+from .context import (
     Facts,
     OutcomeColumns,
     Section,
@@ -18,7 +18,7 @@ from .report_context import (
     outcome_columns,
     state_lines,
 )
-from .report_format import MINUS, Pct, percent_text, shares, signed
+from .format import MINUS, Pct, percent_text, shares, signed
 
 SHORT_NAME = 3  # actor ids this short are acronyms: "us" is the US, "eu" the EU
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import Problem, QueryError, did_you_mean
-from .tables import FloatArray
+from ..errors import Problem, QueryError, did_you_mean
+from ..language.tables import FloatArray
 
 Assignment = Mapping[str, str]
 

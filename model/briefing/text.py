@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import Analysis
-from .decisions import Decision
-from .disagreement import FLAG_SPREAD, Disagreement
-from .likely_scenarios import LikelyScenarios
-from .sensitivity import DEFAULT_SWING, Tornado
-from .signposts import Signposts
-from .uncertainty import OutcomeUncertainty
+from ..analysis import Analysis
+from ..analysis.decisions import Decision
+from ..analysis.disagreement import FLAG_SPREAD, Disagreement
+from ..analysis.likely_scenarios import LikelyScenarios
+from ..analysis.sensitivity import DEFAULT_SWING, Tornado
+from ..analysis.signposts import Signposts
+from ..analysis.uncertainty import OutcomeUncertainty
 
 BAR_WIDTH = 24
 

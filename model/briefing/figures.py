@@ -11,10 +11,10 @@ import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .diagram import Renderer, label, quote, render_svg
-from .report_format import headline_states, percent, percents
-from .scenario import Scenario
-from .scenario_tree import ScenarioTree, TreePath
+from ..analysis.tree import ScenarioTree, TreePath
+from ..scenario import Scenario
+from .format import headline_states, percent, percents
+from .graphviz import Renderer, label, quote, render_svg
 
 LABEL_WIDTH = 24
 TREE_LABEL_WIDTH = 22

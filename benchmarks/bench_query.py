@@ -34,9 +34,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model.network.compiled import CompiledNet, net_from_bif  # noqa: E402
+from model.network.compiled import CompiledNet  # noqa: E402
 from model.network.net import Net  # noqa: E402
-from model.network.pgmpy_engine import build_network, pgmpy_classes  # noqa: E402
+from model.network.pgmpy_engine import (  # noqa: E402
+    build_network,
+    net_from_bif,
+    pgmpy_classes,
+)
 from model.scenario import Scenario, load  # noqa: E402
 from tests.random_networks import random_net  # noqa: E402
 

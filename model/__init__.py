@@ -6,7 +6,7 @@
     s.query("nuclear_deal", do={"israeli_strike": "yes"})  # interventions: do=
 """
 
-from .briefing.page import report
+from .briefing import report
 from .errors import LimitError, Problem, QueryError, ScenarioError
 from .language.probability import ESTIMATIVE_TERMS, Prob, parse_prob, term_for
 from .results import Distribution, Explanation

@@ -16,13 +16,14 @@ from typing import Any
 import click
 from click.decorators import FC
 
-from .analysis import DEFAULT_SAMPLES, DEFAULT_SEED, MAX_SAMPLES
-from .briefing.graphviz import RENDERERS
+from .analysis import DEFAULT_SAMPLES, DEFAULT_SEED
+from .briefing import report as write_report
+from .briefing.graphviz import GRAPHVIZ_CHOICES
+from .briefing.text import distribution_table, explanation_lines
 from .errors import Problem, ScenarioError
-from .interop import EXPORT_FORMATS, Converted, export_scenario, import_network
-from .language.probability import term_for
-from .results import Distribution
-from .scenario import Scenario, load
+from .interop import EXPORT_FORMATS, Converted, ExportFormat, export_scenario, import_network
+from .limits import MAX_SAMPLES
+from .scenario import load
 
 EXIT_INVALID = 2
 EXIT_FAILURE = 1
@@ -38,24 +39,6 @@ def parse_assignments(values: Sequence[str], flag: str) -> dict[str, str]:
                                      "iran_accepts_talks=yes", param_hint=flag)
         out[node.strip()] = state.strip()
     return out
-
-
-def bar(p: float, width: int = 24) -> str:
-    full = round(p * width)
-    return "█" * full + "·" * (width - full)
-
-
-def distribution_table(dist: Distribution) -> str:
-    width = max(len(s) for s in dist) + 2
-    lines = [f"{'state':<{width}}{'probability':>12}{'percent':>9}  {'term':<20} "]
-    for state, p in dist.items():
-        lines.append(f"{state:<{width}}{p:>12.4f}{p * 100:>8.1f}%  {term_for(p):<20} {bar(p)}")
-    return "\n".join(lines)
-
-
-def describe_question(given: dict[str, str], do: dict[str, str]) -> str:
-    parts = [f"{k}={v}" for k, v in given.items()] + [f"do({k}={v})" for k, v in do.items()]
-    return " | " + ", ".join(parts) if parts else ""
 
 
 def emit_json(data: Any) -> None:
@@ -140,24 +123,14 @@ def query(file: str, target: str, given: tuple[str, ...], do: tuple[str, ...],
     observed = parse_assignments(given, "--given")
     setting = parse_assignments(do, "--do")
     if what_if is not None:
-        named = named_what_if(s, what_if)
+        named = s.named_what_if(what_if)
         observed = {**named.given, **observed}
         setting = {**named.do, **setting}
     dist = s.query(target, given=observed, do=setting)
     if as_json:
         emit_json({"scenario": s.id, **dist.to_dict()})
         return
-    node = s.nodes[target]
-    click.echo(f"{node.label} ({target}){describe_question(observed, setting)}")
-    click.echo(distribution_table(dist))
-
-
-def named_what_if(s: Scenario, name: str) -> Any:
-    for w in s.what_ifs:
-        if w.name == name:
-            return w
-    s.what_if(name)  # raises the "no what-if named" error with suggestions
-    raise AssertionError("unreachable")
+    click.echo(distribution_table(s.nodes[target].label, dist))
 
 
 @cli.command()
@@ -178,11 +151,7 @@ def explain(file: str, given: tuple[str, ...], do: tuple[str, ...], as_json: boo
     if as_json:
         emit_json({"scenario": s.id, **found.to_dict()})
         return
-    click.echo(f"Most probable joint state{describe_question(dict(found.given), dict(found.do))}"
-               f" (probability {found.probability:.4f}):")
-    width = max((len(n) for n in found.states), default=0) + 2
-    for node, state in found.states.items():
-        click.echo(f"  {node:<{width}}{state}")
+    click.echo(explanation_lines(found))
 
 
 @cli.command()
@@ -214,7 +183,7 @@ def analyze(file: str, outcome: str | None, samples: int, seed: int, as_json: bo
 
 
 def output_option(default: str) -> Callable[[FC], FC]:
-    return click.option("-o", "--output", "path", metavar="PATH",
+    return click.option("-o", "--output", "output", metavar="PATH",
                         type=click.Path(dir_okay=False, path_type=str),
                         help=f"Write it to PATH (default: {default}).")
 
@@ -222,10 +191,10 @@ def output_option(default: str) -> Callable[[FC], FC]:
 @cli.command()
 @scenario_argument
 @output_option("reports/<scenario id>.html")
-@click.option("--graphviz", type=click.Choice(RENDERERS), default=None,
+@click.option("--graphviz", type=click.Choice(GRAPHVIZ_CHOICES), default=None,
               help="Draw with the system `dot`, with Graphviz compiled to WebAssembly, or "
                    "auto: `dot` when on PATH (default; also $SCENARIO_GRAPHVIZ).")
-def report(file: str, path: str | None, graphviz: str | None) -> None:
+def report(file: str, output: str | None, graphviz: str | None) -> None:
     """Write the scenario's HTML briefing: one self-contained page that works offline.
 
     Example:
@@ -234,24 +203,23 @@ def report(file: str, path: str | None, graphviz: str | None) -> None:
 
         scenario report scenarios/russia_iran_2025.yaml -o briefing.html
     """
-    written = load(file).report(path, graphviz=graphviz)
-    click.echo(f"wrote {written}")
+    click.echo(f"wrote {write_report(file, output, graphviz=graphviz)}")
 
 
-def emit_converted(converted: Converted, path: str | None) -> None:
-    """A conversion's warnings to stderr, its text to PATH or stdout."""
+def emit_converted(converted: Converted, output: str | None) -> None:
+    """A conversion's warnings to stderr, its text to `output` or stdout."""
     for problem in converted.warnings:
         click.echo(f"warning: {problem}", err=True)
-    if path is None:
+    if output is None:
         click.echo(converted.text, nl=False)
     else:
-        click.echo(f"wrote {converted.save(path)}")
+        click.echo(f"wrote {converted.save(output)}")
 
 
 @cli.command(name="import")
 @click.argument("network", type=click.Path(dir_okay=False, path_type=str))
 @output_option("print it")
-def import_(network: str, path: str | None) -> None:
+def import_(network: str, output: str | None) -> None:
     """Write a scenario from a Bayesian network file: BIF, XMLBIF, NET, XDSL or UAI (or .gz).
 
     Numbers are kept exactly and marked "no citation"; names the scenario language does not
@@ -261,27 +229,27 @@ def import_(network: str, path: str | None) -> None:
 
         scenario import asia.bif -o scenarios/asia.yaml
     """
-    emit_converted(import_network(network, path), path)
+    emit_converted(import_network(network, output), output)
 
 
 @cli.command()
 @scenario_argument
-@click.option("--to", "fmt", type=click.Choice(EXPORT_FORMATS), required=True,
+@click.option("--to", "to", type=click.Choice(EXPORT_FORMATS), required=True,
               help="bif or xmlbif (SamIam, pyAgrum, bnlearn), net (Hugin, Netica), xdsl (GeNIe).")
 @output_option("print it")
-def export(file: str, fmt: str, path: str | None) -> None:
+def export(file: str, to: ExportFormat, output: str | None) -> None:
     """Write the scenario's network for other Bayesian-network tools (point values).
 
     Example:
 
         scenario export scenarios/russia_iran_2025.yaml --to xdsl -o russia_iran.xdsl
     """
-    emit_converted(export_scenario(load(file), fmt), path)
+    emit_converted(export_scenario(load(file), to), output)
 
 
 @cli.command()
 @output_option("print it")
-def schema(path: str | None) -> None:
+def schema(output: str | None) -> None:
     """Print the JSON Schema of scenario files, for editors that check YAML as you type.
 
     Example:
@@ -290,7 +258,7 @@ def schema(path: str | None) -> None:
     """
     from .language.json_schema import schema_text
 
-    emit_converted(Converted(schema_text()), path)
+    emit_converted(Converted(schema_text()), output)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

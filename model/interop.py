@@ -18,7 +18,6 @@ tools' files:
 from __future__ import annotations
 
 import datetime as dt
-import graphlib
 import gzip
 import itertools
 import json
@@ -28,15 +27,17 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
 from .errors import LimitError, Problem, ScenarioError
+from .files import write_atomic
 from .language.checks import SUM_TOLERANCE
-from .language.loader import MAX_FILE_BYTES
+from .language.graph import CycleError, topological_order
 from .language.schema import NAME_PATTERN, STATE_PATTERN
 from .language.tables import FloatArray
+from .limits import MAX_FILE_BYTES, MAX_IMPORT_BYTES, MAX_NAME
 from .network.net import Net
 
 if TYPE_CHECKING:
@@ -44,10 +45,10 @@ if TYPE_CHECKING:
 
 SUFFIXES = {".bif": "bif", ".xmlbif": "xmlbif", ".bifxml": "xmlbif", ".xml": "xmlbif",
             ".net": "net", ".xdsl": "xdsl", ".uai": "uai"}
-IMPORT_FORMATS = ("bif", "xmlbif", "net", "xdsl", "uai")
-EXPORT_FORMATS = ("bif", "xmlbif", "net", "xdsl")
-MAX_IMPORT_BYTES = 50_000_000
-MAX_NAME = 80
+ImportFormat = Literal["bif", "xmlbif", "net", "xdsl", "uai"]
+ExportFormat = Literal["bif", "xmlbif", "net", "xdsl"]
+IMPORT_FORMATS: tuple[ImportFormat, ...] = get_args(ImportFormat)
+EXPORT_FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)
 # A column off by more than this is not a rounded distribution but a broken table.
 BROKEN_SUM = 0.01
 # Names Hugin and GeNIe accept for nodes and states.
@@ -66,16 +67,9 @@ class Converted:
     text: str
     warnings: tuple[Problem, ...] = ()
 
-    def save(self, path: str | Path) -> Path:
-        """Write the text to `path` (UTF-8), creating its folder."""
-        target = Path(path)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(self.text, encoding="utf-8")
-        except OSError as exc:
-            raise ScenarioError(Problem(f"cannot write it: {exc.strerror or exc}",
-                                        file=str(target), hint="check the path")) from None
-        return target
+    def save(self, output: str | Path) -> Path:
+        """Write the text to `output` (UTF-8), creating its folder."""
+        return write_atomic(output, self.text)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -184,7 +178,7 @@ def _decode(data: bytes) -> str:
 
 
 def _parse_with_pgmpy(fmt: str, text: str) -> Net:
-    from .network.compiled import net_from_pgmpy
+    from .network.pgmpy_engine import net_from_pgmpy
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -298,10 +292,9 @@ class _Tokens:
 def _ordered(states: Mapping[str, tuple[str, ...]], parents: Mapping[str, tuple[str, ...]],
              tables: Mapping[str, FloatArray]) -> Net:
     try:
-        order = list(graphlib.TopologicalSorter(parents).static_order())
-    except graphlib.CycleError as exc:
-        ring = " -> ".join(map(str, exc.args[1]))
-        raise ScenarioError(Problem(f"the network has a cycle: {ring}")) from None
+        order = topological_order(parents)
+    except CycleError as exc:
+        raise ScenarioError(Problem(f"the network has a {exc}")) from None
     return Net({n: states[n] for n in order}, {n: parents[n] for n in order},
                {n: tables[n] for n in order})
 
@@ -457,22 +450,22 @@ def _stem(path: Path) -> str:
 # export --------------------------------------------------------------------------------------
 
 
-def export_scenario(scenario: Scenario, fmt: str) -> Converted:
-    """The scenario's network (tables at point values) as a `fmt` file, with what it drops."""
+def export_scenario(scenario: Scenario, to: ExportFormat) -> Converted:
+    """The scenario's network (tables at point values) as a `to` file, with what it drops."""
     uncertain = sum(1 for p in scenario.params if p.prob.uncertain)
     notes = [Problem(f"{uncertain} probabilities written as ranges or terms are exported at "
                      "their point values", file=scenario.document.name)] if uncertain else []
-    converted = export_network(scenario.net, fmt, scenario.id)
-    notes.append(Problem(f"{fmt.upper()} keeps the network only: labels, descriptions, roles, "
+    converted = export_network(scenario.net, to, scenario.id)
+    notes.append(Problem(f"{to.upper()} keeps the network only: labels, descriptions, roles, "
                          "citations, what-ifs and utilities stay in the scenario",
                          file=scenario.document.name))
     return Converted(converted.text, (*notes, *converted.warnings))
 
 
-def export_network(net: Net, fmt: str, name: str) -> Converted:
-    """`net` written by pgmpy's writer for `fmt` (bif, xmlbif, net or xdsl)."""
-    if fmt not in WRITERS:
-        raise ScenarioError(Problem(f"cannot export to '{fmt}'",
+def export_network(net: Net, to: str, name: str) -> Converted:
+    """`net` written by pgmpy's writer for `to` (bif, xmlbif, net or xdsl)."""
+    if to not in WRITERS:
+        raise ScenarioError(Problem(f"cannot export to '{to}'",
                                     hint="formats: " + ", ".join(EXPORT_FORMATS)))
     from .network.pgmpy_engine import build_network
 
@@ -480,7 +473,7 @@ def export_network(net: Net, fmt: str, name: str) -> Converted:
     model.name = name
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return Converted(WRITERS[fmt](model, name), tuple(_name_warnings(net, fmt)))
+        return Converted(WRITERS[to](model, name), tuple(_name_warnings(net, to)))
 
 
 def _bif(model: Any, name: str) -> str:

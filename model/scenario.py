@@ -1,37 +1,34 @@
 """A loaded, checked scenario: the object the CLI, the briefing and notebooks query.
 
 Loading reads, parses and checks the file but does not import pgmpy; the network is built
-on first use.
+on first use, and queries go to the engine chosen at load time (see `network.engine`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import Problem, QueryError
+from .errors import Problem, QueryError, ScenarioError, did_you_mean
 from .language.checks import Checked, check
 from .language.loader import Document, parse_document, read_document
-from .language.schema import ScenarioFile, Source, WhatIf
+from .language.schema import Role, ScenarioFile, Source, WhatIf
 from .language.tables import FloatArray, NodeSpec, Param
+from .network.engine import ENGINE_NAMES, Engine, EngineName, make_engine
 from .network.net import Assignment, Net
-from .network.pgmpy_engine import PgmpyEngine, impossible
 from .results import Distribution, Explanation
 
 if TYPE_CHECKING:
     from .network.compiled import CompiledNet
 
 
-Engine = Literal["compiled", "pgmpy"]
-
-
-def load(path: str | Path, engine: Engine = "compiled") -> Scenario:
+def load(path: str | Path, engine: EngineName = "compiled") -> Scenario:
     """Read, parse and check a scenario file; raise ScenarioError listing every problem.
 
     `engine` answers queries: "compiled" (default; cached tensor contractions, tested
@@ -39,7 +36,7 @@ def load(path: str | Path, engine: Engine = "compiled") -> Scenario:
     return Scenario(read_document(path), engine)
 
 
-def loads(text: str, path: str | Path = "<string>", engine: Engine = "compiled") -> Scenario:
+def loads(text: str, path: str | Path = "<string>", engine: EngineName = "compiled") -> Scenario:
     """The same from text (`path` names it in messages and anchors source paths)."""
     return Scenario(parse_document(text, path), engine)
 
@@ -47,12 +44,13 @@ def loads(text: str, path: str | Path = "<string>", engine: Engine = "compiled")
 class Scenario:
     """A checked scenario with exact queries over its Bayesian network."""
 
-    def __init__(self, doc: Document, engine: Engine = "compiled"):
-        if engine not in ("compiled", "pgmpy"):
-            raise QueryError(Problem(f"unknown engine '{engine}'", hint="compiled or pgmpy"))
+    def __init__(self, doc: Document, engine: EngineName = "compiled"):
+        if engine not in ENGINE_NAMES:
+            raise QueryError(Problem(f"unknown engine '{engine}'",
+                                     hint=" or ".join(ENGINE_NAMES)))
         self.document = doc
         self.checked: Checked = check(doc)
-        self.engine: Engine = engine
+        self.engine_name: EngineName = engine
 
     # what the file says ------------------------------------------------------------------
 
@@ -96,9 +94,17 @@ class Scenario:
 
     @property
     def outcomes(self) -> list[str]:
-        return [n for n, spec in self.nodes.items() if spec.role == "outcome"]
+        return self.nodes_with_role("outcome")
 
-    def nodes_with_role(self, role: str) -> list[str]:
+    @property
+    def drivers(self) -> list[str]:
+        """What the futures branch on: the nodes with role driver, or, in a file without
+        any, the root nodes that are neither decisions nor outcomes."""
+        return self.nodes_with_role("driver") or [
+            n for n, spec in self.nodes.items()
+            if not spec.parents and spec.role not in ("decision", "outcome")]
+
+    def nodes_with_role(self, role: Role) -> list[str]:
         return [n for n, spec in self.nodes.items() if spec.role == role]
 
     @property
@@ -124,53 +130,58 @@ class Scenario:
                    {n: s.parents for n, s in self.nodes.items()}, self.tables())
 
     @cached_property
-    def _pgmpy(self) -> PgmpyEngine:
-        return PgmpyEngine(self.net)
+    def engine(self) -> Engine:
+        """The engine that answers this scenario's queries (chosen by `load(engine=...)`)."""
+        return self.compiled if self.engine_name == "compiled" else make_engine("pgmpy",
+                                                                                self.net)
 
     @cached_property
     def compiled(self) -> CompiledNet:
-        """The compiled exact engine (batched tables: see `CompiledNet.posterior`)."""
+        """The compiled exact engine, which also takes batched tables (see
+        `CompiledNet.posterior`); the analyses use it whatever `engine` is."""
         from .network.compiled import CompiledNet  # not needed by `validate`, which must start fast
 
         return CompiledNet(self.net)
 
-    @property
+    @cached_property
     def network(self) -> Any:
         """The pgmpy DiscreteBayesianNetwork (built, and pgmpy imported, on first use)."""
-        return self._pgmpy.network()
+        from .network.pgmpy_engine import build_network
 
-    def _joint(self, targets: Sequence[str], given: dict[str, str],
-               do: dict[str, str]) -> FloatArray:
-        if self.engine == "pgmpy":
-            return self._pgmpy.joint(targets, given, do)
-        return self.compiled.joint(targets, given, do)
+        return build_network(self.net.states, self.net.parents, self.net.tables)
+
+    @contextmanager
+    def _located(self) -> Iterator[None]:
+        """Problems found while answering name this scenario's file."""
+        try:
+            yield
+        except ScenarioError as exc:
+            problems = [p if p.file else replace(p, file=self.document.name)
+                        for p in exc.problems]
+            raise type(exc)(problems) from None
 
     def evidence_probability(self, given: Assignment | None = None,
                              do: Assignment | None = None) -> float:
         """P(given | do(do)): how likely the observations are."""
-        given, do = self._question(given, do)
-        if self.engine == "pgmpy":
-            return self._pgmpy.evidence_probability(given, do)
-        return float(self.compiled.evidence_probability(given, do))
+        with self._located():
+            return self.engine.evidence_probability(given, do)
 
     # queries -------------------------------------------------------------------------------
 
     def query(self, target: str, given: Assignment | None = None,
               do: Assignment | None = None) -> Distribution:
         """P(target | given, do(do)): observations in `given`, interventions in `do`."""
-        given, do = self._question(given, do)
-        values = self._joint([self.net.check_node(target, self.document.name)], given, do)
+        with self._located():
+            given, do = self.net.question(given, do)
+            values = self.engine.joint([target], given, do)
         return Distribution(target, dict(zip(self.net.states[target], values.tolist(),
                                              strict=True)), given, do)
 
     def joint(self, targets: Sequence[str], given: Assignment | None = None,
               do: Assignment | None = None) -> dict[tuple[str, ...], float]:
         """P(targets jointly | given, do(do)) as {(state, state, ...): probability}."""
-        given, do = self._question(given, do)
-        targets = [self.net.check_node(t, self.document.name) for t in targets]
-        if len(set(targets)) != len(targets):
-            raise QueryError(Problem("a node is named twice in the joint's targets"))
-        values = self._joint(targets, given, do)
+        with self._located():
+            values = self.engine.joint(targets, given, do)
         labels = [self.net.states[t] for t in targets]
         out: dict[tuple[str, ...], float] = {}
         for index in np.ndindex(values.shape):
@@ -188,33 +199,27 @@ class Scenario:
     def most_probable(self, given: Assignment | None = None,
                       do: Assignment | None = None) -> Explanation:
         """The most probable explanation: the likeliest joint state of all other nodes."""
-        given, do = self._question(given, do)
-        evidence = self.evidence_probability(given, do)
-        if evidence <= 0:
-            raise impossible(given)
-        states = self._pgmpy.most_probable(given, do)
-        full = {**states, **given, **do}
-        net = self.net.intervene(do)
-        joint = 1.0
-        for node, table in net.tables.items():
-            index = (net.states[node].index(full[node]),
-                     *(net.states[p].index(full[p]) for p in net.parents[node]))
-            joint *= float(table[index])
-        return Explanation(states, joint / evidence, given, do)
+        with self._located():
+            given, do = self.net.question(given, do)
+            states, probability = self.engine.most_probable(given, do)
+        return Explanation(states, probability, given, do)
 
     def query_all(self, given: Assignment | None = None,
                   do: Assignment | None = None) -> dict[str, Distribution]:
         return {n: self.query(n, given, do) for n in self.nodes}
 
-    def what_if(self, name: str) -> dict[str, Distribution]:
-        """Each outcome's distribution under the named what-if."""
+    def named_what_if(self, name: str) -> WhatIf:
+        """The what-if of that name, or a QueryError suggesting the closest names."""
         for w in self.what_ifs:
             if w.name == name:
-                return {o: self.query(o, w.given, w.do) for o in self.outcomes}
-        from .errors import did_you_mean
-
-        raise QueryError(Problem(f"no what-if named '{name}'",
+                return w
+        raise QueryError(Problem(f"no what-if named '{name}'", file=self.document.name,
                                  hint=did_you_mean(name, [w.name for w in self.what_ifs])))
+
+    def what_if(self, name: str) -> dict[str, Distribution]:
+        """Each outcome's distribution under the named what-if."""
+        w = self.named_what_if(name)
+        return {o: self.query(o, w.given, w.do) for o in self.outcomes}
 
     def to_frame(self, given: Assignment | None = None, do: Assignment | None = None) -> Any:
         """Every node's distribution as one long DataFrame (node, state, probability, term)."""
@@ -223,28 +228,6 @@ class Scenario:
         frames = [d.to_frame().reset_index().assign(node=n)
                   for n, d in self.query_all(given, do).items()]
         return pd.concat(frames, ignore_index=True)[["node", "state", "probability", "term"]]
-
-    def report(self, path: str | Path | None = None, *, graphviz: str | None = None,
-               generated: dt.datetime | None = None) -> Path:
-        """Write the HTML briefing (default reports/<id>.html); see `model.report.report`."""
-        from .briefing.page import report
-
-        return report(self, path, graphviz=graphviz, generated=generated)
-
-    def _question(self, given: Assignment | None,
-                  do: Assignment | None) -> tuple[dict[str, str], dict[str, str]]:
-        try:
-            given = self.net.check_assignment(given, "given")
-            do = self.net.check_assignment(do, "do")
-        except QueryError as exc:
-            raise QueryError([replace(p, file=self.document.name) for p in exc.problems]) \
-                from None
-        both = sorted(set(given) & set(do))
-        if both:
-            raise QueryError(Problem(f"'{both[0]}' is both observed (given) and set (do)",
-                                     file=self.document.name, node=both[0],
-                                     hint="keep it in one of the two"))
-        return given, do
 
     def __repr__(self) -> str:
         return f"<Scenario {self.id!r}: {len(self.nodes)} nodes, {len(self.params)} numbers>"

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 import model
-from model.analysis import MAX_SAMPLES, analyze
+from model.analysis import analyze
 from model.errors import LimitError, QueryError
+from model.limits import MAX_SAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "analysis_decision.yaml"

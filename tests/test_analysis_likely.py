@@ -9,7 +9,7 @@ import pytest
 
 import model
 from model.analysis import likely_scenarios
-from model.analysis.likely_scenarios import drivers_of, most_likely_scenarios
+from model.analysis.likely_scenarios import most_likely_scenarios
 from model.network.compiled import CompiledNet
 from model.network.pgmpy_engine import pgmpy_classes
 from tests.brute_force import full_joint
@@ -74,14 +74,14 @@ nodes:
     noisy_or: {leak: 0.0, plan: 0.5, weather: 0.5}
     because: [{assumption: both help}]
 """)
-    assert drivers_of(s) == ["weather"]
+    assert s.drivers == ["weather"]
     found = most_likely_scenarios(s, CompiledNet(s.net))
     assert [j.states for j in found.top] == [{"weather": "yes"}, {"weather": "no"}]
 
 
 def test_too_many_driver_combinations_are_not_listed(tiny_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(likely_scenarios, "MAX_JOINT_CELLS", 3)
+    monkeypatch.setattr(likely_scenarios, "MAX_DRIVER_COMBINATIONS", 3)
     s = model.load(tiny_path)
     found = most_likely_scenarios(s, CompiledNet(s.net))
     assert found.top == () and found.most_likely is None

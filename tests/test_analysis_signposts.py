@@ -10,7 +10,7 @@ import pytest
 
 import model
 from model.analysis.signposts import mutual_information, signposts_for
-from model.briefing.format import percent
+from model.language.probability import percent
 from model.network.compiled import CompiledNet
 from tests.brute_force import full_joint
 

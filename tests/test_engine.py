@@ -15,9 +15,9 @@ import pytest
 import model
 from model.errors import LimitError, QueryError
 from model.network import compiled as engine_module
-from model.network.compiled import CompiledNet, net_from_pgmpy
+from model.network.compiled import CompiledNet
 from model.network.net import Net
-from model.network.pgmpy_engine import PgmpyEngine, pgmpy_classes
+from model.network.pgmpy_engine import PgmpyEngine, net_from_pgmpy, pgmpy_classes
 from tests.brute_force import full_joint, posterior
 from tests.random_networks import random_net
 
@@ -411,3 +411,44 @@ def test_pgmpy_tables_are_read_by_state_name() -> None:
     net = net_from_pgmpy(pgmpy_model)
     assert net.nodes == ["a", "b"]
     np.testing.assert_allclose(CompiledNet(net).posterior("b", {"a": "x"}), [0.2, 0.8])
+
+
+# the most probable explanation -------------------------------------------------------------
+
+
+def brute_force_explanation(net: Net, given: dict[str, str],
+                            do: dict[str, str]) -> tuple[float, float]:
+    """(largest P(free nodes | given, do(do)), the runner-up's): ties make the states
+    ambiguous, so engines are held to the probability, and to states reaching it."""
+    free = [n for n in net.nodes if n not in given and n not in do]
+    with np.errstate(invalid="ignore"):  # impossible observations give NaN
+        joint = np.sort(posterior(net, free, given, do).ravel())[::-1]
+    return float(joint[0]), float(joint[1]) if joint.size > 1 else 0.0
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("engine_class", [CompiledNet, PgmpyEngine])
+def test_most_probable_explanation_equals_enumeration(seed: int, engine_class: Any) -> None:
+    net = random_net(7, seed, zeros=seed % 2 == 1)
+    engine = engine_class(net)
+    rng = np.random.default_rng(seed)
+    for given, do in itertools.islice(questions(net, rng, 6), 0, None, 3):
+        expected, _ = brute_force_explanation(net, given, do)
+        if not np.isfinite(expected):  # impossible observations
+            with pytest.raises(QueryError, match="impossible"):
+                engine.most_probable(given, do)
+            continue
+        states, probability = engine.most_probable(given, do)
+        assert set(states) == {n for n in net.nodes if n not in given and n not in do}
+        assert probability == pytest.approx(expected, abs=EXACT)
+        reached = net.intervene(do).probability_of({**states, **given, **do})
+        assert reached / engine.evidence_probability(given, do) == pytest.approx(expected,
+                                                                                 abs=EXACT)
+
+
+
+def test_pgmpy_explanations_past_the_limit_are_refused_not_attempted() -> None:
+    """pgmpy's MAP query builds one table over every free node: past the engine's cell
+    limit that table would exhaust memory (alarm's needs 10^16 cells)."""
+    with pytest.raises(LimitError, match="use the compiled engine"):
+        PgmpyEngine(net_from_pgmpy(classic("alarm"))).most_probable()

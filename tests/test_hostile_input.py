@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 import model
 from model.errors import LimitError, ScenarioError
-from model.language.checks import MAX_NODES, MAX_STATES
-from model.language.loader import MAX_ELEMENTS, MAX_FILE_BYTES, parse_document
+from model.language.loader import parse_document
+from model.limits import MAX_ELEMENTS, MAX_FILE_BYTES, MAX_NODES, MAX_STATES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY = (FIXTURES / "tiny.yaml").read_text()

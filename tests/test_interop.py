@@ -22,8 +22,8 @@ from model.interop import (
     import_network,
     read_network,
 )
-from model.language.loader import MAX_FILE_BYTES
 from model.language.schema import Assumption
+from model.limits import MAX_FILE_BYTES
 from model.network.net import Net
 
 
@@ -305,7 +305,7 @@ def test_uai_round_trip_of_a_real_network_keeps_posteriors(tmp_path: Path) -> No
 
 
 def test_real_state_names_are_renamed_and_every_number_kept() -> None:
-    from model.network.compiled import net_from_bif
+    from model.network.pgmpy_engine import net_from_bif
 
     imported = import_network(EXAMPLES / "child.bif.gz", today=TODAY)
     renamed = {w.node: w.message for w in imported.warnings}

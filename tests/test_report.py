@@ -20,13 +20,15 @@ import pytest
 import model
 from model.analysis import Analysis, analyze
 from model.analysis.signposts import descendants, strongest
-from model.analysis.tree import MAX_DEPTH, tree_drivers
+from model.analysis.tree import MAX_DEPTH
 from model.briefing.context import Facts, judgement, page_model
 from model.briefing.figures import state_lines
-from model.briefing.format import headline_states, percent, percents, points, shares
+from model.briefing.format import headline_states
 from model.briefing.graphviz import DiagramError, label, quote, render_svg
 from model.briefing.page import TEMPLATES, environment, render, report, section_builders
 from model.cli import main
+from model.errors import ScenarioError
+from model.language.probability import percent, percents, points, shares
 from tests.report_page import (
     GENERATED,
     REPORT_SCENARIOS,
@@ -186,7 +188,7 @@ def test_scenario_tree_paths_and_other_leaf_match_the_api(name: str) -> None:
     paths = [given_of(e.path or "") for e in rows if e.path]
     assert rows and len(paths) >= 1
     drivers = list(paths[0])
-    assert drivers == tree_drivers(s)[:MAX_DEPTH]
+    assert drivers == s.drivers[:MAX_DEPTH]
     joint = s.joint(drivers)
     probabilities = [joint[tuple(p[d] for d in drivers)] for p in paths]
     assert probabilities == sorted(probabilities, reverse=True)
@@ -338,7 +340,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def test_default_path_is_reports_slash_id_in_the_current_directory(
         in_tmp: Path, tiny_path: Path) -> None:
-    written = model.load(tiny_path).report(generated=GENERATED)
+    written = model.report(model.load(tiny_path), generated=GENERATED)
     assert written == Path("reports/tiny.html")
     assert (in_tmp / "reports" / "tiny.html").read_text(encoding="utf-8") == html("tiny")
 
@@ -373,7 +375,7 @@ def test_a_failed_write_removes_its_temporary_file(
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", refuse)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ScenarioError, match="cannot write it: disk full"):
         report(tiny_path, target)
     assert target.read_text(encoding="utf-8") == "previous"
     assert [p.name for p in in_tmp.iterdir()] == ["brief.html"]

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 import model
-from model.briefing.format import percents
 from model.briefing.page import report
+from model.language.probability import percents
 from tests.report_page import GENERATED, REPORT_SCENARIOS
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LimitError, Problem, QueryError
+from ..limits import MAX_SAMPLES
 
 # The analyses are imported when `analyze` runs: the `scenario` command imports this
 # package for its defaults, and `scenario validate` must start fast.
 if TYPE_CHECKING:
-    from ..network.compiled import CompiledNet
     from ..scenario import Scenario
     from .decisions import Decision
     from .disagreement import Disagreement
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SAMPLES = 10_000
 DEFAULT_SEED = 2025
-MAX_SAMPLES = 1_000_000
 TORNADO_BARS = 10
 
 
@@ -72,13 +71,12 @@ class Analysis:
 
 
 def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAULT_SAMPLES,
-            seed: int | None = DEFAULT_SEED, engine: CompiledNet | None = None) -> Analysis:
+            seed: int | None = DEFAULT_SEED) -> Analysis:
     """Analyse `outcome` (any node), or every `role: outcome` node when None.
 
     `samples` draws of the uncertain numbers (seeded by `seed`) feed the uncertainty
     intervals and the decisions' intervals; everything else is exact.
     """
-    from ..network.compiled import CompiledNet
     from .decisions import evaluate_decisions
     from .disagreement import by_source
     from .likely_scenarios import most_likely_scenarios
@@ -87,12 +85,12 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAU
     from .uncertainty import draw, outcome_spreads
 
     if outcome is not None:
-        scenario.net.check_node(outcome, scenario.document.name)
+        scenario.query(outcome)  # an unknown node is refused here, with the file's name
     if not 1 <= samples <= MAX_SAMPLES:
         error = QueryError if samples < 1 else LimitError
         raise error(Problem(f"samples must be between 1 and {MAX_SAMPLES:,}, got {samples:,}"))
     outcomes = [outcome] if outcome is not None else scenario.outcomes
-    engine = engine or CompiledNet(scenario.net)
+    engine = scenario.compiled  # batched tables: the compiled engine, whatever answers queries
     draws = draw(scenario, samples, seed)
     return Analysis(
         scenario.id, scenario.title, scenario.digest, tuple(outcomes), samples, seed,
@@ -105,4 +103,4 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAU
     )
 
 
-__all__ = ["DEFAULT_SAMPLES", "DEFAULT_SEED", "MAX_SAMPLES", "Analysis", "analyze"]
+__all__ = ["DEFAULT_SAMPLES", "DEFAULT_SEED", "Analysis", "analyze"]

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..language.tables import FloatArray
-from ..network.compiled import CompiledNet
 from ..scenario import Scenario
 from .uncertainty import Draws, marginal_draws
+
+if TYPE_CHECKING:
+    from ..network.compiled import CompiledNet
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..network.compiled import CompiledNet
 from ..scenario import Scenario
+
+if TYPE_CHECKING:
+    from ..network.compiled import CompiledNet
 
 FLAG_SPREAD = 0.15  # probability points (0.15 = 15 points) between the extreme figures
 

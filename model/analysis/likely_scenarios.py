@@ -3,22 +3,24 @@
 The drivers' exact joint distribution is contracted once; its largest cell is the most
 probable joint state of the drivers (MAP over the drivers, every other node summed out), and
 its `top` largest cells are the likeliest combinations, each with the outcomes it implies.
-Scenarios without `role: driver` nodes use their root nodes other than decisions.
+The drivers are `Scenario.drivers`.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..network.compiled import CompiledNet
+from ..limits import MAX_DRIVER_COMBINATIONS
 from ..scenario import Scenario
 
+if TYPE_CHECKING:
+    from ..network.compiled import CompiledNet
+
 TOP = 5
-MAX_JOINT_CELLS = 1_000_000  # past this many driver combinations the listing is skipped
 
 
 @dataclass(frozen=True)
@@ -52,21 +54,16 @@ class LikelyScenarios:
                 "top": [s.to_dict() for s in self.top]}
 
 
-def drivers_of(scenario: Scenario) -> list[str]:
-    drivers = scenario.nodes_with_role("driver")
-    return drivers or [n for n, spec in scenario.nodes.items()
-                       if not spec.parents and spec.role != "decision"]
-
-
 def most_likely_scenarios(scenario: Scenario, engine: CompiledNet,
                           top: int = TOP) -> LikelyScenarios:
-    drivers = drivers_of(scenario)
+    drivers = scenario.drivers
     if not drivers:
-        return LikelyScenarios((), (), "no driver nodes, and no root nodes but decisions")
+        return LikelyScenarios((), (), "no driver nodes, and no root nodes but decisions "
+                                       "and outcomes")
     cells = math.prod(scenario.nodes[d].card for d in drivers)
-    if cells > MAX_JOINT_CELLS:
+    if cells > MAX_DRIVER_COMBINATIONS:
         return LikelyScenarios(tuple(drivers), (), f"{cells:,} combinations of the drivers, "
-                                                   f"over the limit of {MAX_JOINT_CELLS:,}")
+                                                   f"over the limit of {MAX_DRIVER_COMBINATIONS:,}")
     joint = engine.joint(drivers)
     flat = joint.ravel()
     order = np.argsort(-flat, kind="stable")[:top]

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..language.tables import FloatArray, NodeSpec, Param
-from ..network.compiled import CompiledNet
 from ..scenario import Scenario
 from .uncertainty import Draws, marginal_draws
+
+if TYPE_CHECKING:
+    from ..network.compiled import CompiledNet
 
 DEFAULT_SWING = 0.1
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..briefing.format import percent
-from ..language.probability import term_for
+from ..language.probability import percent, term_for
 from ..language.tables import FloatArray, NodeSpec
-from ..network.compiled import CompiledNet
 from ..scenario import Scenario
+
+if TYPE_CHECKING:
+    from ..network.compiled import CompiledNet
 
 SENTENCES = 5
 YES, NO = ("yes", "true"), ("no", "false")

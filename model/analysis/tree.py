@@ -52,22 +52,13 @@ class ScenarioTree:
         return self.prefix_probability[prefix] / parent if parent > 0 else 0.0
 
 
-def tree_drivers(s: Scenario) -> list[str]:
-    """Nodes with role driver; without any, the root nodes other than decisions."""
-    drivers = s.nodes_with_role("driver")
-    if drivers:
-        return drivers
-    return [n for n, spec in s.nodes.items() if not spec.parents and spec.role != "decision"
-            and spec.role != "outcome"]
-
-
 def scenario_tree(s: Scenario, baseline: Mapping[str, Mapping[str, float]],
                   max_paths: int = MAX_PATHS) -> ScenarioTree | None:
     """The tree for `s`; `baseline` holds each outcome's unconditional distribution.
 
     None when the scenario has nothing to branch on.
     """
-    drivers, skipped = _within_limit(s, tree_drivers(s))
+    drivers, skipped = _within_limit(s, s.drivers)
     if not drivers:
         return None
     joint = s.joint(drivers)

@@ -14,14 +14,16 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..language.probability import Prob
 from ..language.tables import FloatArray
-from ..network.compiled import CompiledNet
 from ..scenario import Scenario
+
+if TYPE_CHECKING:
+    from ..network.compiled import CompiledNet
 
 # z of the 95th percentile: (high - low) is read as a 90% interval, mean +/- Z95 sd.
 Z95 = 1.6448536269514722

@@ -1,0 +1,6 @@
+"""Stage 7, render: plain-data sections, Jinja2 partials and Graphviz SVG make the briefing;
+`text` makes what the command line prints."""
+
+from .page import render, report
+
+__all__ = ["render", "report"]

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from ..analysis.disagreement import FLAG_SPREAD
 from ..analysis.sensitivity import DEFAULT_SWING, Tornado
 from ..analysis.signposts import Signposts, strongest
+from ..language.probability import decimal_percent, percent, percents, points
 from ..language.tables import Block, Param
 from ..scenario import Scenario
 from .context import Facts, Section
-from .format import decimal_percent, headline_states, percent, percents, points
+from .format import headline_states
 
 SWING_POINTS = round(DEFAULT_SWING * 100)
 FLAG_POINTS = round(FLAG_SPREAD * 100)

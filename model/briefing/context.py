@@ -22,20 +22,11 @@ from ..analysis.marginals import marginals
 from ..analysis.tree import ScenarioTree, TreePath, scenario_tree
 from ..analysis.uncertainty import StateSpread
 from ..errors import QueryError
+from ..language.probability import decimal_percent, percent, percent_text, points, shares
 from ..scenario import Scenario
 from .figures import ROLE_STYLES, RoleStyle, network_svg, tree_svg
-from .format import (
-    Pct,
-    day,
-    decimal_percent,
-    headline_states,
-    pcts,
-    percent,
-    percent_text,
-    points,
-    shares,
-)
-from .graphviz import Renderer
+from .format import Pct, day, headline_states, pcts
+from .graphviz import Graphviz
 
 ROLE_ORDER = ("driver", "decision", "event", "outcome")
 ROLE_GROUPS = {"driver": "Drivers", "decision": "Decisions", "event": "Events",
@@ -47,7 +38,7 @@ class Facts:
     """What every section may read: the scenario, its baseline and how to draw."""
 
     scenario: Scenario
-    renderer: Renderer | None = None
+    graphviz: Graphviz | None = None
     generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @cached_property
@@ -59,7 +50,7 @@ class Facts:
     def analysis(self) -> Analysis:
         """Uncertainty, tornadoes, signposts, sources, decisions and likely scenarios: one
         seeded call (default draws and seed), so the same file gives the same page."""
-        return analyze(self.scenario, engine=self.scenario.compiled)
+        return analyze(self.scenario)
 
     def label(self, node: str) -> str:
         return self.scenario.nodes[node].label
@@ -236,7 +227,7 @@ class NetworkFigure:
 def network_section(facts: Facts) -> Section:
     s = facts.scenario
     # Safe markup: scenario text reaches the SVG only escaped, through DOT and its titles.
-    svg = Markup(network_svg(s, facts.baseline, facts.renderer))
+    svg = Markup(network_svg(s, facts.baseline, facts.graphviz))
     roles = [spec.role for spec in s.nodes.values()]
     legend = tuple(LegendItem(r, ROLE_STYLES[r], roles.count(r)) for r in ROLE_ORDER
                    if r in roles)
@@ -274,7 +265,7 @@ def tree_section(facts: Facts) -> Section | None:
     tree = scenario_tree(s, facts.baseline)
     if tree is None:
         return None
-    svg = Markup(tree_svg(s, tree, day(s.file.as_of), facts.renderer))  # as the network
+    svg = Markup(tree_svg(s, tree, day(s.file.as_of), facts.graphviz))  # as the network
     # The leaves add up to 100, in the table as in the diagram; so do the shown paths' total
     # and the lumped leaf.
     whole = shares([leaf.probability for leaf in tree.leaves])

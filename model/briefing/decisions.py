@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from ..analysis.decisions import Decision
+from ..language.probability import MINUS, percent_text, shares
 from .context import (
     Facts,
     OutcomeColumns,
@@ -18,7 +19,7 @@ from .context import (
     outcome_columns,
     state_lines,
 )
-from .format import MINUS, Pct, percent_text, shares, signed
+from .format import Pct, signed
 
 SHORT_NAME = 3  # actor ids this short are acronyms: "us" is the US, "eu" the EU
 

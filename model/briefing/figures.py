@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..analysis.tree import ScenarioTree, TreePath
+from ..language.probability import percent, percents
 from ..scenario import Scenario
-from .format import headline_states, percent, percents
-from .graphviz import Renderer, label, quote, render_svg
+from .format import headline_states
+from .graphviz import Graphviz, label, quote, render_svg
 
 LABEL_WIDTH = 24
 TREE_LABEL_WIDTH = 22
@@ -78,7 +79,7 @@ def state_lines(dist: Mapping[str, float], states: tuple[str, ...]) -> list[str]
 
 
 def network_svg(s: Scenario, baseline: Mapping[str, Mapping[str, float]],
-                renderer: Renderer | None) -> str:
+                graphviz: Graphviz | None) -> str:
     """The network, nodes styled by role and labelled with their current probabilities."""
     ids = {name: f"n{i}" for i, name in enumerate(s.nodes)}
     titles: dict[str, str] = {}
@@ -100,11 +101,11 @@ def network_svg(s: Scenario, baseline: Mapping[str, Mapping[str, float]],
             titles[f"{ids[parent]}->{ids[name]}"] = (
                 f"{s.nodes[parent].label} → {spec.label}")
     out.append("}\n")
-    return render_svg("".join(out), renderer, titles)
+    return render_svg("".join(out), graphviz, titles)
 
 
 def tree_svg(s: Scenario, tree: ScenarioTree, as_of: str,
-             renderer: Renderer | None) -> str:
+             graphviz: Graphviz | None) -> str:
     """The tree drawn left to right: branch probabilities on edges, outcomes at the leaves."""
     ids: dict[tuple[str, ...], str] = {(): "t0"}
     leaf_text = percents([leaf.probability for leaf in tree.leaves])
@@ -143,7 +144,7 @@ def tree_svg(s: Scenario, tree: ScenarioTree, as_of: str,
         out.append(f't0 -> leaf0 [style="dashed", label={quote(leaf_text[-1])}];\n')
         titles["leaf0"] = f"The {tree.other_count} less likely paths, taken together"
     out.append("}\n")
-    return render_svg("".join(out), renderer, titles)
+    return render_svg("".join(out), graphviz, titles)
 
 
 def _leaf(s: Scenario, path: TreePath, node_id: str, head: str) -> str:

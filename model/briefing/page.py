@@ -3,20 +3,19 @@
 The page is built from the report context (plain data, `report_context`) by the Jinja2
 templates in the top-level `templates/` folder, with one Environment (autoescape,
 StrictUndefined). The page loads nothing: styles, script, diagrams and data are inline, and
-its Content-Security-Policy forbids remote loads. Writing is atomic: the briefing is rendered
-in full, written to a temporary file beside the target, then moved over it.
+its Content-Security-Policy forbids remote loads. The briefing is rendered in full, then
+written atomically (`files.write_atomic`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .graphviz import choose_renderer
+from ..files import write_atomic
+from .graphviz import choose_graphviz
 
 if TYPE_CHECKING:
     import jinja2
@@ -75,7 +74,7 @@ def render(scenario: Scenario, *, graphviz: str | None = None,
     `generated` fixes the time the header shows (now by default)."""
     from .context import Facts, header
 
-    facts = Facts(scenario, choose_renderer(graphviz))
+    facts = Facts(scenario, choose_graphviz(graphviz))
     if generated is not None:
         facts.generated = generated
     return environment().get_template(PAGE).render(header=header(facts),
@@ -87,28 +86,12 @@ def default_path(scenario: Scenario) -> Path:
     return Path(REPORTS_DIR) / f"{scenario.id}.html"
 
 
-def report(scenario: Scenario | str | Path, path: str | Path | None = None, *,
+def report(scenario: Scenario | str | Path, output: str | Path | None = None, *,
            graphviz: str | None = None, generated: dt.datetime | None = None) -> Path:
-    """Render `scenario` (a loaded Scenario or a file to load) to an HTML briefing at `path`
-    (default reports/<scenario id>.html); return the path written."""
+    """Render `scenario` (a loaded Scenario or a file to load) to an HTML briefing at
+    `output` (default reports/<scenario id>.html); return the path written."""
     from ..scenario import Scenario, load
 
     s = scenario if isinstance(scenario, Scenario) else load(scenario)
-    target = Path(path) if path is not None else default_path(s)
-    write_atomic(target, render(s, graphviz=graphviz, generated=generated))
-    return target
-
-
-def write_atomic(target: Path, text: str) -> None:
-    """Write through a temporary file in the same folder, so a reader (or a failed write)
-    never sees half a briefing."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a briefing is meant to be shared
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return write_atomic(output if output is not None else default_path(s),
+                        render(s, graphviz=graphviz, generated=generated))

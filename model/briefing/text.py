@@ -1,8 +1,9 @@
-"""An `Analysis` as plain-text tables, as `scenario analyze` prints them."""
+"""What the `scenario` command prints: distributions, explanations and analyses as
+plain-text tables."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..analysis import Analysis
 from ..analysis.decisions import Decision
@@ -11,6 +12,9 @@ from ..analysis.likely_scenarios import LikelyScenarios
 from ..analysis.sensitivity import DEFAULT_SWING, Tornado
 from ..analysis.signposts import Signposts
 from ..analysis.uncertainty import OutcomeUncertainty
+from ..language.probability import decimal_percent, term_for
+from ..network.net import describe_question
+from ..results import Distribution, Explanation
 
 BAR_WIDTH = 24
 
@@ -38,8 +42,35 @@ def table(rows: Sequence[Sequence[str]], align: str) -> str:
                      for r in rows)
 
 
-def pct(p: float) -> str:
-    return f"{p:.1%}"
+def bar(p: float, width: int = BAR_WIDTH) -> str:
+    """A probability as a bar of `width` cells."""
+    full = round(p * width)
+    return "█" * full + "·" * (width - full)
+
+
+def question_suffix(given: Mapping[str, str], do: Mapping[str, str]) -> str:
+    """" | a=x, do(b=y)", or "" for a question with no conditions."""
+    conditions = describe_question(given, do)
+    return f" | {conditions}" if conditions else ""
+
+
+def distribution_table(label: str, dist: Distribution) -> str:
+    """A query's answer: each state's probability, percent, term and bar."""
+    width = max(len(s) for s in dist) + 2
+    lines = [f"{label} ({dist.node}){question_suffix(dist.given, dist.do)}",
+             f"{'state':<{width}}{'probability':>12}{'percent':>9}  {'term':<20} "]
+    for state, p in dist.items():
+        lines.append(f"{state:<{width}}{p:>12.4f}{p * 100:>8.1f}%  {term_for(p):<20} {bar(p)}")
+    return "\n".join(lines)
+
+
+def explanation_lines(found: Explanation) -> str:
+    """The most probable explanation: each free node's state."""
+    lines = [f"Most probable joint state{question_suffix(found.given, found.do)} "
+             f"(probability {found.probability:.4f}):"]
+    width = max((len(n) for n in found.states), default=0) + 2
+    lines += [f"  {node:<{width}}{state}" for node, state in found.states.items()]
+    return "\n".join(lines)
 
 
 def uncertainty_table(results: Sequence[OutcomeUncertainty]) -> str:
@@ -48,8 +79,8 @@ def uncertainty_table(results: Sequence[OutcomeUncertainty]) -> str:
     rows = [["outcome", "state", "written", "mean", "median", "90% interval"]]
     for r in results:
         for s in r.states:
-            rows.append([r.node, s.state, pct(s.point), pct(s.mean), pct(s.median),
-                         f"{pct(s.p5)} - {pct(s.p95)}"])
+            rows.append([r.node, s.state, *map(decimal_percent, (s.point, s.mean, s.median)),
+                         f"{decimal_percent(s.p5)} - {decimal_percent(s.p95)}"])
     return ("UNCERTAINTY: each outcome as written, and over draws of every range and term\n"
             + table(rows, "llrrrr"))
 
@@ -66,7 +97,7 @@ def tornado_bar(low: float, high: float, base: float, left: float, right: float)
 
 
 def tornado_table(t: Tornado) -> str:
-    title = (f"TORNADO: what moves P({t.node} = {t.state}) = {pct(t.base)} most "
+    title = (f"TORNADO: what moves P({t.node} = {t.state}) = {decimal_percent(t.base)} most "
              f"({len(t.bars)} of {t.inputs} inputs; * = written exact, swung "
              f"+/-{DEFAULT_SWING * 100:.0f} points)")
     if not t.bars:
@@ -75,14 +106,15 @@ def tornado_table(t: Tornado) -> str:
     left, right = min(ends), max(ends)
     rows = [["swing", "low -> high", "", "input"]]
     for b in t.bars:
-        rows.append([f"{b.swing * 100:.1f} pts", f"{pct(b.at_low)} -> {pct(b.at_high)}",
+        moves = f"{decimal_percent(b.at_low)} -> {decimal_percent(b.at_high)}"
+        rows.append([f"{b.swing * 100:.1f} pts", moves,
                      tornado_bar(b.at_low, b.at_high, t.base, left, right),
                      ("* " if b.assumed_swing else "") + b.place.short])
     return title + "\n" + table(rows, "rrll")
 
 
 def signpost_lines(s: Signposts) -> str:
-    lines = [f"SIGNPOSTS for {s.node} = {s.state} ({pct(s.base)}), by what they tell "
+    lines = [f"SIGNPOSTS for {s.node} = {s.state} ({decimal_percent(s.base)}), by what they tell "
              "(mutual information)"]
     lines += [f"  - {sentence}" for sentence in s.sentences] or ["  (none)"]
     return "\n".join(lines)
@@ -95,8 +127,8 @@ def sources_table(results: Sequence[Disagreement]) -> str:
     rows = [["outcome", "state", "pooled", *names, "spread", ""]]
     for d in results:
         state = next(iter(d.pooled))
-        rows.append([d.node, state, pct(d.pooled[state]),
-                     *(pct(f.distribution[state]) for f in d.sources),
+        rows.append([d.node, state, decimal_percent(d.pooled[state]),
+                     *(decimal_percent(f.distribution[state]) for f in d.sources),
                      f"{d.spread * 100:.1f} pts", "DISAGREE" if d.flagged else ""])
     return (f"SOURCES: each outcome by each source's estimates alone (flagged above "
             f"{FLAG_SPREAD * 100:.0f} points)\n" + table(rows, "ll" + "r" * (len(names) + 2) + "l"))
@@ -121,10 +153,10 @@ def scenarios_lines(likely: LikelyScenarios) -> str:
     if not likely.top:
         return f"MOST LIKELY SCENARIOS: none listed ({likely.note})" if likely.note else ""
     lines = [f"MOST LIKELY SCENARIOS of {', '.join(likely.drivers)} (the first is the MAP; "
-             f"these {len(likely.top)} hold {pct(likely.covered)})"]
+             f"these {len(likely.top)} hold {decimal_percent(likely.covered)})"]
     for i, s in enumerate(likely.top, 1):
         states = ", ".join(f"{n}={v}" for n, v in s.states.items())
-        lines.append(f"  {i}. {pct(s.probability):>6}  {states}")
+        lines.append(f"  {i}. {decimal_percent(s.probability):>6}  {states}")
         leads = ", ".join(f"{o} {next(iter(d))} {d[next(iter(d))]:.0%}"
                           for o, d in s.outcomes.items())
         if leads:

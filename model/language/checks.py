@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from ..errors import LimitError, Problem, ScenarioError, did_you_mean
+from ..limits import MAX_NODES, MAX_STATES, MAX_TABLE_CELLS
 from .loader import Document, Loc
 from .probability import Prob
 from .schema import AssumedEstimate, Citation, CitedEstimate, Node, Row, ScenarioFile
@@ -30,9 +31,6 @@ from .tables import (
     wanted_states,
 )
 
-MAX_NODES = 2_000
-MAX_STATES = 100
-MAX_TABLE_CELLS = 1_000_000
 SUM_TOLERANCE = 1e-6
 
 

@@ -19,10 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LimitError, Problem, ScenarioError
+from ..limits import MAX_DEPTH, MAX_ELEMENTS, MAX_FILE_BYTES
 
-MAX_FILE_BYTES = 1_000_000  # ruamel reads ~150 KB/s of dense YAML: about 7 s at the limit
-MAX_ELEMENTS = 200_000
-MAX_DEPTH = 64  # nesting: ruamel slows quadratically with brackets; aliases can self-nest
 PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in
               ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")}
 

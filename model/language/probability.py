@@ -2,12 +2,20 @@
 
 A written probability becomes a `Prob`: a point value (used for headline figures) and a
 range (used for uncertainty and sensitivity analysis). Output goes the other way:
-`term_for` names the estimative term of any probability.
+`term_for` names the estimative term of any probability, and `percent` and `shares` write it
+as readers see it.
+
+Percents round half up, not half to even as Python's round does (the briefing's script
+rounds the same way, so the page and its what-if panel never disagree). The states of one
+distribution shown together are rounded by largest remainder, so they add up to 100
+("yes 53% · no 47%", never 48%).
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,6 +39,14 @@ KNOWN_TERMS: tuple[str, ...] = tuple(_BY_WORD)
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 Kind = Literal["number", "percent", "range", "term"]
+
+# Sums of floating-point products land a few ulps off round numbers (0.9999999999999999 for
+# 1, 0.8749999999999997 for 0.875); the same number must print the same however computed.
+EPSILON = 1e-9
+# Remainders are compared at this resolution, so that two states a few ulps apart (as the
+# library and the page's script may compute them) tie, and the tie goes to the first state.
+REMAINDER_STEPS = 1e6
+MINUS = "\u2212"
 
 
 @dataclass(frozen=True)
@@ -125,3 +141,53 @@ def _number(value: float, text: str, kind: Kind) -> Prob:
 
 def _fmt(value: float) -> str:
     return f"{value:.6g}"
+
+
+# as readers see them ---------------------------------------------------------------------
+
+
+def percent(p: float) -> str:
+    """Whole percent, as "31%"; "<1%" and ">99%" near the ends, except within rounding
+    error of 0 and 1."""
+    return percent_text(p, math.floor(p * 100 + 0.5 + EPSILON))
+
+
+def percents(ps: Sequence[float]) -> list[str]:
+    """The states of one distribution as whole percents adding up to 100 (see `shares`)."""
+    return [percent_text(p, whole) for p, whole in zip(ps, shares(ps), strict=True)]
+
+
+def shares(ps: Sequence[float]) -> list[int]:
+    """Whole percents of a distribution by largest remainder: every state is rounded down,
+    then those with the largest remainders (the earlier state on a tie) are rounded up until
+    the total is the distribution's own, 100. For two states this is rounding half up."""
+    scaled = [p * 100 for p in ps]
+    whole = [math.floor(x + EPSILON) for x in scaled]
+    missing = math.floor(sum(scaled) + 0.5) - sum(whole)
+    rest = [math.floor((x - w) * REMAINDER_STEPS + 0.5) for x, w in zip(scaled, whole,
+                                                                        strict=True)]
+    for i in sorted(range(len(ps)), key=lambda i: (-rest[i], i))[:missing]:
+        whole[i] += 1
+    return whole
+
+
+def percent_text(p: float, whole: int) -> str:
+    """`p` shown as `whole` percent; "<1%" or ">99%" where that rounds it to 0 or 100."""
+    if whole == 0 and p > EPSILON:
+        return "<1%"
+    if whole == 100 and p < 1 - EPSILON:
+        return ">99%"
+    return f"{whole}%"
+
+
+def decimal_percent(p: float) -> str:
+    """A percent to one decimal, "38.2%", for figures compared a few tenths apart."""
+    return f"{math.floor(p * 1000 + 0.5 + EPSILON) / 10:.1f}%"
+
+
+def points(change: float) -> str:
+    """A change in percentage points: "+12", "−3" (a true minus sign), "±0"."""
+    whole = math.floor(abs(change) * 100 + 0.5 + EPSILON)
+    if whole == 0:
+        return "±0"
+    return ("+" if change > 0 else MINUS) + str(whole)

@@ -8,7 +8,7 @@ generated from these models (`scenario schema`).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..limits import MAX_NAME, MAX_TEXT, MAX_WEIGHT
 from .probability import KNOWN_TERMS, Prob, parse_prob
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
@@ -35,10 +36,10 @@ def _as_text(value: Any) -> Any:
     return value
 
 
-Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=80)]
+Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=MAX_NAME)]
 StateName = Annotated[
-    str, BeforeValidator(_as_text), Field(pattern=STATE_PATTERN, max_length=80),
-    WithJsonSchema({"anyOf": [{"type": "string", "pattern": STATE_PATTERN, "maxLength": 80},
+    str, BeforeValidator(_as_text), Field(pattern=STATE_PATTERN, max_length=MAX_NAME),
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": STATE_PATTERN, "maxLength": MAX_NAME},
                               {"type": "number"}]}),
 ]
 
@@ -50,7 +51,7 @@ def _any_case(term: str) -> str:
 
 
 TERMS_PATTERN = r"^\s*(" + "|".join(_any_case(t) for t in KNOWN_TERMS) + r")\s*$"
-Text = Annotated[str, Field(min_length=1, max_length=20_000)]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 
 Probability = Annotated[
     Prob,
@@ -115,7 +116,7 @@ Support = Annotated[
 ]
 Because = Annotated[list[Support], Field(min_length=1)]
 # Relative weights, bounded so that pooling can add them up.
-Weight = Annotated[float, Field(gt=0, le=1e6)]
+Weight = Annotated[float, Field(gt=0, le=MAX_WEIGHT)]
 
 
 class CitedEstimate(Citation):
@@ -135,6 +136,8 @@ Estimate = Annotated[
     Discriminator(_citation_kind),
 ]
 Pool = Literal["linear", "logarithmic"]
+Role = Literal["driver", "event", "outcome", "decision"]
+ROLES: tuple[Role, ...] = get_args(Role)
 
 
 class _Probabilities(Strict):
@@ -171,7 +174,7 @@ class Row(_Probabilities):
 
 class Node(Strict):
     label: Text
-    role: Literal["driver", "event", "outcome", "decision"] = "event"
+    role: Role = "event"
     description: str = ""
     states: Annotated[list[StateName], Field(min_length=2)] = Field(
         default_factory=lambda: ["yes", "no"])

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .probability import Prob
-from .schema import Assumption, Citation
+from .schema import Assumption, Citation, Pool, Role
 
 FloatArray = npt.NDArray[np.float64]
 Support = Citation | Assumption
@@ -73,7 +73,7 @@ class Block:
     columns: tuple[int, ...]
     when: Mapping[str, str | Sequence[str]] | Literal["otherwise"]
     estimates: tuple[EstimateSpec, ...]
-    pool: Literal["linear", "logarithmic"]
+    pool: Pool
     because: tuple[Support, ...]
     line: int | None
 
@@ -113,7 +113,7 @@ class NodeSpec:
 
     name: str
     label: str
-    role: str
+    role: Role
     description: str
     states: tuple[str, ...]
     parents: tuple[str, ...]

@@ -26,17 +26,17 @@ import math
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import numpy as np
+import numpy.typing as npt
 import opt_einsum as oe
 
-from ..errors import LimitError, Problem, QueryError
+from ..errors import LimitError, Problem
 from ..language.tables import FloatArray
-from .net import Assignment, Net
-from .pgmpy_engine import impossible
+from ..limits import MAX_QUERY_CELLS
+from .net import Assignment, Net, describe_question, impossible
 
-DEFAULT_MAX_CELLS = 50_000_000  # 400 MB of float64 in one intermediate table
 # Tables that no query of a shape changes are contracted ahead of time when the result has
 # at most this many cells (or no more than the largest of the tables it replaces).
 FOLD_CELLS = 1 << 16
@@ -122,7 +122,7 @@ class CompiledNet:
     batch axis.
     """
 
-    def __init__(self, net: Net, max_cells: int = DEFAULT_MAX_CELLS):
+    def __init__(self, net: Net, max_cells: int = MAX_QUERY_CELLS):
         self.net = net
         self.max_cells = max_cells
         # the planning of new shapes works on node numbers (the net's order)
@@ -159,10 +159,8 @@ class CompiledNet:
               do: Assignment | None = None,
               tables: Mapping[str, FloatArray] | None = None) -> FloatArray:
         """P(targets | given, do(do)), one axis per target in order (after the batch axis)."""
-        targets = [self.net.check_node(t) for t in targets]
-        if len(set(targets)) != len(targets):
-            raise QueryError(Problem("a node is named twice in the joint's targets"))
-        given, do = self._question(given, do)
+        targets = self.net.check_targets(targets)
+        given, do = self.net.question(given, do)
         tables = tables or {}
         batch = self._batch(tables)
         free = tuple(t for t in targets if t not in given and t not in do)
@@ -173,28 +171,82 @@ class CompiledNet:
         values = values / total.reshape(total.shape + (1,) * len(free))
         return self._embed(values, targets, free, {**given, **do}, batch)
 
+    @overload
+    def evidence_probability(self, given: Assignment | None = None,
+                             do: Assignment | None = None, tables: None = None) -> float: ...
+
+    @overload
+    def evidence_probability(self, given: Assignment | None, do: Assignment | None,
+                             tables: Mapping[str, FloatArray]) -> FloatArray: ...
+
     def evidence_probability(self, given: Assignment | None = None,
                              do: Assignment | None = None,
                              tables: Mapping[str, FloatArray] | None = None
                              ) -> FloatArray | float:
         """P(given | do(do)): a float, or shape (batch,) with batched tables."""
-        given, do = self._question(given, do)
+        given, do = self.net.question(given, do)
         tables = tables or {}
         batch = self._batch(tables)
         values = self._unnormalized((), given, do, tables, batch, exact=True)
         return np.array(values) if batch is not None else float(values)
 
-    # one query -----------------------------------------------------------------------------
+    def most_probable(self, given: Assignment | None = None,
+                      do: Assignment | None = None) -> tuple[dict[str, str], float]:
+        """The likeliest joint state of every node neither observed nor set, and its
+        probability given the observations: max-product elimination in the network's
+        elimination order, then a trace back through the maximising states."""
+        given, do = self.net.question(given, do)
+        evidence = self.evidence_probability(given, do)
+        if not evidence > 0:
+            raise impossible(given)
+        card, index = self._card, self._index
+        state = {index[n]: self._state[n][s] for n, s in {**given, **do}.items()}
+        tables: list[tuple[FloatArray, tuple[int, ...]]] = []
+        for f, family in enumerate(self._family):
+            if f in state and self._nodes[f] in do:
+                continue  # a set node's table is replaced by certainty
+            table = self._arrays[f]
+            scope = tuple(v for v in family if v not in state)
+            if len(scope) < len(family):
+                table = table[tuple(state.get(v, slice(None)) for v in family)]
+            tables.append((table, scope))
+        # Each eliminated node's maximising state for every state of the rest of its bucket;
+        # every table made is scaled to a maximum of 1 (the scales kept as logarithms) so
+        # that a product of many small probabilities does not underflow.
+        traces: list[tuple[int, tuple[int, ...], npt.NDArray[np.intp]]] = []
+        log_scale = 0.0
+        free = sorted((v for v in range(len(card)) if v not in state), key=self._rank.__getitem__)
+        for v in free:
+            used = [t for t in tables if v in t[1]]
+            tables = [t for t in tables if v not in t[1]]
+            scope = tuple(dict.fromkeys(u for _, s in used for u in s))
+            cells = math.prod(card[u] for u in scope)
+            if cells > self.max_cells:
+                raise LimitError(Problem(
+                    f"the most probable explanation {_describe((), given, do)} needs a table "
+                    f"of {cells:,} cells (limit {self.max_cells:,})",
+                    hint="observe or set more nodes, or ask for the posteriors instead"))
+            args: list[Any] = [x for table, s in used for x in (table, [scope.index(u) for u in s])]
+            product = np.einsum(*args, list(range(len(scope))), optimize=len(used) > 2)
+            axis = scope.index(v)
+            best = product.max(axis=axis)
+            top = float(best.max()) if best.size else 0.0
+            if top > 0:
+                best = best / top
+                log_scale += math.log(top)
+            traces.append((v, scope[:axis] + scope[axis + 1:], product.argmax(axis=axis)))
+            tables.append((best, scope[:axis] + scope[axis + 1:]))
+        for table, _ in tables:  # scalars: tables with every axis fixed, and bucket results
+            value = float(table)
+            log_scale += math.log(value) if value > 0 else -math.inf
+        found: dict[int, int] = {}
+        for v, rest, choice in reversed(traces):
+            found[v] = int(choice[tuple(found[u] for u in rest)])
+        states = {self._nodes[v]: self.net.states[self._nodes[v]][found[v]]
+                  for v in sorted(found)}
+        return states, math.exp(log_scale) / evidence
 
-    def _question(self, given: Assignment | None,
-                  do: Assignment | None) -> tuple[dict[str, str], dict[str, str]]:
-        given = self.net.check_assignment(given, "given")
-        do = self.net.check_assignment(do, "do")
-        for node in given:
-            if node in do:
-                raise QueryError(Problem(f"'{node}' is both observed (given) and set (do)",
-                                         node=node, hint="keep it in one of the two"))
-        return given, do
+    # one query -----------------------------------------------------------------------------
 
     def _batch(self, tables: Mapping[str, FloatArray]) -> Batch:
         """The batch size and batched nodes of `tables`, whose shapes are checked here."""
@@ -549,8 +601,8 @@ def _remember(cache: dict[K, V], key: K, value: V) -> V:
 
 
 def _describe(free: Sequence[str], given: Mapping[str, str], do: Mapping[str, str]) -> str:
-    conditions = [f"{n}={s}" for n, s in given.items()] + [f"do({n}={s})" for n, s in do.items()]
-    return f"P({', '.join(free) or 'evidence'}{' | ' if conditions else ''}{', '.join(conditions)})"
+    conditions = describe_question(given, do)
+    return f"P({', '.join(free) or 'evidence'}{' | ' if conditions else ''}{conditions})"
 
 
 def _table(net: Net, node: str) -> FloatArray:
@@ -642,54 +694,3 @@ def _largest(inputs: Sequence[str], output: str, ssa: Sequence[tuple[int, ...]],
         terms[len(inputs) + k] = merged
         largest = max(largest, math.prod(sizes[c] for c in merged))
     return largest
-
-
-def net_from_pgmpy(model: Any) -> Net:
-    """A `Net` from a pgmpy DiscreteBayesianNetwork; every axis is matched by state name."""
-    cpds = {cpd.variables[0]: cpd for cpd in model.get_cpds()}
-    states = {n: tuple(str(s) for s in cpd.state_names[n]) for n, cpd in cpds.items()}
-    parents = {n: tuple(cpd.variables[1:]) for n, cpd in cpds.items()}
-    tables = {n: _pgmpy_table(cpd, states) for n, cpd in cpds.items()}
-    order = _topological(parents)
-    return Net({n: states[n] for n in order}, {n: parents[n] for n in order},
-               {n: tables[n] for n in order})
-
-
-def _pgmpy_table(cpd: Any, states: Mapping[str, tuple[str, ...]]) -> FloatArray:
-    """A TabularCPD's values as (card, *parent_cards), states in each node's own order."""
-    table = np.asarray(cpd.get_values(), dtype=np.float64).reshape(cpd.cardinality)
-    for axis, v in enumerate(cpd.variables):
-        theirs = [str(s) for s in cpd.state_names[v]]
-        table = np.take(table, [theirs.index(s) for s in states[v]], axis=axis)
-    return table
-
-
-def net_from_bif(path: str) -> Net:
-    """A `Net` from a BIF file (gzipped if the name ends in .gz), read by pgmpy."""
-    import gzip
-    import warnings
-
-    with open(path, "rb") as f:
-        data = f.read()
-    if path.endswith(".gz"):
-        data = gzip.decompress(data)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from pgmpy.readwrite import BIFReader
-
-        model = BIFReader(string=data.decode()).get_model()
-    return net_from_pgmpy(model)
-
-
-def _topological(parents: Mapping[str, Sequence[str]]) -> list[str]:
-    order: list[str] = []
-    placed: set[str] = set()
-    pending = list(parents)
-    while pending:
-        ready = [n for n in pending if all(p in placed for p in parents[n])]
-        if not ready:
-            raise ValueError(f"the network has a cycle through {sorted(pending)[:5]}")
-        order += ready
-        placed.update(ready)
-        pending = [n for n in pending if n not in placed]
-    return order

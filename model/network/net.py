@@ -6,12 +6,13 @@ all its probability on x, which is what distinguishes it from observing X=x.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import Problem, QueryError, did_you_mean
+from ..language.assignments import assignment_problems
 from ..language.tables import FloatArray
 
 Assignment = Mapping[str, str]
@@ -32,25 +33,35 @@ class Net:
     def children(self, node: str) -> list[str]:
         return [n for n, ps in self.parents.items() if node in ps]
 
-    def check_assignment(self, assignment: Assignment | None, what: str) -> dict[str, str]:
-        """Names and states of a query's `given` or `do`, checked, with 'did you mean'."""
-        problems: list[Problem] = []
-        for node, state in (assignment or {}).items():
-            if node not in self.states:
-                problems.append(Problem(f"{what}: unknown node '{node}'", node=node,
-                                        hint=did_you_mean(node, self.states)))
-            elif state not in self.states[node]:
-                problems.append(Problem(f"{what}: '{state}' is not a state of '{node}'",
-                                        node=node, hint=did_you_mean(state, self.states[node])))
-        if problems:
-            raise QueryError(problems)
-        return dict(assignment or {})
-
-    def check_node(self, node: str, file: str | None = None) -> str:
+    def check_node(self, node: str) -> str:
         if node not in self.states:
-            raise QueryError(Problem(f"unknown node '{node}'", file=file, node=node,
+            raise QueryError(Problem(f"unknown node '{node}'", node=node,
                                      hint=did_you_mean(node, self.states)))
         return node
+
+    def check_targets(self, targets: Sequence[str]) -> list[str]:
+        """A joint's targets: known nodes, each named once."""
+        checked = [self.check_node(t) for t in targets]
+        if len(set(checked)) != len(checked):
+            raise QueryError(Problem("a node is named twice in the joint's targets"))
+        return checked
+
+    def question(self, given: Assignment | None,
+                 do: Assignment | None) -> tuple[dict[str, str], dict[str, str]]:
+        """A query's observations and interventions, checked: known nodes and states
+        ('did you mean' otherwise), and no node both observed and set."""
+        problems = [Problem(message, node=node, hint=hint)
+                    for what, assignment in (("given", given), ("do", do))
+                    for node, message, hint in assignment_problems(self.states,
+                                                                   assignment or {}, what)]
+        if problems:
+            raise QueryError(problems)
+        given, do = dict(given or {}), dict(do or {})
+        both = sorted(set(given) & set(do))
+        if both:
+            raise QueryError(Problem(f"'{both[0]}' is both observed (given) and set (do)",
+                                     node=both[0], hint="keep it in one of the two"))
+        return given, do
 
     def intervene(self, do: Assignment) -> Net:
         """The mutilated network of do(do): set nodes lose their parents and become certain."""
@@ -64,3 +75,24 @@ class Net:
             parents[node] = ()
             tables[node] = table
         return Net(self.states, parents, tables)
+
+    def probability_of(self, states: Assignment) -> float:
+        """The product of every table at a full assignment of the nodes: P(states)."""
+        joint = 1.0
+        for node, table in self.tables.items():
+            index = tuple(self.states[v].index(states[v]) for v in (node, *self.parents[node]))
+            joint *= float(table[index])
+        return joint
+
+
+def describe_question(given: Assignment, do: Assignment) -> str:
+    """Observations and interventions as the project writes them: "a=x, do(b=y)"."""
+    return ", ".join([f"{n}={s}" for n, s in given.items()]
+                     + [f"do({n}={s})" for n, s in do.items()])
+
+
+def impossible(given: Assignment) -> QueryError:
+    shown = ", ".join(f"{k}={v}" for k, v in given.items())
+    return QueryError(Problem(
+        f"the observations ({shown}) are impossible in this scenario (probability 0)",
+        hint="observe states the scenario allows, or use do= to set them by intervention"))

@@ -9,15 +9,18 @@ seconds (it pulls in scikit-learn), which `scenario validate` must not pay. Obse
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..errors import Problem, QueryError
+from ..errors import LimitError, Problem
+from ..language.graph import topological_order
 from ..language.tables import FloatArray
-from .net import Assignment, Net
+from ..limits import MAX_QUERY_CELLS
+from .net import Assignment, Net, impossible
 
 
 def pgmpy_classes() -> tuple[Any, Any, Any]:
@@ -71,8 +74,11 @@ class PgmpyEngine:
             self._by_do[key] = (network, pgmpy_classes()[2](network))
         return self._by_do[key]
 
-    def joint(self, targets: Sequence[str], given: Assignment, do: Assignment) -> FloatArray:
+    def joint(self, targets: Sequence[str], given: Assignment | None = None,
+              do: Assignment | None = None) -> FloatArray:
         """P(targets | given, do(do)) with axes in `targets` order, states in declared order."""
+        targets = self.net.check_targets(targets)
+        given, do = self.net.question(given, do)
         fixed = {**given, **do}
         free = [t for t in targets if t not in fixed]
         out_shape = tuple(len(self.net.states[t]) for t in targets)
@@ -92,9 +98,11 @@ class PgmpyEngine:
         out[tuple(index)] = values
         return out
 
-    def evidence_probability(self, given: Assignment, do: Assignment) -> float:
+    def evidence_probability(self, given: Assignment | None = None,
+                             do: Assignment | None = None) -> float:
         """P(given | do(do)) by the chain rule, one observed node at a time. pgmpy's
         elimination normalises away impossible evidence, so we must check it ourselves."""
+        given, do = self.net.question(given, do)
         _, ve = self._model(do)
         prob, seen = 1.0, dict[str, str]()
         for node, state in given.items():
@@ -115,17 +123,59 @@ class PgmpyEngine:
             values = np.take(values, order, axis=axis)
         return values
 
-    def most_probable(self, given: Assignment, do: Assignment) -> dict[str, str]:
-        _, ve = self._model(do)
+    def most_probable(self, given: Assignment | None = None,
+                      do: Assignment | None = None) -> tuple[dict[str, str], float]:
+        """pgmpy's MAP query over every free node; its probability from the tables."""
+        given, do = self.net.question(given, do)
+        evidence = self.evidence_probability(given, do)
+        if not evidence > 0:
+            raise impossible(given)
         free = [n for n in self.net.states if n not in given and n not in do]
-        if not free:
-            return {}
-        found = ve.map_query(free, evidence=dict(given) or None, show_progress=False)
-        return {n: str(found[n]) for n in free}
+        cells = math.prod(len(self.net.states[n]) for n in free)
+        if cells > MAX_QUERY_CELLS:
+            raise LimitError(Problem(
+                f"pgmpy's most probable explanation builds one table over the {len(free)} "
+                f"free nodes: {cells:,} cells (limit {MAX_QUERY_CELLS:,})",
+                hint="use the compiled engine (the default), which eliminates node by node"))
+        _, ve = self._model(do)
+        found = ve.map_query(free, evidence=dict(given) or None,
+                             show_progress=False) if free else {}
+        states = {n: str(found[n]) for n in free}
+        joint = self.net.intervene(do).probability_of({**states, **given, **do})
+        return states, joint / evidence
 
 
-def impossible(given: Assignment) -> QueryError:
-    shown = ", ".join(f"{k}={v}" for k, v in given.items())
-    return QueryError(Problem(
-        f"the observations ({shown}) are impossible in this scenario (probability 0)",
-        hint="observe states the scenario allows, or use do= to set them by intervention"))
+def net_from_pgmpy(model: Any) -> Net:
+    """A `Net` from a pgmpy DiscreteBayesianNetwork; every axis is matched by state name."""
+    cpds = {cpd.variables[0]: cpd for cpd in model.get_cpds()}
+    states = {n: tuple(str(s) for s in cpd.state_names[n]) for n, cpd in cpds.items()}
+    parents = {n: tuple(cpd.variables[1:]) for n, cpd in cpds.items()}
+    tables = {n: _pgmpy_table(cpd, states) for n, cpd in cpds.items()}
+    order = topological_order(parents)
+    return Net({n: states[n] for n in order}, {n: parents[n] for n in order},
+               {n: tables[n] for n in order})
+
+
+def _pgmpy_table(cpd: Any, states: Mapping[str, tuple[str, ...]]) -> FloatArray:
+    """A TabularCPD's values as (card, *parent_cards), states in each node's own order."""
+    table = np.asarray(cpd.get_values(), dtype=np.float64).reshape(cpd.cardinality)
+    for axis, v in enumerate(cpd.variables):
+        theirs = [str(s) for s in cpd.state_names[v]]
+        table = np.take(table, [theirs.index(s) for s in states[v]], axis=axis)
+    return table
+
+
+def net_from_bif(path: str) -> Net:
+    """A `Net` from a BIF file (gzipped if the name ends in .gz), read by pgmpy."""
+    import gzip
+
+    with open(path, "rb") as f:
+        data = f.read()
+    if path.endswith(".gz"):
+        data = gzip.decompress(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgmpy.readwrite import BIFReader
+
+        model = BIFReader(string=data.decode()).get_model()
+    return net_from_pgmpy(model)

@@ -1,0 +1,28 @@
+"""Every stated limit in one place, so that a mistake fails fast with a clear message
+instead of exhausting memory or time. The README's "Limits" section lists them."""
+
+from __future__ import annotations
+
+# reading a scenario file
+MAX_FILE_BYTES = 1_000_000  # ruamel reads ~150 KB/s of dense YAML: about 7 s at the limit
+MAX_ELEMENTS = 200_000  # elements after aliases are expanded ("billion laughs")
+MAX_DEPTH = 64  # nesting: ruamel slows quadratically with brackets; aliases can self-nest
+MAX_NAME = 80  # characters in a node, state or source name
+MAX_TEXT = 20_000  # characters in a label, paraphrase or quote
+
+# what a scenario may hold
+MAX_NODES = 2_000
+MAX_STATES = 100  # per node
+MAX_TABLE_CELLS = 1_000_000  # in one node's table (20 two-state parents: 2,097,152)
+MAX_WEIGHT = 1e6  # of one estimate in a pool
+
+# reading another tool's network file
+MAX_IMPORT_BYTES = 50_000_000
+
+# answering
+MAX_QUERY_CELLS = 50_000_000  # in one table a query makes: 400 MB of float64
+MAX_SAMPLES = 1_000_000  # draws of the uncertain numbers in one analysis
+MAX_DRIVER_COMBINATIONS = 1_000_000  # past this the most likely scenarios are not listed
+
+# drawing
+GRAPHVIZ_TIMEOUT_S = 60  # for the system `dot` to draw one diagram

@@ -1,0 +1,56 @@
+"""The one interface every exact engine implements, and the engines by name.
+
+`given` observes nodes (evidence about their causes and effects); `do` sets them by
+intervention (graph surgery: a set node loses its causes). Both engines answer every
+question exactly: the compiled engine (`compiled.CompiledNet`, the default) and pgmpy's
+VariableElimination (`pgmpy_engine.PgmpyEngine`, the reference).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, Protocol, get_args
+
+from ..errors import Problem, QueryError
+from ..language.tables import FloatArray
+from .net import Assignment, Net
+
+EngineName = Literal["compiled", "pgmpy"]
+ENGINE_NAMES: tuple[EngineName, ...] = get_args(EngineName)
+
+
+class Engine(Protocol):
+    """Exact answers over a `Net`; every method raises QueryError for unknown names and
+    for observations that are impossible (probability 0)."""
+
+    @property
+    def net(self) -> Net: ...
+
+    def joint(self, targets: Sequence[str], given: Assignment | None = None,
+              do: Assignment | None = None) -> FloatArray:
+        """P(targets | given, do(do)): one axis per target, states in declared order."""
+        ...
+
+    def evidence_probability(self, given: Assignment | None = None,
+                             do: Assignment | None = None) -> float:
+        """P(given | do(do)); 0 for impossible observations."""
+        ...
+
+    def most_probable(self, given: Assignment | None = None,
+                      do: Assignment | None = None) -> tuple[dict[str, str], float]:
+        """The most probable explanation: the likeliest joint state of every node neither
+        observed nor set, and its probability given the observations."""
+        ...
+
+
+def make_engine(name: str, net: Net) -> Engine:
+    """The engine called `name` over `net`."""
+    if name == "compiled":
+        from .compiled import CompiledNet
+
+        return CompiledNet(net)
+    if name == "pgmpy":
+        from .pgmpy_engine import PgmpyEngine
+
+        return PgmpyEngine(net)
+    raise QueryError(Problem(f"unknown engine '{name}'", hint=" or ".join(ENGINE_NAMES)))

@@ -33,8 +33,8 @@ import numpy as np
 
 from .errors import LimitError, Problem, ScenarioError
 from .files import write_atomic
-from .language.checks import SUM_TOLERANCE
 from .language.graph import CycleError, topological_order
+from .language.probability import SUM_TOLERANCE
 from .language.schema import NAME_PATTERN, STATE_PATTERN
 from .language.tables import FloatArray
 from .limits import MAX_FILE_BYTES, MAX_IMPORT_BYTES, MAX_NAME

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from model import LimitError, ScenarioError
-from model.language.checks import check, parse
+from model.language.checks import check
 from model.language.loader import parse_document, read_document
+from model.language.parse import parse
 from model.network.pgmpy_engine import build_network
 
 

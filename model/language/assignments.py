@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from typing import NamedTuple
 
 from ..errors import did_you_mean
 
 
+class AssignmentProblem(NamedTuple):
+    key: str  # the node named in the assignment
+    blamed: str | None  # the node the problem is about: None when the name is unknown
+    message: str
+    hint: str
+
+
 def assignment_problems(states: Mapping[str, Sequence[str]], assignment: Mapping[str, str],
-                        what: str) -> Iterator[tuple[str | None, str, str]]:
-    """(node, message, hint) for each state not of its node, and (None, message, hint) for
-    each unknown node (a problem no node of the file can be blamed for)."""
+                        what: str) -> Iterator[AssignmentProblem]:
+    """Each unknown node, and each state not of its node."""
     for node, state in assignment.items():
         if node not in states:
-            yield None, f"{what}: unknown node '{node}'", did_you_mean(node, states)
+            yield AssignmentProblem(node, None, f"{what}: unknown node '{node}'",
+                                    did_you_mean(node, states))
         elif state not in states[node]:
-            yield (node, f"{what}: '{state}' is not a state of '{node}'",
-                   did_you_mean(state, states[node]))
+            yield AssignmentProblem(node, node, f"{what}: '{state}' is not a state of '{node}'",
+                                    did_you_mean(state, states[node]))

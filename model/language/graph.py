@@ -6,10 +6,12 @@ from collections.abc import Mapping, Sequence
 
 
 class CycleError(ValueError):
-    """The parent links loop; `ring` is the loop, each node a parent of the next."""
+    """The parent links loop; `ring` is the loop, each node a parent of the next, and
+    `node` the one first found on it (in file order)."""
 
-    def __init__(self, ring: Sequence[str]):
+    def __init__(self, ring: Sequence[str], node: str):
         self.ring = tuple(ring)
+        self.node = node
         super().__init__("cycle: " + " -> ".join(self.ring))
 
 
@@ -34,7 +36,7 @@ def topological_order(parents: Mapping[str, Sequence[str]]) -> list[str]:
                 nxt = known[i]
                 if mark.get(nxt) == 1:
                     cycle = path[path.index(nxt):]
-                    raise CycleError([*reversed(cycle), cycle[-1]])
+                    raise CycleError([*reversed(cycle), cycle[-1]], nxt)
                 if not mark.get(nxt):
                     stack.append((nxt, 0))
             else:

@@ -39,6 +39,9 @@ KNOWN_TERMS: tuple[str, ...] = tuple(_BY_WORD)
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 Kind = Literal["number", "percent", "range", "term"]
+# How far a distribution written as exact numbers may miss 1 (and an imported column may,
+# before it is scaled).
+SUM_TOLERANCE = 1e-6
 
 # Sums of floating-point products land a few ulps off round numbers (0.9999999999999999 for
 # 1, 0.8749999999999997 for 0.875); the same number must print the same however computed.

@@ -183,3 +183,10 @@ def column_label(parents: Sequence[str], states: Mapping[str, Sequence[str]],
         column, i = divmod(column, len(states[p]))
         out[p] = states[p][i]
     return dict(reversed(out.items()))
+
+
+def when_text(when: Mapping[str, str | Sequence[str]] | Literal["otherwise"]) -> str:
+    """A row's condition as the project writes it: "talks=no, strike=yes|no"."""
+    if isinstance(when, str):
+        return when
+    return ", ".join(f"{k}={'|'.join(wanted_states(when, k))}" for k in when)

@@ -50,10 +50,9 @@ class Net:
                  do: Assignment | None) -> tuple[dict[str, str], dict[str, str]]:
         """A query's observations and interventions, checked: known nodes and states
         ('did you mean' otherwise), and no node both observed and set."""
-        problems = [Problem(message, node=node, hint=hint)
+        problems = [Problem(found.message, node=found.key, hint=found.hint)
                     for what, assignment in (("given", given), ("do", do))
-                    for node, message, hint in assignment_problems(self.states,
-                                                                   assignment or {}, what)]
+                    for found in assignment_problems(self.states, assignment or {}, what)]
         if problems:
             raise QueryError(problems)
         given, do = dict(given or {}), dict(do or {})

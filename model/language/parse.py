@@ -1,0 +1,113 @@
+"""Stage 2, parse: a loaded document into the pydantic models of `schema`, node by node, so
+that one broken node does not hide the problems of the others; pydantic's errors become
+located problems (file, line, node, what to do)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import LimitError, Problem, ScenarioError, did_you_mean
+from ..limits import MAX_NODES
+from .loader import Document, Loc
+from .schema import Citation, Node, Row, ScenarioFile, Source, WhatIf
+
+
+def parse(doc: Document) -> tuple[ScenarioFile | None, list[Problem], set[str]]:
+    """Validate the document's shape node by node, so that one broken node does not hide
+    the problems of the others: (scenario of the valid nodes, problems, broken node names)."""
+    data = doc.data
+    if not isinstance(data, dict):
+        raise ScenarioError(doc.problem((), "a scenario file is a mapping with 'scenario', "
+                                            "'title', 'nodes' and so on",
+                                        hint="see the README's example"))
+    nodes = data.get("nodes")
+    problems: list[Problem] = []
+    broken: set[str] = set()
+    if isinstance(nodes, dict):
+        if len(nodes) > MAX_NODES:
+            raise LimitError(doc.problem(("nodes",), f"{len(nodes):,} nodes, over the limit "
+                                                     f"of {MAX_NODES:,}"))
+        valid: dict[str, Node] = {}
+        for name, raw in nodes.items():
+            try:
+                valid[name] = Node.model_validate(raw)
+            except ValidationError as exc:
+                problems += _schema_problems(doc, exc, ("nodes", name))
+                broken.add(name)
+        data = {**data, "nodes": valid}
+    try:
+        scenario = ScenarioFile.model_validate(data)
+    except ValidationError as exc:
+        errors = [e for e in exc.errors() if not (broken and e["loc"] == ("nodes",))]
+        problems += _schema_problems(doc, errors, ())
+        return None, problems, broken
+    return scenario, problems, broken
+
+
+def _schema_problems(doc: Document, exc: ValidationError | list[Any],
+                     prefix: Loc) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[Loc] = set()
+    for err in exc.errors() if isinstance(exc, ValidationError) else exc:
+        loc = _data_loc(doc, (*prefix, *err["loc"]), err["type"] == "missing")
+        if loc in seen:
+            continue  # one problem per place: unions report each alternative
+        seen.add(loc)
+        node = str(loc[1]) if len(loc) > 1 and loc[0] == "nodes" else None
+        where = ".".join(str(p) for p in (loc[2:] if node else loc))
+        kind, msg = err["type"], err["msg"]
+        hint = None
+        if kind == "missing":
+            msg = f"'{loc[-1]}' is missing"
+            where = where.rpartition(".")[0]
+        elif kind == "extra_forbidden":
+            msg = f"unknown key '{loc[-1]}'"
+            parent = _model_at(loc[:-1])
+            if parent:
+                hint = did_you_mean(str(loc[-1]), parent)
+        elif kind.startswith("value_error"):
+            msg = msg.removeprefix("Value error, ")
+        problems.append(Problem(f"{where}: {msg}" if where else msg, file=doc.name,
+                                line=doc.line_of(loc), node=node, hint=hint))
+    return problems
+
+
+def _data_loc(doc: Document, loc: Loc, missing: bool) -> Loc:
+    """pydantic's `loc` without the union and validator tags it puts between the keys: the
+    parts that are keys or indices of the data (and the last one, for a missing key)."""
+    data: Any = doc.data
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        if _holds(data, part):
+            data = data[part]
+            out.append(part)
+        elif missing and i == len(loc) - 1:
+            out.append(part)
+    return tuple(out)
+
+
+def _holds(data: Any, part: str | int) -> bool:
+    if isinstance(data, dict):
+        return part in data
+    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+
+
+def _model_at(loc: Loc) -> list[str] | None:
+    """Field names allowed at a location, for 'did you mean' on an unknown key."""
+    names = [p for p in loc if isinstance(p, str)]
+    if not names:
+        return list(ScenarioFile.model_fields)
+    head = names[0]
+    if head == "nodes":
+        if len(names) == 2:
+            return list(Node.model_fields)
+        if "table" in names and len(names) == 3:
+            return list(Row.model_fields)
+        return [*Citation.model_fields, "assumption", "p", "weight"]
+    if head == "sources":
+        return list(Source.model_fields)
+    if head == "what_ifs":
+        return list(WhatIf.model_fields)
+    return None

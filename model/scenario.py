@@ -20,7 +20,7 @@ from .language.checks import Checked, check
 from .language.loader import Document, parse_document, read_document
 from .language.schema import Role, ScenarioFile, Source, WhatIf
 from .language.tables import FloatArray, NodeSpec, Param
-from .network.engine import ENGINE_NAMES, Engine, EngineName, make_engine
+from .network.engine import Engine, EngineName, engine_name, make_engine
 from .network.net import Assignment, Net
 from .results import Distribution, Explanation
 
@@ -45,12 +45,9 @@ class Scenario:
     """A checked scenario with exact queries over its Bayesian network."""
 
     def __init__(self, doc: Document, engine: EngineName = "compiled"):
-        if engine not in ENGINE_NAMES:
-            raise QueryError(Problem(f"unknown engine '{engine}'",
-                                     hint=" or ".join(ENGINE_NAMES)))
+        self.engine_name: EngineName = engine_name(engine)
         self.document = doc
         self.checked: Checked = check(doc)
-        self.engine_name: EngineName = engine
 
     # what the file says ------------------------------------------------------------------
 
@@ -132,8 +129,9 @@ class Scenario:
     @cached_property
     def engine(self) -> Engine:
         """The engine that answers this scenario's queries (chosen by `load(engine=...)`)."""
-        return self.compiled if self.engine_name == "compiled" else make_engine("pgmpy",
-                                                                                self.net)
+        if self.engine_name == "compiled":
+            return self.compiled  # one compiled engine serves queries and analyses alike
+        return make_engine(self.engine_name, self.net)
 
     @cached_property
     def compiled(self) -> CompiledNet:

@@ -21,9 +21,10 @@ import model
 from model.analysis import Analysis, analyze
 from model.analysis.signposts import descendants, strongest
 from model.analysis.tree import MAX_DEPTH
-from model.briefing.context import Facts, judgement, page_model
+from model.briefing.context import Facts, judgement
 from model.briefing.figures import state_lines
 from model.briefing.format import headline_states
+from model.briefing.front import page_model
 from model.briefing.graphviz import DiagramError, label, quote, render_svg
 from model.briefing.page import TEMPLATES, environment, render, report, section_builders
 from model.cli import main

@@ -1,12 +1,12 @@
-"""Many nodes' distributions from few queries: each `Scenario.joint` over a small group of
-nodes is one exact contraction (and one plan to compile), where a `Scenario.query` per node
-would be one each. The briefing asks for every outcome under every what-if and every tree
-path, so this is most of its inference.
+"""Many nodes' distributions from few queries: each joint over a small group of nodes is one
+exact contraction (and one plan to compile), where a query per node would be one each. The
+briefing asks for every outcome under every what-if and every tree path, and the analyses
+for every outcome under thousands of draws, so this is most of their inference.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..network.net import Assignment
 from ..scenario import Scenario
@@ -20,7 +20,7 @@ def marginals(s: Scenario, nodes: Sequence[str], given: Assignment | None = None
               do: Assignment | None = None) -> dict[str, dict[str, float]]:
     """{node: {state: P(state | given, do(do))}} for each of `nodes`."""
     out: dict[str, dict[str, float]] = {}
-    for group in _groups(s, nodes):
+    for group in groups(nodes, lambda n: len(s.nodes[n].states)):
         joint = s.joint(group, given, do)
         for axis, node in enumerate(group):
             dist = dict.fromkeys(s.nodes[node].states, 0.0)
@@ -30,14 +30,16 @@ def marginals(s: Scenario, nodes: Sequence[str], given: Assignment | None = None
     return out
 
 
-def _groups(s: Scenario, nodes: Sequence[str]) -> list[list[str]]:
-    groups: list[list[str]] = []
-    cells = MAX_GROUP_CELLS + 1
+def groups(nodes: Sequence[str], card: Callable[[str], int],
+           limit: int = MAX_GROUP_CELLS) -> list[list[str]]:
+    """`nodes` cut, in order, into runs whose joints have at most `limit` cells (a node
+    larger than `limit` alone forms a run)."""
+    out: list[list[str]] = []
+    cells = limit + 1
     for node in nodes:
-        card = len(s.nodes[node].states)
-        if cells * card > MAX_GROUP_CELLS:
-            groups.append([])
+        if cells * card(node) > limit:
+            out.append([])
             cells = 1
-        groups[-1].append(node)
-        cells *= card
-    return groups
+        out[-1].append(node)
+        cells *= card(node)
+    return out

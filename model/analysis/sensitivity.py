@@ -8,13 +8,14 @@ value. All 2 x n_params swung scenarios go through one batched contraction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..language.tables import FloatArray, NodeSpec, Param
+from ..language.tables import FloatArray, Param
 from ..scenario import Scenario
+from .places import Place, places
 from .uncertainty import Draws, marginal_draws
 
 if TYPE_CHECKING:
@@ -43,55 +44,11 @@ def swung_values(scenario: Scenario, swing: float = DEFAULT_SWING) -> FloatArray
 
 
 @dataclass(frozen=True)
-class ParamPlace:
-    """Where a number was written, in words an analyst recognises."""
-
-    node: str
-    node_label: str
-    state: str | None
-    where: str
-    condition: str
-    source: str | None
-    line: int | None
-    written: str
-
-    @property
-    def label(self) -> str:
-        """E.g. "Israel strikes: P(yes | talks=no) = likely (table row 2, line 40)"."""
-        return self._text(self.node_label)
-
-    @property
-    def short(self) -> str:
-        """The same with the node's name for its label."""
-        return self._text(self.node)
-
-    def _text(self, node: str) -> str:
-        given = f" | {self.condition}" if self.condition else ""
-        by = f", {self.source}'s estimate" if self.source else ""
-        line = f", line {self.line}" if self.line is not None else ""
-        return (f"{node}: P({self.state}{given}) = {self.written} "
-                f"({self.where}{by}{line})")
-
-
-def place_of(spec: NodeSpec, param: Param) -> ParamPlace:
-    condition, source = "", None
-    for block in spec.blocks:
-        for estimate in block.estimates:
-            if any(p.id == param.id for p in estimate.dist.entries.values()):
-                when = block.when
-                condition = when if isinstance(when, str) else ", ".join(
-                    f"{k}={v if isinstance(v, str) else '|'.join(v)}" for k, v in when.items())
-                source = estimate.source
-    return ParamPlace(spec.name, spec.label, param.state, param.where, condition, source,
-                      param.line, param.prob.text)
-
-
-@dataclass(frozen=True)
 class Bar:
     """One input's bar: the outcome at the input's low and high end."""
 
     param: int
-    place: ParamPlace
+    place: Place
     input_low: float
     input_high: float
     assumed_swing: bool
@@ -103,7 +60,7 @@ class Bar:
         return abs(self.at_high - self.at_low)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"param": self.param, **asdict(self.place), "label": self.place.label,
+        return {"param": self.param, **self.place.to_dict(),
                 "input_low": self.input_low, "input_high": self.input_high,
                 "assumed_swing": self.assumed_swing, "at_low": self.at_low,
                 "at_high": self.at_high, "swing": self.swing}
@@ -132,11 +89,12 @@ def tornadoes(scenario: Scenario, engine: CompiledNet, outcomes: Sequence[str],
     dropping those that do not move it at all."""
     draws = Draws.of(scenario, swung_values(scenario, swing))
     params = scenario.params
+    where = places(scenario)
     out = []
     for node, drawn in zip(outcomes, marginal_draws(engine, draws, outcomes), strict=True):
         spec = scenario.nodes[node]
         moved = drawn[:, 0]
-        bars = [Bar(p.id, place_of(scenario.nodes[p.node], p), *swing_range(p, swing),
+        bars = [Bar(p.id, where[p.id], *swing_range(p, swing),
                     float(moved[2 * p.id]), float(moved[2 * p.id + 1])) for p in params]
         ranked = sorted((b for b in bars if b.swing > 0), key=lambda b: -b.swing)
         out.append(Tornado(node, spec.label, spec.states[0], float(engine.posterior(node)[0]),

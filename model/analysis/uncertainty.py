@@ -4,13 +4,12 @@ estimative term is drawn anew.
 Each uncertain written probability (a range or a term) is drawn from a Beta distribution
 whose mean is the written point value and whose spread puts about 90% of its mass inside
 the written range; exact numbers stay fixed. Rows renormalise themselves in
-`NodeSpec.table`. All draws go through one batched contraction: of the outcomes' joint
-while it is small, else one per outcome.
+`NodeSpec.table`. All draws go through batched contractions, one per small group of
+outcomes (`marginal_draws`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -21,6 +20,7 @@ import numpy as np
 from ..language.probability import Prob
 from ..language.tables import FloatArray
 from ..scenario import Scenario
+from .marginals import groups
 
 if TYPE_CHECKING:
     from ..network.compiled import CompiledNet
@@ -31,7 +31,6 @@ Z95 = 1.6448536269514722
 # transform, interpolating between knots: about 6x faster than numpy's Beta sampler.
 CDF_CELLS = 8192
 QUANTILE_KNOTS = 1024
-JOINT_CELLS = 256  # the largest joint of several nodes contracted at once
 
 
 def beta_shape(prob: Prob) -> tuple[float, float]:
@@ -121,17 +120,20 @@ class Draws:
 
 def marginal_draws(engine: CompiledNet, draws: Draws, nodes: Sequence[str],
                    do: Mapping[str, str] | None = None) -> list[FloatArray]:
-    """Each node's (samples, card) posteriors. While the nodes' joint has at most
-    JOINT_CELLS cells, all come from one batched contraction of that joint, which costs
-    about as much as one node's."""
-    cards = [len(engine.net.states[n]) for n in nodes]
-    if len(nodes) < 2 or math.prod(cards) > JOINT_CELLS:
-        return [draws.posterior(engine, n, do) for n in nodes]
-    # Batch axis innermost and contiguous (the engine's own layout, so usually no copy):
-    # summing out the other nodes then runs along memory, ~20x faster than across it.
-    joint = np.ascontiguousarray(np.moveaxis(draws.joint(engine, nodes, do), 0, -1))
-    axes = range(len(nodes))
-    return [joint.sum(axis=tuple(j for j in axes if j != i)).T for i in axes]
+    """Each node's (samples, card) posteriors, from one batched contraction per group of
+    nodes whose joint is small (`marginals.groups`): a small joint costs about as much as
+    one node's posterior."""
+    out: list[FloatArray] = []
+    for group in groups(nodes, lambda n: len(engine.net.states[n])):
+        if len(group) == 1:
+            out.append(draws.posterior(engine, group[0], do))
+            continue
+        # Batch axis innermost and contiguous (the engine's own layout, so usually no copy):
+        # summing out the other nodes then runs along memory, ~20x faster than across it.
+        joint = np.ascontiguousarray(np.moveaxis(draws.joint(engine, group, do), 0, -1))
+        axes = range(len(group))
+        out += [joint.sum(axis=tuple(j for j in axes if j != i)).T for i in axes]
+    return out
 
 
 def draw(scenario: Scenario, samples: int, seed: int | None) -> Draws:

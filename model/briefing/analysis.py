@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..analysis.disagreement import FLAG_SPREAD
+from ..analysis.places import Place
 from ..analysis.sensitivity import DEFAULT_SWING, Tornado
 from ..analysis.signposts import Signposts, strongest
 from ..language.probability import decimal_percent, percent, percents, points
-from ..language.tables import Block, Param
 from ..scenario import Scenario
-from .context import Facts, Section
+from .context import Facts, Section, condition_labels
 from .format import headline_states
 
 SWING_POINTS = round(DEFAULT_SWING * 100)
@@ -24,55 +24,6 @@ FLAG_POINTS = round(FLAG_SPREAD * 100)
 
 
 # what moves the outcomes -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InputPlace:
-    """A written number in words: whose chance of which state, in which case, on whose
-    word, where in the file."""
-
-    node_label: str
-    state: str
-    condition: tuple[tuple[str, str], ...]  # (parent label, state or "a or b")
-    case: str  # "in every other case", "noisy-OR leak ...", "" for a prior or a row
-    source: str  # the source of a pooled estimate; "" otherwise
-    source_title: str
-    written: str
-    line: int | None
-
-
-def input_places(s: Scenario) -> dict[int, InputPlace]:
-    """Every written number's place, by param id."""
-    places: dict[int, InputPlace] = {}
-    for spec in s.nodes.values():
-        if spec.noisy_or is not None:
-            noisy = spec.noisy_or
-            places[noisy.leak.id] = _place(s, noisy.leak, (), "noisy-OR leak: none of its "
-                                           "causes present", "")
-            for parent, weight in noisy.weights.items():
-                places[weight.id] = _place(s, weight, (), "noisy-OR: "
-                                           f"{s.nodes[parent].label} alone", "")
-        for block in spec.blocks:
-            condition, case = _condition(s, block)
-            for estimate in block.estimates:
-                source = estimate.source if len(block.estimates) > 1 and estimate.source else ""
-                for param in estimate.dist.entries.values():
-                    places[param.id] = _place(s, param, condition, case, source)
-    return places
-
-
-def _condition(s: Scenario, block: Block) -> tuple[tuple[tuple[str, str], ...], str]:
-    if isinstance(block.when, str):
-        return (), "in every other case"
-    return tuple((s.nodes[p].label, st if isinstance(st, str) else " or ".join(st))
-                 for p, st in block.when.items()), ""
-
-
-def _place(s: Scenario, param: Param, condition: tuple[tuple[str, str], ...], case: str,
-           source: str) -> InputPlace:
-    title = s.sources[source].title if source in s.sources else ""
-    return InputPlace(s.nodes[param.node].label, param.state or "", condition, case, source,
-                      title, param.prob.text, param.line)
 
 
 @dataclass(frozen=True)
@@ -95,7 +46,9 @@ class End:
 @dataclass(frozen=True)
 class TornadoBar:
     param: int
-    place: InputPlace
+    place: Place
+    when: tuple[tuple[str, str], ...]  # (parent label, its state, or "a or b")
+    source_title: str
     assumed: bool  # written exact, swung by the assumed +/- SWING_POINTS
     swung: str  # the input's range, "15–30%"
     low: Segment
@@ -121,15 +74,13 @@ class Sensitivity:
 
 
 def sensitivity_section(facts: Facts) -> Section | None:
-    s = facts.scenario
-    places = input_places(s)
-    charts = tuple(_chart(t, places) for t in facts.analysis.sensitivity if t.bars)
+    charts = tuple(_chart(facts.scenario, t) for t in facts.analysis.sensitivity if t.bars)
     if not charts:
         return None
     return Section("sensitivity", "What moves the outcomes", Sensitivity(charts, SWING_POINTS))
 
 
-def _chart(t: Tornado, places: dict[int, InputPlace]) -> TornadoChart:
+def _chart(s: Scenario, t: Tornado) -> TornadoChart:
     # The baseline sits in the middle; the input that moves the outcome furthest from it,
     # either way, reaches the track's edge.
     half = max(abs(x - t.base) for b in t.bars for x in (b.at_low, b.at_high))
@@ -146,7 +97,10 @@ def _chart(t: Tornado, places: dict[int, InputPlace]) -> TornadoChart:
                        End("high", b.at_high, decimal_percent(b.at_high))),
                       key=lambda e: (e.value, e.end == "high"))
         swung = f"{percent(b.input_low).removesuffix('%')}–{percent(b.input_high)}"
-        bars.append(TornadoBar(b.param, places[b.param], b.assumed_swing, swung,
+        place = b.place
+        source = s.sources.get(place.source or "")
+        bars.append(TornadoBar(b.param, place, condition_labels(s, place.when),
+                               source.title if source else "", b.assumed_swing, swung,
                                segment(b.at_low), segment(b.at_high), (ends[0], ends[1])))
     return TornadoChart(t.node, t.label, t.state, t.base, decimal_percent(t.base),
                         tuple(bars), t.inputs)

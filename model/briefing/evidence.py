@@ -15,8 +15,25 @@ import numpy as np
 
 from ..language.probability import ESTIMATIVE_TERMS
 from ..language.schema import AssumedEstimate, Assumption, Citation, CitedEstimate, Source
-from ..language.tables import Block, DistSpec, FloatArray, NodeSpec, NoisyOr, Param, Support
-from .context import ROLE_GROUPS, ROLE_ORDER, Facts, Section, StateLine, state_lines
+from ..language.tables import (
+    Block,
+    DistSpec,
+    FloatArray,
+    NodeSpec,
+    NoisyOr,
+    Param,
+    Support,
+    wanted_states,
+)
+from .context import (
+    ROLE_GROUPS,
+    ROLE_ORDER,
+    Facts,
+    Section,
+    StateLine,
+    condition_labels,
+    state_lines,
+)
 from .format import Pct, headline_states, pct, pcts
 
 SAFE_LINK_SCHEMES = ("https://", "http://")
@@ -155,8 +172,8 @@ def _row(facts: Facts, spec: NodeSpec, block: Block, point: FloatArray) -> Row:
         condition: tuple[tuple[str, str], ...] = ()
         otherwise = len(block.columns)
     else:
-        condition = tuple((facts.label(p), st if isinstance(st, str) else " or ".join(st))
-                          for p, st in block.when.items())
+        condition = condition_labels(facts.scenario, ((p, wanted_states(block.when, p))
+                                                      for p in block.when))
         otherwise = 0
     values = _values(spec.states, block.values(point)[0],
                      block.estimates[0].dist if not pooled else None)

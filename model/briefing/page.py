@@ -1,6 +1,7 @@
 """Stage 7, render: a scenario to one self-contained HTML briefing.
 
-The page is built from the report context (plain data, `report_context`) by the Jinja2
+The page is built from plain-data sections (`context`, and one module per group of sections)
+by the Jinja2
 templates in the top-level `templates/` folder, with one Environment (autoescape,
 StrictUndefined). The page loads nothing: styles, script, diagrams and data are inline, and
 its Content-Security-Policy forbids remote loads. The briefing is rendered in full, then
@@ -35,15 +36,10 @@ REPORTS_DIR = "reports"
 def section_builders() -> tuple[SectionBuilder, ...]:
     """The briefing's sections in page order (imported here: they pull in the context)."""
     from .analysis import disagreement_section, sensitivity_section, signposts_section
-    from .context import (
-        bluf_section,
-        network_section,
-        panel_section,
-        tree_section,
-        what_ifs_section,
-    )
     from .decisions import decisions_section, likely_section
+    from .diagrams import network_section, tree_section
     from .evidence import evidence_section, method_section, sources_section
+    from .front import bluf_section, panel_section, what_ifs_section
 
     return (bluf_section, network_section, tree_section, what_ifs_section, panel_section,
             likely_section, signposts_section, decisions_section, sensitivity_section,

@@ -155,7 +155,7 @@ def scenarios_lines(likely: LikelyScenarios) -> str:
     lines = [f"MOST LIKELY SCENARIOS of {', '.join(likely.drivers)} (the first is the MAP; "
              f"these {len(likely.top)} hold {decimal_percent(likely.covered)})"]
     for i, s in enumerate(likely.top, 1):
-        states = ", ".join(f"{n}={v}" for n, v in s.states.items())
+        states = describe_question(s.states, {})
         lines.append(f"  {i}. {decimal_percent(s.probability):>6}  {states}")
         leads = ", ".join(f"{o} {next(iter(d))} {d[next(iter(d))]:.0%}"
                           for o, d in s.outcomes.items())

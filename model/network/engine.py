@@ -43,14 +43,20 @@ class Engine(Protocol):
         ...
 
 
+def engine_name(name: str) -> EngineName:
+    """`name`, checked to be an engine's."""
+    for known in ENGINE_NAMES:
+        if name == known:
+            return known
+    raise QueryError(Problem(f"unknown engine '{name}'", hint=" or ".join(ENGINE_NAMES)))
+
+
 def make_engine(name: str, net: Net) -> Engine:
     """The engine called `name` over `net`."""
-    if name == "compiled":
+    if engine_name(name) == "compiled":
         from .compiled import CompiledNet
 
         return CompiledNet(net)
-    if name == "pgmpy":
-        from .pgmpy_engine import PgmpyEngine
+    from .pgmpy_engine import PgmpyEngine
 
-        return PgmpyEngine(net)
-    raise QueryError(Problem(f"unknown engine '{name}'", hint=" or ".join(ENGINE_NAMES)))
+    return PgmpyEngine(net)

@@ -91,7 +91,7 @@ def describe_question(given: Assignment, do: Assignment) -> str:
 
 
 def impossible(given: Assignment) -> QueryError:
-    shown = ", ".join(f"{k}={v}" for k, v in given.items())
     return QueryError(Problem(
-        f"the observations ({shown}) are impossible in this scenario (probability 0)",
+        f"the observations ({describe_question(given, {})}) are impossible in this scenario "
+        "(probability 0)",
         hint="observe states the scenario allows, or use do= to set them by intervention"))

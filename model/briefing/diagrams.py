@@ -1,0 +1,104 @@
+"""The briefing's diagrams as plain data: the network, and the scenario tree with its table
+of paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from ..analysis.tree import ScenarioTree, TreePath, scenario_tree
+from ..language.probability import percent_text, shares
+from .context import (
+    ROLE_ORDER,
+    Facts,
+    OutcomeColumns,
+    Section,
+    StateLine,
+    outcome_columns,
+    state_lines,
+)
+from .figures import ROLE_STYLES, RoleStyle, network_svg, tree_svg
+from .format import Pct, day
+
+# the network -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    role: str
+    style: RoleStyle
+    count: int
+
+
+@dataclass(frozen=True)
+class NetworkFigure:
+    svg: Markup
+    legend: tuple[LegendItem, ...]
+    n_nodes: int
+    n_links: int
+
+
+def network_section(facts: Facts) -> Section:
+    s = facts.scenario
+    # Safe markup: scenario text reaches the SVG only escaped, through DOT and its titles.
+    svg = Markup(network_svg(s, facts.baseline, facts.graphviz))
+    roles = [spec.role for spec in s.nodes.values()]
+    legend = tuple(LegendItem(r, ROLE_STYLES[r], roles.count(r)) for r in ROLE_ORDER
+                   if r in roles)
+    links = sum(len(spec.parents) for spec in s.nodes.values())
+    return Section("network", "The network", NetworkFigure(svg, legend, len(s.nodes), links))
+
+
+# the scenario tree -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PathRow:
+    rank: int  # 0 for the lumped "other" leaf
+    given: tuple[tuple[str, str], ...]  # (driver, state); empty for the "other" leaf
+    states: tuple[tuple[str, str], ...]  # (driver label, state)
+    pct: Pct
+    outcomes: tuple[StateLine, ...]
+
+
+@dataclass(frozen=True)
+class TreeFigure:
+    svg: Markup
+    drivers: tuple[str, ...]  # labels
+    rows: tuple[PathRow, ...]
+    columns: tuple[OutcomeColumns, ...]
+    other_count: int
+    skipped: tuple[str, ...]  # labels of drivers left out to keep the joint small
+    shown_pct: Pct
+
+
+def tree_section(facts: Facts) -> Section | None:
+    s = facts.scenario
+    if not s.outcomes:
+        return None
+    tree = scenario_tree(s, facts.baseline)
+    if tree is None:
+        return None
+    svg = Markup(tree_svg(s, tree, day(s.file.as_of), facts.graphviz))  # as the network
+    # The leaves add up to 100, in the table as in the diagram; so do the shown paths' total
+    # and the lumped leaf.
+    whole = shares([leaf.probability for leaf in tree.leaves])
+    rows = tuple(_path_row(facts, tree, leaf, Pct(leaf.probability,
+                                                  percent_text(leaf.probability, w), ""))
+                 for leaf, w in zip(tree.leaves, whole, strict=True))
+    shown = sum(path.probability for path in tree.paths)
+    shown_pct = Pct(shown, percent_text(shown, sum(whole[:len(tree.paths)])), "")
+    return Section("tree", "The scenario tree", TreeFigure(
+        svg, tuple(facts.label(d) for d in tree.drivers), rows, outcome_columns(s),
+        tree.other_count, tuple(facts.label(d) for d in tree.skipped_drivers), shown_pct))
+
+
+def _path_row(facts: Facts, tree: ScenarioTree, path: TreePath, share: Pct) -> PathRow:
+    s = facts.scenario
+    given = tuple(zip(tree.drivers, path.states, strict=False))
+    states = tuple((facts.label(d), st) for d, st in given)
+    outcomes = tuple(line for o in s.outcomes for line in state_lines(s, o, path.outcomes[o]))
+    return PathRow(path.rank, given, states, share, outcomes)
+
+

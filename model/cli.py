@@ -254,7 +254,7 @@ def schema(output: str | None) -> None:
 
     Example:
 
-        scenario schema -o schema/scenario.schema.json
+        scenario schema -o docs/scenario.schema.json
     """
     from .language.json_schema import schema_text
 

@@ -260,6 +260,7 @@ def asks(net: Net, given: dict[str, str], do: dict[str, str], rng: np.random.Gen
     yield "P(evidence)", lambda e: e.evidence_probability(given, do)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "sets"),
                          [("asia", 12), ("alarm", 12), ("hailfinder", 8), ("win95pts", 8),
                           ("andes", 4)])
@@ -380,6 +381,7 @@ def pgmpy_posterior(ve: Any, net: Net, node: str, given: dict[str, str]) -> np.n
     return np.array([factor.values[theirs.index(s)] for s in net.states[node]])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "sets", "targets"),
                          [("asia", 6, None), ("alarm", 3, None), ("hailfinder", 20, 1)])
 def test_classic_networks_equal_pgmpy(name: str, sets: int, targets: int | None) -> None:
@@ -447,6 +449,7 @@ def test_most_probable_explanation_equals_enumeration(seed: int, engine_class: A
 
 
 
+@pytest.mark.slow
 def test_pgmpy_explanations_past_the_limit_are_refused_not_attempted() -> None:
     """pgmpy's MAP query builds one table over every free node: past the engine's cell
     limit that table would exhaust memory (alarm's needs 10^16 cells)."""

@@ -139,6 +139,7 @@ def test_scenario_exports_and_imports_with_the_same_posteriors(
     assert_close(posteriors(back), posteriors(s), 1e-9)
 
 
+@pytest.mark.slow
 def test_example_network_imports_exports_and_imports_unchanged(tmp_path: Path) -> None:
     first = import_network(EXAMPLES / "alarm.bif.gz", today=TODAY).scenario
     for fmt in EXPORT_FORMATS:
@@ -188,6 +189,7 @@ def test_pyagrum_reads_our_exports(fmt: str, ext: str, tol: float, tmp_path: Pat
         assert_close([np.array(list(ours.values()))], [np.array(theirs)], tol)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("ext", "tol"), [
     ("bifxml", 1e-12),
     ("net", 1e-6),  # pyAgrum 3.3.1 reads NET numbers as 32-bit floats
@@ -289,6 +291,7 @@ def _read_uai(text: str, folder: Path) -> Net:
     return read_network(path).net
 
 
+@pytest.mark.slow
 def test_uai_round_trip_of_a_real_network_keeps_posteriors(tmp_path: Path) -> None:
     original = import_network(EXAMPLES / "sachs.bif.gz", today=TODAY).scenario  # 3 parents
     path = tmp_path / "sachs.uai"
@@ -304,6 +307,7 @@ def test_uai_round_trip_of_a_real_network_keeps_posteriors(tmp_path: Path) -> No
             assert list(theirs.values()) == pytest.approx(list(ours.values()), abs=1e-12)
 
 
+@pytest.mark.slow
 def test_real_state_names_are_renamed_and_every_number_kept() -> None:
     from model.network.pgmpy_engine import net_from_bif
 

@@ -15,7 +15,7 @@ from model.language.json_schema import SCHEMA_ID, scenario_json_schema, schema_t
 from model.language.loader import parse_document, read_document
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMITTED = ROOT / "schema" / "scenario.schema.json"
+COMMITTED = ROOT / "docs" / "scenario.schema.json"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -36,8 +36,8 @@ def validator() -> jsonschema.Draft202012Validator:
 
 def test_committed_schema_is_current() -> None:
     assert COMMITTED.read_text() == schema_text(), (
-        "schema/scenario.schema.json is stale: run "
-        "`scenario schema -o schema/scenario.schema.json`")
+        "docs/scenario.schema.json is stale: run "
+        "`scenario schema -o docs/scenario.schema.json`")
 
 
 def test_schema_names_itself() -> None:
@@ -98,6 +98,6 @@ def test_schema_accepts_what_the_loader_accepts(
 
 def test_docs_show_the_line_that_makes_vs_code_use_it() -> None:
     docs = (ROOT / "docs" / "interop.md").read_text()
-    line = "# yaml-language-server: $schema=../schema/scenario.schema.json"
+    line = "# yaml-language-server: $schema=../docs/scenario.schema.json"
     assert line in docs
     assert (ROOT / "scenarios" / line.rpartition("=")[2]).resolve() == COMMITTED

@@ -22,6 +22,7 @@ from model.network.pgmpy_engine import net_from_bif
 from tests.test_interop import EXAMPLES
 
 gum = pytest.importorskip("pyagrum")
+pytestmark = pytest.mark.slow
 
 NETWORKS = ["asia", "alarm", "hailfinder", "win95pts", "andes"]
 EVIDENCE_SETS = 100

@@ -1,8 +1,8 @@
 """The scenario language as a JSON Schema, for editors that check YAML as it is typed.
 
 Generated from the pydantic models of `schema.py`, so it cannot drift from what the loader
-parses; the copy kept at `schema/scenario.schema.json` is regenerated with `scenario schema
--o schema/scenario.schema.json`, and a test fails when it is stale. The schema checks shape
+parses; the copy kept at `docs/scenario.schema.json` is regenerated with `scenario schema
+-o docs/scenario.schema.json`, and a test fails when it is stale. The schema checks shape
 only: cross-references (parents, states, sources) are the checker's job.
 """
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from ..analysis.disagreement import FLAG_SPREAD
 from ..analysis.places import Place
@@ -17,7 +18,7 @@ from ..analysis.signposts import Signposts, strongest
 from ..language.probability import decimal_percent, percent, percents, points
 from ..scenario import Scenario
 from .context import Facts, Section, condition_labels
-from .format import headline_states
+from .format import Direction, direction, headline_states
 
 SWING_POINTS = round(DEFAULT_SWING * 100)
 FLAG_POINTS = round(FLAG_SPREAD * 100)
@@ -38,7 +39,7 @@ class Segment:
 class End:
     """The outcome with the input at one end of its range, as printed beside the bar."""
 
-    end: str  # "low" or "high": which end of the input gives it
+    end: Literal["low", "high"]  # which end of the input gives it
     value: float
     text: str
 
@@ -116,7 +117,7 @@ class SignpostItem:
     state: str  # the state that moves the outcome most
     shift: float
     shift_text: str  # "+21", "−23"
-    direction: str  # "up" or "down"
+    direction: Direction
     chance: float  # of seeing that state
     chance_text: str
 
@@ -152,9 +153,9 @@ def _signposts(s: Scenario, sp: Signposts) -> SignpostGroup:
         states = s.nodes[post.node].states
         texts = dict(zip(states, percents([chances.get(st, 0.0) for st in states]),
                          strict=True))
-        direction = "up" if seen.shift > 0 else "down"
         items.append(SignpostItem(post.sentence, post.node, seen.state, seen.shift, shift,
-                                  direction, seen.chance, texts[seen.state]))
+                                  direction(seen.shift, shift), seen.chance,
+                                  texts[seen.state]))
     return SignpostGroup(sp.node, sp.label, sp.state, sp.base, percent(sp.base), tuple(items))
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from ..language.probability import (
     EPSILON,
@@ -20,6 +21,7 @@ from ..language.probability import (
 )
 
 YES_STATES = ("yes", "true")
+Direction = Literal["up", "down", "flat"]  # which way a figure moves
 
 
 @dataclass(frozen=True)
@@ -57,3 +59,10 @@ def headline_states(states: tuple[str, ...]) -> tuple[str, ...]:
     if len(states) == 2 and states[0].lower() in YES_STATES:
         return states[:1]
     return states
+
+
+def direction(change: float, shown: str) -> Direction:
+    """Which way a change goes, "flat" when it is shown as no change at all (`shown`)."""
+    if shown == "±0":
+        return "flat"
+    return "up" if change > 0 else "down"

@@ -4,7 +4,7 @@ the baseline, and the in-page what-if panel with the network it computes on."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ..analysis.marginals import marginals
 from ..errors import QueryError
@@ -23,7 +23,7 @@ from .context import (
     outcome_summary,
     state_lines,
 )
-from .format import day, headline_states
+from .format import Direction, day, direction, headline_states
 
 # bottom line up front ----------------------------------------------------------------------
 
@@ -57,14 +57,14 @@ class Setting:
     node: str
     label: str
     state: str
-    kind: str  # "given" (observed) or "do" (set by intervention)
+    kind: Literal["given", "do"]  # observed, or set by intervention
 
 
 @dataclass(frozen=True)
 class Cell:
     line: StateLine
     change_text: str
-    direction: str  # "up", "down" or "flat"
+    direction: Direction
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,7 @@ def what_ifs_section(facts: Facts) -> Section | None:
         for line in (ln for o in s.outcomes for ln in state_lines(s, o, dists[o])):
             change = line.pct.p - facts.baseline[line.node][line.state]
             text = points(change)
-            direction = "flat" if text == "±0" else ("up" if change > 0 else "down")
-            cells.append(Cell(line, text, direction))
+            cells.append(Cell(line, text, direction(change, text)))
         rows.append(WhatIfRow(w.name, w.description, settings, tuple(cells), ""))
     return Section("what_ifs", "What-ifs", WhatIfTable(outcome_columns(s), baseline,
                                                        tuple(rows)))

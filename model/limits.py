@@ -3,6 +3,11 @@ instead of exhausting memory or time. The README's "Limits" section lists them."
 
 from __future__ import annotations
 
+# The one memory budget: every stage that can grow (YAML aliases, tables, analysis draws,
+# the tables a query makes, the briefing) estimates its size before the work and refuses
+# past this, saying which limit, what was asked for and what to do.
+MEMORY_BUDGET_BYTES = 1_500_000_000
+
 # reading a scenario file
 MAX_FILE_BYTES = 1_000_000  # ruamel reads ~150 KB/s of dense YAML: about 7 s at the limit
 MAX_ELEMENTS = 200_000  # elements after aliases are expanded ("billion laughs")

@@ -22,6 +22,7 @@ from .briefing.graphviz import GRAPHVIZ_CHOICES
 from .briefing.text import distribution_table, explanation_lines
 from .errors import Problem, ScenarioError
 from .interop import EXPORT_FORMATS, Converted, ExportFormat, export_scenario, import_network
+from .language.assignments import split_assignment
 from .limits import MAX_SAMPLES
 from .scenario import load
 
@@ -30,14 +31,17 @@ EXIT_FAILURE = 1
 
 
 def parse_assignments(values: Sequence[str], flag: str) -> dict[str, str]:
-    """`node=state` pairs from repeated flags."""
+    """`node=state` pairs from repeated flags, split at the first `=` (quote a node whose
+    name holds `=`: `--given '"a=b"=yes'`)."""
     out: dict[str, str] = {}
     for value in values:
-        node, sep, state = value.partition("=")
-        if not sep or not node.strip() or not state.strip():
-            raise click.BadParameter(f"'{value}' is not node=state, e.g. {flag} "
-                                     "iran_accepts_talks=yes", param_hint=flag)
-        out[node.strip()] = state.strip()
+        try:
+            node, state = split_assignment(value)
+        except ValueError as exc:
+            raise click.BadParameter(f"'{value}' is not node=state ({exc}), e.g. {flag} "
+                                     "iran_accepts_talks=yes; quote a name that holds '=': "
+                                     f"{flag} '\"a=b\"=yes'", param_hint=flag) from None
+        out[node] = state
     return out
 
 

@@ -113,7 +113,7 @@ class Scenario:
 
     def point_values(self) -> FloatArray:
         """(1, n_params): each written probability's point value."""
-        return np.array([[p.prob.point for p in self.params]], dtype=np.float64)
+        return self.checked.params.points[None, :].copy()
 
     def tables(self, values: FloatArray | None = None,
                only_source: str | None = None) -> dict[str, FloatArray]:

@@ -21,7 +21,7 @@ from .loader import Document, Loc
 from .parse import parse
 from .schema import Citation, Node, ScenarioFile
 from .specs import SpecBuilder
-from .tables import NodeSpec, Param
+from .tables import NodeSpec, Params
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Checked:
 
     file: ScenarioFile
     nodes: dict[str, NodeSpec]
-    params: list[Param]
+    params: Params
     warnings: list[Problem] = field(default_factory=list)
     paragraphs: dict[str, list[str]] = field(default_factory=dict)
 
@@ -181,11 +181,12 @@ class Checker:
     def check_kind_of_numbers(self, name: str, node: Node) -> None:
         loc: Loc = ("nodes", name)
         has_table = node.table is not None or node.noisy_or is not None
-        if node.parents and not has_table:
+        if node.parents and not (has_table or node.rows):
             what = "a prior" if node.prior or node.estimates else "no probabilities"
             self.fail(loc, f"it has parents but {what}", name,
-                      "give a 'table' with a row per parent-state combination, or 'noisy_or'")
-        elif not node.parents and not (node.prior or node.estimates):
+                      "give a 'table' with a row per parent-state combination, 'rows', or "
+                      "'noisy_or'")
+        elif not node.parents and not (node.prior or node.estimates or node.rows):
             what = "a table" if has_table else "no probabilities"
             self.fail(loc, f"it has no parents but {what}", name,
                       "give a 'prior', e.g. prior: {" + node.states[0] + ": 0.3}")

@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from ..errors import LimitError, Problem, ScenarioError
 from ..limits import MAX_DEPTH, MAX_ELEMENTS, MAX_FILE_BYTES
 
@@ -47,6 +50,10 @@ class Document:
             if line is not None:
                 return line
         return None
+
+    def item_lines(self, loc: Loc, n: int) -> npt.NDArray[np.int64]:
+        """The lines of the first `n` items of the sequence at `loc` (0 where unknown)."""
+        return np.array([self.line_of((*loc, i)) or 0 for i in range(n)], dtype=np.int64)
 
     def problem(self, loc: Loc, message: str, node: str | None = None,
                 hint: str | None = None) -> Problem:

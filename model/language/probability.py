@@ -142,6 +142,15 @@ def _number(value: float, text: str, kind: Kind) -> Prob:
     return Prob(value, value, value, text, kind)
 
 
+def sum_text(total: float) -> str:
+    """A sum that is not 1 with the digits that show it: 1.000002, never "1"."""
+    for digits in range(6, 18):
+        text = f"{total:.{digits}g}"
+        if float(text) != 1.0 or total == 1.0:
+            return text
+    return repr(total)
+
+
 def _fmt(value: float) -> str:
     return f"{value:.6g}"
 

@@ -8,9 +8,11 @@ generated from these models (`scenario schema`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,8 +27,34 @@ from pydantic import (
 from ..limits import MAX_NAME, MAX_TEXT, MAX_WEIGHT
 from .probability import KNOWN_TERMS, Prob, parse_prob
 
+# Identifiers: the scenario's id (its report's file name) and source ids. Other tools'
+# formats that restrict names use the same two patterns.
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
 STATE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_\-\.]*$"
+# Node, state and actor names are any text but characters that act on a terminal or break
+# a line: C0 and C1 controls, DEL, line and paragraph separators, and the bidirectional
+# overrides and isolates that make text display in another order than it reads.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+TEXT_NAME_PATTERN = ("^(?=.*\\S)[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e"
+                     "\\u2066-\\u2069]+$")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in `text`, written as U+XXXX, or None."""
+    found = CONTROL_CHARACTERS.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def _text_name(value: str) -> str:
+    if len(value) > MAX_NAME:
+        raise ValueError(f"a name is at most {MAX_NAME} characters; this one has {len(value)}")
+    if not value.strip():
+        raise ValueError("a name must hold at least one visible character")
+    bad = control_character(value)
+    if bad is not None:
+        raise ValueError(f"a name may not hold control characters ({bad} at character "
+                         f"{CONTROL_CHARACTERS.search(value).start() + 1})")  # type: ignore[union-attr]
+    return value
 
 
 def _as_text(value: Any) -> Any:
@@ -37,10 +65,12 @@ def _as_text(value: Any) -> Any:
 
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=MAX_NAME)]
+_TEXT_NAME_SCHEMA = {"type": "string", "pattern": TEXT_NAME_PATTERN, "minLength": 1,
+                     "maxLength": MAX_NAME}
+NodeName = Annotated[str, AfterValidator(_text_name), WithJsonSchema(_TEXT_NAME_SCHEMA)]
 StateName = Annotated[
-    str, BeforeValidator(_as_text), Field(pattern=STATE_PATTERN, max_length=MAX_NAME),
-    WithJsonSchema({"anyOf": [{"type": "string", "pattern": STATE_PATTERN, "maxLength": MAX_NAME},
-                              {"type": "number"}]}),
+    str, BeforeValidator(_as_text), AfterValidator(_text_name),
+    WithJsonSchema({"anyOf": [_TEXT_NAME_SCHEMA, {"type": "number"}]}),
 ]
 
 
@@ -53,22 +83,19 @@ def _any_case(term: str) -> str:
 TERMS_PATTERN = r"^\s*(" + "|".join(_any_case(t) for t in KNOWN_TERMS) + r")\s*$"
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 
-Probability = Annotated[
-    Prob,
-    PlainValidator(parse_prob),
-    WithJsonSchema({
-        "description": "A probability: a number in [0, 1], a percent such as \"30%\", "
-                       "a range [low, high], or an ICD 203 estimative term.",
-        "anyOf": [
-            {"type": "number", "minimum": 0, "maximum": 1},
-            {"type": "string", "pattern": r"^\s*[0-9.]+\s*%\s*$"},
-            {"type": "string", "pattern": TERMS_PATTERN},
-            {"type": "array", "minItems": 2, "maxItems": 2,
-             "items": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
-                                 {"type": "string", "pattern": r"^\s*[0-9.]+\s*%\s*$"}]}},
-        ],
-    }),
-]
+PROBABILITY_SCHEMA: dict[str, Any] = {
+    "description": "A probability: a number in [0, 1], a percent such as \"30%\", "
+                   "a range [low, high], or an ICD 203 estimative term.",
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": 1},
+        {"type": "string", "pattern": r"^\s*[0-9.]+\s*%\s*$"},
+        {"type": "string", "pattern": TERMS_PATTERN},
+        {"type": "array", "minItems": 2, "maxItems": 2,
+         "items": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
+                             {"type": "string", "pattern": r"^\s*[0-9.]+\s*%\s*$"}]}},
+    ],
+}
+Probability = Annotated[Prob, PlainValidator(parse_prob), WithJsonSchema(PROBABILITY_SCHEMA)]
 
 # state -> probability; for a node of n states, n - 1 of them may be given and the last
 # takes what remains.
@@ -160,7 +187,7 @@ class _Probabilities(Strict):
 
 
 # parent -> its state, or a list of states any of which the row covers
-When = dict[Name, StateName | Annotated[list[StateName], Field(min_length=1)]]
+When = dict[NodeName, StateName | Annotated[list[StateName], Field(min_length=1)]]
 
 
 class Row(_Probabilities):
@@ -172,28 +199,39 @@ class Row(_Probabilities):
     note: str = Field("", description="Why this row reads as it does, for the briefing")
 
 
+# A compact table's row, checked as arrays by `specs` (not item by item here: imported
+# tables hold hundreds of thousands of numbers).
+ProbabilityRow = Annotated[list[Any], WithJsonSchema({"type": "array", "minItems": 2,
+                                                      "items": PROBABILITY_SCHEMA})]
+
+
 class Node(Strict):
     label: Text
     role: Role = "event"
     description: str = ""
     states: Annotated[list[StateName], Field(min_length=2)] = Field(
         default_factory=lambda: ["yes", "no"])
-    parents: list[Name] = Field(default_factory=list)
+    parents: list[NodeName] = Field(default_factory=list)
     prior: Distribution | None = None
     estimates: Annotated[list[Estimate], Field(min_length=1)] | None = None
     pool: Pool = "linear"
     table: Annotated[list[Row], Field(min_length=1)] | None = None
-    noisy_or: dict[Name, Probability] | None = Field(
+    noisy_or: dict[NodeName, Probability] | None = Field(
         None, description="Binary node with binary parents: 'leak' plus one weight per parent")
+    rows: Annotated[list[ProbabilityRow], Field(min_length=1)] | None = Field(
+        None, description="The whole table, compactly: one row of probabilities per "
+                          "parent-state combination, the first parent's states changing "
+                          "slowest, each row's probabilities in the order of 'states'; "
+                          "'because' once for the table")
     because: Because | None = None
 
     @model_validator(mode="after")
     def _one_kind_of_numbers(self) -> Node:
-        given = [k for k in ("prior", "estimates", "table", "noisy_or")
+        given = [k for k in ("prior", "estimates", "table", "noisy_or", "rows")
                  if getattr(self, k) is not None]
         if len(given) > 1:
             raise ValueError(f"give only one of {' / '.join(given)}")
-        if given and given[0] in ("prior", "noisy_or") and not self.because:
+        if given and given[0] in ("prior", "noisy_or", "rows") and not self.because:
             raise ValueError(f"'because' is missing for the {given[0]}: cite a source "
                              "paragraph or state an assumption")
         return self
@@ -212,8 +250,8 @@ class Source(Strict):
 class WhatIf(Strict):
     name: Text
     description: str = ""
-    given: dict[Name, StateName] = Field(default_factory=dict)
-    do: dict[Name, StateName] = Field(default_factory=dict)
+    given: dict[NodeName, StateName] = Field(default_factory=dict)
+    do: dict[NodeName, StateName] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _asks_something(self) -> WhatIf:
@@ -223,7 +261,8 @@ class WhatIf(Strict):
 
 
 # actor -> node -> state -> utility of that state to the actor
-Utilities = dict[Name, dict[Name, dict[StateName, Annotated[float, Field(allow_inf_nan=False)]]]]
+Utility = Annotated[float, Field(allow_inf_nan=False)]
+Utilities = dict[NodeName, dict[NodeName, dict[StateName, Utility]]]
 
 
 class ScenarioFile(Strict):
@@ -234,6 +273,6 @@ class ScenarioFile(Strict):
     horizon: dt.date = Field(description="Every event node means: by this date")
     description: str = ""
     sources: dict[Name, Source] = Field(default_factory=dict)
-    nodes: Annotated[dict[Name, Node], Field(min_length=1)]
+    nodes: Annotated[dict[NodeName, Node], Field(min_length=1)]
     what_ifs: list[WhatIf] = Field(default_factory=list)
     utilities: Utilities = Field(default_factory=dict)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
+
+import numpy as np
 
 from ..errors import did_you_mean
 from .findings import Findings
 from .loader import Loc
-from .probability import SUM_TOLERANCE, Prob
+from .probability import SUM_TOLERANCE, Prob, parse_prob, sum_text
 from .schema import AssumedEstimate, Citation, CitedEstimate, Node, Row
 from .tables import (
     Block,
@@ -23,11 +25,16 @@ from .tables import (
     NodeSpec,
     NoisyOr,
     Param,
+    Params,
+    RowTable,
     column_label,
     columns_matching,
     wanted_states,
     when_text,
 )
+
+# A compact table with many bad rows gets this many problems, then one that counts the rest.
+MAX_ROW_PROBLEMS = 20
 
 CitationCheck = Callable[[Citation, Loc, str], None]
 
@@ -41,7 +48,7 @@ class SpecBuilder:
         self.findings = findings
         self.states = states
         self.cite = cite
-        self.params: list[Param] = []
+        self.params = Params()
 
     def fail(self, loc: Loc, message: str, node: str | None = None,
              hint: str | None = None) -> None:
@@ -60,9 +67,12 @@ class SpecBuilder:
         cards = tuple(len(parent_states[p]) for p in parents)
         first_param = len(self.params)
         blocks: list[Block] = []
-        noisy = None
+        noisy = rows = None
         if node.noisy_or is not None:
             noisy = self.noisy_or_spec(name, node)
+        elif node.rows is not None:
+            self.cite_all(node.because or (), (*loc, "because"), name)
+            rows = self.row_table(name, node, parent_states)
         elif node.table is not None:
             blocks = self.table_blocks(name, node, parent_states)
         else:
@@ -72,7 +82,7 @@ class SpecBuilder:
             return None
         return NodeSpec(name, node.label, node.role, node.description, tuple(node.states),
                         parents, cards, tuple(blocks), noisy, self.findings.doc.line_of(loc),
-                        tuple(self.params[first_param:]))
+                        self.params[first_param:], rows)
 
     def table_blocks(self, name: str, node: Node,
                      parent_states: Mapping[str, Sequence[str]]) -> list[Block]:
@@ -193,11 +203,11 @@ class SpecBuilder:
                 self.fail(loc, f"{label} gives {len(dist)} of {len(states)} states", name,
                           "give every state, or all but one (which takes the remainder)")
             elif missing == 1 and total > 1 + SUM_TOLERANCE:
-                self.fail(loc, f"{label} adds up to {total:.6g} ({shown}), over 1 before the "
+                self.fail(loc, f"{label} adds up to {sum_text(total)} ({shown}), over 1 before the "
                                "remaining state", name, "lower these probabilities")
             elif missing == 0 and all(not p.prob.uncertain for p in entries.values()):
                 if abs(total - 1) > SUM_TOLERANCE:
-                    self.fail(loc, f"{label} sums to {total:.6g}, not 1 ({shown})", name,
+                    self.fail(loc, f"{label} sums to {sum_text(total)}, not 1 ({shown})", name,
                               "make the probabilities add up to 1, or leave one state out so "
                               "it takes the remainder")
             elif missing == 0:
@@ -241,7 +251,121 @@ class SpecBuilder:
                        self.findings.doc.line_of(loc))
 
     def param(self, prob: Prob, node: str, state: str | None, where: str, loc: Loc) -> Param:
-        param = Param(len(self.params), prob, node, state, where,
-                      self.findings.doc.line_of(loc))
-        self.params.append(param)
-        return param
+        return self.params.add(prob, node, state, where, self.findings.doc.line_of(loc))
+
+    # compact tables ----------------------------------------------------------------------
+
+    def row_table(self, name: str, node: Node,
+                  parent_states: Mapping[str, Sequence[str]]) -> RowTable | None:
+        """A `rows:` table checked as arrays: one row per parent combination, each row a
+        distribution over the states in order. Rows of plain numbers (the imported case)
+        never become Python objects one by one."""
+        assert node.rows is not None
+        rows = node.rows
+        loc: Loc = ("nodes", name, "rows")
+        states = tuple(node.states)
+        card = len(states)
+        n_rows = math.prod(len(s) for s in parent_states.values())
+        doc = self.findings.doc
+        if len(rows) != n_rows:
+            order = (f"the {n_rows:,} combinations of {', '.join(parent_states)} (the first "
+                     "parent's states changing slowest)" if parent_states else "one row")
+            self.fail(loc, f"rows: {len(rows):,} rows where the table needs {n_rows:,}", name,
+                      f"give one row per parent-state combination: {order}")
+            return None
+        problems = _RowProblems(self, name, loc)
+        kinds = {type(x) for row in rows for x in row}
+        if kinds <= {float, int} and all(len(row) == card for row in rows):
+            points = np.array(rows, dtype=np.float64).reshape(n_rows, card)
+            written: dict[int, Prob] = {}
+        else:
+            points, written = self._slow_rows(rows, states, problems)
+        broken = np.zeros(n_rows, dtype=bool)
+        broken[list(problems.rows)] = True
+        outside = ~((points >= 0) & (points <= 1)) & ~broken[:, None]
+        for r, j in zip(*np.nonzero(outside), strict=True):
+            problems.add(int(r), f"row {r + 1}, {states[j]}: probability "
+                                 f"{_shown(rows[r][j])} is outside [0, 1]",
+                         "write each as a number from 0 to 1, a percent or a term")
+        uncertain = np.zeros(n_rows, dtype=bool)
+        for k, prob in written.items():
+            uncertain[k // card] |= prob.uncertain
+        totals = points.sum(axis=1)
+        off = np.abs(totals - 1) > SUM_TOLERANCE
+        for r in np.nonzero(off & ~uncertain & ~outside.any(axis=1) & ~broken)[0]:
+            problems.add(int(r), f"row {r + 1} sums to {sum_text(float(totals[r]))}, not 1",
+                         f"make the {card} probabilities of each row add up to 1")
+        for r in np.nonzero(uncertain & ~broken)[0]:
+            cells = [written.get(int(r) * card + j) or Prob.exact(float(points[r, j]))
+                     for j in range(card)]
+            low, high = sum(c.low for c in cells), sum(c.high for c in cells)
+            if not low - SUM_TOLERANCE <= 1 <= high + SUM_TOLERANCE:
+                problems.add(int(r), f"row {r + 1}: no distribution fits these ranges (they "
+                                     f"span {low:.3g} to {high:.3g} in total, which must "
+                                     "include 1)", "adjust the ranges or terms")
+        problems.close()
+        if problems.count:
+            return None
+        lines = doc.item_lines(loc, n_rows)
+        table = RowTable(name, states, dict(parent_states), len(self.params), points, lines,
+                         written, tuple(node.because or ()), doc.line_of(loc))
+        self.params.add_rows(table)
+        return table
+
+    def _slow_rows(self, rows: Sequence[Sequence[Any]], states: tuple[str, ...],
+                   problems: _RowProblems) -> tuple[Any, dict[int, Prob]]:
+        """Rows holding terms, percents or ranges (or mistakes), read item by item."""
+        card = len(states)
+        points = np.full((len(rows), card), 0.5)
+        written: dict[int, Prob] = {}
+        for r, row in enumerate(rows):
+            if len(row) != card:
+                problems.add(r, f"row {r + 1} has {len(row)} probabilities for the {card} "
+                                f"states ({', '.join(states)})",
+                             "give one probability per state, in the order of 'states'")
+                continue
+            for j, item in enumerate(row):
+                if type(item) in (float, int):
+                    points[r, j] = item
+                    continue
+                try:
+                    prob = parse_prob(item)
+                except ValueError as exc:
+                    problems.add(r, f"row {r + 1}, {states[j]}: {exc}", None, j)
+                    continue
+                points[r, j] = prob.point
+                if prob.kind != "number" or prob.uncertain:
+                    written[r * card + j] = prob
+        return points, written
+
+
+
+class _RowProblems:
+    """A compact table's problems, each at its row's line, the first MAX_ROW_PROBLEMS of
+    them one by one and the rest counted."""
+
+    def __init__(self, builder: SpecBuilder, node: str, loc: Loc):
+        self.builder, self.node, self.loc = builder, node, loc
+        self.count = 0
+        self.rows: set[int] = set()
+        self.first_untold: int | None = None
+
+    def add(self, row: int, message: str, hint: str | None, item: int | None = None) -> None:
+        self.count += 1
+        self.rows.add(row)
+        if self.count <= MAX_ROW_PROBLEMS:
+            where = (*self.loc, row) if item is None else (*self.loc, row, item)
+            self.builder.fail(where, f"rows: {message}", self.node, hint)
+        elif self.first_untold is None:
+            self.first_untold = row
+
+    def close(self) -> None:
+        if self.first_untold is not None:
+            self.builder.fail((*self.loc, self.first_untold),
+                              f"rows: {self.count - MAX_ROW_PROBLEMS:,} more "
+                                        f"problems in {len(self.rows):,} rows in all", self.node,
+                              "fix the rows above, then validate again to see the rest")
+
+
+def _shown(value: object) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)

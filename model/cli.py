@@ -19,10 +19,11 @@ from click.decorators import FC
 from .analysis import DEFAULT_SAMPLES, DEFAULT_SEED
 from .briefing import report as write_report
 from .briefing.graphviz import GRAPHVIZ_CHOICES
-from .briefing.text import distribution_table, explanation_lines
+from .briefing.text import distribution_table, event_line, explanation_lines
 from .errors import Problem, ScenarioError
 from .interop import EXPORT_FORMATS, Converted, ExportFormat, export_scenario, import_network
 from .language.assignments import split_assignment
+from .language.probability import term_for
 from .limits import MAX_SAMPLES
 from .scenario import load
 
@@ -107,22 +108,30 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
 
 @cli.command()
 @scenario_argument
-@click.argument("target")
+@click.argument("target", required=False)
+@click.option("--event", "event", metavar="EXPR",
+              help="Instead of TARGET, the probability of an event: node=state, "
+                   "node in {a, b}, and, or, not, parentheses.")
 @given_option
 @do_option
 @click.option("--what-if", "what_if", metavar="NAME",
               help="Apply a what-if named in the file (its given and do).")
 @json_option
-def query(file: str, target: str, given: tuple[str, ...], do: tuple[str, ...],
-          what_if: str | None, as_json: bool) -> None:
-    """Probability of each state of TARGET, given observations and interventions.
+def query(file: str, target: str | None, event: str | None, given: tuple[str, ...],
+          do: tuple[str, ...], what_if: str | None, as_json: bool) -> None:
+    """Probability of each state of TARGET, or of an --event, given observations and
+    interventions.
 
     Example:
 
         scenario query scenarios/russia_iran_2025.yaml nuclear_deal --given iran_accepts_talks=yes
 
         scenario query scenarios/russia_iran_2025.yaml nuclear_deal --do israeli_strike=yes --json
+
+        scenario query scenarios/russia_iran_2025.yaml --event "israeli_strike=yes or us_strike=yes"
     """
+    if (target is None) == (event is None):
+        raise click.UsageError("name a TARGET node, or give --event EXPR (not both)")
     s = load(file)
     observed = parse_assignments(given, "--given")
     setting = parse_assignments(do, "--do")
@@ -130,6 +139,15 @@ def query(file: str, target: str, given: tuple[str, ...], do: tuple[str, ...],
         named = s.named_what_if(what_if)
         observed = {**named.given, **observed}
         setting = {**named.do, **setting}
+    if event is not None:
+        p = s.probability(event, given=observed, do=setting)
+        if as_json:
+            emit_json({"scenario": s.id, "event": event, "probability": p, "term": term_for(p),
+                       "given": observed, "do": setting})
+        else:
+            click.echo(event_line(event, p, observed, setting))
+        return
+    assert target is not None
     dist = s.query(target, given=observed, do=setting)
     if as_json:
         emit_json({"scenario": s.id, **dist.to_dict()})

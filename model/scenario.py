@@ -6,6 +6,7 @@ on first use, and queries go to the engine chosen at load time (see `network.eng
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -15,11 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import Problem, QueryError, ScenarioError, did_you_mean
+from .errors import LimitError, Problem, QueryError, ScenarioError, did_you_mean
 from .language.checks import Checked, check
+from .language.events import Event, event_mask, event_nodes, event_problems, read_event
+from .language.judgements import JudgementSpec
 from .language.loader import Document, parse_document, read_document
 from .language.schema import Role, ScenarioFile, Source, WhatIf
 from .language.tables import FloatArray, NodeSpec, Param
+from .limits import MAX_QUERY_CELLS
 from .network.engine import Engine, EngineName, engine_name, make_engine
 from .network.net import Assignment, Net
 from .results import Distribution, Explanation
@@ -84,6 +88,17 @@ class Scenario:
     @property
     def what_ifs(self) -> Sequence[WhatIf]:
         return self.file.what_ifs
+
+    @property
+    def judgement_specs(self) -> Sequence[JudgementSpec]:
+        """The key judgements as the file states them; `model.analysis.judgements(s)`
+        assesses them (probability, range, term, confidence)."""
+        return self.checked.judgements
+
+    @property
+    def exact(self) -> frozenset[int]:
+        """Ids of the params marked `exact: true`, which uncertainty analysis holds fixed."""
+        return self.checked.exact
 
     @property
     def warnings(self) -> Sequence[Problem]:
@@ -201,6 +216,88 @@ class Scenario:
             given, do = self.net.question(given, do)
             states, probability = self.engine.most_probable(given, do)
         return Explanation(states, probability, given, do)
+
+    def event(self, event: str | Event) -> Event:
+        """An event read and checked against this scenario's nodes and states; a QueryError
+        names each unknown name (with "did you mean") or the column of a syntax error."""
+        states = {n: spec.states for n, spec in self.nodes.items()}
+        if isinstance(event, str):
+            found, errors = read_event(event, states)
+            text = event
+        else:
+            found, errors, text = event, event_problems(event, states), event.text()
+        if errors or found is None:
+            raise QueryError([Problem(f"event '{text}', column {e.column}: {e.message}",
+                                      file=self.document.name,
+                                      node=e.node if e.node in states else None, hint=e.hint)
+                              for e in errors])
+        return found
+
+    def probability(self, event: str | Event, given: Assignment | None = None,
+                    do: Assignment | None = None,
+                    likelihood: Mapping[str, Mapping[str, float]] | None = None) -> float:
+        """P(event | given, do(do)), exact: the joint of the event's nodes, summed over the
+        combinations where the event holds (never a sum of marginals, which double-counts).
+
+        `likelihood` is uncertain evidence: for a node, the relative weight of each state
+        (how probable the report is if the node is in that state); non-negative, not all
+        zero, states left out weigh 1."""
+        with self._located():
+            found = self.event(event)
+            given, do = self.net.question(given, do)
+            weights = self._likelihood(likelihood or {})
+            named = event_nodes(found)
+            nodes = [*named, *(n for n in weights if n not in named)]
+            cells = math.prod(len(self.net.states[n]) for n in nodes)
+            if cells > MAX_QUERY_CELLS:
+                raise LimitError(Problem(
+                    f"the event and its likelihoods name {len(nodes)} nodes, whose joint has "
+                    f"{cells:,} combinations (limit {MAX_QUERY_CELLS:,})",
+                    hint="split it into smaller events, e.g. one judgement per part"))
+            joint = self.engine.joint(nodes, given, do)
+            for axis, node in enumerate(nodes):
+                if node in weights:
+                    shape = [1] * len(nodes)
+                    shape[axis] = -1
+                    joint = joint * weights[node].reshape(shape)
+            total = float(joint.sum())
+            if not total > 0:
+                raise QueryError(Problem(
+                    "the likelihoods give no weight to any state the observations allow "
+                    "(probability 0)", hint="give some weight to a possible state"))
+            mask = event_mask(found, self.net.states, nodes)
+            return min(max(float((joint * mask).sum()) / total, 0.0), 1.0)
+
+    def _likelihood(self, likelihood: Mapping[str, Mapping[str, float]]
+                    ) -> dict[str, FloatArray]:
+        """Each node's likelihood as a vector over its states, checked."""
+        problems: list[Problem] = []
+        out: dict[str, FloatArray] = {}
+        for node, by_state in likelihood.items():
+            if node not in self.net.states:
+                problems.append(Problem(f"likelihood: unknown node '{node}'",
+                                        hint=did_you_mean(node, self.net.states)))
+                continue
+            states = self.net.states[node]
+            vector = np.ones(len(states))
+            for state, weight in by_state.items():
+                if state not in states:
+                    problems.append(Problem(f"likelihood: '{state}' is not a state of '{node}'",
+                                            node=node, hint=did_you_mean(state, states)))
+                elif not (isinstance(weight, int | float) and math.isfinite(weight)
+                          and weight >= 0):
+                    problems.append(Problem(f"likelihood of {node}={state}: {weight!r} is not "
+                                            "a non-negative number", node=node,
+                                            hint="weights are relative, e.g. yes:1,no:3"))
+                else:
+                    vector[states.index(state)] = float(weight)
+            if not vector.any():
+                problems.append(Problem(f"likelihood of '{node}' gives every state weight 0",
+                                        node=node, hint="give at least one state weight"))
+            out[node] = vector
+        if problems:
+            raise QueryError(problems)
+        return out
 
     def query_all(self, given: Assignment | None = None,
                   do: Assignment | None = None) -> dict[str, Distribution]:

@@ -70,7 +70,8 @@ def test_explain(tiny_path: Path) -> None:
     (["query", "{tiny}", "wet", "--given", "rian=yes"], "did you mean 'rain'?"),
     (["query", "{tiny}", "wett"], "unknown node 'wett'"),
     (["query", "missing.yaml", "wet"], "cannot read the scenario file"),
-    (["query", "{tiny}"], "Missing argument"),
+    (["query", "{tiny}"], "name a TARGET node, or give --event"),
+    (["query", "{tiny}", "wet", "--event", "rain=yes"], "name a TARGET node, or give --event"),
     (["frobnicate"], "No such command"),
 ])
 def test_usage_and_query_errors_exit_2(tiny_path: Path, args: list[str], words: str) -> None:

@@ -2,8 +2,8 @@
 
 Sources and citations (declared, paragraphs within the text, quotes found in them), the
 structure (parents, states, sizes, cycles), what-ifs and utilities are checked here; the
-tables' rows as their specs are built (`specs`). Every problem of the file is reported at
-once, each with its line, node and what to do.
+tables' rows as their specs are built (`specs`), key judgements' events in `judgements`.
+Every problem of the file is reported at once, each with its line, node and what to do.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from ..errors import Problem, ScenarioError, did_you_mean
 from ..limits import MAX_STATES, MAX_TABLE_CELLS
 from .assignments import assignment_problems
+from .exact import exact_params
 from .findings import Findings
 from .graph import CycleError, topological_order
+from .judgements import JudgementSpec, check_judgements
 from .loader import Document, Loc
 from .parse import parse
 from .schema import Citation, Node, ScenarioFile
@@ -33,6 +35,8 @@ class Checked:
     params: Params
     warnings: list[Problem] = field(default_factory=list)
     paragraphs: dict[str, list[str]] = field(default_factory=dict)
+    judgements: list[JudgementSpec] = field(default_factory=list)
+    exact: frozenset[int] = frozenset()  # params marked `exact: true`
 
 
 def check(doc: Document) -> Checked:
@@ -56,13 +60,16 @@ def check(doc: Document) -> Checked:
         else:
             checker.check_citations_only(name, node)
     checker.check_what_ifs()
+    judgements = check_judgements(findings, scenario.judgements, checker.states, broken,
+                                  checker.check_citation)
     checker.check_utilities()
     if not any(n.role == "outcome" for n in scenario.nodes.values()):
         findings.warn(("nodes",), "no node has role: outcome",
                       hint="mark what the briefing should lead with as role: outcome")
     if findings.problems:
         raise ScenarioError(sorted(findings.problems, key=lambda p: p.line or 0))
-    return Checked(scenario, specs, builder.params, findings.warnings, checker.paragraphs)
+    return Checked(scenario, specs, builder.params, findings.warnings, checker.paragraphs,
+                   judgements, exact_params(scenario, specs))
 
 
 class Checker:
@@ -122,12 +129,17 @@ class Checker:
                 if isinstance(item, Citation):
                     self.check_citation(item, (*where, j), name)
 
-    def check_citation(self, c: Citation, loc: Loc, node: str) -> None:
+    def check_citation(self, c: Citation, loc: Loc, node: str | None) -> None:
+        """A citation of `node`'s numbers, or (node None) of a judgement's confidence."""
         if c.source not in self.s.sources:
             self.fail((*loc, "source"), f"source '{c.source}' is not declared under 'sources'",
                       node, did_you_mean(c.source, self.s.sources))
             return
-        if c.leans is not None and c.leans not in self.states[node]:
+        if node is None:
+            if c.leans is not None:
+                self.fail((*loc, "leans"), "'leans' names a state of a node; a judgement's "
+                                           "citation has none", None, "remove 'leans'")
+        elif c.leans is not None and c.leans not in self.states[node]:
             self.fail((*loc, "leans"), f"leans '{c.leans}' is not a state of this node",
                       node, did_you_mean(c.leans, self.states[node]))
         paras = self.paragraphs.get(c.source)

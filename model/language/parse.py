@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from ..errors import LimitError, Problem, ScenarioError, did_you_mean
 from ..limits import MAX_NODES
 from .loader import Document, Loc
-from .schema import Citation, Node, Row, ScenarioFile, Source, WhatIf
+from .schema import Citation, Judgement, Node, Row, ScenarioFile, Source, WhatIf
 
 
 def parse(doc: Document) -> tuple[ScenarioFile | None, list[Problem], set[str]]:
@@ -110,4 +110,7 @@ def _model_at(loc: Loc) -> list[str] | None:
         return list(Source.model_fields)
     if head == "what_ifs":
         return list(WhatIf.model_fields)
+    if head == "judgements":
+        return ([*Citation.model_fields, "assumption"] if "because" in names
+                else list(Judgement.model_fields))
     return None

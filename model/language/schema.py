@@ -186,6 +186,10 @@ class _Probabilities(Strict):
         return self
 
 
+EXACT = ("The numbers are exact (a definition, a count, a logical rule): uncertainty "
+         "analysis neither spreads nor swings them. Without it, a number written exactly is "
+         "read as about that figure (docs/analysis.md)")
+
 # parent -> its state, or a list of states any of which the row covers
 When = dict[NodeName, StateName | Annotated[list[StateName], Field(min_length=1)]]
 
@@ -197,6 +201,7 @@ class Row(_Probabilities):
         description="Parent states this row covers (parents left out match every state; a "
                     "list matches any of its states), or 'otherwise' for the rest")
     note: str = Field("", description="Why this row reads as it does, for the briefing")
+    exact: bool = Field(False, description=EXACT)
 
 
 # A compact table's row, checked as arrays by `specs` (not item by item here: imported
@@ -224,6 +229,7 @@ class Node(Strict):
                           "slowest, each row's probabilities in the order of 'states'; "
                           "'because' once for the table")
     because: Because | None = None
+    exact: bool = Field(False, description=EXACT + "; on a node, all of its numbers")
 
     @model_validator(mode="after")
     def _one_kind_of_numbers(self) -> Node:
@@ -260,6 +266,34 @@ class WhatIf(Strict):
         return self
 
 
+Confidence = Literal["low", "moderate", "high"]
+CONFIDENCES: tuple[Confidence, ...] = get_args(Confidence)
+
+
+class Judgement(Strict):
+    """A key judgement: the answer the briefing opens with, as a statement and its event."""
+
+    name: Name = Field(description="Identifier of the judgement")
+    statement: Text = Field(description="The judgement in plain words, as a reader sees it")
+    event: Text = Field(
+        description="What must happen, over node states: node=state, node in {a, b}, and, "
+                    "or, not, parentheses; names that are not plain words in quotes")
+    confidence: Confidence | None = Field(
+        None, description="The analyst's confidence, overriding the derived one; give "
+                          "'because' with it")
+    because: Because | None = Field(None, description="Why the confidence is overridden")
+
+    @model_validator(mode="after")
+    def _override_has_a_reason(self) -> Judgement:
+        if self.confidence is not None and not self.because:
+            raise ValueError("a confidence set by hand needs 'because': say why, e.g. "
+                             "because: [{assumption: both texts predate the talks}]")
+        if self.because and self.confidence is None:
+            raise ValueError("'because' here explains a confidence set by hand: add "
+                             "'confidence: low | moderate | high', or remove 'because'")
+        return self
+
+
 # actor -> node -> state -> utility of that state to the actor
 Utility = Annotated[float, Field(allow_inf_nan=False)]
 Utilities = dict[NodeName, dict[NodeName, dict[StateName, Utility]]]
@@ -275,4 +309,6 @@ class ScenarioFile(Strict):
     sources: dict[Name, Source] = Field(default_factory=dict)
     nodes: Annotated[dict[NodeName, Node], Field(min_length=1)]
     what_ifs: list[WhatIf] = Field(default_factory=list)
+    judgements: list[Judgement] = Field(
+        default_factory=list, description="Key judgements: the answers the briefing opens with")
     utilities: Utilities = Field(default_factory=dict)

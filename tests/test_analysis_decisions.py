@@ -53,9 +53,8 @@ def test_intervals_and_chance_best_match_a_per_draw_loop() -> None:
     draws = draw(s, 40, 5)
     [decision] = evaluate_decisions(s, CompiledNet(s.net), draws)
     per_draw = []
-    for row in draws.values:
-        net = Net(s.net.states, s.net.parents,
-                  {n: spec.table(row[None])[0] for n, spec in s.nodes.items()})
+    for i in range(draws.samples):
+        net = Net(s.net.states, s.net.parents, draws.tables_at(s, i))
         per_draw.append([by_hand(net, o.option) for o in decision.options])
     for actor in decision.actors:
         worth = np.array([[d[actor] for d in options] for options in per_draw])

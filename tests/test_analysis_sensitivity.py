@@ -9,6 +9,7 @@ import pytest
 
 import model
 from model.analysis.sensitivity import DEFAULT_SWING, swing_range, tornadoes
+from model.analysis.uncertainty import beta_interval, default_shape
 from model.language.probability import Prob
 from model.language.tables import Param
 from model.network.compiled import CompiledNet
@@ -53,14 +54,23 @@ def test_a_bar_equals_the_file_edited_to_the_ends_of_the_range(tiny_path: Path) 
         assert edited.query("wet")["yes"] == pytest.approx(expected, abs=1e-12)
 
 
-def test_exact_numbers_swing_by_the_default_clipped_to_0_and_1() -> None:
+def test_exact_numbers_swing_across_their_default_spread() -> None:
     def param(value: float) -> Param:
         return Param(0, Prob.exact(value), "n", "yes", "prior", None)
 
-    assert swing_range(param(0.05)) == pytest.approx((0.0, 0.05 + DEFAULT_SWING, True))
-    assert swing_range(param(0.98)) == pytest.approx((0.98 - DEFAULT_SWING, 1.0, True))
+    for value in (0.05, 0.5, 0.98):
+        low, high, assumed = swing_range(param(value))
+        assert (low, high) == pytest.approx(beta_interval(default_shape(value)))
+        assert low < value < high and assumed
+    assert swing_range(param(0.5))[:2] == pytest.approx((0.5 - DEFAULT_SWING,
+                                                         0.5 + DEFAULT_SWING), abs=1e-3)
+    # marked exact, or impossible or certain: not swung, so never a bar
+    assert swing_range(param(0.3), exact=True) == (0.3, 0.3, False)
+    assert swing_range(param(0.0)) == (0.0, 0.0, False)
+    assert swing_range(param(1.0)) == (1.0, 1.0, False)
     ranged = Param(0, Prob(0.4, 0.3, 0.5, "[0.3, 0.5]", "range"), "n", "yes", "prior", None)
     assert swing_range(ranged) == (0.3, 0.5, False)
+    assert swing_range(ranged, exact=True) == (0.3, 0.5, False)
 
 
 def test_bars_are_ranked_capped_and_only_inputs_that_move_the_outcome() -> None:

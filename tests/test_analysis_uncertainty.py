@@ -9,9 +9,12 @@ import pytest
 
 import model
 from model.analysis.uncertainty import (
+    DEFAULT_SPREAD,
     Z95,
     Draws,
+    beta_interval,
     beta_shape,
+    default_shape,
     draw,
     outcome_spreads,
     sample_values,
@@ -25,16 +28,11 @@ from model.scenario import Scenario
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_decision.yaml"
 
 
-def net_of(s: Scenario, row: np.ndarray) -> Net:
-    """The network with every node's table rebuilt from one row of param values."""
-    return Net({n: spec.states for n, spec in s.nodes.items()},
-               {n: spec.parents for n, spec in s.nodes.items()},
-               {n: spec.table(row[None])[0] for n, spec in s.nodes.items()})
-
-
-def slow_posteriors(s: Scenario, values: np.ndarray, node: str) -> np.ndarray:
-    """One pgmpy query per row: the reference the batched contraction must equal."""
-    return np.stack([PgmpyEngine(net_of(s, row)).joint([node], {}, {}) for row in values])
+def slow_posteriors(s: Scenario, draws: Draws, node: str) -> np.ndarray:
+    """One pgmpy query per draw, on that draw's tables built alone: the reference the
+    batched contraction must equal."""
+    return np.stack([PgmpyEngine(Net(s.net.states, s.net.parents, draws.tables_at(s, i)))
+                     .joint([node], {}, {}) for i in range(draws.samples)])
 
 
 @pytest.mark.parametrize("term", [t[0] for t in ESTIMATIVE_TERMS])
@@ -66,16 +64,68 @@ def test_draws_follow_the_beta_and_cover_about_90_percent(tiny_path: Path) -> No
     assert 0.88 <= inside <= 0.93
 
 
-def test_exact_numbers_stay_fixed_and_uncertain_ones_vary(tiny_path: Path) -> None:
+def test_every_number_varies_except_0_and_1(tiny_path: Path) -> None:
     s = model.load(tiny_path)
     values = sample_values(s, 500, np.random.default_rng(0))
     for p in s.params:
         column = values[:, p.id]
-        if p.prob.uncertain:
-            assert column.std() > 0
-            assert np.all((column >= 0) & (column <= 1))
-        else:
-            assert np.all(column == p.prob.point)
+        assert np.all((column >= 0) & (column <= 1))
+        assert (column.std() > 0) == (0 < p.prob.point < 1)
+
+
+@pytest.mark.parametrize("point", [0.5, 0.15, 0.02, 0.9, 0.004])
+def test_a_number_written_exactly_is_drawn_about_it(point: float) -> None:
+    alpha, beta = default_shape(point)
+    assert alpha / (alpha + beta) == pytest.approx(point, abs=1e-12)
+    assert min(alpha, beta) >= 1.0  # never piled up at 0 or 1
+    low, high = beta_interval((alpha, beta))
+    assert low < point < high
+    reference = np.random.default_rng(4).beta(alpha, beta, 400_000)
+    assert (low, high) == pytest.approx(tuple(np.percentile(reference, [5, 95])), abs=2e-3)
+    if point == 0.5:  # the documented default: 50% is read as 40-60%
+        assert (low, high) == pytest.approx((0.5 - DEFAULT_SPREAD, 0.5 + DEFAULT_SPREAD),
+                                            abs=1e-3)
+    if point == 0.15:
+        assert (round(low, 2), round(high, 2)) == (0.09, 0.23)
+
+
+MARKED = """
+scenario: marked
+title: Marked exact
+question: Does it hold?
+as_of: 2025-01-01
+horizon: 2025-12-31
+nodes:
+  cause: {label: Cause, prior: {yes: 0.3}, because: [{assumption: a count}], exact: true}
+  effect:
+    label: Effect
+    role: outcome
+    parents: [cause]
+    table:
+      - {when: {cause: yes}, p: {yes: 0.9}, because: [{assumption: a rule}], exact: true}
+      - {when: otherwise, p: {yes: 0.2}, because: [{assumption: about a fifth}]}
+"""
+
+
+def test_numbers_marked_exact_stay_fixed_and_the_others_spread() -> None:
+    s = model.loads(MARKED)
+    by = {(p.node, p.where): p for p in s.params}
+    fixed = {by["cause", "prior"].id, by["effect", "table row 1"].id}
+    assert s.exact == fixed
+    values = sample_values(s, 300, np.random.default_rng(0))
+    for p in s.params:
+        assert (np.ptp(values[:, p.id]) == 0) == (p.id in fixed)
+    assert set(Draws.of(s, values).tables) == {"effect"}
+
+
+def test_a_node_marked_exact_holds_every_number_fixed() -> None:
+    text = MARKED.replace("because: [{assumption: about a fifth}]}",
+                          "because: [{assumption: about a fifth}], exact: true}")
+    s = model.loads(text)
+    assert s.exact == {p.id for p in s.params}
+    node_marked = model.loads(text.replace("    parents: [cause]\n",
+                                           "    parents: [cause]\n    exact: true\n"))
+    assert node_marked.exact == {p.id for p in s.params}
 
 
 def test_the_same_seed_draws_the_same_numbers(tiny_path: Path) -> None:
@@ -91,7 +141,7 @@ def test_batched_draws_equal_one_pgmpy_query_per_draw(path: str, tiny_path: Path
     engine = CompiledNet(s.net)
     for outcome in s.outcomes:
         fast = draws.posterior(engine, outcome)
-        assert np.abs(fast - slow_posteriors(s, draws.values, outcome)).max() < 1e-9
+        assert np.abs(fast - slow_posteriors(s, draws, outcome)).max() < 1e-9
 
 
 @pytest.mark.parametrize("together", [True, False])
@@ -102,7 +152,7 @@ def test_summary_equals_the_summary_of_the_slow_loop(together: bool) -> None:
     spreads = (outcome_spreads(s, engine, draws, s.outcomes) if together else
                [r for o in s.outcomes for r in outcome_spreads(s, engine, draws, [o])])
     for result in spreads:
-        slow = slow_posteriors(s, draws.values, result.node)
+        slow = slow_posteriors(s, draws, result.node)
         p5, median, p95 = np.percentile(slow, [5, 50, 95], axis=0)
         for i, state in enumerate(result.states):
             assert state.mean == pytest.approx(slow[:, i].mean(), abs=1e-12)
@@ -111,23 +161,9 @@ def test_summary_equals_the_summary_of_the_slow_loop(together: bool) -> None:
             assert state.point == pytest.approx(s.query(result.node)[state.state], abs=1e-12)
 
 
-def test_without_uncertain_numbers_the_interval_is_the_point() -> None:
-    s = model.loads("""
-scenario: exact
-title: Exact numbers only
-question: Does it hold?
-as_of: 2025-01-01
-horizon: 2025-12-31
-nodes:
-  cause: {label: Cause, prior: {yes: 0.3}, because: [{assumption: given}]}
-  effect:
-    label: Effect
-    role: outcome
-    parents: [cause]
-    table:
-      - {when: {cause: yes}, p: {yes: 0.9}, because: [{assumption: given}]}
-      - {when: {cause: no}, p: {yes: 0.2}, because: [{assumption: given}]}
-""")
+def test_with_every_number_marked_exact_the_interval_is_the_point() -> None:
+    s = model.loads(MARKED.replace("because: [{assumption: about a fifth}]}",
+                                   "because: [{assumption: about a fifth}], exact: true}"))
     draws = draw(s, 50, 0)
     assert draws.tables == {}
     [result] = outcome_spreads(s, CompiledNet(s.net), draws, ["effect"])
@@ -142,3 +178,42 @@ def test_draws_of_given_values_rebuild_only_the_moving_tables(tiny_path: Path) -
     sprinkler = next(p for p in s.params if p.node == "sprinkler" and p.prob.uncertain)
     values[:, sprinkler.id] = [0.1, 0.2, 0.3, 0.4]
     assert set(Draws.of(s, values).tables) == {"sprinkler"}
+
+
+def test_each_draw_believes_one_source_in_every_row_it_speaks_to() -> None:
+    s = model.load(FIXTURE)  # gazette and ledger, equal weights, on `talks` and `clash`
+    draws = draw(s, 400, 9)
+    assert draws.sources is not None
+    believed = {name: np.flatnonzero(draws.sources < 0.5 if name == "gazette"
+                                     else draws.sources >= 0.5)
+                for name in ("gazette", "ledger")}
+    assert 150 < len(believed["gazette"]) < 250
+    for name, rows in believed.items():
+        for node in ("talks", "clash"):
+            alone = s.nodes[node].table(draws.values[rows], only_source=name)
+            assert np.abs(draws.tables[node][rows] - alone).max() < 1e-12
+
+
+def test_draws_believe_each_estimate_in_proportion_to_its_weight() -> None:
+    text = FIXTURE.read_text().replace(
+        "says: Both sides want a deal, p: {yes: 0.8}}",
+        "says: Both sides want a deal, p: {yes: 0.8}, weight: 3}")
+    s = model.loads(text, FIXTURE)
+    draws = Draws.of(s, np.repeat(s.point_values(), 20_000, axis=0),
+                     np.random.default_rng(3).random(20_000))
+    yes = draws.tables["talks"][:, 0]
+    assert set(np.round(yes, 12)) == {0.8, 0.3}
+    assert np.mean(yes == 0.8) == pytest.approx(0.75, abs=0.01)
+    # over the draws, the rows average to the linear pool
+    assert yes.mean() == pytest.approx(s.query("talks")["yes"], abs=0.005)
+    assert s.query("talks")["yes"] == pytest.approx(0.75 * 0.8 + 0.25 * 0.3, abs=1e-12)
+
+
+def test_draws_are_refused_past_the_memory_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = model.load(FIXTURE)
+    monkeypatch.setattr("model.analysis.uncertainty.MEMORY_BUDGET_BYTES", 1_000_000)
+    with pytest.raises(model.LimitError, match=r"10,000 draws .* need about \d+ MB, over the "
+                                               r"memory budget of 1 MB"):
+        draw(s, 10_000, 0)
+    with pytest.raises(model.QueryError, match="samples must be between 1"):
+        draw(s, 0, 0)

@@ -548,9 +548,16 @@ def test_each_outcome_bar_draws_its_90_percent_range(name: str) -> None:
     assert ("The whisker on each bar is its 90% range" in html(name)) == bool(ranged)
 
 
-def test_a_scenario_written_all_exact_shows_no_ranges() -> None:
+def test_a_scenario_marked_all_exact_shows_no_ranges() -> None:
+    # numbers written exactly are read as "about" them, so even these figures have ranges
     assert not any(p.prob.uncertain for p in scenario("thirty_nodes").params)
-    assert figures("thirty_nodes", "range") == []
+    assert figures("thirty_nodes", "range")
+    marked = REPORT_SCENARIOS["thirty_nodes"].read_text().replace(
+        "    label:", "    exact: true\n    label:")
+    s = model.loads(marked, REPORT_SCENARIOS["thirty_nodes"])
+    assert s.exact == {p.id for p in s.params}
+    shown = read_page(render(s, generated=GENERATED))
+    assert [v for v in shown.values if v.attrs["data-kind"] == "range"] == []
     assert figures("seed", "range")
 
 
@@ -593,7 +600,7 @@ def test_tornado_inputs_are_labelled_in_words_with_their_line() -> None:
     param = s.params[int(row.group(1))]
     assert s.nodes[param.node].label in row.group(2)
     assert f"line {param.line}" in row.group(2)
-    assert "±10 assumed" in row.group(2)
+    assert "assumed spread" in row.group(2)
     # a pooled estimate names its source; a table row its condition, by the parents' labels
     assert re.search(r'<span class="tn-when">if US-Russia understanding that covers Iran = '
                      r'<b>yes</b></span>\s*<span class="tn-meta"><span class="tag tag-source" '

@@ -1,8 +1,11 @@
 """Sensitivity (tornado): which written numbers move an outcome most.
 
-Each written probability is swung alone across its range (a range or an estimative term), or
-by +/- DEFAULT_SWING where it was written as an exact number, every other number at its point
-value. All 2 x n_params swung scenarios go through one batched contraction.
+Each written probability is swung alone across the 90% interval of the distribution the
+uncertainty draws take it from (`uncertainty.draw_shape`): a range or an estimative term
+across its written range; a number written exactly across its default spread (+/- 10 points
+at 50%, narrower towards 0 and 1), marked `assumed_swing`; numbers marked `exact: true`, and
+0 and 1, not at all. Every other number stays at its point value. All 2 x n_params swung
+scenarios go through one batched contraction.
 """
 
 from __future__ import annotations
@@ -16,28 +19,34 @@ import numpy as np
 from ..language.tables import FloatArray, Param
 from ..scenario import Scenario
 from .places import Place, places
-from .uncertainty import Draws, marginal_draws
+from .uncertainty import DEFAULT_SPREAD, Draws, beta_interval, draw_shape, marginal_draws
 
 if TYPE_CHECKING:
     from ..network.compiled import CompiledNet
 
-DEFAULT_SWING = 0.1
+# The default spread of a number written exactly, at 50%, as the briefing names it.
+DEFAULT_SWING = DEFAULT_SPREAD
 
 
-def swing_range(param: Param, swing: float = DEFAULT_SWING) -> tuple[float, float, bool]:
-    """(low, high, assumed): the written range, or point +/- swing clipped to [0, 1]."""
+def swing_range(param: Param, exact: bool = False) -> tuple[float, float, bool]:
+    """(low, high, assumed): the written range; for a number written exactly, its default
+    spread's 90% interval (assumed); for one held fixed, its value at both ends."""
     prob = param.prob
     if prob.uncertain:
         return prob.low, prob.high, False
-    return max(prob.point - swing, 0.0), min(prob.point + swing, 1.0), True
+    shape = draw_shape(param, exact)
+    if shape is None:
+        return prob.point, prob.point, False
+    return (*beta_interval(shape), True)
 
 
-def swung_values(scenario: Scenario, swing: float = DEFAULT_SWING) -> FloatArray:
+def swung_values(scenario: Scenario) -> FloatArray:
     """(2 n_params, n_params): row 2i holds param i at its low end, row 2i + 1 at its high."""
     n = len(scenario.params)
     values = np.repeat(scenario.point_values(), 2 * n, axis=0)
+    exact = scenario.exact
     for p in scenario.params:
-        low, high, _ = swing_range(p, swing)
+        low, high, _ = swing_range(p, p.id in exact)
         values[2 * p.id, p.id] = low
         values[2 * p.id + 1, p.id] = high
     return values
@@ -84,17 +93,18 @@ class Tornado:
 
 
 def tornadoes(scenario: Scenario, engine: CompiledNet, outcomes: Sequence[str],
-              top: int = 10, swing: float = DEFAULT_SWING) -> list[Tornado]:
+              top: int = 10) -> list[Tornado]:
     """A tornado of each outcome's first state (e.g. `yes`): the `top` inputs that move it,
     dropping those that do not move it at all."""
-    draws = Draws.of(scenario, swung_values(scenario, swing))
+    draws = Draws.of(scenario, swung_values(scenario))
     params = scenario.params
+    exact = scenario.exact
     where = places(scenario)
     out = []
     for node, drawn in zip(outcomes, marginal_draws(engine, draws, outcomes), strict=True):
         spec = scenario.nodes[node]
         moved = drawn[:, 0]
-        bars = [Bar(p.id, where[p.id], *swing_range(p, swing),
+        bars = [Bar(p.id, where[p.id], *swing_range(p, p.id in exact),
                     float(moved[2 * p.id]), float(moved[2 * p.id + 1])) for p in params]
         ranked = sorted((b for b in bars if b.swing > 0), key=lambda b: -b.swing)
         out.append(Tornado(node, spec.label, spec.states[0], float(engine.posterior(node)[0]),

@@ -1,24 +1,34 @@
-"""Uncertainty of the numbers themselves: how much an outcome moves when every range and
-estimative term is drawn anew.
+"""Uncertainty of the numbers themselves: how much an outcome moves when every number is
+drawn anew, within what the analyst wrote and what the sources disagree about.
 
-Each uncertain written probability (a range or a term) is drawn from a Beta distribution
-whose mean is the written point value and whose spread puts about 90% of its mass inside
-the written range; exact numbers stay fixed. Rows renormalise themselves in
-`NodeSpec.table`. All draws go through batched contractions, one per small group of
-outcomes (`marginal_draws`).
+Each written probability is drawn from a Beta distribution: a range or an estimative term
+from one whose mean is its point value and which puts about 90% of its mass inside it; a
+number written exactly from one with that mean and a default spread (DEFAULT_SPREAD: a 90%
+interval of +/-10 points at 50%, narrower towards 0 and 1), unless it is marked
+`exact: true`, or is 0 or 1 (impossible and certain stay so). Where several estimates are
+pooled, each draw believes one of them, chosen by weight, so the draws cover what the
+sources disagree about: one uniform number per draw picks the estimate in every pooled row,
+sources in one fixed order, so that with equal weights a draw believes the same source in
+every row it speaks to (the "each source alone" figures of `disagreement`). Rows
+renormalise themselves in `NodeSpec.table`. All draws go through batched contractions, one
+per small group of outcomes (`marginal_draws`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
+from ..errors import LimitError, Problem, QueryError
 from ..language.probability import Prob
-from ..language.tables import FloatArray
+from ..language.tables import Block, FloatArray, NodeSpec, Param
+from ..limits import MAX_SAMPLES, MEMORY_BUDGET_BYTES
 from ..scenario import Scenario
 from .marginals import groups
 
@@ -31,6 +41,13 @@ Z95 = 1.6448536269514722
 # transform, interpolating between knots: about 6x faster than numpy's Beta sampler.
 CDF_CELLS = 8192
 QUANTILE_KNOTS = 1024
+# A number written exactly is read as "about" it: Beta(n p, n (1 - p)), n = DEFAULT_STRENGTH,
+# the concentration whose 90% interval at p = 50% is 50 +/- DEFAULT_SPREAD points (as if the
+# figure were a share seen in about 67 cases). The spread narrows towards 0 and 1: 15% is
+# drawn within 9-23%, 2% within 0.3-5%.
+DEFAULT_SPREAD = 0.10
+DEFAULT_STRENGTH = 0.25 / (DEFAULT_SPREAD / Z95) ** 2 - 1
+IntArray = npt.NDArray[np.intp]
 
 
 def beta_shape(prob: Prob) -> tuple[float, float]:
@@ -63,45 +80,150 @@ def _quantiles(alpha: float, beta: float) -> FloatArray:
     return knots
 
 
+def default_shape(point: float) -> tuple[float, float]:
+    """(alpha, beta) of the default spread of a number written exactly: mean `point`,
+    concentration DEFAULT_STRENGTH, raised where needed (within 1.5% of 0 or 1) so that
+    both shapes are at least 1, as in `beta_shape`."""
+    concentration = max(DEFAULT_STRENGTH, 1 / min(point, 1 - point))
+    return point * concentration, (1 - point) * concentration
+
+
+def draw_shape(param: Param, exact: bool = False) -> tuple[float, float] | None:
+    """The Beta a number is drawn from, or None for one held fixed (marked exact, or 0 or 1)."""
+    prob = param.prob
+    if prob.uncertain:
+        return beta_shape(prob)
+    if exact or prob.point <= 0.0 or prob.point >= 1.0:
+        return None
+    return default_shape(prob.point)
+
+
+def beta_interval(shape: tuple[float, float], level: float = 0.90) -> tuple[float, float]:
+    """The central `level` interval of a Beta, from the same quantile table the draws use."""
+    knots = _quantiles(*shape)
+    levels = np.arange(QUANTILE_KNOTS + 1) / QUANTILE_KNOTS
+    tail = (1 - level) / 2
+    low, high = np.interp([tail, 1 - tail], levels, knots)
+    return float(low), float(high)
+
+
+def drawn_params(scenario: Scenario) -> list[tuple[Param, tuple[float, float]]]:
+    """Every number that varies in the draws, with the Beta it is drawn from."""
+    exact = scenario.exact
+    return [(p, shape) for p in scenario.params
+            if (shape := draw_shape(p, p.id in exact)) is not None]
+
+
 def sample_values(scenario: Scenario, samples: int,
                   rng: np.random.Generator) -> FloatArray:
-    """(samples, n_params): exact numbers at their value, uncertain ones drawn."""
+    """(samples, n_params): every number drawn from its Beta (`draw_shape`), the fixed ones
+    at their value."""
     values = np.repeat(scenario.point_values(), samples, axis=0)
-    uncertain = [p for p in scenario.params if p.prob.uncertain]
-    if not uncertain:
+    drawn = drawn_params(scenario)
+    if not drawn:
         return values
-    knots = np.stack([_quantiles(*beta_shape(p.prob)) for p in uncertain])
+    # one quantile table per distinct Beta: imported tables repeat their numbers often
+    shapes = sorted({shape for _, shape in drawn})
+    which = {shape: i for i, shape in enumerate(shapes)}
+    knots = np.stack([_quantiles(*shape) for shape in shapes])
     starts, steps = knots[:, :-1].ravel(), np.diff(knots, axis=1).ravel()
-    u = rng.random((samples, len(uncertain))) * QUANTILE_KNOTS
+    table = np.array([which[shape] for _, shape in drawn], dtype=np.intp) * QUANTILE_KNOTS
+    u = rng.random((samples, len(drawn))) * QUANTILE_KNOTS
     cell = np.minimum(u.astype(np.intp), QUANTILE_KNOTS - 1)
     within = u - cell
-    cell += np.arange(len(uncertain)) * QUANTILE_KNOTS
-    values[:, [p.id for p in uncertain]] = starts.take(cell) + within * steps.take(cell)
+    cell += table
+    values[:, [p.id for p, _ in drawn]] = starts.take(cell) + within * steps.take(cell)
     return values
 
 
-def varying_tables(scenario: Scenario, values: FloatArray) -> dict[str, FloatArray]:
-    """Batched tables of the nodes whose numbers differ across the rows of `values`;
-    the engine keeps the others' point tables."""
+def source_order(scenario: Scenario) -> dict[str, int]:
+    """The sources that give pooled estimates, in the order the file first has them: the
+    order in which every pooled row lays out its estimates for the draws."""
+    order: dict[str, int] = {}
+    for spec in scenario.nodes.values():
+        for block in spec.blocks:
+            for source in block.sources:
+                order.setdefault(source, len(order))
+    return order
+
+
+def chosen_estimates(block: Block, order: Mapping[str, int], u: FloatArray) -> IntArray:
+    """For each draw's uniform number in `u`, the index of the estimate it believes in this
+    pooled row: estimates laid out along [0, 1) by weight, sources in `order`, assumed
+    estimates after them, so that rows sharing their sources and weights choose alike."""
+    estimates = block.estimates
+    keys = [(order[e.source], 0) if e.source is not None else (len(order), j)
+            for j, e in enumerate(estimates)]
+    ranked = sorted(range(len(estimates)), key=keys.__getitem__)
+    weights = np.array([estimates[j].weight for j in ranked], dtype=np.float64)
+    ends = np.cumsum(weights) / weights.sum()
+    picked = np.minimum(np.searchsorted(ends, u, side="right"), len(ranked) - 1)
+    return np.asarray(np.array(ranked, dtype=np.intp)[picked], dtype=np.intp)
+
+
+def pooled(spec: NodeSpec) -> list[Block]:
+    return [b for b in spec.blocks if len(b.estimates) > 1]
+
+
+def node_table(spec: NodeSpec, values: FloatArray, u: FloatArray | None,
+               order: Mapping[str, int]) -> FloatArray:
+    """The node's batched table for `values`; with the draws' uniform numbers `u`, each
+    pooled row holds, draw by draw, the one estimate that draw believes."""
+    table = spec.table(values)
+    rows = pooled(spec) if u is not None else []
+    if not rows:
+        return table
+    assert u is not None
+    batch = values.shape[0]
+    flat = table.reshape(batch, spec.card, -1)
+    states = np.arange(spec.card)
+    for block in rows:
+        columns = np.array(block.columns, dtype=np.intp)
+        chosen = chosen_estimates(block, order, u)
+        for j, estimate in enumerate(block.estimates):
+            mine = np.nonzero(chosen == j)[0]
+            if mine.size:
+                flat[mine[:, None, None], states[None, :, None], columns[None, None, :]] = (
+                    estimate.dist.values(values[mine])[:, :, None])
+    return flat.reshape(table.shape)
+
+
+def varying_tables(scenario: Scenario, values: FloatArray,
+                   u: FloatArray | None = None) -> dict[str, FloatArray]:
+    """Batched tables of the nodes whose numbers differ across the rows of `values` (or,
+    with `u`, that pool several estimates); the engine keeps the others' point tables."""
     moving = np.ptp(values, axis=0) > 0
-    return {n: spec.table(values) for n, spec in scenario.nodes.items()
-            if any(moving[p.id] for p in spec.params)}
+    order = source_order(scenario)
+    return {n: node_table(spec, values, u, order) for n, spec in scenario.nodes.items()
+            if any(moving[p.id] for p in spec.params) or (u is not None and pooled(spec))}
 
 
 @dataclass(frozen=True)
 class Draws:
-    """Rows of param values (samples, n_params) and the batched tables they make."""
+    """Rows of param values (samples, n_params), each draw's uniform number choosing the
+    estimate it believes in pooled rows (None: the pooled value), and the batched tables
+    they make."""
 
     values: FloatArray
     tables: dict[str, FloatArray]
+    sources: FloatArray | None = None
 
     @classmethod
-    def of(cls, scenario: Scenario, values: FloatArray) -> Draws:
-        return cls(values, varying_tables(scenario, values))
+    def of(cls, scenario: Scenario, values: FloatArray,
+           sources: FloatArray | None = None) -> Draws:
+        return cls(values, varying_tables(scenario, values, sources), sources)
 
     @property
     def samples(self) -> int:
         return int(self.values.shape[0])
+
+    def tables_at(self, scenario: Scenario, i: int) -> dict[str, FloatArray]:
+        """Every node's table in draw `i`, built for that draw alone."""
+        values = self.values[i:i + 1]
+        sources = None if self.sources is None else self.sources[i:i + 1]
+        order = source_order(scenario)
+        return {n: node_table(spec, values, sources, order)[0]
+                for n, spec in scenario.nodes.items()}
 
     def joint(self, engine: CompiledNet, targets: Sequence[str],
               do: Mapping[str, str] | None = None) -> FloatArray:
@@ -136,9 +258,32 @@ def marginal_draws(engine: CompiledNet, draws: Draws, nodes: Sequence[str],
     return out
 
 
+def draw_bytes(scenario: Scenario, samples: int) -> int:
+    """What `draw` holds at its peak: the values, the uniform numbers behind the drawn ones,
+    and the batched tables of every node that varies."""
+    drawn = {p.id for p, _ in drawn_params(scenario)}
+    varying = [spec for spec in scenario.nodes.values()
+               if pooled(spec) or any(p.id in drawn for p in spec.params)]
+    cells = sum(spec.card * math.prod(spec.parent_cards) for spec in varying)
+    return 8 * samples * (len(scenario.params) + 3 * len(drawn) + 2 * cells)
+
+
 def draw(scenario: Scenario, samples: int, seed: int | None) -> Draws:
-    """`samples` seeded draws of every uncertain number, and their tables."""
-    return Draws.of(scenario, sample_values(scenario, samples, np.random.default_rng(seed)))
+    """`samples` seeded draws of every number, each believing one estimate of every pooled
+    row, and their tables; refused past the memory budget before anything is drawn."""
+    if not 1 <= samples <= MAX_SAMPLES:
+        error = QueryError if samples < 1 else LimitError
+        raise error(Problem(f"samples must be between 1 and {MAX_SAMPLES:,}, got {samples:,}"))
+    needed = draw_bytes(scenario, samples)
+    if needed > MEMORY_BUDGET_BYTES:
+        raise LimitError(Problem(
+            f"{samples:,} draws of this scenario's numbers need about {needed / 1e6:,.0f} MB, "
+            f"over the memory budget of {MEMORY_BUDGET_BYTES / 1e6:,.0f} MB",
+            hint="ask for fewer samples, or mark tables whose numbers are exact with "
+                 "'exact: true'"))
+    rng = np.random.default_rng(seed)
+    sources = rng.random(samples)
+    return Draws.of(scenario, sample_values(scenario, samples, rng), sources)
 
 
 @dataclass(frozen=True)

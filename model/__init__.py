@@ -4,8 +4,11 @@
     s = model.load("scenarios/russia_iran_2025.yaml")
     s.query("nuclear_deal")                                # observations: given=
     s.query("nuclear_deal", do={"israeli_strike": "yes"})  # interventions: do=
+    s.probability("israeli_strike=yes or us_strike=yes")   # any event, exactly
+    model.judgements(s)                                    # key judgements and confidence
 """
 
+from .analysis.judgements import Judgement, judgements
 from .briefing import report
 from .errors import LimitError, Problem, QueryError, ScenarioError
 from .language.probability import ESTIMATIVE_TERMS, Prob, parse_prob, term_for
@@ -16,12 +19,14 @@ __all__ = [
     "ESTIMATIVE_TERMS",
     "Distribution",
     "Explanation",
+    "Judgement",
     "LimitError",
     "Prob",
     "Problem",
     "QueryError",
     "Scenario",
     "ScenarioError",
+    "judgements",
     "load",
     "loads",
     "parse_prob",

@@ -17,15 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import LimitError, Problem, QueryError
-from ..limits import MAX_SAMPLES
-
 # The analyses are imported when `analyze` runs: the `scenario` command imports this
 # package for its defaults, and `scenario validate` must start fast.
 if TYPE_CHECKING:
     from ..scenario import Scenario
     from .decisions import Decision
     from .disagreement import Disagreement
+    from .judgements import Judgement
     from .likely_scenarios import LikelyScenarios
     from .sensitivity import Tornado
     from .signposts import Signposts
@@ -46,6 +44,7 @@ class Analysis:
     outcomes: tuple[str, ...]
     samples: int
     seed: int | None
+    judgements: tuple[Judgement, ...]
     uncertainty: tuple[OutcomeUncertainty, ...]
     sensitivity: tuple[Tornado, ...]
     signposts: tuple[Signposts, ...]
@@ -61,6 +60,7 @@ class Analysis:
             "scenario": self.scenario, "title": self.title, "digest": self.digest,
             "outcomes": list(self.outcomes), "samples": self.samples, "seed": self.seed,
             "swing": DEFAULT_SWING, "flag_spread": FLAG_SPREAD,
+            "judgements": [j.to_dict() for j in self.judgements],
             "uncertainty": [u.to_dict() for u in self.uncertainty],
             "sensitivity": [t.to_dict() for t in self.sensitivity],
             "signposts": [s.to_dict() for s in self.signposts],
@@ -79,6 +79,7 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAU
     """
     from .decisions import evaluate_decisions
     from .disagreement import by_source
+    from .judgements import assess
     from .likely_scenarios import most_likely_scenarios
     from .sensitivity import tornadoes
     from .signposts import signposts_for
@@ -86,14 +87,12 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAU
 
     if outcome is not None:
         scenario.query(outcome)  # an unknown node is refused here, with the file's name
-    if not 1 <= samples <= MAX_SAMPLES:
-        error = QueryError if samples < 1 else LimitError
-        raise error(Problem(f"samples must be between 1 and {MAX_SAMPLES:,}, got {samples:,}"))
     outcomes = [outcome] if outcome is not None else scenario.outcomes
     engine = scenario.compiled  # batched tables: the compiled engine, whatever answers queries
-    draws = draw(scenario, samples, seed)
+    draws = draw(scenario, samples, seed)  # refuses a bad number of samples
     return Analysis(
         scenario.id, scenario.title, scenario.digest, tuple(outcomes), samples, seed,
+        assess(scenario, engine, draws),
         tuple(outcome_spreads(scenario, engine, draws, outcomes)),
         tuple(tornadoes(scenario, engine, outcomes, TORNADO_BARS)),
         tuple(signposts_for(scenario, engine, o) for o in outcomes),

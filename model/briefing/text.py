@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from ..analysis import Analysis
 from ..analysis.decisions import Decision
 from ..analysis.disagreement import FLAG_SPREAD, Disagreement
+from ..analysis.judgements import Judgement
 from ..analysis.likely_scenarios import LikelyScenarios
 from ..analysis.sensitivity import DEFAULT_SWING, Tornado
 from ..analysis.signposts import Signposts
@@ -24,6 +25,7 @@ def render(analysis: Analysis) -> str:
             f"{analysis.samples:,} draws, seed {analysis.seed}")
     sections = [
         head,
+        judgement_lines(analysis.judgements),
         uncertainty_table(analysis.uncertainty),
         *(tornado_table(t) for t in analysis.sensitivity),
         *(signpost_lines(s) for s in analysis.signposts),
@@ -64,12 +66,33 @@ def distribution_table(label: str, dist: Distribution) -> str:
     return "\n".join(lines)
 
 
+def event_line(event: str, p: float, given: Mapping[str, str], do: Mapping[str, str]) -> str:
+    """An event's probability: "P(a=x or b=y | c=z) = 0.4475 (44.8%, unlikely)"."""
+    return (f"P({event}{question_suffix(given, do)}) = {p:.4f} ({decimal_percent(p)}, "
+            f"{term_for(p)})")
+
+
 def explanation_lines(found: Explanation) -> str:
     """The most probable explanation: each free node's state."""
     lines = [f"Most probable joint state{question_suffix(found.given, found.do)} "
              f"(probability {found.probability:.4f}):"]
     width = max((len(n) for n in found.states), default=0) + 2
     lines += [f"  {node:<{width}}{state}" for node, state in found.states.items()]
+    return "\n".join(lines)
+
+
+def judgement_lines(judgements: Sequence[Judgement]) -> str:
+    """Each key judgement: its statement, likelihood (probability, 90% range, term), event,
+    and confidence with the reason."""
+    if not judgements:
+        return ""
+    lines = ["KEY JUDGEMENTS: likelihood (probability, 90% range, term) and analytic confidence"]
+    for i, j in enumerate(judgements, 1):
+        lines += [f"  {i}. {j.statement}",
+                  f"     {decimal_percent(j.probability)} ({decimal_percent(j.low)} - "
+                  f"{decimal_percent(j.high)}), {j.term}; {j.confidence} confidence",
+                  f"     event ({j.name}): {j.event}",
+                  f"     why: {j.confidence_reason}"]
     return "\n".join(lines)
 
 
@@ -81,7 +104,8 @@ def uncertainty_table(results: Sequence[OutcomeUncertainty]) -> str:
         for s in r.states:
             rows.append([r.node, s.state, *map(decimal_percent, (s.point, s.mean, s.median)),
                          f"{decimal_percent(s.p5)} - {decimal_percent(s.p95)}"])
-    return ("UNCERTAINTY: each outcome as written, and over draws of every range and term\n"
+    return ("UNCERTAINTY: each outcome as written, and over draws of every number and of "
+            "which source to believe\n"
             + table(rows, "llrrrr"))
 
 
@@ -98,8 +122,8 @@ def tornado_bar(low: float, high: float, base: float, left: float, right: float)
 
 def tornado_table(t: Tornado) -> str:
     title = (f"TORNADO: what moves P({t.node} = {t.state}) = {decimal_percent(t.base)} most "
-             f"({len(t.bars)} of {t.inputs} inputs; * = written exact, swung "
-             f"+/-{DEFAULT_SWING * 100:.0f} points)")
+             f"({len(t.bars)} of {t.inputs} inputs; * = written exactly, swung across its "
+             f"default spread, +/-{DEFAULT_SWING * 100:.0f} points at 50%)")
     if not t.bars:
         return title + "\n  (no input moves it)"
     ends = [p for b in t.bars for p in (b.at_low, b.at_high)] + [t.base]

@@ -1,0 +1,403 @@
+"""Key judgements: each one's likelihood (its probability, 90% range and ICD 203 term) and,
+separately, the analytic confidence it is held with, derived from what it rests on.
+
+    from model.analysis import judgements
+    for j in judgements(model.load("scenarios/russia_iran_2025.yaml")):
+        print(j.statement, j.probability, j.low, j.high, j.term, j.confidence,
+              j.confidence_reason)
+
+What a judgement rests on (`Basis`), measured on the judgement's own event:
+
+- `assumed`: the share of its sensitivity that rests on assumptions rather than cited
+  sources. Every written number is swung alone across its 90% interval (as the tornado
+  swings it); each number's swing is split between the things its row cites, and the share
+  of the assumptions among them is counted as assumed.
+- `sources`: the distinct sources cited by the numbers that move it (a swing of at least
+  MOVES_SHARE of the largest).
+- `spread`: how far apart the sources put it: the judgement's probability as each source
+  alone would have it (`disagreement`), largest gap between any two, pooled included.
+- `width`: its 90% range over the uncertainty draws.
+
+The rule (`confidence`), documented in docs/analysis.md:
+
+- low when any of: at least half of what moves it is assumption; no cited source bears on
+  it; the sources put it at least 30 points apart; its 90% range is at least 40 points wide.
+- high when all of: under a quarter of what moves it is assumption; at least two sources
+  bear on it; they put it at most 15 points apart; its 90% range is under 20 points wide.
+- moderate otherwise.
+
+An analyst may set the confidence in the file (`confidence:` with `because:`); the
+judgement then says so, and keeps what the rule gives beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..language.events import Event, event_mask, event_nodes
+from ..language.judgements import JudgementSpec
+from ..language.probability import term_for
+from ..language.schema import Assumption, Citation, Confidence
+from ..language.tables import Block, FloatArray, when_text
+from ..scenario import Scenario
+from . import DEFAULT_SAMPLES, DEFAULT_SEED
+from .disagreement import estimating_sources
+from .places import Place, places
+from .sensitivity import swing_range, swung_values
+from .uncertainty import Draws, draw
+
+if TYPE_CHECKING:
+    from ..network.compiled import CompiledNet
+
+# the rule's thresholds, in probability (0.30 = 30 points)
+LOW_ASSUMED = 0.50
+LOW_SPREAD = 0.30
+LOW_WIDTH = 0.40
+HIGH_ASSUMED = 0.25
+HIGH_SOURCES = 2
+HIGH_SPREAD = 0.15
+HIGH_WIDTH = 0.20
+# A number "bears on" a judgement when its swing is at least this share of the largest.
+MOVES_SHARE = 0.10
+# The reason counts assumptions among this many of the inputs that move a judgement most.
+TOP_INPUTS = 5
+# The reason names the row the sources disagree on when believing one or the other of its
+# estimates moves the judgement at least this much.
+GAP_MOVES = 0.01
+
+Support = Citation | Assumption
+
+
+@dataclass(frozen=True)
+class Input:
+    """One written number and how far it moves the judgement, swung alone."""
+
+    param: int
+    place: Place
+    at_low: float
+    at_high: float
+    assumed: float  # share of what its row cites that is assumption, 0 to 1
+    sources: tuple[str, ...]
+
+    @property
+    def swing(self) -> float:
+        return abs(self.at_high - self.at_low)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"param": self.param, **self.place.to_dict(), "at_low": self.at_low,
+                "at_high": self.at_high, "swing": self.swing, "assumed": self.assumed,
+                "sources": list(self.sources)}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The pooled row whose disagreement moves a judgement most: believing one estimate of
+    it or another (every other number as written) moves the judgement by `moves`."""
+
+    node: str
+    label: str
+    where: str  # the row's condition, "" for a prior
+    points: float  # largest gap between two of its estimates on one state
+    moves: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"node": self.node, "label": self.label, "where": self.where,
+                "points": self.points, "moves": self.moves}
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a judgement rests on: the measures the confidence rule reads."""
+
+    assumed: float
+    inputs: tuple[Input, ...]  # every number that moves it, largest swing first
+    sources: tuple[str, ...]
+    by_source: Mapping[str, float]  # the judgement as each source alone would put it
+    spread: float
+    width: float
+    gap: Gap | None
+
+    @property
+    def bearing(self) -> tuple[Input, ...]:
+        """The inputs that bear on it: a swing of at least MOVES_SHARE of the largest."""
+        if not self.inputs:
+            return ()
+        floor = MOVES_SHARE * self.inputs[0].swing
+        return tuple(i for i in self.inputs if i.swing >= floor)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"assumed": self.assumed, "sources": list(self.sources),
+                "by_source": dict(self.by_source), "spread": self.spread, "width": self.width,
+                "gap": None if self.gap is None else self.gap.to_dict(),
+                "inputs": [i.to_dict() for i in self.inputs[:10]],
+                "moving": len(self.inputs)}
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A key judgement assessed: likelihood (probability, range, term) and confidence."""
+
+    name: str
+    statement: str
+    event: str  # as the file writes it
+    probability: float
+    low: float  # 5th percentile over the uncertainty draws
+    high: float  # 95th percentile
+    term: str
+    confidence: Confidence
+    confidence_reason: str
+    derived: Confidence  # what the rule gives, whether or not the analyst overrode it
+    overridden: bool
+    mean: float
+    median: float
+    samples: int
+    basis: Basis
+    line: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "statement": self.statement, "event": self.event,
+                "probability": self.probability, "low": self.low, "high": self.high,
+                "term": self.term, "confidence": self.confidence,
+                "confidence_reason": self.confidence_reason, "derived": self.derived,
+                "overridden": self.overridden, "mean": self.mean, "median": self.median,
+                "samples": self.samples, "basis": self.basis.to_dict(), "line": self.line}
+
+
+# the rule -----------------------------------------------------------------------------------
+
+
+def confidence(basis: Basis) -> tuple[Confidence, str]:
+    """The confidence the rule gives, and the one-line reason naming what decides it."""
+    top = basis.inputs[:TOP_INPUTS]
+    alone = sum(1 for i in top if i.assumed >= 1.0)
+    n = len(basis.sources)
+    says = {
+        "assumed": _assumed_phrase(basis.assumed, alone, len(top)),
+        "sources": _sources_phrase(n, basis.spread, bool(basis.by_source), basis.gap),
+        "width": f"its 90% range is {_points(basis.width)} points wide",
+    }
+    low = [k for k, bad in (("sources", n == 0 or basis.spread >= LOW_SPREAD),
+                            ("assumed", basis.assumed >= LOW_ASSUMED),
+                            ("width", basis.width >= LOW_WIDTH)) if bad]
+    if low:
+        return "low", "low: " + "; ".join(says[k] for k in low)
+    short = [k for k, ok in (("sources", n >= HIGH_SOURCES and basis.spread <= HIGH_SPREAD),
+                             ("assumed", basis.assumed < HIGH_ASSUMED),
+                             ("width", basis.width < HIGH_WIDTH)) if not ok]
+    if not short:
+        return "high", "high: " + "; ".join(says[k] for k in ("sources", "assumed", "width"))
+    return "moderate", "moderate: " + "; ".join(says[k] for k in short)
+
+
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _count(n: int) -> str:
+    return _WORDS[n] if n < len(_WORDS) else str(n)
+
+
+def _points(p: float) -> str:
+    return str(round(p * 100))
+
+
+def _sources_phrase(n: int, spread: float, measured: bool, gap: Gap | None) -> str:
+    if n == 0:
+        return "no cited source bears on it"
+    head = f"{_count(n)} source{'s' if n > 1 else ''}"
+    if not measured or n == 1:
+        return head + " bear on it" if n > 1 else "one source bears on it"
+    agree = spread <= HIGH_SPREAD
+    apart = (f"that agree on it within {_points(spread)} points" if agree
+             else f"that put it {_points(spread)} points apart")
+    if gap is not None and gap.moves >= GAP_MOVES:
+        apart += (f" ({'though ' if agree else ''}{_points(gap.points)} points apart on "
+                  f"“{gap.label}”)")
+    return f"{head} {apart}"
+
+
+def _assumed_phrase(share: float, alone: int, top: int) -> str:
+    whole = f"{round(share * 100)}% of what moves it"
+    if alone == 0:
+        return f"{whole} rests on assumptions"
+    verb = "rests" if alone == 1 else "rest"
+    return f"{alone} of the {top} inputs that move it most {verb} on assumptions alone ({whole})"
+
+
+def _override(spec: JudgementSpec, derived: Confidence, reason: str) -> str:
+    assert spec.confidence is not None
+    why = "; ".join(_support_text(s) for s in spec.because)
+    return f"{spec.confidence}, set by the analyst: {why} (the rule gives {reason})"
+
+
+def _support_text(support: Support) -> str:
+    if isinstance(support, Assumption):
+        return support.assumption.strip()
+    paras = ", ".join(map(str, support.paras))
+    return f"{support.source} {paras}: {support.says.strip()}"
+
+
+# measuring ----------------------------------------------------------------------------------
+
+
+def supports(scenario: Scenario) -> dict[int, tuple[Support, ...]]:
+    """What each written number rests on: its row's `because`, and for one of several
+    pooled estimates the estimate's own citation or assumption."""
+    out: dict[int, tuple[Support, ...]] = {}
+    for spec in scenario.nodes.values():
+        if spec.noisy_or is not None:
+            noisy = spec.noisy_or
+            for param in (noisy.leak, *noisy.weights.values()):
+                out[param.id] = noisy.because
+        for block in spec.blocks:
+            for estimate in block.estimates:
+                own = (estimate.support,)
+                rests = (*own, *block.because) if len(block.estimates) > 1 else (
+                    block.because or own)
+                for param in estimate.dist.entries.values():
+                    out[param.id] = tuple(rests)
+    return out
+
+
+def event_probabilities(engine: CompiledNet, draws: Draws, event: Event) -> FloatArray:
+    """(samples,): P(event) under each draw's numbers, from the joint of its nodes."""
+    nodes = list(event_nodes(event))
+    joint = draws.joint(engine, nodes)
+    mask = event_mask(event, engine.net.states, nodes)
+    return np.asarray((joint * mask).reshape(draws.samples, -1).sum(axis=1), dtype=np.float64)
+
+
+def _by_source(scenario: Scenario, engine: CompiledNet, event: Event) -> dict[str, float]:
+    """The event as each source alone would put it (its own estimates wherever it gave
+    them, the pooled values elsewhere): one batched contraction."""
+    sources = estimating_sources(scenario)
+    names = list(sources)
+    if not names:
+        return {}
+    point = scenario.point_values()
+    touched = dict.fromkeys(n for nodes in sources.values() for n in nodes)
+    tables = {n: np.concatenate([scenario.nodes[n].table(point, only_source=s) for s in names])
+              for n in touched}
+    drawn = event_probabilities(engine, Draws(np.repeat(point, len(names), axis=0), tables),
+                                event)
+    return dict(zip(names, drawn.tolist(), strict=True))
+
+
+def _pooled_rows(scenario: Scenario) -> list[tuple[str, Block]]:
+    return [(name, block) for name, spec in scenario.nodes.items() for block in spec.blocks
+            if len(block.estimates) > 1]
+
+
+def _one_row_variants(scenario: Scenario) -> tuple[list[tuple[int, int]], Draws] | None:
+    """Every pooled row with each of its estimates believed alone, the rest as written:
+    one batch row per (pooled row, estimate), in one set of batched tables."""
+    rows = _pooled_rows(scenario)
+    if not rows:
+        return None
+    point = scenario.point_values()
+    variants = [(r, j) for r, (_, block) in enumerate(rows) for j in range(len(block.estimates))]
+    tables: dict[str, FloatArray] = {}
+    for name in dict.fromkeys(name for name, _ in rows):
+        spec = scenario.nodes[name]
+        base = spec.table(point)[0].reshape(spec.card, -1)
+        stack = np.repeat(base[None], len(variants), axis=0)
+        for v, (r, j) in enumerate(variants):
+            owner, block = rows[r]
+            if owner == name:
+                values = block.estimates[j].dist.values(point)[0]
+                stack[v][:, list(block.columns)] = values[:, None]
+        tables[name] = stack.reshape((len(variants), spec.card, *spec.parent_cards))
+    return variants, Draws(np.repeat(point, len(variants), axis=0), tables)
+
+
+def _gap(scenario: Scenario, shared: _Shared, event: Event) -> Gap | None:
+    """The pooled row whose estimates, each believed alone, move the judgement most."""
+    if shared.variants is None:
+        return None
+    variants, draws = shared.variants
+    moved = event_probabilities(shared.engine, draws, event)
+    rows = _pooled_rows(scenario)
+    point = scenario.point_values()
+    best: Gap | None = None
+    for r, (name, block) in enumerate(rows):
+        mine = [moved[v] for v, (row, _) in enumerate(variants) if row == r]
+        moves = float(max(mine) - min(mine))
+        if best is None or moves > best.moves:
+            dists = np.stack([e.dist.values(point)[0] for e in block.estimates])
+            points = float((dists.max(axis=0) - dists.min(axis=0)).max())
+            best = Gap(name, scenario.nodes[name].label, when_text(block.when), points, moves)
+    return best
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every judgement of one scenario is measured with."""
+
+    engine: CompiledNet
+    draws: Draws
+    swung: Draws
+    supports: Mapping[int, tuple[Support, ...]]
+    places: Mapping[int, Place]
+    variants: tuple[list[tuple[int, int]], Draws] | None  # see `_one_row_variants`
+
+
+def _basis(scenario: Scenario, shared: _Shared, event: Event, pooled: float,
+           drawn: FloatArray) -> Basis:
+    moved = event_probabilities(shared.engine, shared.swung, event)
+    exact = scenario.exact
+    inputs = []
+    for p in scenario.params:
+        at_low, at_high = float(moved[2 * p.id]), float(moved[2 * p.id + 1])
+        low, high, _ = swing_range(p, p.id in exact)
+        if at_low == at_high or low == high:
+            continue
+        rests = shared.supports.get(p.id, ())
+        assumed = (sum(isinstance(s, Assumption) for s in rests) / len(rests)) if rests else 1.0
+        cited = tuple(dict.fromkeys(s.source for s in rests if isinstance(s, Citation)))
+        inputs.append(Input(p.id, shared.places[p.id], at_low, at_high, assumed, cited))
+    inputs.sort(key=lambda i: -i.swing)
+    total = sum(i.swing for i in inputs)
+    assumed_share = sum(i.swing * i.assumed for i in inputs) / total if total > 0 else 0.0
+    basis = Basis(assumed_share, tuple(inputs), (), {}, 0.0, 0.0, None)
+    bearing = basis.bearing
+    sources = tuple(dict.fromkeys(s for i in bearing for s in i.sources))
+    by_source = _by_source(scenario, shared.engine, event)
+    figures = [pooled, *by_source.values()]
+    p5, p95 = np.percentile(drawn, [5, 95])
+    return Basis(assumed_share, tuple(inputs), sources, by_source,
+                 max(figures) - min(figures), float(p95 - p5), _gap(scenario, shared, event))
+
+
+def assess(scenario: Scenario, engine: CompiledNet, draws: Draws) -> tuple[Judgement, ...]:
+    """Every key judgement of the scenario, measured with `draws` (shared with the other
+    analyses of one `analyze` call)."""
+    specs = scenario.judgement_specs
+    if not specs:
+        return ()
+    shared = _Shared(engine, draws, Draws.of(scenario, swung_values(scenario)),
+                     supports(scenario), places(scenario), _one_row_variants(scenario))
+    out = []
+    for spec in specs:
+        probability = scenario.probability(spec.event)
+        drawn = event_probabilities(engine, draws, spec.event)
+        basis = _basis(scenario, shared, spec.event, probability, drawn)
+        derived, reason = confidence(basis)
+        level = spec.confidence or derived
+        if spec.confidence is not None:
+            reason = _override(spec, derived, reason)
+        p5, median, p95 = np.percentile(drawn, [5, 50, 95])
+        out.append(Judgement(spec.name, spec.statement, spec.written, probability, float(p5),
+                             float(p95), term_for(probability), level, reason, derived,
+                             spec.confidence is not None, float(drawn.mean()), float(median),
+                             draws.samples, basis, spec.line))
+    return tuple(out)
+
+
+def judgements(scenario: Scenario, samples: int = DEFAULT_SAMPLES,
+               seed: int | None = DEFAULT_SEED) -> tuple[Judgement, ...]:
+    """The scenario's key judgements, each with its likelihood and confidence; `samples`
+    seeded draws (the same as `analyze` makes) give the ranges."""
+    return assess(scenario, scenario.compiled, draw(scenario, samples, seed))

@@ -250,9 +250,10 @@ class Scenario:
             nodes = [*named, *(n for n in weights if n not in named)]
             cells = math.prod(len(self.net.states[n]) for n in nodes)
             if cells > MAX_QUERY_CELLS:
+                what = "the event and its likelihoods name" if weights else "the event names"
                 raise LimitError(Problem(
-                    f"the event and its likelihoods name {len(nodes)} nodes, whose joint has "
-                    f"{cells:,} combinations (limit {MAX_QUERY_CELLS:,})",
+                    f"{what} {len(nodes)} nodes, whose joint has {cells:,} combinations "
+                    f"(limit {MAX_QUERY_CELLS:,})",
                     hint="split it into smaller events, e.g. one judgement per part"))
             joint = self.engine.joint(nodes, given, do)
             for axis, node in enumerate(nodes):

@@ -32,6 +32,16 @@ CASES: dict[str, tuple[int, str | None, tuple[str, ...]]] = {
     "quote_not_in_source": (15, "talks", ("quote not found in paragraph 1",)),
     "table_too_large": (93, "big", ("2,097,152 cells", "over the limit")),
     "missing_citation": (11, "talks", ("'because' is missing", "assumption")),
+    "judgement_unknown_node": (24, None, ("judgement 'any_strike': event, column 15: unknown "
+                                          "node 'strkie'", "did you mean 'strike'?")),
+    "judgement_unknown_state": (24, "talks", ("judgement 'talks_fail': event, column 7: "
+                                              "'failed' is not a state of 'talks'",
+                                              "known: no, yes")),
+    "judgement_syntax_error": (24, None, ("judgement 'both': event, column 26: expected ')' "
+                                          "to close the '(' at column 15",)),
+    "judgement_named_twice": (25, None, ("judgement 'strike' is named twice",
+                                         "the first is judgement 1")),
+    "confidence_without_because": (22, None, ("a confidence set by hand needs 'because'",)),
 }
 
 

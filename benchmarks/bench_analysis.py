@@ -27,12 +27,14 @@ sys.path.insert(0, str(ROOT))
 from model.analysis import analyze  # noqa: E402
 from model.analysis.decisions import evaluate_decisions  # noqa: E402
 from model.analysis.disagreement import by_source  # noqa: E402
+from model.analysis.judgements import assess  # noqa: E402
 from model.analysis.likely_scenarios import most_likely_scenarios  # noqa: E402
 from model.analysis.sensitivity import tornadoes  # noqa: E402
 from model.analysis.signposts import signposts_for  # noqa: E402
 from model.analysis.uncertainty import (  # noqa: E402
     Draws,
     draw,
+    drawn_params,
     marginal_draws,
     outcome_spreads,
     sample_values,
@@ -57,11 +59,9 @@ def timed(step: Callable[[], object], repeats: int) -> tuple[float, float]:
     return statistics.median(times), min(times)
 
 
-def pgmpy_loop(s: Scenario, values: np.ndarray) -> None:
-    for row in values:
-        net = Net(s.net.states, s.net.parents,
-                  {n: spec.table(row[None])[0] for n, spec in s.nodes.items()})
-        engine = PgmpyEngine(net)
+def pgmpy_loop(s: Scenario, draws: Draws, count: int) -> None:
+    for i in range(count):
+        engine = PgmpyEngine(Net(s.net.states, s.net.parents, draws.tables_at(s, i)))
         for outcome in s.outcomes:
             engine.joint([outcome], {}, {})
 
@@ -76,12 +76,14 @@ def main() -> None:
     engine = CompiledNet(s.net)
     n, outcomes = args.samples, s.outcomes
     values = sample_values(s, n, np.random.default_rng(0))
-    draws = Draws.of(s, values)
-    uncertain = sum(p.prob.uncertain for p in s.params)
+    sources = np.random.default_rng(1).random(n)
+    draws = Draws.of(s, values, sources)
+    drawn = len(drawn_params(s))
     rows: list[tuple[str, Callable[[], object], float | None]] = [
-        (f"draw {n:,} x {uncertain} uncertain numbers",
+        (f"draw {n:,} x {drawn} numbers",
          lambda: sample_values(s, n, np.random.default_rng(0)), None),
-        (f"batched tables ({n:,} sets)", lambda: Draws.of(s, values), None),
+        (f"batched tables ({n:,} sets, sources drawn)", lambda: Draws.of(s, values, sources),
+         None),
         (f"contract all {len(outcomes)} outcomes", lambda: marginal_draws(engine, draws, outcomes),
          None),
         (f"UNCERTAINTY, all outcomes, {n:,} draws",
@@ -94,6 +96,8 @@ def main() -> None:
         ("source disagreement, all outcomes", lambda: by_source(s, engine, outcomes), None),
         ("decisions (with the draws)", lambda: evaluate_decisions(s, engine, draws), None),
         ("most likely scenarios", lambda: most_likely_scenarios(s, engine), None),
+        (f"key judgements ({len(s.judgement_specs)}, with the draws)",
+         lambda: assess(s, engine, draws), None),
         ("analyze(), everything, new engine", lambda: analyze(s, samples=n), None),
     ]
     print(f"{s.id}: {len(s.nodes)} nodes, {len(s.params)} written numbers, "
@@ -105,7 +109,7 @@ def main() -> None:
         ok = ("yes" if median < target else "NO") if target else ""
         print(f"{name:<44}{median:>10.1f}{best:>10.1f}{goal:>9}  {ok}")
     start = time.perf_counter()
-    pgmpy_loop(s, values[:PGMPY_DRAWS])
+    pgmpy_loop(s, draws, PGMPY_DRAWS)
     scaled = (time.perf_counter() - start) * 1000 * n / PGMPY_DRAWS
     print(f"{'uncertainty by pgmpy, draw by draw (scaled)':<44}{scaled:>10,.0f}")
 

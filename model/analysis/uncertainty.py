@@ -128,11 +128,16 @@ def sample_values(scenario: Scenario, samples: int,
     knots = np.stack([_quantiles(*shape) for shape in shapes])
     starts, steps = knots[:, :-1].ravel(), np.diff(knots, axis=1).ravel()
     table = np.array([which[shape] for _, shape in drawn], dtype=np.intp) * QUANTILE_KNOTS
-    u = rng.random((samples, len(drawn))) * QUANTILE_KNOTS
-    cell = np.minimum(u.astype(np.intp), QUANTILE_KNOTS - 1)
-    within = u - cell
+    # in place: these arrays are samples x drawn numbers, the largest the draws make
+    u = rng.random((samples, len(drawn)))
+    u *= QUANTILE_KNOTS  # below QUANTILE_KNOTS: random() < 1 and the product rounds down
+    cell = u.astype(np.intp)
+    u -= cell
     cell += table
-    values[:, [p.id for p, _ in drawn]] = starts.take(cell) + within * steps.take(cell)
+    drawn_values = steps.take(cell)
+    drawn_values *= u
+    drawn_values += starts.take(cell)
+    values[:, [p.id for p, _ in drawn]] = drawn_values
     return values
 
 
@@ -176,15 +181,11 @@ def node_table(spec: NodeSpec, values: FloatArray, u: FloatArray | None,
     assert u is not None
     batch = values.shape[0]
     flat = table.reshape(batch, spec.card, -1)
-    states = np.arange(spec.card)
+    draws = np.arange(batch)
     for block in rows:
-        columns = np.array(block.columns, dtype=np.intp)
-        chosen = chosen_estimates(block, order, u)
-        for j, estimate in enumerate(block.estimates):
-            mine = np.nonzero(chosen == j)[0]
-            if mine.size:
-                flat[mine[:, None, None], states[None, :, None], columns[None, None, :]] = (
-                    estimate.dist.values(values[mine])[:, :, None])
+        each = np.stack([e.dist.values(values) for e in block.estimates])  # (k, batch, card)
+        believed = each[chosen_estimates(block, order, u), draws]  # (batch, card)
+        flat[:, :, list(block.columns)] = believed[:, :, None]
     return flat.reshape(table.shape)
 
 

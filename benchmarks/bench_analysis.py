@@ -34,7 +34,7 @@ from model.analysis.signposts import signposts_for  # noqa: E402
 from model.analysis.uncertainty import (  # noqa: E402
     Draws,
     draw,
-    drawn_params,
+    drawn_shapes,
     marginal_draws,
     outcome_spreads,
     sample_values,
@@ -78,7 +78,7 @@ def main() -> None:
     values = sample_values(s, n, np.random.default_rng(0))
     sources = np.random.default_rng(1).random(n)
     draws = Draws.of(s, values, sources)
-    drawn = len(drawn_params(s))
+    drawn = drawn_shapes(s)[0].size
     rows: list[tuple[str, Callable[[], object], float | None]] = [
         (f"draw {n:,} x {drawn} numbers",
          lambda: sample_values(s, n, np.random.default_rng(0)), None),

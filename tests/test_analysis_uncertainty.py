@@ -16,6 +16,8 @@ from model.analysis.uncertainty import (
     beta_shape,
     default_shape,
     draw,
+    draw_shape,
+    drawn_shapes,
     outcome_spreads,
     sample_values,
 )
@@ -217,3 +219,35 @@ def test_draws_are_refused_past_the_memory_budget(monkeypatch: pytest.MonkeyPatc
         draw(s, 10_000, 0)
     with pytest.raises(model.QueryError, match="samples must be between 1"):
         draw(s, 0, 0)
+
+
+def test_the_shapes_of_all_numbers_at_once_are_each_number_s(seed_path: Path) -> None:
+    s = model.load(seed_path)
+    ids, alpha, beta = drawn_shapes(s)
+    assert list(ids) == [p.id for p in s.params if draw_shape(p, p.id in s.exact)]
+    for i, a, b in zip(ids, alpha, beta, strict=True):
+        assert (a, b) == pytest.approx(draw_shape(s.params[int(i)]))
+
+
+def test_a_compact_table_marked_exact_stays_fixed() -> None:
+    text = """
+scenario: compact
+title: Compact
+question: Q?
+as_of: 2025-01-01
+horizon: 2025-12-31
+nodes:
+  a: {label: A, prior: {yes: 0.4}, because: [{assumption: x}]}
+  b:
+    label: B
+    role: outcome
+    parents: [a]
+    rows: [[0.9, 0.1], [0.3, 0.7]]
+    because: [{assumption: imported}]
+"""
+    spread = model.loads(text)
+    assert drawn_shapes(spread)[0].size == 5
+    fixed = model.loads(text.replace("    rows:", "    exact: true\n    rows:"))
+    ids, _, _ = drawn_shapes(fixed)
+    assert [fixed.params[int(i)].node for i in ids] == ["a"]
+    assert set(draw(fixed, 20, 0).tables) == {"a"}

@@ -388,3 +388,45 @@ def test_query_event_errors_exit_2_with_the_column() -> None:
         f"error: {SEED}: event 'israeli_strike=yes or us_strik=yes', column 23: unknown node "
         "'us_strik' (did you mean 'us_strike' or 'israeli_strike' or 'us_russia_track'?)")
     assert "Traceback" not in done.stderr
+
+
+ANY_TEXT = """
+scenario: names
+title: Names of any text
+question: Q?
+as_of: 2025-01-01
+horizon: 2025-12-31
+nodes:
+  BP:
+    label: Blood pressure
+    states: ['<7.5', '>=7.5']
+    prior: {'<7.5': 0.3}
+    because: [{assumption: x}]
+  'High (>100)':
+    label: High
+    role: outcome
+    states: [yes, 'no, not "high"', 'and']
+    parents: [BP]
+    table:
+      - {when: {BP: '<7.5'}, p: {yes: 0.6, 'no, not "high"': 0.3}, because: [{assumption: y}]}
+      - {when: otherwise, p: {yes: 0.1, 'and': 0.2}, because: [{assumption: z}]}
+judgements:
+  - name: low_or_high
+    statement: Low pressure, or high
+    event: '"BP" = "<7.5" or "High (>100)" in {yes, "and"}'
+"""
+
+
+def test_names_of_any_text_are_written_in_quotes_in_events() -> None:
+    s = model.loads(ANY_TEXT)
+    [spec] = s.judgement_specs
+    expected = 0.3 + 0.7 * (0.1 + 0.2)
+    assert s.probability(spec.event) == pytest.approx(expected, abs=1e-12)
+    assert s.probability(r'"High (>100)" = "no, not \"high\""') == pytest.approx(
+        0.3 * 0.3 + 0.7 * 0.7, abs=1e-12)
+    assert parse_event(spec.event.text()) == spec.event
+    [j] = model.judgements(s, samples=200)
+    assert j.probability == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(model.QueryError, match=r"'<7' is not a state of 'BP'.*did you mean "
+                                               r"'<7.5'"):
+        s.probability('BP="<7"')

@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from ..errors import LimitError, Problem, QueryError
 from ..language.probability import Prob
-from ..language.tables import Block, FloatArray, NodeSpec, Param
+from ..language.tables import Block, FloatArray, NodeSpec, Param, ParamsView
 from ..limits import MAX_SAMPLES, MEMORY_BUDGET_BYTES
 from ..scenario import Scenario
 from .marginals import groups
@@ -50,16 +50,38 @@ DEFAULT_STRENGTH = 0.25 / (DEFAULT_SPREAD / Z95) ** 2 - 1
 IntArray = npt.NDArray[np.intp]
 
 
+def shapes(point: FloatArray, low: FloatArray, high: FloatArray,
+           spread: npt.NDArray[np.bool_]) -> tuple[FloatArray, FloatArray]:
+    """(alpha, beta) of each number's Beta, all at once: where `high > low` (a range or a
+    term), mean = point and sd = (high - low) / 3.29, the moments of a normal whose 90%
+    interval is the written range (coverage in [low, high] is 90-92% for the ICD 203 bands);
+    where `spread` (a number written exactly), concentration DEFAULT_STRENGTH. The
+    concentration is raised where needed so that both shapes are at least 1: a wide range
+    such as [0, 1] becomes flat rather than piled up at 0 and 1, and a number within 1.5%
+    of 0 or 1 keeps its density finite at the near end. Other entries are NaN."""
+    ranged = high > low
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sd = (high - low) / (2 * Z95)
+        concentration = np.where(ranged, point * (1 - point) / sd**2 - 1, DEFAULT_STRENGTH)
+        concentration = np.maximum(concentration, 1 / np.minimum(point, 1 - point))
+    concentration = np.where(ranged | spread, concentration, np.nan)
+    return point * concentration, (1 - point) * concentration
+
+
 def beta_shape(prob: Prob) -> tuple[float, float]:
-    """(alpha, beta) with mean `prob.point` and sd (high - low) / 3.29, the moments of a
-    normal whose 90% interval is the written range (coverage in [low, high] is 90-92% for
-    the ICD 203 bands). The concentration is raised where needed so that both shapes are at
-    least 1: a wide range such as [0, 1] becomes flat rather than piled up at 0 and 1."""
-    mean = prob.point
-    sd = (prob.high - prob.low) / (2 * Z95)
-    concentration = mean * (1 - mean) / sd**2 - 1
-    concentration = max(concentration, 1 / min(mean, 1 - mean))
-    return mean * concentration, (1 - mean) * concentration
+    """(alpha, beta) of a written range or term (see `shapes`)."""
+    return _one(prob.point, prob.low, prob.high, False)
+
+
+def default_shape(point: float) -> tuple[float, float]:
+    """(alpha, beta) of the default spread of a number written exactly (see `shapes`)."""
+    return _one(point, point, point, True)
+
+
+def _one(point: float, low: float, high: float, spread: bool) -> tuple[float, float]:
+    alpha, beta = shapes(np.array([point]), np.array([low]), np.array([high]),
+                         np.array([spread]))
+    return float(alpha[0]), float(beta[0])
 
 
 @lru_cache(maxsize=256)
@@ -78,14 +100,6 @@ def _quantiles(alpha: float, beta: float) -> FloatArray:
     knots = np.interp(levels, cdf, edges)
     knots.flags.writeable = False
     return knots
-
-
-def default_shape(point: float) -> tuple[float, float]:
-    """(alpha, beta) of the default spread of a number written exactly: mean `point`,
-    concentration DEFAULT_STRENGTH, raised where needed (within 1.5% of 0 or 1) so that
-    both shapes are at least 1, as in `beta_shape`."""
-    concentration = max(DEFAULT_STRENGTH, 1 / min(point, 1 - point))
-    return point * concentration, (1 - point) * concentration
 
 
 def draw_shape(param: Param, exact: bool = False) -> tuple[float, float] | None:
@@ -107,29 +121,34 @@ def beta_interval(shape: tuple[float, float], level: float = 0.90) -> tuple[floa
     return float(low), float(high)
 
 
-def drawn_params(scenario: Scenario) -> list[tuple[Param, tuple[float, float]]]:
-    """Every number that varies in the draws, with the Beta it is drawn from."""
-    exact = scenario.exact
-    return [(p, shape) for p in scenario.params
-            if (shape := draw_shape(p, p.id in exact)) is not None]
+def drawn_shapes(scenario: Scenario) -> tuple[IntArray, FloatArray, FloatArray]:
+    """The ids of the numbers the draws vary, and each one's Beta (alpha, beta): every
+    number but those marked exact and 0 and 1. From the params' arrays, so a compact table
+    of many numbers costs array operations, not one object per number."""
+    params = scenario.checked.params
+    point, low, high = params.points, params.lows, params.highs
+    spread = (high == low) & (point > 0) & (point < 1)
+    spread[list(scenario.exact)] = False
+    ids = np.flatnonzero((high > low) | spread)
+    alpha, beta = shapes(point[ids], low[ids], high[ids], spread[ids])
+    return ids, alpha, beta
 
 
 def sample_values(scenario: Scenario, samples: int,
                   rng: np.random.Generator) -> FloatArray:
-    """(samples, n_params): every number drawn from its Beta (`draw_shape`), the fixed ones
-    at their value."""
+    """(samples, n_params): every number drawn from its Beta (`drawn_shapes`), the fixed
+    ones at their value."""
     values = np.repeat(scenario.point_values(), samples, axis=0)
-    drawn = drawn_params(scenario)
-    if not drawn:
+    ids, alpha, beta = drawn_shapes(scenario)
+    if not ids.size:
         return values
     # one quantile table per distinct Beta: imported tables repeat their numbers often
-    shapes = sorted({shape for _, shape in drawn})
-    which = {shape: i for i, shape in enumerate(shapes)}
-    knots = np.stack([_quantiles(*shape) for shape in shapes])
+    distinct, which = np.unique(np.stack([alpha, beta], axis=1), axis=0, return_inverse=True)
+    knots = np.stack([_quantiles(float(a), float(b)) for a, b in distinct])
     starts, steps = knots[:, :-1].ravel(), np.diff(knots, axis=1).ravel()
-    table = np.array([which[shape] for _, shape in drawn], dtype=np.intp) * QUANTILE_KNOTS
+    table = which.reshape(-1).astype(np.intp) * QUANTILE_KNOTS
     # in place: these arrays are samples x drawn numbers, the largest the draws make
-    u = rng.random((samples, len(drawn)))
+    u = rng.random((samples, ids.size))
     u *= QUANTILE_KNOTS  # below QUANTILE_KNOTS: random() < 1 and the product rounds down
     cell = u.astype(np.intp)
     u -= cell
@@ -137,7 +156,7 @@ def sample_values(scenario: Scenario, samples: int,
     drawn_values = steps.take(cell)
     drawn_values *= u
     drawn_values += starts.take(cell)
-    values[:, [p.id for p, _ in drawn]] = drawn_values
+    values[:, ids] = drawn_values
     return values
 
 
@@ -196,7 +215,13 @@ def varying_tables(scenario: Scenario, values: FloatArray,
     moving = np.ptp(values, axis=0) > 0
     order = source_order(scenario)
     return {n: node_table(spec, values, u, order) for n, spec in scenario.nodes.items()
-            if any(moving[p.id] for p in spec.params) or (u is not None and pooled(spec))}
+            if moving[param_ids(spec)].any() or (u is not None and pooled(spec))}
+
+
+def param_ids(spec: NodeSpec) -> list[int] | range:
+    """The ids of a node's numbers, without making a compact table's into objects."""
+    params = spec.params
+    return params.ids if isinstance(params, ParamsView) else [p.id for p in params]
 
 
 @dataclass(frozen=True)
@@ -262,11 +287,15 @@ def marginal_draws(engine: CompiledNet, draws: Draws, nodes: Sequence[str],
 def draw_bytes(scenario: Scenario, samples: int) -> int:
     """What `draw` holds at its peak: the values, the uniform numbers behind the drawn ones,
     and the batched tables of every node that varies."""
-    drawn = {p.id for p, _ in drawn_params(scenario)}
+    ids, alpha, beta = drawn_shapes(scenario)
+    drawn = np.zeros(len(scenario.params), dtype=bool)
+    drawn[ids] = True
     varying = [spec for spec in scenario.nodes.values()
-               if pooled(spec) or any(p.id in drawn for p in spec.params)]
+               if pooled(spec) or drawn[param_ids(spec)].any()]
     cells = sum(spec.card * math.prod(spec.parent_cards) for spec in varying)
-    return 8 * samples * (len(scenario.params) + 3 * len(drawn) + 2 * cells)
+    distinct = len(np.unique(np.stack([alpha, beta], axis=1), axis=0)) if ids.size else 0
+    return 8 * (samples * (len(scenario.params) + 3 * ids.size + 2 * cells)
+                + 3 * distinct * (QUANTILE_KNOTS + 1))
 
 
 def draw(scenario: Scenario, samples: int, seed: int | None) -> Draws:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .schema import ScenarioFile
-from .tables import NodeSpec
+from .tables import NodeSpec, ParamsView
 
 
 def exact_params(file: ScenarioFile, nodes: Mapping[str, NodeSpec]) -> frozenset[int]:
@@ -18,7 +18,9 @@ def exact_params(file: ScenarioFile, nodes: Mapping[str, NodeSpec]) -> frozenset
     for name, spec in nodes.items():
         node = file.nodes[name]
         if node.exact:
-            found.update(p.id for p in spec.params)
+            params = spec.params
+            found.update(params.ids if isinstance(params, ParamsView)
+                         else (p.id for p in params))
             continue
         marked = [row.when for row in node.table or () if row.exact]
         if not marked:

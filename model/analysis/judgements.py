@@ -32,7 +32,8 @@ judgement then says so, and keeps what the rule gives beside it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,7 @@ from ..language.tables import Block, FloatArray, when_text
 from ..scenario import Scenario
 from . import DEFAULT_SAMPLES, DEFAULT_SEED
 from .disagreement import estimating_sources
+from .marginals import MAX_GROUP_CELLS
 from .places import Place, places
 from .sensitivity import swing_range, swung_values
 from .uncertainty import Draws, draw
@@ -270,20 +272,39 @@ def event_probabilities(engine: CompiledNet, draws: Draws, event: Event) -> Floa
     return np.asarray((joint * mask).reshape(draws.samples, -1).sum(axis=1), dtype=np.float64)
 
 
-def _by_source(scenario: Scenario, engine: CompiledNet, event: Event) -> dict[str, float]:
-    """The event as each source alone would put it (its own estimates wherever it gave
-    them, the pooled values elsewhere): one batched contraction."""
+class Events:
+    """P(event) under each row of one set of draws, for many events: the joint of all their
+    nodes is contracted once when it is small (`marginals.MAX_GROUP_CELLS`), and each event
+    is then a sum over it; otherwise each event takes its own contraction."""
+
+    def __init__(self, engine: CompiledNet, draws: Draws, nodes: Sequence[str]):
+        self.engine = engine
+        self.draws = draws
+        self.nodes = list(dict.fromkeys(nodes))
+        cells = math.prod(len(engine.net.states[n]) for n in self.nodes)
+        self.joint = draws.joint(engine, self.nodes) if cells <= MAX_GROUP_CELLS else None
+
+    def probabilities(self, event: Event) -> FloatArray:
+        """(samples,): P(event) under each draw's numbers."""
+        if self.joint is None:
+            return event_probabilities(self.engine, self.draws, event)
+        mask = event_mask(event, self.engine.net.states, self.nodes)
+        return np.asarray((self.joint * mask).reshape(self.draws.samples, -1).sum(axis=1),
+                          dtype=np.float64)
+
+
+def _by_source(scenario: Scenario) -> tuple[list[str], Draws] | None:
+    """One batch row per source that gives its own estimates: its estimates wherever it gave
+    them, the pooled values elsewhere (the reading of `disagreement`)."""
     sources = estimating_sources(scenario)
     names = list(sources)
     if not names:
-        return {}
+        return None
     point = scenario.point_values()
     touched = dict.fromkeys(n for nodes in sources.values() for n in nodes)
     tables = {n: np.concatenate([scenario.nodes[n].table(point, only_source=s) for s in names])
               for n in touched}
-    drawn = event_probabilities(engine, Draws(np.repeat(point, len(names), axis=0), tables),
-                                event)
-    return dict(zip(names, drawn.tolist(), strict=True))
+    return names, Draws(np.repeat(point, len(names), axis=0), tables)
 
 
 def _pooled_rows(scenario: Scenario) -> list[tuple[str, Block]]:
@@ -317,8 +338,8 @@ def _gap(scenario: Scenario, shared: _Shared, event: Event) -> Gap | None:
     """The pooled row whose estimates, each believed alone, move the judgement most."""
     if shared.variants is None:
         return None
-    variants, draws = shared.variants
-    moved = event_probabilities(shared.engine, draws, event)
+    variants, events = shared.variants
+    moved = events.probabilities(event)
     rows = _pooled_rows(scenario)
     point = scenario.point_values()
     best: Gap | None = None
@@ -334,19 +355,31 @@ def _gap(scenario: Scenario, shared: _Shared, event: Event) -> Gap | None:
 
 @dataclass(frozen=True)
 class _Shared:
-    """What every judgement of one scenario is measured with."""
+    """What every judgement of one scenario is measured with: the draws, the swung numbers,
+    each source alone and each pooled row's estimates alone, each as `Events`."""
 
-    engine: CompiledNet
-    draws: Draws
-    swung: Draws
+    draws: Events
+    swung: Events
+    sources: tuple[list[str], Events] | None
+    variants: tuple[list[tuple[int, int]], Events] | None  # see `_one_row_variants`
     supports: Mapping[int, tuple[Support, ...]]
     places: Mapping[int, Place]
-    variants: tuple[list[tuple[int, int]], Draws] | None  # see `_one_row_variants`
+
+    @classmethod
+    def of(cls, scenario: Scenario, engine: CompiledNet, draws: Draws,
+           nodes: Sequence[str]) -> _Shared:
+        def events(found: tuple[Any, Draws] | None) -> tuple[Any, Events] | None:
+            return None if found is None else (found[0], Events(engine, found[1], nodes))
+
+        return cls(Events(engine, draws, nodes),
+                   Events(engine, Draws.of(scenario, swung_values(scenario)), nodes),
+                   events(_by_source(scenario)), events(_one_row_variants(scenario)),
+                   supports(scenario), places(scenario))
 
 
 def _basis(scenario: Scenario, shared: _Shared, event: Event, pooled: float,
            drawn: FloatArray) -> Basis:
-    moved = event_probabilities(shared.engine, shared.swung, event)
+    moved = shared.swung.probabilities(event)
     exact = scenario.exact
     inputs = []
     for p in scenario.params:
@@ -364,7 +397,10 @@ def _basis(scenario: Scenario, shared: _Shared, event: Event, pooled: float,
     basis = Basis(assumed_share, tuple(inputs), (), {}, 0.0, 0.0, None)
     bearing = basis.bearing
     sources = tuple(dict.fromkeys(s for i in bearing for s in i.sources))
-    by_source = _by_source(scenario, shared.engine, event)
+    by_source: dict[str, float] = {}
+    if shared.sources is not None:
+        names, events = shared.sources
+        by_source = dict(zip(names, events.probabilities(event).tolist(), strict=True))
     figures = [pooled, *by_source.values()]
     p5, p95 = np.percentile(drawn, [5, 95])
     return Basis(assumed_share, tuple(inputs), sources, by_source,
@@ -377,12 +413,11 @@ def assess(scenario: Scenario, engine: CompiledNet, draws: Draws) -> tuple[Judge
     specs = scenario.judgement_specs
     if not specs:
         return ()
-    shared = _Shared(engine, draws, Draws.of(scenario, swung_values(scenario)),
-                     supports(scenario), places(scenario), _one_row_variants(scenario))
+    shared = _Shared.of(scenario, engine, draws, [n for spec in specs for n in spec.nodes])
     out = []
     for spec in specs:
         probability = scenario.probability(spec.event)
-        drawn = event_probabilities(engine, draws, spec.event)
+        drawn = shared.draws.probabilities(spec.event)
         basis = _basis(scenario, shared, spec.event, probability, drawn)
         derived, reason = confidence(basis)
         level = spec.confidence or derived

@@ -286,12 +286,13 @@ def test_an_event_that_always_or_never_holds_is_warned_about() -> None:
 
 
 def basis(assumed: float = 0.1, sources: int = 2, spread: float = 0.05, width: float = 0.1,
-          alone: int = 0, gap: Gap | None = None) -> Basis:
+          alone: int = 0, gap: Gap | None = None, measured: bool = True) -> Basis:
     place = next(iter(places(seed()).values()))
     inputs = tuple(Input(i, place, 0.5, 0.5 + 0.1 / (i + 1), 1.0 if i < alone else 0.0, ())
                    for i in range(6))
     names = tuple(f"s{i}" for i in range(sources))
-    return Basis(assumed, inputs, names, {n: 0.5 for n in names}, spread, width, gap)
+    figures = {n: 0.5 for n in names} if measured else {}
+    return Basis(assumed, inputs, names, figures, spread, width, gap)
 
 
 @pytest.mark.parametrize(("changes", "level", "words"), [
@@ -306,6 +307,7 @@ def basis(assumed: float = 0.1, sources: int = 2, spread: float = 0.05, width: f
     ({"sources": 1}, "moderate", "moderate: one source bears on it"),
     ({"sources": 0}, "low", "low: no cited source bears on it"),
     ({"sources": 3}, "high", "three sources that agree on it within 5 points"),
+    ({"measured": False, "spread": 0.0}, "high", "high: two sources bear on it; "),
     ({"spread": 0.15}, "high", "within 15 points"),
     ({"spread": 0.151}, "moderate", "moderate: two sources that put it 15 points apart"),
     ({"spread": 0.30}, "low", "low: two sources that put it 30 points apart"),

@@ -209,9 +209,11 @@ def _points(p: float) -> str:
 def _sources_phrase(n: int, spread: float, measured: bool, gap: Gap | None) -> str:
     if n == 0:
         return "no cited source bears on it"
-    head = f"{_count(n)} source{'s' if n > 1 else ''}"
-    if not measured or n == 1:
-        return head + " bear on it" if n > 1 else "one source bears on it"
+    if n == 1:
+        return "one source bears on it"
+    head = f"{_count(n)} sources"
+    if not measured:  # none of them gives estimates of its own to set against the others
+        return f"{head} bear on it"
     agree = spread <= HIGH_SPREAD
     apart = (f"that agree on it within {_points(spread)} points" if agree
              else f"that put it {_points(spread)} points apart")
@@ -229,7 +231,8 @@ def _assumed_phrase(share: float, alone: int, top: int) -> str:
     return f"{alone} of the {top} inputs that move it most {verb} on assumptions alone ({whole})"
 
 
-def _override(spec: JudgementSpec, derived: Confidence, reason: str) -> str:
+def _override(spec: JudgementSpec, reason: str) -> str:
+    """The analyst's confidence and why, then what the rule gives and why."""
     assert spec.confidence is not None
     why = "; ".join(_support_text(s) for s in spec.because)
     return f"{spec.confidence}, set by the analyst: {why} (the rule gives {reason})"
@@ -422,7 +425,7 @@ def assess(scenario: Scenario, engine: CompiledNet, draws: Draws) -> tuple[Judge
         derived, reason = confidence(basis)
         level = spec.confidence or derived
         if spec.confidence is not None:
-            reason = _override(spec, derived, reason)
+            reason = _override(spec, reason)
         p5, median, p95 = np.percentile(drawn, [5, 50, 95])
         out.append(Judgement(spec.name, spec.statement, spec.written, probability, float(p5),
                              float(p95), term_for(probability), level, reason, derived,

@@ -267,7 +267,6 @@ class WhatIf(Strict):
 
 
 Confidence = Literal["low", "moderate", "high"]
-CONFIDENCES: tuple[Confidence, ...] = get_args(Confidence)
 
 
 class Judgement(Strict):

@@ -1,34 +1,120 @@
 """Writing what a command makes (`-o`), one way for every command.
 
 A file is written in full to a temporary file beside the target, then moved over it, so a
-reader (or a failed write) never sees half of it; a failure is a ScenarioError that says
-"cannot write" and why.
+reader (or a failed write) never sees half of it. Nothing but a regular file is ever
+replaced: a device, a directory or a FIFO at the target is refused (run as root, a rename
+over `/dev/null` would replace the device), and a symlink is written through, so the link
+stays and its target gets the text. The temporary file's name says what it is
+(`.NAME.PID.RANDOM.scenario-tmp`); it is removed on any failure, and those left by a run
+that was killed are removed by the next write beside them. A failure is a ScenarioError
+that says "cannot write" and why.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 
 from .errors import Problem, ScenarioError
 
+TMP_SUFFIX = ".scenario-tmp"
+# A temporary name keeps this much of the target's name: with the rest it stays under the
+# 255 bytes most file systems allow in one name, even when the target's name is that long.
+TMP_NAME_CHARS = 120
+KINDS = {stat.S_IFDIR: "a directory", stat.S_IFCHR: "a character device",
+         stat.S_IFBLK: "a block device", stat.S_IFIFO: "a FIFO (named pipe)",
+         stat.S_IFSOCK: "a socket"}
+
+
+def _refuse(target: str | Path, why: str, hint: str = "check the path") -> ScenarioError:
+    return ScenarioError(Problem(f"cannot write it: {why}", file=str(target), hint=hint))
+
+
+def destination(target: str | Path) -> Path:
+    """Where writing `target` puts the text: the target itself, or the file a symlink at
+    it points to (followed to the end); refused when that is not a regular file."""
+    if str(target) == "":
+        raise _refuse("''", "no file name given", "give a file name after -o")
+    path = Path(target)
+    real = Path(os.path.realpath(path))  # through every link; a dangling one to its target
+    try:
+        mode = os.stat(real).st_mode
+    except FileNotFoundError:
+        return real
+    except OSError as exc:  # a symlink loop, a name too long, no permission to look
+        raise _refuse(target, exc.strerror or str(exc)) from None
+    if not stat.S_ISREG(mode):
+        kind = KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        shown = f"{target} is {kind}" + (f" ({real})" if real != path.absolute() else "")
+        raise _refuse(target, f"{shown}, not a regular file",
+                      "give the path of a file to create or replace")
+    return real
+
+
+def _temporary_name(real: Path) -> str:
+    token = secrets.token_hex(4)
+    return f".{real.name[:TMP_NAME_CHARS]}.{os.getpid()}.{token}{TMP_SUFFIX}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def clear_stale(real: Path) -> None:
+    """Remove temporary files beside `real` left by writes of it whose process is gone."""
+    prefix = f".{real.name[:TMP_NAME_CHARS]}."
+    try:
+        entries = list(os.scandir(real.parent))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(TMP_SUFFIX)):
+            continue
+        middle = name[len(prefix):-len(TMP_SUFFIX)].split(".")
+        if len(middle) != 2 or not middle[0].isdigit() or _alive(int(middle[0])):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+
 
 def write_atomic(target: str | Path, text: str) -> Path:
-    """Write `text` (UTF-8) to `target`, creating its folder; return the path written."""
-    target = Path(target)
-    tmp: str | None = None
+    """Write `text` (UTF-8) to `target`, creating its folder; return the path written
+    (`target` as given, also when it is a symlink written through)."""
+    real = destination(target)
+    tmp: Path | None = None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        real.parent.mkdir(parents=True, exist_ok=True)
+        clear_stale(real)
+        tmp = real.parent / _temporary_name(real)
+        # O_EXCL: never open something another process put there; O_NOFOLLOW: nor a link.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; what we write is meant to be shared
-        os.replace(tmp, target)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)  # what we write is meant to be shared, whatever the umask
+        destination(target)  # still a regular file (or nothing) at the moment of the move
+        os.replace(tmp, real)
+        tmp = None
     except OSError as exc:
-        raise ScenarioError(Problem(f"cannot write it: {exc.strerror or exc}",
-                                    file=str(target), hint="check the path")) from None
+        why = exc.strerror or str(exc)
+        if exc.errno == errno.ENAMETOOLONG:
+            why = f"{why} (a name may have at most 255 bytes)"
+        raise _refuse(target, why) from None
     finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return Path(target)

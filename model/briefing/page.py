@@ -10,10 +10,15 @@ written atomically (`files.write_atomic`).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from markupsafe import Markup
 
 from ..files import write_atomic
 from .graphviz import choose_graphviz
@@ -30,7 +35,30 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = (_PACKAGE / "templates" if (_PACKAGE / "templates").is_dir()
              else _PACKAGE.parent / "templates")
 PAGE = "briefing.html.j2"
+SCRIPT = "whatif.js"
 REPORTS_DIR = "reports"
+# Nothing may be loaded; the one script the page runs is allowed by its hash, so no other
+# inline script (should one ever slip into the page) would run. Styles stay inline: the
+# bars' widths are style attributes.
+CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src {script}; "
+       "base-uri 'none'; form-action 'none'")
+
+
+@dataclass(frozen=True)
+class PageScript:
+    """The page's one script (the what-if panel's), and the policy that allows it alone."""
+
+    script: Markup  # "" when the page has no panel
+    csp: str
+
+
+def page_script(with_panel: bool) -> PageScript:
+    if not with_panel:
+        return PageScript(Markup(""), CSP.format(script="'none'"))
+    body = (TEMPLATES / SCRIPT).read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+    # Our own file, not scenario text: the scenario's data reaches it as escaped JSON.
+    return PageScript(Markup(body), CSP.format(script=f"'sha256-{digest}'"))
 
 
 def section_builders() -> tuple[SectionBuilder, ...]:
@@ -73,8 +101,10 @@ def render(scenario: Scenario, *, graphviz: str | None = None,
     facts = Facts(scenario, choose_graphviz(graphviz))
     if generated is not None:
         facts.generated = generated
-    return environment().get_template(PAGE).render(header=header(facts),
-                                                   sections=sections(facts))
+    shown = sections(facts)
+    return environment().get_template(PAGE).render(
+        header=header(facts), sections=shown,
+        page=page_script(any(section.id == "panel" for section in shown)))
 
 
 def default_path(scenario: Scenario) -> Path:

@@ -16,6 +16,7 @@ may take is bounded by the store's limits.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import os
@@ -195,6 +196,18 @@ class WasmGraphviz:
                     ex["graphviz_free"](store, address)
 
 
+    def close(self) -> None:
+        """Free wasmtime's objects while its library is still loaded (not at teardown,
+        when their finalisers would find it gone)."""
+        if self._instance is not None:
+            self._instance.store.close()
+            self._instance = None
+        self.module.close()
+        self.engine.close()
+
+
 @lru_cache(maxsize=1)
 def runner() -> WasmGraphviz:
-    return WasmGraphviz()
+    made = WasmGraphviz()
+    atexit.register(made.close)
+    return made

@@ -32,6 +32,11 @@ if TYPE_CHECKING:
     from .network.compiled import CompiledNet
 
 
+def words(name: str) -> str:
+    """An identifier as words: underscores become spaces."""
+    return name.replace("_", " ")
+
+
 def load(path: str | Path, engine: EngineName = "compiled") -> Scenario:
     """Read, parse and check a scenario file; raise ScenarioError listing every problem.
 
@@ -115,6 +120,17 @@ class Scenario:
         return self.nodes_with_role("driver") or [
             n for n, spec in self.nodes.items()
             if not spec.parents and spec.role not in ("decision", "outcome")]
+
+    def state_label(self, node: str, state: str) -> str:
+        """How a reader sees a state: its `labels:` entry, else its name with underscores
+        as spaces."""
+        return self.file.nodes[node].labels.get(state) or words(state)
+
+    def source_name(self, source: str) -> str:
+        """How a reader sees a source: its `short:` name, else its id with underscores as
+        spaces."""
+        found = self.file.sources.get(source)
+        return (found.short if found is not None and found.short else None) or words(source)
 
     def nodes_with_role(self, role: Role) -> list[str]:
         return [n for n, spec in self.nodes.items() if spec.role == role]

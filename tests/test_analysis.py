@@ -77,7 +77,7 @@ def test_cli_prints_readable_sections() -> None:
                     "SOURCES", "DECISION course", "MOST LIKELY SCENARIOS"):
         assert heading in out
     assert "DISAGREE" in out
-    assert "Unless the two ports open talks, “A settlement is signed” becomes" in out
+    assert "Unless the two ports open talks, “A settlement is signed” falls to" in out
     assert "300 draws, seed 2025" in out
 
 

@@ -75,11 +75,25 @@ def test_sentences_name_the_state_the_term_and_both_figures(tiny_path: Path) -> 
     dry = s.query("wet", given={"rain": "no"})["yes"]
     on = s.query("wet", given={"sprinkler": "yes"})["yes"]
     assert found.sentences == [
-        f"Unless it rains, “Grass is wet” becomes {model.term_for(dry)} "
-        f"({percent(dry)}, from {percent(base)}).",
-        f"If Sprinkler on, “Grass is wet” becomes {model.term_for(on)} "
-        f"({percent(on)}, from {percent(base)}).",
+        f"Unless it rains, “Grass is wet” falls to {percent(dry)} from {percent(base)} "
+        f"({model.term_for(base)} to {model.term_for(dry)}).",
+        f"If Sprinkler on, “Grass is wet” rises to {percent(on)} from {percent(base)} "
+        f"({model.term_for(base)} to {model.term_for(on)}).",
     ]
+
+
+def test_a_rise_within_one_band_says_rises_and_still() -> None:
+    from model.analysis.signposts import Observation, sentence
+
+    s = model.load(FIXTURE)
+    spec = s.nodes["clash"]
+    cause = s.nodes["tension"]
+    up = sentence(cause, Observation("high", 0.3, 0.21, 0.14), spec, "yes", 0.07)
+    assert up.endswith("rises to 21% from 7% (very unlikely to unlikely).")
+    same = sentence(cause, Observation("high", 0.3, 0.30, 0.05), spec, "yes", 0.25)
+    assert same.endswith("rises to 30% from 25% (still unlikely).")
+    flat = sentence(cause, Observation("high", 0.3, 0.251, 0.001), spec, "yes", 0.25)
+    assert flat.endswith("barely moves (25%, unlikely).")
 
 
 def test_states_other_than_yes_and_no_are_named() -> None:

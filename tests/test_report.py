@@ -114,10 +114,12 @@ def test_every_probability_shown_equals_the_api(name: str) -> None:
 @pytest.mark.parametrize("name", ALL)
 def test_each_section_in_order_with_its_heading(name: str) -> None:
     ids = [e.attrs["id"] for e in page(name).elements if e.tag == "section"]
-    expected = ["bluf", "network", "tree", "what_ifs", "panel", "likely", "signposts",
-                "decisions", "sensitivity", "disagreement", "evidence", "sources", "method"]
+    expected = ["front", "panel", "what_ifs", "tree", "likely", "signposts", "sensitivity",
+                "disagreement", "decisions", "network", "evidence", "sources", "method"]
     assert ids == [i for i in expected if i in ids]
-    assert {"bluf", "network", "panel", "evidence", "method"} <= set(ids)
+    assert {"front", "network", "panel", "evidence", "method"} <= set(ids)
+    annexes = re.findall(r'<h2 id="h-[a-z_]+"><span class="num">Annex ([A-Z])</span>', html(name))
+    assert annexes == [chr(ord("A") + i) for i in range(len(ids) - 2)]
 
 
 def test_header_names_the_scenario_dates_and_file_hash(tiny_path: Path) -> None:
@@ -134,14 +136,14 @@ def test_bottom_line_is_one_sentence_per_outcome_with_term_and_percent() -> None
     s = scenario("tiny")
     p = s.query("wet")["yes"]
     sentence = f"Grass is wet by 31 Dec 2025: {model.term_for(p)} ({percent(p)})."
-    assert f"<li>{sentence}</li>" in html("tiny")
+    assert f"<li>{sentence} <span class=\"judgement-range\">" in html("tiny")
 
 
 def test_a_four_state_outcome_is_reported_state_by_state() -> None:
     s = scenario("four_states")
     dist = s.query("escalation")
     lines = [e for e in page("four_states").shown
-             if e.section == "bluf" and e.attrs["data-node"] == "escalation"]
+             if e.section == "front" and e.attrs["data-node"] == "escalation"]
     assert [e.attrs["data-state"] for e in lines] == ["none", "skirmish", "limited_war", "war"]
     best = max(dist, key=dist.__getitem__)
     assert f"most likely {best} ({model.term_for(dist[best])}, {percent(dist[best])})" in \
@@ -220,8 +222,14 @@ def test_tree_leaves_in_the_diagram_show_path_and_outcome_percents() -> None:
         leaf = [t.strip() for t in pg.svg_texts[f"tree-leaf{rank}"]]
         assert leaf[0] == f"Path {rank} · {row.text}"
         given = given_of(row.path or "")
-        for line, o in zip(leaf[1:], s.outcomes, strict=True):
+        # each outcome: its percent, then its whole label, wrapped over as many lines as needed
+        starts = [line for line in leaf[1:] if re.match(r"^(<1|>99|\d+)%", line)]
+        assert len(starts) == len(s.outcomes)
+        for line, o in zip(starts, s.outcomes, strict=True):
             assert line.startswith(percent(s.query(o, given=given)["yes"]))
+        text = " ".join(re.sub(r"^(<1|>99|\d+)%\s+", "", line) for line in leaf[1:])
+        for o in s.outcomes:
+            assert s.nodes[o].label in text
 
 
 def test_what_ifs_mark_observations_and_interventions_distinctly() -> None:
@@ -601,19 +609,19 @@ def test_tornado_shows_each_outcome_s_top_ten_inputs(name: str) -> None:
         assert "sensitivity" in section_ids(name)
 
 
-def test_tornado_inputs_are_labelled_in_words_with_their_line() -> None:
+def test_tornado_inputs_are_labelled_in_words_without_file_lines() -> None:
     text = html("seed")
     row = re.search(r'<div class="tn-row assumed" data-param="(\d+)">(.*?)</div>', text, re.S)
     assert row is not None
     s = scenario("seed")
     param = s.params[int(row.group(1))]
     assert s.nodes[param.node].label in row.group(2)
-    assert f"line {param.line}" in row.group(2)
+    assert "line" not in row.group(2)  # file lines only in the analyst's annex
     assert "assumed spread" in row.group(2)
     # a pooled estimate names its source; a table row its condition, by the parents' labels
     assert re.search(r'<span class="tn-when">if US-Russia understanding that covers Iran = '
-                     r'<b>yes</b></span>\s*<span class="tn-meta"><span class="tag tag-source" '
-                     r'title="[^"]+">jiss_oped</span> as written <b>0.06</b>', text)
+                     r'<b>yes</b></span>\s*<span class="tn-meta"><span class="tag tag-source"'
+                     r'>JISS</span> as written <b>0.06</b>', text)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -724,13 +732,15 @@ def test_decisions_show_each_option_s_expected_utility_per_actor(name: str) -> N
         assert_shown_to_precision(v.text, exact)
     best = [(v.context["data-node"], v.context["data-actor"], v.text)
             for v in figures(name, "best")]
-    assert best == [(d.node, actor, d.best[actor]) for d in a.decisions for actor in d.actors]
+    s = scenario(name)
+    assert best == [(d.node, actor, s.state_label(d.node, d.best[actor])) for d in a.decisions
+                    for actor in d.actors]
     assert "computed by intervening" in html(name) or "scored by intervening" in html(name)
 
 
 def test_decision_with_three_options_and_two_actors() -> None:
     text = html("decision")
-    assert "<th scope=\"col\" class=\"num\" title=\"north\">North</th>" in text
+    assert "<th scope=\"col\" class=\"num\">North</th>" in text
     assert text.count('<tr data-option="') == 3
     assert "the utilities are the analyst's assumptions" in text.lower()
 
@@ -756,7 +766,10 @@ def test_most_likely_scenarios_are_the_drivers_top_joint_states(name: str) -> No
         assert likely.covered == pytest.approx(1.0)
         assert_rounded_together(texts, ps)
     map_row = re.search(r'<tr data-given="[^"]*" class="map">(.*?)</tr>', html(name), re.S)
-    assert map_row is not None and "most likely" in map_row.group(1)
+    assert map_row is not None
+    # "most likely" only for a combination more likely than not
+    tag = "most likely" if likely.top[0].probability > 0.5 else "most probable"
+    assert f'<span class="tag tag-map">{tag}</span>' in map_row.group(1)
 
 
 def test_sections_of_the_analysis_are_left_out_when_empty() -> None:

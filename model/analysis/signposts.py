@@ -104,14 +104,14 @@ def descendants(scenario: Scenario, node: str) -> set[str]:
     return found
 
 
-def condition(spec: NodeSpec, state: str) -> str:
-    """'If <node is in state>' in words."""
+def condition(spec: NodeSpec, state: str, state_text: str | None = None) -> str:
+    """'If <node is in state>' in words (`state_text`: how the reader sees the state)."""
     first, _, rest = spec.label.partition(" ")
     label = f"{first.lower()} {rest}" if first in LOWERED and rest else spec.label
     kinds = {s.lower() for s in spec.states}
     if len(kinds) == 2 and kinds & set(YES) and kinds & set(NO):
         return f"If {label}" if state.lower() in YES else f"Unless {label}"
-    return f"If {label} is “{state.replace('_', ' ')}”"
+    return f"If {label} is “{state_text or state.replace('_', ' ')}”"
 
 
 def proposition(spec: NodeSpec, state: str) -> str:
@@ -125,15 +125,18 @@ def strongest(observations: Sequence[Observation]) -> Observation:
 
 
 def sentence(cause: NodeSpec, seen: Observation, outcome: NodeSpec, state: str,
-             base: float) -> str:
-    """Percents as the briefing writes them (half up), so its figures agree everywhere."""
+             base: float, state_text: str | None = None) -> str:
+    """"If X, “Y” rises to 21% from 7% (very unlikely to unlikely)." The direction and the
+    new figure come first, so a rise never reads like a fall; percents as the briefing
+    writes them (half up), so its figures agree everywhere."""
     now, then = term_for(seen.posterior), term_for(base)
-    if now != then:
-        change = f"becomes {now}"
-    else:  # same band: say which way it moves, so a doubling does not read as "stays"
-        change = f"{'rises' if seen.posterior > base else 'falls'} but stays {now}"
-    return (f"{condition(cause, seen.state)}, {proposition(outcome, state)} {change} "
-            f"({percent(seen.posterior)}, from {percent(base)}).")
+    after, before = percent(seen.posterior), percent(base)
+    said = f"{condition(cause, seen.state, state_text)}, {proposition(outcome, state)}"
+    if after == before:
+        return f"{said} barely moves ({after}, {now})."
+    way = "rises" if seen.posterior > base else "falls"
+    bands = f"{then} to {now}" if now != then else f"still {now}"
+    return f"{said} {way} to {after} from {before} ({bands})."
 
 
 def signposts_for(scenario: Scenario, engine: CompiledNet, outcome: str) -> Signposts:
@@ -154,6 +157,7 @@ def signposts_for(scenario: Scenario, engine: CompiledNet, outcome: str) -> Sign
                      for i, s in enumerate(cause.states) if chance[i] > 0)
         ranked.append(Signpost(node, cause.label, mutual_information(joint),
                                node not in downstream, seen,
-                               sentence(cause, strongest(seen), spec, state, base)))
+                               sentence(cause, strongest(seen), spec, state, base,
+                                        scenario.state_label(node, strongest(seen).state))))
     ranked.sort(key=lambda s: (-s.information, -s.largest_shift))
     return Signposts(outcome, spec.label, state, base, tuple(ranked))

@@ -48,7 +48,9 @@ class End:
 class TornadoBar:
     param: int
     place: Place
+    state: str  # the state whose chance this is, as the reader sees it
     when: tuple[tuple[str, str], ...]  # (parent label, its state, or "a or b")
+    source: str  # the source's short name, for one of several pooled estimates; else ""
     source_title: str
     assumed: bool  # written exact, swung by the assumed +/- SWING_POINTS
     swung: str  # the input's range, "15–30%"
@@ -60,8 +62,7 @@ class TornadoBar:
 @dataclass(frozen=True)
 class TornadoChart:
     node: str
-    label: str
-    state: str
+    label: str  # "Israel strikes", or "Escalation: war" for a state other than yes
     base: float
     base_text: str
     bars: tuple[TornadoBar, ...]
@@ -100,11 +101,18 @@ def _chart(s: Scenario, t: Tornado) -> TornadoChart:
         swung = f"{percent(b.input_low).removesuffix('%')}–{percent(b.input_high)}"
         place = b.place
         source = s.sources.get(place.source or "")
-        bars.append(TornadoBar(b.param, place, condition_labels(s, place.when),
+        bars.append(TornadoBar(b.param, place, s.state_label(place.node, place.state),
+                               condition_labels(s, place.when),
+                               s.source_name(place.source) if place.source else "",
                                source.title if source else "", b.assumed_swing, swung,
                                segment(b.at_low), segment(b.at_high), (ends[0], ends[1])))
-    return TornadoChart(t.node, t.label, t.state, t.base, decimal_percent(t.base),
-                        tuple(bars), t.inputs)
+    return TornadoChart(t.node, _titled(s, t.node, t.label, t.state), t.base,
+                        decimal_percent(t.base), tuple(bars), t.inputs)
+
+
+def _titled(s: Scenario, node: str, label: str, state: str) -> str:
+    """An outcome's label, with the state it is about unless that is plain "yes"."""
+    return label if state.lower() in ("yes", "true") else f"{label}: {s.state_label(node, state)}"
 
 
 # signposts ---------------------------------------------------------------------------------
@@ -125,8 +133,7 @@ class SignpostItem:
 @dataclass(frozen=True)
 class SignpostGroup:
     node: str
-    label: str
-    state: str
+    label: str  # as the tornado's title
     base: float
     base_text: str
     items: tuple[SignpostItem, ...]
@@ -156,7 +163,8 @@ def _signposts(s: Scenario, sp: Signposts) -> SignpostGroup:
         items.append(SignpostItem(post.sentence, post.node, seen.state, seen.shift, shift,
                                   direction(seen.shift, shift), seen.chance,
                                   texts[seen.state]))
-    return SignpostGroup(sp.node, sp.label, sp.state, sp.base, percent(sp.base), tuple(items))
+    return SignpostGroup(sp.node, _titled(s, sp.node, sp.label, sp.state), sp.base,
+                         percent(sp.base), tuple(items))
 
 
 # where the sources disagree ----------------------------------------------------------------
@@ -174,6 +182,7 @@ class DisagreementRow:
     node: str
     label: str
     state: str
+    name: str  # the state as the reader sees it
     first: bool  # the outcome's first row (multi-state outcomes have one row per state)
     rows: int  # how many rows the outcome takes
     pooled: Figure
@@ -188,6 +197,7 @@ class DisagreementRow:
 @dataclass(frozen=True)
 class SourceNote:
     id: str
+    name: str  # its short name
     title: str
     nodes: tuple[str, ...]  # labels of the nodes where its own estimates are used
 
@@ -205,7 +215,8 @@ def disagreement_section(facts: Facts) -> Section | None:
     found = facts.analysis.disagreement
     if not found or len(found[0].sources) < 2:  # one source alone disagrees with nobody
         return None
-    notes = tuple(SourceNote(f.source, f.title, tuple(s.nodes[n].label for n in f.nodes))
+    notes = tuple(SourceNote(f.source, s.source_name(f.source), f.title,
+                             tuple(s.nodes[n].label for n in f.nodes))
                   for f in found[0].sources)
     rows = []
     for d in found:
@@ -218,7 +229,8 @@ def disagreement_section(facts: Facts) -> Section | None:
             figures = tuple(Figure(note.id, dist[st].p, dist[st].text)
                             for note, dist in zip(notes, by_source, strict=True))
             values = [pooled[st].p, *(f.p for f in figures)]
-            rows.append(DisagreementRow(d.node, d.label, st, i == 0, len(shown), pooled[st],
+            rows.append(DisagreementRow(d.node, d.label, st, s.state_label(d.node, st), i == 0,
+                                        len(shown), pooled[st],
                                         figures, min(values), max(values), d.spread, spread,
                                         d.flagged))
     return Section("disagreement", "Where the sources disagree", SourcesDisagree(

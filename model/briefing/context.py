@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from ..analysis import Analysis, analyze
 from ..analysis.marginals import marginals
@@ -51,11 +51,15 @@ class Facts:
         return self.scenario.nodes[node].label
 
 
+Part = Literal["front", "screen", "annex"]  # the front, screen only (the panel), an annex
+
+
 @dataclass(frozen=True)
 class Section:
     id: str  # the page anchor, and the partial templates/_<id>.html.j2
     title: str
     data: Any
+    part: Part = "annex"
 
 
 SectionBuilder = Callable[[Facts], Section | None]
@@ -77,17 +81,32 @@ class Header:
     digest: str
     file_name: str
     counts: str
+    late: str  # a warning when the page was made after the horizon; "" otherwise
+    running: str  # the printed pages' running footer: title, as-of date, digest
+    exact: str  # what the footer can truly say about how the numbers were computed
 
 
-def header(facts: Facts) -> Header:
+def header(facts: Facts, sampled: bool) -> Header:
+    """`sampled`: whether the page shows ranges from random draws beside exact figures."""
     s = facts.scenario
     f = s.file
     counts = (f"{len(s.nodes)} nodes · {len(s.params)} probabilities · "
               f"{len(s.sources)} sources · {len(s.what_ifs)} what-ifs")
     when = facts.generated.astimezone(dt.UTC)
+    late = ""
+    if when.date() > f.horizon:
+        late = (f"This briefing was generated on {day(when.date())}, after its horizon "
+                f"({day(f.horizon)}): it forecasts a period that has ended. Its figures are "
+                f"what the sources suggested as of {day(f.as_of)}; check them against what "
+                "happened before relying on them.")
+    exact = ("The probabilities are exact computations on the scenario's network"
+             + (f"; the 90% ranges and the decisions' ranges and shares come from "
+                f"{facts.analysis.samples:,} seeded random draws of the file's ranges and "
+                "terms, so they are estimates." if sampled else "."))
     return Header(s.id, f.title, f.question, f.description, day(f.as_of), day(f.horizon),
                   f"{day(when.date())}, {when:%H:%M} UTC", when.isoformat(timespec="seconds"),
-                  s.digest, s.path.name, counts)
+                  s.digest, s.path.name, counts, late,
+                  f"{f.title} · as of {day(f.as_of)} · {s.digest}", exact)
 
 
 # bottom line up front ----------------------------------------------------------------------
@@ -98,6 +117,7 @@ class StateLine:
     node: str
     state: str
     pct: Pct
+    name: str = ""  # the state as the reader sees it (its label)
 
 
 def state_lines(s: Scenario, node: str, dist: Mapping[str, float],
@@ -106,7 +126,7 @@ def state_lines(s: Scenario, node: str, dist: Mapping[str, float],
     states together so that a distribution shown whole adds up to 100."""
     states = s.nodes[node].states
     rounded = dict(zip(states, pcts([dist[st] for st in states]), strict=True))
-    return tuple(StateLine(node, st, rounded[st])
+    return tuple(StateLine(node, st, rounded[st], s.state_label(node, st))
                  for st in (headline_states(states) if shown is None else shown))
 
 
@@ -152,15 +172,17 @@ def outcome_summary(s: Scenario, node: str, dist: Mapping[str, float],
 
 
 def judgement(label: str, lines: tuple[StateLine, ...], horizon: str) -> str:
-    """One plain sentence from the numbers, keeping the analyst's label as written."""
+    """One plain sentence from the numbers, keeping the analyst's label as written. Of
+    several states, the first is "most likely" only when it is more likely than not."""
     if len(lines) == 1:
         line = lines[0]
         return f"{label} by {horizon}: {line.pct.term} ({line.pct.text})."
     ranked = sorted(lines, key=lambda ln: -ln.pct.p)
-    rest = ", ".join(f"{ln.state} ({ln.pct.text})" for ln in ranked[1:])
+    rest = ", ".join(f"{ln.name or ln.state} ({ln.pct.text})" for ln in ranked[1:])
     top = ranked[0]
-    return (f"{label} by {horizon}: most likely {top.state} ({top.pct.term}, {top.pct.text}),"
-            f" then {rest}.")
+    lead = "most likely" if top.pct.p > 0.5 else "most probable"
+    return (f"{label} by {horizon}: {lead} {top.name or top.state} ({top.pct.term}, "
+            f"{top.pct.text}), then {rest}.")
 
 
 @dataclass(frozen=True)
@@ -169,6 +191,7 @@ class OutcomeColumns:
 
     label: str
     states: tuple[str, ...]
+    names: tuple[str, ...]  # the states as the reader sees them
 
     @property
     def multi(self) -> bool:
@@ -176,11 +199,17 @@ class OutcomeColumns:
 
 
 def outcome_columns(s: Scenario) -> tuple[OutcomeColumns, ...]:
-    return tuple(OutcomeColumns(s.nodes[o].label, headline_states(s.nodes[o].states))
-                 for o in s.outcomes)
+    out = []
+    for o in s.outcomes:
+        states = headline_states(s.nodes[o].states)
+        out.append(OutcomeColumns(s.nodes[o].label, states,
+                                  tuple(s.state_label(o, st) for st in states)))
+    return tuple(out)
 
 
 def condition_labels(s: Scenario, when: Iterable[tuple[str, Sequence[str]]]
                      ) -> tuple[tuple[str, str], ...]:
-    """(parent label, its state or "a or b") for each parent of a row's condition."""
-    return tuple((s.nodes[p].label, " or ".join(states)) for p, states in when)
+    """(parent label, its state or "a or b", as the reader sees them) for each parent of a
+    row's condition."""
+    return tuple((s.nodes[p].label, " or ".join(s.state_label(p, st) for st in states))
+                 for p, states in when)

@@ -58,6 +58,7 @@ class Worth:
 @dataclass(frozen=True)
 class OptionRow:
     option: str
+    name: str  # the option as the reader sees it
     worth: tuple[Worth, ...]  # one per actor
     outcomes: tuple[StateLine, ...]  # each outcome under do(option)
 
@@ -86,7 +87,7 @@ class DecisionTable:
     actors: tuple[Actor, ...]
     options: tuple[OptionRow, ...]
     as_written: tuple[AsWritten, ...]
-    best: tuple[str, ...]  # one option per actor
+    best: tuple[str, ...]  # one option per actor, as the reader sees it
     columns: tuple[OutcomeColumns, ...]
     values: tuple[ValueRow, ...]
 
@@ -117,12 +118,12 @@ def _decision(facts: Facts, d: Decision) -> DecisionTable:
                             o.chance_best[a], percent_text(o.chance_best[a], wins[a][i]),
                             best[a] == o.option) for a in d.actors)
         outcomes = tuple(line for n in s.outcomes for line in state_lines(s, n, o.outcomes[n]))
-        rows.append(OptionRow(o.option, worth, outcomes))
+        rows.append(OptionRow(o.option, s.state_label(d.node, o.option), worth, outcomes))
     utilities = s.file.utilities
     # States worth nothing to anyone say nothing: they are left out.
     cared = dict.fromkeys((n, st) for a in d.actors for n, by_state in utilities[a].items()
                           for st, x in by_state.items() if x)
-    values = tuple(ValueRow(s.nodes[n].label, st, tuple(
+    values = tuple(ValueRow(s.nodes[n].label, s.state_label(n, st), tuple(
         _value(utilities[a][n][st]) if utilities[a].get(n, {}).get(st) else ""
         for a in d.actors)) for n, st in cared)
     spec = s.nodes[d.node]
@@ -130,7 +131,8 @@ def _decision(facts: Facts, d: Decision) -> DecisionTable:
                          tuple(Actor(a, actor_name(a)) for a in d.actors), tuple(rows),
                          tuple(AsWritten(a, d.as_written[a], signed(d.as_written[a]))
                                for a in d.actors),
-                         tuple(best[a] for a in d.actors), outcome_columns(s), values)
+                         tuple(s.state_label(d.node, best[a]) for a in d.actors),
+                         outcome_columns(s), values)
 
 
 def _value(x: float) -> str:
@@ -144,6 +146,7 @@ def _value(x: float) -> str:
 class LikelyRow:
     rank: int
     given: tuple[tuple[str, str], ...]  # (driver, state)
+    names: tuple[str, ...]  # the drivers' states as the reader sees them
     pct: Pct
     outcomes: tuple[StateLine, ...]
 
@@ -170,7 +173,8 @@ def likely_section(facts: Facts) -> Section | None:
     whole = shares(ps)
     shown = [Pct(p, percent_text(p, w), "") for p, w in zip(ps, whole, strict=True)]
     rows = tuple(LikelyRow(
-        rank, tuple(j.states.items()), shown[rank - 1],
+        rank, tuple(j.states.items()), tuple(s.state_label(d, st) for d, st in j.states.items()),
+        shown[rank - 1],
         tuple(line for o in s.outcomes for line in state_lines(s, o, j.outcomes[o])))
         for rank, j in enumerate(likely.top, start=1))
     listed = len(likely.top)

@@ -97,7 +97,7 @@ def tree_section(facts: Facts) -> Section | None:
 def _path_row(facts: Facts, tree: ScenarioTree, path: TreePath, share: Pct) -> PathRow:
     s = facts.scenario
     given = tuple(zip(tree.drivers, path.states, strict=False))
-    states = tuple((facts.label(d), st) for d, st in given)
+    states = tuple((facts.label(d), s.state_label(d, st)) for d, st in given)
     outcomes = tuple(line for o in s.outcomes for line in state_lines(s, o, path.outcomes[o]))
     return PathRow(path.rank, given, states, share, outcomes)
 

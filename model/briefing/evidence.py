@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..language.probability import ESTIMATIVE_TERMS
-from ..language.schema import AssumedEstimate, Assumption, Citation, CitedEstimate, Source
+from ..language.schema import AssumedEstimate, Assumption, Citation, CitedEstimate
 from ..language.tables import (
     Block,
     DistSpec,
@@ -25,6 +25,7 @@ from ..language.tables import (
     Support,
     wanted_states,
 )
+from ..scenario import Scenario
 from .context import (
     ROLE_GROUPS,
     ROLE_ORDER,
@@ -45,6 +46,7 @@ class Reason:
 
     source: str  # source id; "" for an assumption
     source_title: str
+    source_name: str  # its short name, as the reader sees it
     paras: str  # "¶ 5" or "¶¶ 5, 6"
     says: str
     leans: str
@@ -57,6 +59,7 @@ class StateValue:
     state: str
     pct: Pct
     written: str  # a term or range as written in the file, else ""
+    name: str = ""  # the state as the reader sees it
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ def _node(facts: Facts, spec: NodeSpec, point: FloatArray) -> NodeEvidence:
 
 
 def _row(facts: Facts, spec: NodeSpec, block: Block, point: FloatArray) -> Row:
-    sources = facts.scenario.sources
+    s = facts.scenario
     pooled = any(isinstance(e.support, CitedEstimate | AssumedEstimate)
                  for e in block.estimates)
     if isinstance(block.when, str):  # "otherwise"
@@ -175,13 +178,13 @@ def _row(facts: Facts, spec: NodeSpec, block: Block, point: FloatArray) -> Row:
         condition = condition_labels(facts.scenario, ((p, wanted_states(block.when, p))
                                                       for p in block.when))
         otherwise = 0
-    values = _values(spec.states, block.values(point)[0],
+    values = _values(s, spec, block.values(point)[0],
                      block.estimates[0].dist if not pooled else None)
     estimates: tuple[Estimate, ...] = ()
-    reasons = tuple(reason(r, sources) for r in block.because)
+    reasons = tuple(reason(r, s, spec.name) for r in block.because)
     if pooled:
-        estimates = tuple(Estimate(e.weight, _values(spec.states, e.dist.values(point)[0],
-                                                     e.dist), reason(e.support, sources))
+        estimates = tuple(Estimate(e.weight, _values(s, spec, e.dist.values(point)[0],
+                                                     e.dist), reason(e.support, s, spec.name))
                           for e in block.estimates)
     return Row(condition, otherwise, values, estimates, block.pool,
                _spread(spec.states, estimates), reasons, _note(facts, spec, block), block.line)
@@ -193,11 +196,12 @@ def _note(facts: Facts, spec: NodeSpec, block: Block) -> str:
     return next((row.note for row in rows if row.when == block.when), "")
 
 
-def _values(states: Sequence[str], values: FloatArray,
+def _values(s: Scenario, spec: NodeSpec, values: FloatArray,
             written: DistSpec | None) -> tuple[StateValue, ...]:
     entries = written.entries if written is not None else {}
     shown = pcts([float(v) for v in values])
-    return tuple(StateValue(st, shown[i], _written(entries.get(st))) for i, st in enumerate(states))
+    return tuple(StateValue(st, shown[i], _written(entries.get(st)), s.state_label(spec.name, st))
+                 for i, st in enumerate(spec.states))
 
 
 def _written(param: Param | None) -> str:
@@ -227,20 +231,24 @@ def _noisy_or(facts: Facts, spec: NodeSpec, noisy: NoisyOr,
         return NoisyOrTerm(cause, state, _written(param), pct(float(point[0, param.id])))
 
     leak = term("", "", noisy.leak)
-    terms = tuple(term(nodes[p].label, nodes[p].states[0], w) for p, w in noisy.weights.items())
-    reasons = tuple(reason(r, facts.scenario.sources) for r in noisy.because)
+    terms = tuple(term(nodes[p].label, facts.scenario.state_label(p, nodes[p].states[0]), w)
+                  for p, w in noisy.weights.items())
+    reasons = tuple(reason(r, facts.scenario, spec.name) for r in noisy.because)
     return NoisyOrEntry(spec.states[0], leak, terms, reasons, noisy.line)
 
 
-def reason(support: Support, sources: Mapping[str, Source]) -> Reason:
+def reason(support: Support, s: Scenario, node: str) -> Reason:
+    sources = s.sources
     if isinstance(support, Citation):
         paras = support.paras
         mark = "¶" if len(paras) == 1 else "¶¶"
         title = sources[support.source].title if support.source in sources else support.source
-        return Reason(support.source, title, f"{mark} {', '.join(map(str, paras))}",
-                      support.says, support.leans or "", support.quote or "", "")
+        leans = s.state_label(node, support.leans) if support.leans else ""
+        return Reason(support.source, title, s.source_name(support.source),
+                      f"{mark} {', '.join(map(str, paras))}", support.says, leans,
+                      support.quote or "", "")
     assert isinstance(support, Assumption)
-    return Reason("", "", "", "", "", "", support.assumption)
+    return Reason("", "", "", "", "", "", "", support.assumption)
 
 
 # sources -----------------------------------------------------------------------------------
@@ -249,6 +257,7 @@ def reason(support: Support, sources: Mapping[str, Source]) -> Reason:
 @dataclass(frozen=True)
 class SourceEntry:
     id: str
+    name: str  # its short name
     title: str
     author: str
     published: str
@@ -271,7 +280,7 @@ def sources_section(facts: Facts) -> Section | None:
                 counts[r.source] += 1
                 cited_for[r.source][spec.label] = None
     entries = tuple(SourceEntry(
-        sid, src.title, src.author or "", str(src.published or ""), src.url or "",
+        sid, s.source_name(sid), src.title, src.author or "", str(src.published or ""), src.url or "",
         src.url if src.url and src.url.lower().startswith(SAFE_LINK_SCHEMES) else "",
         src.path or "", counts[sid], tuple(cited_for[sid])) for sid, src in s.sources.items())
     return Section("sources", "Sources", entries)

@@ -19,7 +19,7 @@ from .graphviz import Graphviz, label, quote, render_svg
 
 LABEL_WIDTH = 24
 TREE_LABEL_WIDTH = 22
-LEAF_LABEL_CHARS = 38
+LEAF_LABEL_WIDTH = 34
 MAX_STATE_LINES = 5
 FONT = "Helvetica"
 
@@ -57,8 +57,23 @@ def wrap(text: str, width: int, max_lines: int | None = None) -> list[str]:
     return lines
 
 
-def truncate(text: str, chars: int) -> str:
-    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
+def sibling_percents(tree: ScenarioTree) -> dict[tuple[str, ...], str]:
+    """Each drawn branch's percent, rounded with its drawn siblings and (when some states
+    are not drawn) the rest, so the branches out of one node add up to 100."""
+    children: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for path in tree.paths:
+        for depth in range(1, len(path.states) + 1):
+            prefix = path.states[:depth]
+            kids = children.setdefault(prefix[:-1], [])
+            if prefix not in kids:
+                kids.append(prefix)
+    out: dict[tuple[str, ...], str] = {}
+    for kids in children.values():
+        ps = [tree.branch_probability(k) for k in kids]
+        rest = 1.0 - sum(ps)
+        texts = percents([*ps, rest] if rest > 1e-9 else ps)
+        out.update(zip(kids, texts, strict=False))
+    return out
 
 
 def rounded(dist: Mapping[str, float], states: tuple[str, ...]) -> dict[str, str]:
@@ -116,6 +131,7 @@ def tree_svg(s: Scenario, tree: ScenarioTree, as_of: str,
     """The tree drawn left to right: branch probabilities on edges, outcomes at the leaves."""
     ids: dict[tuple[str, ...], str] = {(): "t0"}
     leaf_text = percents([leaf.probability for leaf in tree.leaves])
+    branch_text = sibling_percents(tree)
     titles: dict[str, str] = {"t0": f"Every future, as seen on {as_of}"}
     out = ["digraph tree {\n", _GRAPH,
            'graph [rankdir="LR", nodesep="0.1", ranksep="0.32"];\n',
@@ -130,20 +146,24 @@ def tree_svg(s: Scenario, tree: ScenarioTree, as_of: str,
                 continue
             ids[prefix] = node_id = f"t{len(ids)}"
             driver = tree.drivers[depth - 1]
-            lines = [*wrap(s.nodes[driver].label, TREE_LABEL_WIDTH, 2), prefix[-1]]
+            state = s.state_label(driver, prefix[-1])
+            lines = [*wrap(s.nodes[driver].label, TREE_LABEL_WIDTH), state]
             out.append(f'{node_id} [class="tree-branch", label={label(lines)}];\n')
             p = tree.branch_probability(prefix)
+            shown = branch_text[prefix]
             width = 0.8 + 3.2 * tree.prefix_probability[prefix]
-            out.append(f'{ids[prefix[:-1]]} -> {node_id} [label={quote(percent(p))}, '
+            out.append(f'{ids[prefix[:-1]]} -> {node_id} [label={quote(shown)}, '
                        f'penwidth="{width:.2f}"];\n')
-            titles[node_id] = f"{s.nodes[driver].label}: {prefix[-1]}"
+            titles[node_id] = f"{s.nodes[driver].label}: {state}"
             titles[f"{ids[prefix[:-1]]}->{node_id}"] = (
-                f"P({driver} = {prefix[-1]} | the branches before) = {percent(p)}")
+                f"{s.nodes[driver].label} = {state}, given the branches before: {shown}"
+                + ("" if shown == percent(p) else f" ({percent(p)} alone)"))
         leaf = f"leaf{path.rank}"
         out.append(_leaf(s, path, leaf, f"Path {path.rank} · {share}"))
         out.append(f"{ids[path.states]} -> {leaf} [arrowhead=\"none\", style=\"dotted\"];\n")
         titles[leaf] = "Path " + str(path.rank) + ": " + ", ".join(
-            f"{s.nodes[d].label} = {st}" for d, st in zip(tree.drivers, path.states, strict=True))
+            f"{s.nodes[d].label} = {s.state_label(d, st)}"
+            for d, st in zip(tree.drivers, path.states, strict=True))
     if tree.other is not None:
         other = tree.other
         head = f"{tree.other_count} other paths · {leaf_text[-1]}"
@@ -160,11 +180,14 @@ def _leaf(s: Scenario, path: TreePath, node_id: str, head: str) -> str:
         spec = s.nodes[o]
         shown = headline_states(spec.states)
         text = rounded(dist, spec.states)
+        # Whole labels, wrapped under the first line's text (never cut).
         if len(shown) == 1:
-            lines.append(f"{text[shown[0]]}  {truncate(spec.label, LEAF_LABEL_CHARS)}")
+            first, *rest = wrap(spec.label, LEAF_LABEL_WIDTH)
+            lines.append(f"{text[shown[0]]:>4}  {first}")
+            lines.extend(f"      {more}" for more in rest)
         else:
-            lines.append(truncate(spec.label, LEAF_LABEL_CHARS) + ":")
-            lines.extend(f"      {text[st]}  {st}" for st in shown)
+            lines.extend(wrap(spec.label + ":", LEAF_LABEL_WIDTH + 6))
+            lines.extend(f"{text[st]:>4}  {s.state_label(o, st)}" for st in shown)
     # A wide margin: the WebAssembly Graphviz underestimates text widths a little.
     return (f'{node_id} [id="tree-{node_id}", class="tree-leaf", fillcolor="#f7f8fa", '
             f'color="#c9d0d9", margin="0.22,0.07", label={label(lines, "left")}];\n')

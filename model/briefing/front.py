@@ -1,5 +1,6 @@
-"""The briefing's front sections as plain data: the bottom line, the named what-ifs beside
-the baseline, and the in-page what-if panel with the network it computes on."""
+"""The briefing's front as plain data: the key judgements with their bars, the what-ifs that
+move them most and what would change our mind; then the named what-ifs beside the baseline
+(an annex), and the in-page what-if panel with the network it computes on."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..analysis.marginals import marginals
+from ..analysis.signposts import strongest
 from ..errors import QueryError
-from ..language.probability import points
+from ..language.probability import percent, points
+from ..language.schema import WhatIf
 from ..scenario import Scenario
 from .context import (
     ROLE_GROUPS,
@@ -25,18 +28,56 @@ from .context import (
 )
 from .format import Direction, day, direction, headline_states
 
-# bottom line up front ----------------------------------------------------------------------
+# the front: bottom line up front ---------------------------------------------------------
+
+FRONT_WHAT_IFS = 3  # the named what-ifs that move the outcomes most
+FRONT_MOVES = 2  # outcomes named per what-if, largest moves first
+MIN_MOVE = 0.05  # smaller moves are not put on the front
 
 
 @dataclass(frozen=True)
-class Bluf:
+class Move:
+    """One outcome under a what-if: "rises to 59% from 38%"."""
+
+    node: str
+    state: str
+    label: str
+    before: str
+    after: str
+    change: float
+    direction: Direction
+
+
+@dataclass(frozen=True)
+class FrontWhatIf:
+    name: str
+    settings: tuple[Setting, ...]
+    moves: tuple[Move, ...]
+
+
+@dataclass(frozen=True)
+class MindChanger:
+    """An observable development that would move an outcome most: a signpost sentence."""
+
+    outcome: str  # the outcome's label
+    node: str
+    sentence: str
+    shift: float
+    shift_text: str
+    direction: Direction
+
+
+@dataclass(frozen=True)
+class Front:
     outcomes: tuple[OutcomeSummary, ...]
     horizon: str
     samples: str  # how many draws the ranges come from, "10,000"
     ranged: bool  # whether any figure has a range (not when every number is written exact)
+    what_ifs: tuple[FrontWhatIf, ...]
+    mind: tuple[MindChanger, ...]
 
 
-def bluf_section(facts: Facts) -> Section | None:
+def front_section(facts: Facts) -> Section | None:
     s = facts.scenario
     if not s.outcomes:
         return None
@@ -45,8 +86,52 @@ def bluf_section(facts: Facts) -> Section | None:
         interval(spreads[o][st]) for st in headline_states(s.nodes[o].states)))
         for o in s.outcomes)
     ranged = any(r.text for o in summaries for r in o.ranges)
-    return Section("bluf", "Bottom line up front", Bluf(
-        summaries, day(s.file.horizon), f"{facts.analysis.samples:,}", ranged))
+    return Section("front", "Bottom line up front", Front(
+        summaries, day(s.file.horizon), f"{facts.analysis.samples:,}", ranged,
+        _front_what_ifs(facts), _mind_changers(facts)), part="front")
+
+
+def _front_what_ifs(facts: Facts) -> tuple[FrontWhatIf, ...]:
+    """The named what-ifs whose largest move of any outcome is largest, each with the
+    outcomes it moves most."""
+    s = facts.scenario
+    found = []
+    for w in s.what_ifs:
+        try:
+            dists = marginals(s, s.outcomes, w.given, w.do)
+        except QueryError:
+            continue
+        moves = []
+        for o in s.outcomes:
+            for st in headline_states(s.nodes[o].states):
+                before, after = facts.baseline[o][st], dists[o][st]
+                label = s.nodes[o].label if len(headline_states(s.nodes[o].states)) == 1 \
+                    else f"{s.nodes[o].label}: {s.state_label(o, st)}"
+                shown = points(after - before)
+                moves.append(Move(o, st, label, percent(before), percent(after),
+                                  after - before, direction(after - before, shown)))
+        moves.sort(key=lambda m: -abs(m.change))
+        kept = tuple(m for m in moves[:FRONT_MOVES] if abs(m.change) >= MIN_MOVE)
+        if kept:
+            found.append(FrontWhatIf(w.name, _settings(facts, w), kept))
+    found.sort(key=lambda f: -abs(f.moves[0].change))
+    return tuple(found[:FRONT_WHAT_IFS])
+
+
+def _mind_changers(facts: Facts) -> tuple[MindChanger, ...]:
+    """For each outcome, the signpost that would move it furthest, when that is a move
+    worth putting on the front."""
+    out = []
+    for sp in facts.analysis.signposts:
+        posts = [(strongest(p.observations), p) for p in sp.watch]
+        posts = [(seen, p) for seen, p in posts if abs(seen.shift) >= MIN_MOVE]
+        if not posts:
+            continue
+        seen, post = max(posts, key=lambda sp_: abs(sp_[0].shift))
+        shown = points(seen.shift)
+        out.append(MindChanger(sp.label, post.node, post.sentence, seen.shift, shown,
+                               direction(seen.shift, shown)))
+    return tuple(out)
 
 
 # named what-ifs ----------------------------------------------------------------------------
@@ -58,6 +143,7 @@ class Setting:
     label: str
     state: str
     kind: Literal["given", "do"]  # observed, or set by intervention
+    name: str = ""  # the state as the reader sees it
 
 
 @dataclass(frozen=True)
@@ -83,6 +169,14 @@ class WhatIfTable:
     rows: tuple[WhatIfRow, ...]
 
 
+def _settings(facts: Facts, w: WhatIf) -> tuple[Setting, ...]:
+    s = facts.scenario
+    settings = tuple(Setting(n, facts.label(n), st, "given", s.state_label(n, st))
+                     for n, st in w.given.items())
+    return settings + tuple(Setting(n, facts.label(n), st, "do", s.state_label(n, st))
+                            for n, st in w.do.items())
+
+
 def what_ifs_section(facts: Facts) -> Section | None:
     s = facts.scenario
     if not s.what_ifs or not s.outcomes:
@@ -90,8 +184,7 @@ def what_ifs_section(facts: Facts) -> Section | None:
     baseline = tuple(line for o in s.outcomes for line in state_lines(s, o, facts.baseline[o]))
     rows = []
     for w in s.what_ifs:
-        settings = tuple(Setting(n, facts.label(n), st, "given") for n, st in w.given.items())
-        settings += tuple(Setting(n, facts.label(n), st, "do") for n, st in w.do.items())
+        settings = _settings(facts, w)
         try:
             dists = marginals(s, s.outcomes, w.given, w.do)
         except QueryError as exc:
@@ -116,7 +209,7 @@ def what_ifs_section(facts: Facts) -> Section | None:
 class Control:
     node: str
     label: str
-    states: tuple[str, ...]
+    states: tuple[tuple[str, str], ...]  # (state, as the reader sees it)
 
 
 @dataclass(frozen=True)
@@ -138,13 +231,14 @@ def panel_section(facts: Facts) -> Section | None:
         return None
     groups = []
     for role in ROLE_ORDER:
-        controls = tuple(Control(n, spec.label, spec.states) for n, spec in s.nodes.items()
-                         if spec.role == role)
+        controls = tuple(Control(n, spec.label, tuple((st, s.state_label(n, st))
+                                                      for st in spec.states))
+                         for n, spec in s.nodes.items() if spec.role == role)
         if controls:
             groups.append(ControlGroup(ROLE_GROUPS[role], controls))
     outcomes = tuple(outcome_summary(s, o, facts.baseline[o]) for o in s.outcomes)
     return Section("panel", "Try your own what-if",
-                   Panel(tuple(groups), outcomes, page_model(s)))
+                   Panel(tuple(groups), outcomes, page_model(s)), part="screen")
 
 
 def page_model(s: Scenario) -> dict[str, Any]:
@@ -153,6 +247,7 @@ def page_model(s: Scenario) -> dict[str, Any]:
     net = s.net
     return {
         "nodes": [{"id": n, "label": s.nodes[n].label, "states": list(net.states[n]),
+                   "stateLabels": [s.state_label(n, st) for st in net.states[n]],
                    "parents": list(net.parents[n]),
                    "table": [float(x) for x in net.tables[n].ravel()]} for n in net.states],
         "outcomes": [{"node": o, "states": list(headline_states(s.nodes[o].states))}

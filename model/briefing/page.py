@@ -67,18 +67,18 @@ def section_builders() -> tuple[SectionBuilder, ...]:
     from .decisions import decisions_section, likely_section
     from .diagrams import network_section, tree_section
     from .evidence import evidence_section, method_section, sources_section
-    from .front import bluf_section, panel_section, what_ifs_section
+    from .front import front_section, panel_section, what_ifs_section
 
-    return (bluf_section, network_section, tree_section, what_ifs_section, panel_section,
-            likely_section, signposts_section, decisions_section, sensitivity_section,
-            disagreement_section, evidence_section, sources_section, method_section)
+    return (front_section, panel_section, what_ifs_section, tree_section, likely_section,
+            signposts_section, sensitivity_section, disagreement_section, decisions_section,
+            network_section, evidence_section, sources_section, method_section)
 
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -86,6 +86,22 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["css_string"] = css_string
+    return env
+
+
+def css_string(text: str) -> Markup:
+    """`text` for the inside of a CSS string in a <style> element: every character but
+    letters, digits and spaces as a CSS escape, so no quote, backslash or `</style>` from
+    the file can end the string or the element."""
+    return Markup("".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x}"
+                          for c in text))
+
+
+def annex_letters(shown: list[Section]) -> dict[str, str]:
+    """Section id -> its annex letter, A, B, ... in page order."""
+    annexes = [section.id for section in shown if section.part == "annex"]
+    return {sid: chr(ord("A") + i) for i, sid in enumerate(annexes)}
 
 
 def sections(facts: Facts) -> list[Section]:
@@ -102,8 +118,10 @@ def render(scenario: Scenario, *, graphviz: str | None = None,
     if generated is not None:
         facts.generated = generated
     shown = sections(facts)
+    sampled = any(u.states and any(st.p95 - st.p5 > 1e-12 for st in u.states)
+                  for u in facts.analysis.uncertainty) or bool(facts.analysis.decisions)
     return environment().get_template(PAGE).render(
-        header=header(facts), sections=shown,
+        header=header(facts, sampled), sections=shown, annex_of=annex_letters(shown),
         page=page_script(any(section.id == "panel" for section in shown)))
 
 

@@ -172,6 +172,11 @@ class Checker:
             dupes = sorted({s for s in node.states if node.states.count(s) > 1})
             if dupes:
                 self.fail((*loc, "states"), f"state '{dupes[0]}' is listed twice", name)
+            for state in node.labels:
+                if state not in node.states:
+                    self.fail((*loc, "labels", state), f"labels names an unknown state "
+                                                       f"'{state}'", name,
+                              did_you_mean(state, node.states))
             for i, parent in enumerate(node.parents):
                 if parent in self.broken:
                     continue

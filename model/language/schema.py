@@ -216,6 +216,10 @@ class Node(Strict):
     description: str = ""
     states: Annotated[list[StateName], Field(min_length=2)] = Field(
         default_factory=lambda: ["yes", "no"])
+    labels: dict[StateName, Text] = Field(
+        default_factory=dict,
+        description="How the briefing names a state, e.g. {use_force: enforce the deadline "
+                    "by force}; a state left out is shown as its name, underscores as spaces")
     parents: list[NodeName] = Field(default_factory=list)
     prior: Distribution | None = None
     estimates: Annotated[list[Estimate], Field(min_length=1)] | None = None
@@ -245,6 +249,10 @@ class Node(Strict):
 
 class Source(Strict):
     title: Text
+    short: Text | None = Field(
+        None, max_length=MAX_NAME,
+        description="A short name the briefing uses for the source (e.g. Carnegie); "
+                    "by default its id, underscores as spaces")
     published: dt.date | str | None = None
     author: str | None = None
     url: str | None = None

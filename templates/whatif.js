@@ -186,10 +186,51 @@
   var status = document.getElementById("panel-status");
   var results = panel.querySelector(".results");
 
+  // A state as the reader sees it (its label in the file, or its name).
+  function stateName(id, state) {
+    var i = nodes[id].states.indexOf(state);
+    return nodes[id].stateLabels ? nodes[id].stateLabels[i] : state;
+  }
+
+  function possible(given, doing) {
+    var g = indices(given), d = indices(doing);
+    return !Object.keys(g).length || eliminate(null, g, d)[0] > 0;
+  }
+
+  // The observations that, dropped alone, leave the others possible; all of them when no
+  // single one does.
+  function culprits(given, doing) {
+    var ids = Object.keys(given);
+    var single = ids.filter(function (id) {
+      var rest = {};
+      ids.forEach(function (other) { if (other !== id) { rest[other] = given[other]; } });
+      return possible(rest, doing);
+    });
+    return { ids: single.length ? single : ids, alone: single.length > 0 };
+  }
+
+  var drop = document.getElementById("panel-drop");
+
+  function offerDrops(ids, given) {
+    while (drop.firstChild) { drop.removeChild(drop.firstChild); }
+    drop.hidden = !ids.length;
+    ids.forEach(function (id) {
+      var item = document.createElement("li"), button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "Drop: " + nodes[id].label + " = " + stateName(id, given[id]);
+      button.addEventListener("click", function () {
+        selects.forEach(function (sel) { if (sel.dataset.node === id) { sel.value = ""; } });
+        update();
+      });
+      item.appendChild(button);
+      drop.appendChild(item);
+    });
+  }
+
   function describe(given, doing) {
     function list(assignment) {
       return Object.keys(assignment).map(function (id) {
-        return nodes[id].label + " = " + assignment[id];
+        return nodes[id].label + " = " + stateName(id, assignment[id]);
       }).join("; ");
     }
     var parts = [];
@@ -213,7 +254,14 @@
       var pct = row.querySelector(".panel-pct"), node = pct.dataset.node;
       if (!(node in cache)) { cache[node] = query(node, given, doing); }
       var dist = cache[node];
-      if (dist === null) { impossible = true; return; }
+      if (dist === null) {
+        // No numbers under an impossible question: the last ones would be stale.
+        impossible = true;
+        pct.textContent = "\u2014";
+        delete pct.dataset.p;
+        row.querySelector(".panel-delta").textContent = "";
+        return;
+      }
       var i = nodes[node].states.indexOf(pct.dataset.state), p = dist[i];
       var change = p - parseFloat(pct.dataset.base);
       pct.dataset.p = String(p);
@@ -227,9 +275,13 @@
     var asked = describe(given, doing);
     results.classList.toggle("is-impossible", impossible);
     status.classList.toggle("impossible", impossible);
+    var blame = impossible ? culprits(given, doing) : { ids: [], alone: true };
+    var which = !blame.alone ? "some of these" : blame.ids.length > 1 ? "one of these" : "this";
     status.textContent = impossible
-      ? "These observations cannot happen together in this scenario. " + asked
+      ? "These observations cannot happen together in this scenario. " + asked + " Drop " +
+        which + " to see the outcomes:"
       : asked || "Baseline: nothing observed or set.";
+    offerDrops(blame.ids, given);
   }
 
   panel.addEventListener("change", update);

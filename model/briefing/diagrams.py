@@ -42,11 +42,14 @@ class NetworkFigure:
 def network_section(facts: Facts) -> Section:
     s = facts.scenario
     # Safe markup: scenario text reaches the SVG only escaped, through DOT and its titles.
-    svg = Markup(network_svg(s, facts.baseline, facts.graphviz))
     roles = [spec.role for spec in s.nodes.values()]
+    links = sum(len(spec.parents) for spec in s.nodes.values())
+    alt = (f"Diagram of the network: {len(s.nodes)} nodes and {links} links, arrows from "
+           "cause to effect, each node with its probability today. Every node is listed, "
+           "with what it depends on, in the annex Drivers and evidence.")
+    svg = Markup(network_svg(s, facts.baseline, facts.graphviz, alt))
     legend = tuple(LegendItem(r, ROLE_STYLES[r], roles.count(r)) for r in ROLE_ORDER
                    if r in roles)
-    links = sum(len(spec.parents) for spec in s.nodes.values())
     return Section("network", "The network", NetworkFigure(svg, legend, len(s.nodes), links))
 
 
@@ -80,7 +83,10 @@ def tree_section(facts: Facts) -> Section | None:
     tree = scenario_tree(s, facts.baseline)
     if tree is None:
         return None
-    svg = Markup(tree_svg(s, tree, day(s.file.as_of), facts.graphviz))  # as the network
+    alt = (f"Tree of the {len(tree.paths)} most probable paths of the drivers "
+           f"({', '.join(facts.label(d) for d in tree.drivers)}); the same paths, with their "
+           "probabilities and outcomes, are in the table below the tree.")
+    svg = Markup(tree_svg(s, tree, day(s.file.as_of), facts.graphviz, alt))  # as the network
     # The leaves add up to 100, in the table as in the diagram; so do the shown paths' total
     # and the lumped leaf.
     whole = shares([leaf.probability for leaf in tree.leaves])

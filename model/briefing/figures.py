@@ -127,7 +127,7 @@ def network_dot(s: Scenario, baseline: Mapping[str, Mapping[str, float]]
 
 
 def tree_svg(s: Scenario, tree: ScenarioTree, as_of: str,
-             graphviz: Graphviz | None) -> str:
+             graphviz: Graphviz | None, alt: str = "") -> str:
     """The tree drawn left to right: branch probabilities on edges, outcomes at the leaves."""
     ids: dict[tuple[str, ...], str] = {(): "t0"}
     leaf_text = percents([leaf.probability for leaf in tree.leaves])
@@ -171,7 +171,7 @@ def tree_svg(s: Scenario, tree: ScenarioTree, as_of: str,
         out.append(f't0 -> leaf0 [style="dashed", label={quote(leaf_text[-1])}];\n')
         titles["leaf0"] = f"The {tree.other_count} less likely paths, taken together"
     out.append("}\n")
-    return render_svg("".join(out), graphviz, titles)
+    return render_svg("".join(out), graphviz, titles, alt)
 
 
 def _leaf(s: Scenario, path: TreePath, node_id: str, head: str) -> str:

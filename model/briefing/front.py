@@ -102,7 +102,8 @@ def _front_what_ifs(facts: Facts) -> tuple[FrontWhatIf, ...]:
         except QueryError:
             continue
         moves = []
-        for o in s.outcomes:
+        # An outcome the what-if itself observes or sets is a restatement, not a move.
+        for o in (o for o in s.outcomes if o not in w.given and o not in w.do):
             for st in headline_states(s.nodes[o].states):
                 before, after = facts.baseline[o][st], dists[o][st]
                 label = s.nodes[o].label if len(headline_states(s.nodes[o].states)) == 1 \

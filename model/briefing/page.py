@@ -94,7 +94,8 @@ def css_string(text: str) -> Markup:
     """`text` for the inside of a CSS string in a <style> element: every character but
     letters, digits and spaces as a CSS escape, so no quote, backslash or `</style>` from
     the file can end the string or the element."""
-    return Markup("".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x}"
+    # The space after each escape ends it (CSS takes one whitespace as the terminator).
+    return Markup("".join(c if c.isascii() and c.isalnum() else f"\\{ord(c):x} "
                           for c in text))
 
 

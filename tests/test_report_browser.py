@@ -1,12 +1,15 @@
 """The briefing in a real browser (Debian's Chromium driven by Playwright): it loads nothing,
 logs no error, its what-if panel computes the library's numbers, its scenario text runs no
-script, and it prints to A4. Screenshots and PDFs go to tests/artifacts/ for a human to see.
+script, it fits a phone, axe-core finds nothing serious, and it prints on at most 14 A4
+pages with page numbers and a running footer. Screenshots and PDFs go to tests/artifacts/
+for a human to see.
 """
 
 from __future__ import annotations
 
 import random
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,16 +131,30 @@ def test_panel_observation_and_intervention_equal_the_library(
         page.close()
 
 
-def test_panel_says_when_observations_cannot_happen_together(
+def test_panel_says_when_observations_cannot_happen_together_and_what_to_drop(
         browser: Any, briefings: dict[str, Path]) -> None:
     v = visit(browser, briefings["four_states"])
     page = v.page
     try:
         page.select_option("select[data-node=incident]", "given:no")
         page.select_option("select[data-node=escalation]", "given:war")
-        assert "cannot happen together" in page.inner_text("#panel-status")
+        status = page.inner_text("#panel-status")
+        assert "cannot happen together" in status and "Drop one of these" in status
         assert page.evaluate("document.querySelector('.results').classList"
                              ".contains('is-impossible')")
+        # no stale numbers under the message
+        texts = page.eval_on_selector_all(".panel-pct", "els => els.map(e => e.textContent)")
+        assert set(texts) == {"\u2014"}
+        assert page.eval_on_selector_all(".panel-pct", "els => els.every(e => !e.dataset.p)")
+        drops = page.eval_on_selector_all("#panel-drop button",
+                                          "els => els.map(e => e.textContent)")
+        assert sorted(drops) == ["Drop: A deadly border incident = no",
+                                 "Drop: Highest level the dispute reaches = war"]
+        page.click("#panel-drop button >> text=Highest level")
+        assert page.eval_on_selector("select[data-node=escalation]", "e => e.value") == ""
+        assert_panel_matches(page, model.load(REPORT_SCENARIOS["four_states"]),
+                             {"incident": "no"}, {})
+        assert page.is_hidden("#panel-drop")
         page.select_option("select[data-node=escalation]", "do:war")
         assert_panel_matches(page, model.load(REPORT_SCENARIOS["four_states"]),
                              {"incident": "no"}, {"escalation": "war"})
@@ -244,3 +261,173 @@ def test_screenshot_and_a4_pdf(browser: Any, briefings: dict[str, Path], name: s
         assert v.errors == [] and v.requests == [v.url]
     finally:
         v.page.close()
+
+
+# phones, accessibility, paper --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(REPORT_SCENARIOS))
+def test_at_phone_width_the_page_is_no_wider_than_the_screen(
+        browser: Any, briefings: dict[str, Path], name: str) -> None:
+    v = visit(browser, briefings[name], width=390)
+    try:
+        widths = v.page.evaluate("[document.documentElement.scrollWidth, "
+                                 "document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], widths
+        # wide tables scroll inside boxes a keyboard can reach
+        boxes = v.page.eval_on_selector_all(
+            ".table-scroll", "els => els.map(e => [e.tabIndex, e.getAttribute('role'), "
+                             "e.getAttribute('aria-label')])")
+        assert all(t == 0 and role == "region" and label for t, role, label in boxes)
+    finally:
+        v.page.close()
+
+
+def test_the_panel_s_results_stay_in_view_on_a_phone(browser: Any,
+                                                     briefings: dict[str, Path]) -> None:
+    v = visit(browser, briefings["seed"], width=390)
+    page = v.page
+    try:
+        last = page.locator("select[data-node]").last
+        last.scroll_into_view_if_needed()
+        last.select_option(index=1)
+        top = page.evaluate("document.querySelector('.results').getBoundingClientRect().top")
+        assert 0 <= top < 5  # stuck to the top of the screen while the controls scroll
+        assert page.evaluate("document.querySelector('.results').getBoundingClientRect()"
+                             ".bottom") < 900
+    finally:
+        page.close()
+
+
+def axe_violations(page: Any) -> list[tuple[str, str, int]]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [(x["id"], x["impact"], len(x["nodes"])) for x in found]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("name", ["seed", "four_states", "decision", "xss"])
+def test_axe_finds_no_serious_or_critical_violation(
+        browser: Any, briefings: dict[str, Path], name: str, width: int) -> None:
+    v = visit(browser, briefings[name], width=width)
+    try:
+        found = axe_violations(v.page)
+        assert [x for x in found if x[1] in ("serious", "critical")] == [], found
+    finally:
+        v.page.close()
+
+
+def test_diagrams_have_a_text_alternative_and_open_full_size(
+        browser: Any, briefings: dict[str, Path]) -> None:
+    v = visit(browser, briefings["seed"], width=390)
+    page = v.page
+    try:
+        labels = page.eval_on_selector_all(
+            ".svg-frame > svg", "els => els.map(e => [e.getAttribute('role'), "
+                                "e.getAttribute('aria-label')])")
+        assert len(labels) == 2
+        assert all(role == "img" and label.startswith(("Diagram of the network", "Tree of"))
+                   for role, label in labels)
+        page.click("a.fullsize[href='#tree-diagram']")
+        frame = page.evaluate("(() => { const r = document.getElementById('tree-diagram')"
+                              ".getBoundingClientRect(); return [r.left, r.top, r.width, "
+                              "r.height]; })()")
+        assert frame == [0, 0, 390, 900]
+        svg_width = page.evaluate("document.querySelector('#tree-diagram svg')"
+                                  ".getBoundingClientRect().width")
+        assert svg_width > 390  # at its own size, scrolling inside the frame
+        page.click("#tree-diagram a.close")
+        assert page.evaluate("document.getElementById('tree-diagram')"
+                             ".getBoundingClientRect().width") < 390
+    finally:
+        page.close()
+
+
+RENDERERS = [pytest.param("dot", marks=pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz's dot is not installed")), "wasm"]
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_diagram_text_stays_inside_its_boxes(browser: Any, tmp_path: Path,
+                                             renderer: str) -> None:
+    path = report(REPORT_SCENARIOS["seed"], tmp_path / "seed.html", graphviz=renderer,
+                  generated=GENERATED)
+    v = visit(browser, path)
+    try:
+        worst = v.page.evaluate("""() => [...document.querySelectorAll(
+              '#tree g.tree-leaf, #tree g.tree-branch, #network g.node')].map(g => {
+            const box = g.querySelector('path, polygon, ellipse').getBBox();
+            return [g.id, Math.max(...[...g.querySelectorAll('text')].map(t => {
+              const b = t.getBBox();
+              return Math.max(box.x - b.x, b.x + b.width - box.x - box.width); }))]; })""")
+        assert len(worst) > 20
+        assert [w for w in worst if w[1] > 0] == []
+    finally:
+        v.page.close()
+
+
+def test_a_script_slipped_into_the_page_does_not_run(browser: Any, briefings: dict[str, Path],
+                                                     tmp_path: Path) -> None:
+    text = briefings["xss"].read_text(encoding="utf-8")
+    tampered = tmp_path / "tampered.html"
+    tampered.write_text(text.replace("</footer>", "</footer><script>window.__injected = 1;"
+                                     "</script>"), encoding="utf-8")
+    v = visit(browser, tampered)
+    try:
+        assert v.page.evaluate("typeof window.__injected") == "undefined"
+        assert any("Content Security Policy" in e for e in v.errors)
+        assert v.page.evaluate("typeof window.scenarioBriefing") == "object"  # ours runs
+    finally:
+        v.page.close()
+
+
+def printed(browser: Any, path: Path) -> Any:
+    from pypdf import PdfReader
+
+    v = visit(browser, path)
+    try:
+        out = path.with_suffix(".pdf")
+        v.page.pdf(path=str(out), prefer_css_page_size=True, print_background=True)
+    finally:
+        v.page.close()
+    return PdfReader(out)
+
+
+def body_extent(page: Any) -> tuple[float, float]:
+    """How far down the page's text reaches, as a share of the area inside the margins,
+    and the page's height; the running footer in the bottom margin is left out."""
+    height = float(page.mediabox.height)
+    bottom, top = 15 * 72 / 25.4, height - 14 * 72 / 25.4
+    ys: list[float] = []
+
+    def seen(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            ys.append(tm[5] * cm[3] + cm[5])
+
+    page.extract_text(visitor_text=seen)
+    lowest = min((y for y in ys if y > bottom + 2), default=top)
+    return (top - lowest) / (top - bottom), height
+
+
+def test_the_seed_prints_on_at_most_14_a4_pages_numbered_with_a_running_footer(
+        browser: Any, briefings: dict[str, Path]) -> None:
+    s = model.load(REPORT_SCENARIOS["seed"])
+    pdf = printed(browser, briefings["seed"])
+    pages = [p.extract_text() for p in pdf.pages]
+    assert len(pages) <= 14
+    for i, text in enumerate(pages, start=1):
+        assert f"Page {i} of {len(pages)}" in text
+        assert f"{s.title} · as of 25 Mar 2025 · {s.digest}" in text
+    # the front: at most two pages, then the annexes, lettered, each named in the contents
+    first = next(i for i, text in enumerate(pages) if "Annex A" in text.split("\n", 2)[1])
+    assert first <= 2
+    assert "Key judgements" in pages[0] and "What would change our mind" in pages[0]
+    # no page more than a third empty, except the last page of a section
+    for i, page in enumerate(pdf.pages[:-1]):
+        filled, _ = body_extent(page)
+        if filled < 2 / 3:
+            next_heading = pages[i + 1].split("\n", 2)[1]
+            assert next_heading.startswith("Annex "), (i + 1, filled, next_heading)
+    assert {(round(float(p.mediabox.width)), round(float(p.mediabox.height)))
+            for p in pdf.pages} == {(595, 842)}  # A4, 210 x 297 mm, in points

@@ -280,7 +280,8 @@ def sources_section(facts: Facts) -> Section | None:
                 counts[r.source] += 1
                 cited_for[r.source][spec.label] = None
     entries = tuple(SourceEntry(
-        sid, s.source_name(sid), src.title, src.author or "", str(src.published or ""), src.url or "",
+        sid, s.source_name(sid), src.title, src.author or "", str(src.published or ""),
+        src.url or "",
         src.url if src.url and src.url.lower().startswith(SAFE_LINK_SCHEMES) else "",
         src.path or "", counts[sid], tuple(cited_for[sid])) for sid, src in s.sources.items())
     return Section("sources", "Sources", entries)

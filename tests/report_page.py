@@ -179,3 +179,42 @@ def assert_rounded_together(texts: Sequence[str], ps: Sequence[float]) -> None:
     up = [r for r, w, x in zip(rest, whole, exact, strict=True) if w > x + 1e-7]
     down = [r for r, w, x in zip(rest, whole, exact, strict=True) if w < x - 1e-7]
     assert not up or not down or min(up) >= max(down) - 1e-6, (texts, ps)
+
+
+class _Visible(HTMLParser):
+    """The text a reader sees, by section: no script, style, SVG hover title or attribute."""
+
+    HIDDEN = {"script", "style", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.by_section: dict[str, list[str]] = {}
+        self._stack: list[tuple[str, str]] = []  # (tag, section id)
+
+    def handle_starttag(self, tag: str, raw: list[tuple[str, str | None]]) -> None:
+        if tag in VOID:
+            return
+        attrs = {k: v or "" for k, v in raw}
+        section = attrs["id"] if tag == "section" else (
+            self._stack[-1][1] if self._stack else "")
+        self._stack.append((tag, section))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self._stack) - 1, -1, -1):
+            if self._stack[i][0] == tag:
+                del self._stack[i:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        if any(t in self.HIDDEN for t, _s in self._stack):
+            return
+        section = self._stack[-1][1] if self._stack else ""
+        self.by_section.setdefault(section, []).append(data)
+
+
+def visible_text(html: str) -> dict[str, str]:
+    """Section id ("" outside sections) -> the text a reader sees there."""
+    parser = _Visible()
+    parser.feed(html)
+    parser.close()
+    return {k: " ".join(" ".join(v).split()) for k, v in parser.by_section.items()}

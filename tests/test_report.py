@@ -41,6 +41,7 @@ from tests.report_page import (
     assert_rounded_together,
     assert_shown_to_precision,
     read_page,
+    visible_text,
 )
 
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
@@ -183,8 +184,9 @@ def test_network_nodes_show_their_probabilities(name: str) -> None:
     s, texts = scenario(name), page(name).svg_texts
     for node, spec in s.nodes.items():
         lines = [t.strip() for t in texts[f"net-{node}"]]
-        assert lines[-len(state_lines(s.query(node), spec.states)):] == \
-            state_lines(s.query(node), spec.states)
+        names = {st: s.state_label(node, st) for st in spec.states}
+        expected = state_lines(s.query(node), spec.states, names)
+        assert lines[-len(expected):] == expected
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -777,3 +779,156 @@ def test_sections_of_the_analysis_are_left_out_when_empty() -> None:
     assert {"likely", "signposts", "sensitivity"} <= set(section_ids("tiny"))
     assert {"likely", "signposts", "decisions", "sensitivity", "disagreement"} <= \
         set(section_ids("seed"))
+
+
+# what the reader sees: words, not identifiers ----------------------------------------------
+
+
+def test_readers_see_state_labels_and_source_short_names_not_identifiers() -> None:
+    s, seen = scenario("seed"), visible_text(html("seed"))
+    outside = " ".join(text for section, text in seen.items() if section != "evidence")
+    for node, spec in s.nodes.items():
+        for state in spec.states:
+            if "_" in state:
+                assert state not in outside, state
+    for sid in s.sources:
+        assert sid not in outside, sid
+        assert s.source_name(sid) in outside
+    assert "enforce the deadline by force" in outside
+    assert s.source_name("carnegie_sidelines") == "Carnegie"
+    # node ids appear only in the analyst's annex (drivers and evidence)
+    assert not any(n in outside.split() for n in s.nodes if "_" in n)
+    assert "us_course" in seen["evidence"]
+
+
+def test_file_lines_appear_only_in_the_analyst_s_annex() -> None:
+    for name in ("seed", "four_states", "five_parents"):
+        seen = visible_text(html(name))
+        for section, text in seen.items():
+            if section != "evidence":
+                assert not re.search(r"\bline \d+", text), (name, section)
+        assert re.search(r"\bline \d+", seen["evidence"])
+
+
+def test_a_state_without_a_label_reads_as_its_name_with_spaces() -> None:
+    s = scenario("seed")
+    assert s.state_label("us_course", "use_force") == "enforce the deadline by force"
+    assert s.state_label("us_russia_track", "stalls") == "stalls"
+    four = scenario("four_states")
+    assert four.state_label("escalation", "limited_war") == "limited war"
+    assert "limited war" in visible_text(html("four_states"))["front"]
+
+
+def test_labels_of_unknown_states_are_refused_with_their_line() -> None:
+    text = REPORT_SCENARIOS["tiny"].read_text(encoding="utf-8").replace(
+        "  rain:\n", "  rain:\n    labels: {maybe: perhaps}\n", 1)
+    with pytest.raises(ScenarioError, match=r"tiny\.yaml:\d+: node 'rain': labels names an "
+                                            r"unknown state 'maybe'"):
+        model.loads(text, REPORT_SCENARIOS["tiny"])
+
+
+# the listed defects ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_the_tree_shows_whole_labels_and_sibling_branches_add_up_to_100(name: str) -> None:
+    s, pg = scenario(name), page(name)
+    if "tree" not in section_ids(name):
+        return
+    tree_text = " ".join(" ".join(lines) for group, lines in pg.svg_texts.items()
+                         if group.startswith("tree-"))
+    assert "…" not in tree_text
+    joined = " ".join(tree_text.split())
+    for node in (*s.outcomes, *s.drivers[:MAX_DEPTH]):
+        assert " ".join(s.nodes[node].label.split()) in joined, node
+    # edges out of one node: their labels add up to 100 (with the branches not drawn)
+    from model.analysis.tree import scenario_tree
+    from model.briefing.figures import sibling_percents
+
+    tree = scenario_tree(s, {n: dict(s.query(n)) for n in s.nodes})
+    assert tree is not None
+    texts = sibling_percents(tree)
+    by_parent: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for prefix, text in texts.items():
+        by_parent[prefix[:-1]].append(text)
+    for parent, shown in by_parent.items():
+        kids = [k for k in texts if k[:-1] == parent]
+        total = sum(tree.branch_probability(k) for k in kids)
+        whole = sum(int(t.rstrip("%").lstrip("<>")) for t in shown)
+        if total > 1 - 1e-9:
+            assert whole == 100, (parent, shown)
+        else:
+            assert whole <= 100, (parent, shown)
+
+
+def test_seed_tree_branches_read_88_and_12_not_88_and_13() -> None:
+    assert ">88%</text>" in html("seed") and ">12%</text>" in html("seed")
+    assert ">13%</text>" not in re.search(r'<section id="tree".*?</svg>', html("seed"),
+                                          re.S).group(0).split("Path 3")[0]
+
+
+def test_most_probable_not_most_likely_below_half() -> None:
+    from model.briefing.context import StateLine
+    from model.briefing.format import pct
+
+    lines = (StateLine("x", "a", pct(0.44), "a"), StateLine("x", "b", pct(0.36), "b"),
+             StateLine("x", "c", pct(0.20), "c"))
+    assert "most probable a (unlikely, 44%)" in judgement("X", lines, "31 Dec 2025")
+    lines = (StateLine("x", "a", pct(0.64), "a"), StateLine("x", "b", pct(0.36), "b"))
+    assert "most likely a (likely, 64%)" in judgement("X", lines, "31 Dec 2025")
+    assert ">most probable</span>" in html("seed")  # the seed's top combination is 44%
+    assert ">most likely</span>" not in html("seed")
+
+
+def test_signposts_on_the_page_say_rises_to_from() -> None:
+    text = visible_text(html("seed"))
+    for section in ("signposts", "front"):
+        sentences = re.findall(r"(?:rises|falls) to (?:<1|>99|\d+)% from (?:<1|>99|\d+)%",
+                               text[section])
+        assert sentences, section
+    assert "becomes" not in text["signposts"]
+
+
+def test_descriptions_are_visible_without_hover() -> None:
+    s, seen = scenario("seed"), visible_text(html("seed"))
+    for node, spec in s.nodes.items():
+        if spec.description:
+            assert " ".join(spec.description.split()) in seen["evidence"], node
+    for o in s.outcomes:
+        if s.nodes[o].description:
+            assert " ".join(s.nodes[o].description.split()) in seen["front"]
+
+
+def test_the_footer_says_which_numbers_are_sampled() -> None:
+    seed, exact = visible_text(html("seed"))[""], visible_text(html("thirty_nodes"))[""]
+    assert "Every number on this page is an exact computation" not in seed
+    assert "10,000 seeded random draws" in seed and "so they are estimates" in seed
+    assert "The probabilities are exact computations on the scenario's network." in exact
+    assert "random draws" not in exact
+
+
+def test_a_briefing_generated_after_its_horizon_says_so() -> None:
+    assert "Past its horizon" not in html("seed")  # generated 1 Apr 2025
+    late = render(scenario("seed"), generated=GENERATED.replace(year=2026))
+    text = visible_text(late)[""]
+    assert ("Past its horizon. This briefing was generated on 1 Apr 2026, after its horizon "
+            "(31 Dec 2025)") in text
+
+
+def test_the_running_footer_escapes_the_title_for_css() -> None:
+    from model.briefing.page import css_string
+
+    assert css_string('a"b\\c</style>') == 'a\\22 b\\5c c\\3c \\2f style\\3e '
+    text = html("xss")
+    style = text[text.index("<style>"):text.index("</style>")]
+    assert "<script>" not in style and "@bottom-left" in style
+
+
+def test_the_front_leaves_out_what_ifs_that_only_restate_an_outcome() -> None:
+    front = visible_text(html("seed"))["front"]
+    what_ifs = front.split("The what-ifs that move them most", 1)[1].split(
+        "What would change our mind", 1)[0]
+    assert "Russia seen shipping air defences" not in what_ifs  # sets that outcome itself
+    assert "Israel seen striking" not in what_ifs or "Israel strikes Iran's nuclear programme " \
+        "rises to 100%" not in what_ifs
+    assert what_ifs.count("rises to") + what_ifs.count("falls to") >= 3

@@ -81,13 +81,16 @@ def rounded(dist: Mapping[str, float], states: tuple[str, ...]) -> dict[str, str
     return dict(zip(states, percents([dist[s] for s in states]), strict=True))
 
 
-def state_lines(dist: Mapping[str, float], states: tuple[str, ...]) -> list[str]:
-    """The probability lines under a node's name: one for yes/no, one per state otherwise."""
+def state_lines(dist: Mapping[str, float], states: tuple[str, ...],
+                names: Mapping[str, str] | None = None) -> list[str]:
+    """The probability lines under a node's name: one for yes/no, one per state otherwise;
+    each state by `names` (how the reader sees it), else its name."""
     shown = headline_states(states)
     text = rounded(dist, states)
+    name = names or {}
     if len(shown) == 1:
-        return [f"{text[shown[0]]} {shown[0]}"]
-    lines = [f"{s} {text[s]}" for s in states[:MAX_STATE_LINES]]
+        return [f"{text[shown[0]]} {name.get(shown[0], shown[0])}"]
+    lines = [f"{name.get(s, s)} {text[s]}" for s in states[:MAX_STATE_LINES]]
     if len(states) > MAX_STATE_LINES:
         lines[-1] = f"… {len(states) - MAX_STATE_LINES + 1} more"
     return lines
@@ -109,7 +112,8 @@ def network_dot(s: Scenario, baseline: Mapping[str, Mapping[str, float]]
            'graph [rankdir="TB", nodesep="0.3", ranksep="0.45"];\n']
     for name, spec in s.nodes.items():
         style = ROLE_STYLES[spec.role]
-        lines = wrap(spec.label, LABEL_WIDTH) + state_lines(baseline[name], spec.states)
+        names = {st: s.state_label(name, st) for st in spec.states}
+        lines = wrap(spec.label, LABEL_WIDTH) + state_lines(baseline[name], spec.states, names)
         multi = " multi" if len(headline_states(spec.states)) > 1 else ""
         out.append(f'{ids[name]} [id={quote("net-" + name)}, class="node-{spec.role}{multi}", '
                    f'shape="{style.shape}", style="{style.style}", fillcolor="{style.fill}", '
@@ -148,7 +152,8 @@ def tree_svg(s: Scenario, tree: ScenarioTree, as_of: str,
             driver = tree.drivers[depth - 1]
             state = s.state_label(driver, prefix[-1])
             lines = [*wrap(s.nodes[driver].label, TREE_LABEL_WIDTH), state]
-            out.append(f'{node_id} [class="tree-branch", label={label(lines)}];\n')
+            out.append(f'{node_id} [id="tree-{node_id}", class="tree-branch", '
+                       f'label={label(lines)}];\n')
             p = tree.branch_probability(prefix)
             shown = branch_text[prefix]
             width = 0.8 + 3.2 * tree.prefix_probability[prefix]

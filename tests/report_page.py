@@ -184,7 +184,7 @@ def assert_rounded_together(texts: Sequence[str], ps: Sequence[float]) -> None:
 class _Visible(HTMLParser):
     """The text a reader sees, by section: no script, style, SVG hover title or attribute."""
 
-    HIDDEN = {"script", "style", "title"}
+    HIDDEN = frozenset({"script", "style", "title"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -787,7 +787,7 @@ def test_sections_of_the_analysis_are_left_out_when_empty() -> None:
 def test_readers_see_state_labels_and_source_short_names_not_identifiers() -> None:
     s, seen = scenario("seed"), visible_text(html("seed"))
     outside = " ".join(text for section, text in seen.items() if section != "evidence")
-    for node, spec in s.nodes.items():
+    for spec in s.nodes.values():
         for state in spec.states:
             if "_" in state:
                 assert state not in outside, state

@@ -114,7 +114,9 @@ def render(scenario: Scenario, *, graphviz: str | None = None,
     """The briefing's HTML. `graphviz` picks the renderer ("auto", "dot" or "wasm");
     `generated` fixes the time the header shows (now by default)."""
     from .context import Facts, header
+    from .size import check_size
 
+    check_size(scenario)  # before any work that grows with the page
     facts = Facts(scenario, choose_graphviz(graphviz))
     if generated is not None:
         facts.generated = generated

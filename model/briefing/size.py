@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import limits
 from ..errors import LimitError, Problem
 from ..language.schema import Assumption, Citation
 
@@ -93,9 +92,10 @@ def _amount(n: float) -> str:
 
 def check_size(s: Scenario) -> int:
     """The estimate, or a LimitError when building the page would pass the memory budget."""
+    from ..limits import MEMORY_BUDGET_BYTES as budget  # read at each call: one setting
+
     size = estimated_bytes(s)
     needed = size * MEMORY_PER_PAGE_BYTE
-    budget = limits.MEMORY_BUDGET_BYTES
     if needed > budget:
         raise LimitError(Problem(
             f"the briefing would be about {_amount(size)}, and building it would take "

@@ -519,8 +519,9 @@ def test_a_deep_tree_follows_the_first_drivers_and_says_so() -> None:
 
 
 def test_a_what_if_that_cannot_happen_says_so_in_its_row() -> None:
-    assert ('<td colspan="4" class="impossible">The observations (incident=no, escalation=war) '
-            "are impossible in this scenario (probability 0).</td>") in html("four_states")
+    assert ('<td colspan="4" class="impossible">These observations cannot happen together in '
+            "this scenario (A deadly border incident = no; Highest level the dispute reaches = "
+            "war): their probability is 0.</td>") in html("four_states")
 
 
 def test_sections_with_nothing_to_show_are_left_out() -> None:

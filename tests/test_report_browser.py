@@ -246,7 +246,9 @@ def test_scenario_text_runs_no_script(browser: Any, briefings: dict[str, Path]) 
         page.close()
 
 
-@pytest.mark.parametrize("name", ["seed", "tiny", "thirty_nodes", "four_states", "decision"])
+@pytest.mark.parametrize("name", ["seed", "tiny", "four_states",
+                                  *(pytest.param(n, marks=pytest.mark.slow)
+                                    for n in ("thirty_nodes", "decision"))])
 def test_screenshot_and_a4_pdf(browser: Any, briefings: dict[str, Path], name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     v = visit(browser, briefings[name])
@@ -307,7 +309,8 @@ def axe_violations(page: Any) -> list[tuple[str, str, int]]:
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-@pytest.mark.parametrize("name", ["seed", "four_states", "decision", "xss"])
+@pytest.mark.parametrize("name", ["seed", *(pytest.param(n, marks=pytest.mark.slow)
+                                            for n in ("four_states", "decision", "xss"))])
 def test_axe_finds_no_serious_or_critical_violation(
         browser: Any, briefings: dict[str, Path], name: str, width: int) -> None:
     v = visit(browser, briefings[name], width=width)

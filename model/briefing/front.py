@@ -188,10 +188,11 @@ def what_ifs_section(facts: Facts) -> Section | None:
         settings = _settings(facts, w)
         try:
             dists = marginals(s, s.outcomes, w.given, w.do)
-        except QueryError as exc:
-            why = exc.problems[0].message
+        except QueryError:
+            seen = [f"{item.label} = {item.name}" for item in settings if item.kind == "given"]
             rows.append(WhatIfRow(w.name, w.description, settings, (),
-                                  why[:1].upper() + why[1:] + "."))
+                                  "These observations cannot happen together in this "
+                                  f"scenario ({'; '.join(seen)}): their probability is 0."))
             continue
         cells = []
         for line in (ln for o in s.outcomes for ln in state_lines(s, o, dists[o])):

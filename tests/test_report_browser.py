@@ -434,3 +434,12 @@ def test_the_seed_prints_on_at_most_14_a4_pages_numbered_with_a_running_footer(
             assert next_heading.startswith("Annex "), (i + 1, filled, next_heading)
     assert {(round(float(p.mediabox.width)), round(float(p.mediabox.height)))
             for p in pdf.pages} == {(595, 842)}  # A4, 210 x 297 mm, in points
+
+
+def test_the_running_footer_prints_a_hostile_title_as_written(
+        browser: Any, briefings: dict[str, Path]) -> None:
+    s = model.load(REPORT_SCENARIOS["xss"])
+    pdf = printed(browser, briefings["xss"])
+    for i, page in enumerate(pdf.pages, start=1):
+        assert f"{s.title} · as of 1 Jan 2025 · {s.digest}" in page.extract_text()
+        assert f"Page {i} of {len(pdf.pages)}" in page.extract_text()

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from ..analysis import Analysis, analyze
 from ..analysis.marginals import marginals
 from ..analysis.uncertainty import StateSpread
+from ..errors import QueryError
 from ..language.probability import decimal_percent, percent
 from ..scenario import Scenario
 from .format import Pct, day, headline_states, pcts
@@ -46,6 +47,19 @@ class Facts:
         """Uncertainty, tornadoes, signposts, sources, decisions and likely scenarios: one
         seeded call (default draws and seed), so the same file gives the same page."""
         return analyze(self.scenario)
+
+    @cached_property
+    def what_ifs(self) -> dict[str, dict[str, dict[str, float]] | None]:
+        """Each named what-if's outcome distributions (None where its observations cannot
+        happen together), computed once for the front and the what-ifs annex."""
+        s = self.scenario
+        out: dict[str, dict[str, dict[str, float]] | None] = {}
+        for w in s.what_ifs:
+            try:
+                out[w.name] = marginals(s, s.outcomes, w.given, w.do)
+            except QueryError:
+                out[w.name] = None
+        return out
 
     def label(self, node: str) -> str:
         return self.scenario.nodes[node].label

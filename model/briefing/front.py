@@ -7,9 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..analysis.marginals import marginals
 from ..analysis.signposts import strongest
-from ..errors import QueryError
 from ..language.probability import percent, points
 from ..language.schema import WhatIf
 from ..scenario import Scenario
@@ -97,9 +95,8 @@ def _front_what_ifs(facts: Facts) -> tuple[FrontWhatIf, ...]:
     s = facts.scenario
     found = []
     for w in s.what_ifs:
-        try:
-            dists = marginals(s, s.outcomes, w.given, w.do)
-        except QueryError:
+        dists = facts.what_ifs[w.name]
+        if dists is None:
             continue
         moves = []
         # An outcome the what-if itself observes or sets is a restatement, not a move.
@@ -186,9 +183,8 @@ def what_ifs_section(facts: Facts) -> Section | None:
     rows = []
     for w in s.what_ifs:
         settings = _settings(facts, w)
-        try:
-            dists = marginals(s, s.outcomes, w.given, w.do)
-        except QueryError:
+        dists = facts.what_ifs[w.name]
+        if dists is None:
             seen = [f"{item.label} = {item.name}" for item in settings if item.kind == "given"]
             rows.append(WhatIfRow(w.name, w.description, settings, (),
                                   "These observations cannot happen together in this "

@@ -32,6 +32,7 @@ from model.briefing.graphviz import DiagramError, label, quote, render_svg
 from model.briefing.page import TEMPLATES, environment, render, report, section_builders
 from model.cli import main
 from model.errors import ScenarioError
+from model.language.events import event_nodes
 from model.language.probability import percent, percents, points, shares
 from tests.report_page import (
     GENERATED,
@@ -901,7 +902,11 @@ def test_descriptions_are_visible_without_hover() -> None:
 
 
 def test_the_footer_says_which_numbers_are_sampled() -> None:
-    seed, exact = visible_text(html("seed"))[""], visible_text(html("thirty_nodes"))[""]
+    marked = REPORT_SCENARIOS["thirty_nodes"].read_text().replace(
+        "    label:", "    exact: true\n    label:")
+    all_exact = model.loads(marked, REPORT_SCENARIOS["thirty_nodes"])
+    seed = visible_text(html("seed"))[""]
+    exact = visible_text(render(all_exact, generated=GENERATED))[""]
     assert "Every number on this page is an exact computation" not in seed
     assert "10,000 seeded random draws" in seed and "so they are estimates" in seed
     assert "The probabilities are exact computations on the scenario's network." in exact
@@ -925,11 +930,69 @@ def test_the_running_footer_escapes_the_title_for_css() -> None:
     assert "<script>" not in style and "@bottom-left" in style
 
 
-def test_the_front_leaves_out_what_ifs_that_only_restate_an_outcome() -> None:
+def test_the_front_leaves_out_moves_that_only_restate_a_judgement() -> None:
+    from model.briefing.front import front_section
+
+    s, a = scenario("seed"), analysis("seed")
+    section = front_section(Facts(s))
+    assert section is not None
+    events = {j.name: set(event_nodes(s.event(j.event))) for j in a.judgements}
+    named = {w.name: w for w in s.what_ifs}
+    assert section.data.what_ifs
+    for shown in section.data.what_ifs:
+        w = named[shown.name]
+        for move in shown.moves:  # none names a judgement whose event the what-if sets
+            assert not events[move.node] & {*w.given, *w.do}, (shown.name, move.node)
+    for mind in section.data.mind:  # nor is a judgement's own node put as its signpost
+        j = next(j for j in a.judgements if mind.outcome == j.name.replace("_", " ")
+                 .capitalize())
+        assert mind.node not in events[j.name]
+
+
+# the front: the file's key judgements ----------------------------------------------------
+
+
+def test_the_front_opens_with_the_key_judgements_of_the_analysis() -> None:
+    a, s = analysis("seed"), scenario("seed")
+    assert len(a.judgements) >= 3
+    shown = figures("seed", "judgement")
+    assert [v.context["data-judgement"] for v in shown] == [j.name for j in a.judgements]
+    for v, j in zip(shown, a.judgements, strict=True):
+        assert v.v == pytest.approx(j.probability, abs=TOLERANCE)
+        assert float(v.attrs["data-low"]) == pytest.approx(j.low, abs=TOLERANCE)
+        assert float(v.attrs["data-high"]) == pytest.approx(j.high, abs=TOLERANCE)
+        assert v.attrs["data-confidence"] == j.confidence
+        assert f"({percent(j.probability)}; 90% range " in v.text
+        assert v.text.endswith(f"with {j.confidence} confidence.")
+        assert j.term.removeprefix("almost no chance").strip() in v.text or "no chance" in v.text
     front = visible_text(html("seed"))["front"]
-    what_ifs = front.split("The what-ifs that move them most", 1)[1].split(
+    for j in a.judgements:
+        assert j.statement in front
+        assert j.confidence_reason.split(": ", 1)[1] in front
+    assert s.probability(a.judgements[0].event) == pytest.approx(a.judgements[0].probability)
+
+
+def test_the_front_s_what_ifs_and_mind_changers_move_the_judgements_exactly() -> None:
+    s, a = scenario("seed"), analysis("seed")
+    front = visible_text(html("seed"))["front"]
+    what_ifs = front.split("The what-ifs that move the judgements most", 1)[1].split(
         "What would change our mind", 1)[0]
-    assert "Russia seen shipping air defences" not in what_ifs  # sets that outcome itself
-    assert "Israel seen striking" not in what_ifs or "Israel strikes Iran's nuclear programme " \
-        "rises to 100%" not in what_ifs
-    assert what_ifs.count("rises to") + what_ifs.count("falls to") >= 3
+    titles = {j.name.replace("_", " ").capitalize(): j for j in a.judgements}
+    named = {w.name: w for w in s.what_ifs}
+    found = re.findall(r"(?:^|\.|; |: )\s*([A-Z][a-z ]+?) (rises|falls) to (\d+)% from (\d+)%",
+                       what_ifs)
+    assert len(found) >= 3
+    for title, _way, _after, before in found:
+        j = titles[title]
+        assert before == percent(j.probability).rstrip("%")
+    # the first what-if shown: its first move is exact
+    first = next(n for n in named if what_ifs.lstrip().startswith(n))
+    w = named[first]
+    title, _way, after, _before = found[0]
+    assert after == percent(s.probability(titles[title].event, given=w.given, do=w.do)
+                            ).rstrip("%")
+    mind = front.split("What would change our mind", 1)[1]
+    sentences = re.findall(r"“([A-Z][a-z ]+)” (rises|falls) to (\d+)% from (\d+)%", mind)
+    assert len(sentences) >= 3
+    for title, _way, _after, before in sentences:
+        assert before == percent(titles[title].probability).rstrip("%")

@@ -115,8 +115,8 @@ def header(facts: Facts, sampled: bool) -> Header:
                 "happened before relying on them.")
     exact = ("The probabilities are exact computations on the scenario's network"
              + (f"; the 90% ranges and the decisions' ranges and shares come from "
-                f"{facts.analysis.samples:,} seeded random draws of the file's ranges and "
-                "terms, so they are estimates." if sampled else "."))
+                f"{facts.analysis.samples:,} seeded random draws of the file's numbers, so they "
+                "are estimates." if sampled else "."))
     return Header(s.id, f.title, f.question, f.description, day(f.as_of), day(f.horizon),
                   f"{day(when.date())}, {when:%H:%M} UTC", when.isoformat(timespec="seconds"),
                   s.digest, s.path.name, counts, late,
@@ -154,7 +154,10 @@ class Interval:
 
 
 def interval(spread: StateSpread) -> Interval:
-    low, high = spread.p5, spread.p95
+    return interval_of(spread.p5, spread.p95)
+
+
+def interval_of(low: float, high: float) -> Interval:
     if high - low < 1e-12:
         return Interval(low, high, "")
     ends = percent(low), percent(high)

@@ -7,24 +7,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..analysis.signposts import strongest
-from ..language.probability import percent, points
+from ..analysis.signposts import condition, descendants, strongest
+from ..errors import QueryError
+from ..language.events import event_nodes
+from ..language.probability import percent, points, term_for
 from ..language.schema import WhatIf
-from ..scenario import Scenario
+from ..scenario import Scenario, words
 from .context import (
     ROLE_GROUPS,
     ROLE_ORDER,
     Facts,
+    Interval,
     OutcomeColumns,
     OutcomeSummary,
     Section,
     StateLine,
     interval,
+    interval_of,
     outcome_columns,
     outcome_summary,
     state_lines,
 )
-from .format import Direction, day, direction, headline_states
+from .format import Direction, Pct, day, direction, headline_states, pct
 
 # the front: bottom line up front ---------------------------------------------------------
 
@@ -66,11 +70,28 @@ class MindChanger:
 
 
 @dataclass(frozen=True)
+class KeyJudgement:
+    """One of the file's key judgements as the front states it (ICD 203: likelihood, then
+    confidence, apart)."""
+
+    name: str
+    title: str  # the judgement's name in words: "Any strike"
+    statement: str
+    pct: Pct
+    range: Interval
+    judged: str  # "We judge this unlikely (45%; 90% range 34–58%), with moderate confidence."
+    confidence: str
+    reason: str  # why that confidence, in one line
+    overridden: bool  # the analyst set the confidence in the file
+
+
+@dataclass(frozen=True)
 class Front:
     outcomes: tuple[OutcomeSummary, ...]
     horizon: str
     samples: str  # how many draws the ranges come from, "10,000"
     ranged: bool  # whether any figure has a range (not when every number is written exact)
+    judgements: tuple[KeyJudgement, ...]  # the file's key judgements; the outcomes' if none
     what_ifs: tuple[FrontWhatIf, ...]
     mind: tuple[MindChanger, ...]
 
@@ -84,19 +105,72 @@ def front_section(facts: Facts) -> Section | None:
         interval(spreads[o][st]) for st in headline_states(s.nodes[o].states)))
         for o in s.outcomes)
     ranged = any(r.text for o in summaries for r in o.ranges)
+    judged = _key_judgements(facts)
     return Section("front", "Bottom line up front", Front(
-        summaries, day(s.file.horizon), f"{facts.analysis.samples:,}", ranged,
-        _front_what_ifs(facts), _mind_changers(facts)), part="front")
+        summaries, day(s.file.horizon), f"{facts.analysis.samples:,}", ranged, judged,
+        _front_what_ifs(facts, judged), _mind_changers(facts, judged)), part="front")
 
 
-def _front_what_ifs(facts: Facts) -> tuple[FrontWhatIf, ...]:
-    """The named what-ifs whose largest move of any outcome is largest, each with the
-    outcomes it moves most."""
+# ICD 203's terms as predicates: "we judge this likely", "... a roughly even chance"
+JUDGED_AS = {"almost no chance": "to have almost no chance",
+             "roughly even chance": "a roughly even chance"}
+
+
+def _key_judgements(facts: Facts) -> tuple[KeyJudgement, ...]:
+    out = []
+    for j in facts.analysis.judgements:
+        shown, spread = pct(j.probability), interval_of(j.low, j.high)
+        where = f"; 90% range {spread.text}" if spread.text else ""
+        judged = (f"We judge this {JUDGED_AS.get(j.term, j.term)} ({shown.text}{where}), with "
+                  f"{j.confidence} confidence.")
+        reason = j.confidence_reason.removeprefix(f"{j.confidence}: ")
+        out.append(KeyJudgement(j.name, _title(j.name), j.statement, shown, spread, judged,
+                                j.confidence, reason, j.overridden))
+    return tuple(out)
+
+
+def _title(name: str) -> str:
+    text = words(name)
+    return text[:1].upper() + text[1:]
+
+
+def _judgement_moves(facts: Facts, judged: tuple[KeyJudgement, ...], w: WhatIf
+                     ) -> list[Move] | None:
+    """Each key judgement under a named what-if (None when its observations cannot happen
+    together), leaving out those whose event names a node the what-if observes or sets."""
+    s = facts.scenario
+    touched = {*w.given, *w.do}
+    moves = []
+    for j, spec in zip(judged, facts.analysis.judgements, strict=True):
+        if touched & set(event_nodes(s.event(spec.event))):
+            continue
+        try:
+            after = s.probability(spec.event, given=w.given, do=w.do)
+        except QueryError:
+            return None
+        before = spec.probability
+        shown = points(after - before)
+        moves.append(Move(j.name, "", j.title, percent(before), percent(after),
+                          after - before, direction(after - before, shown)))
+    return moves
+
+
+def _front_what_ifs(facts: Facts, judged: tuple[KeyJudgement, ...]
+                    ) -> tuple[FrontWhatIf, ...]:
+    """The named what-ifs whose largest move of any key judgement (of any outcome, in a
+    file without judgements) is largest, each with the ones it moves most."""
     s = facts.scenario
     found = []
     for w in s.what_ifs:
         dists = facts.what_ifs[w.name]
         if dists is None:
+            continue
+        if judged:
+            moves = _judgement_moves(facts, judged, w) or []
+            moves.sort(key=lambda m: -abs(m.change))
+            kept = tuple(m for m in moves[:FRONT_MOVES] if abs(m.change) >= MIN_MOVE)
+            if kept:
+                found.append(FrontWhatIf(w.name, _settings(facts, w), kept))
             continue
         moves = []
         # An outcome the what-if itself observes or sets is a restatement, not a move.
@@ -116,9 +190,14 @@ def _front_what_ifs(facts: Facts) -> tuple[FrontWhatIf, ...]:
     return tuple(found[:FRONT_WHAT_IFS])
 
 
-def _mind_changers(facts: Facts) -> tuple[MindChanger, ...]:
-    """For each outcome, the signpost that would move it furthest, when that is a move
-    worth putting on the front."""
+def _mind_changers(facts: Facts, judged: tuple[KeyJudgement, ...]
+                   ) -> tuple[MindChanger, ...]:
+    """For each key judgement (each outcome, in a file without judgements), the observable
+    development that would move it furthest, when that is a move worth putting on the
+    front."""
+    if judged:
+        return tuple(found for j, spec in zip(judged, facts.analysis.judgements, strict=True)
+                     if (found := _judgement_signpost(facts, j, spec.event)) is not None)
     out = []
     for sp in facts.analysis.signposts:
         posts = [(strongest(p.observations), p) for p in sp.watch]
@@ -130,6 +209,37 @@ def _mind_changers(facts: Facts) -> tuple[MindChanger, ...]:
         out.append(MindChanger(sp.label, post.node, post.sentence, seen.shift, shown,
                                direction(seen.shift, shown)))
     return tuple(out)
+
+
+def _judgement_signpost(facts: Facts, j: KeyJudgement, event: str) -> MindChanger | None:
+    """The state of another node whose sighting moves the judgement furthest. Left out: the
+    event's own nodes (seeing them restates it), their consequences (seeing those mostly
+    means it has happened), and the reader's own decisions (chosen, not observed)."""
+    s = facts.scenario
+    named = event_nodes(s.event(event))
+    after: set[str] = set()
+    for node in named:
+        after |= descendants(s, node)
+    best: tuple[float, str, str] | None = None
+    for node, spec in s.nodes.items():
+        if node in named or node in after or (spec.role == "decision" and not spec.params):
+            continue
+        for state in spec.states:
+            if facts.baseline[node][state] <= 0:
+                continue
+            p = s.probability(event, given={node: state})
+            if best is None or abs(p - j.pct.p) > abs(best[0] - j.pct.p):
+                best = (p, node, state)
+    if best is None or abs(best[0] - j.pct.p) < MIN_MOVE:
+        return None
+    p, node, state = best
+    now, then = term_for(p), term_for(j.pct.p)
+    bands = f"{then} to {now}" if now != then else f"still {now}"
+    way = "rises" if p > j.pct.p else "falls"
+    sentence = (f"{condition(s.nodes[node], state, s.state_label(node, state))}, "
+                f"“{j.title}” {way} to {percent(p)} from {j.pct.text} ({bands}).")
+    shown = points(p - j.pct.p)
+    return MindChanger(j.title, node, sentence, p - j.pct.p, shown, direction(p - j.pct.p, shown))
 
 
 # named what-ifs ----------------------------------------------------------------------------

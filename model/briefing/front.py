@@ -123,7 +123,7 @@ def _key_judgements(facts: Facts) -> tuple[KeyJudgement, ...]:
         where = f"; 90% range {spread.text}" if spread.text else ""
         judged = (f"We judge this {JUDGED_AS.get(j.term, j.term)} ({shown.text}{where}), with "
                   f"{j.confidence} confidence.")
-        reason = j.confidence_reason.removeprefix(f"{j.confidence}: ")
+        reason = j.confidence_reason.removeprefix(f"{j.confidence}: ").rstrip(".") + "."
         out.append(KeyJudgement(j.name, _title(j.name), j.statement, shown, spread, judged,
                                 j.confidence, reason, j.overridden))
     return tuple(out)

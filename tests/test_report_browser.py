@@ -268,7 +268,9 @@ def test_screenshot_and_a4_pdf(browser: Any, briefings: dict[str, Path], name: s
 # phones, accessibility, paper --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", list(REPORT_SCENARIOS))
+@pytest.mark.parametrize("name", [n if n in ("seed", "xss", "four_states") else
+                                  pytest.param(n, marks=pytest.mark.slow)
+                                  for n in REPORT_SCENARIOS])
 def test_at_phone_width_the_page_is_no_wider_than_the_screen(
         browser: Any, briefings: dict[str, Path], name: str) -> None:
     v = visit(browser, briefings[name], width=390)

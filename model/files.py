@@ -1,7 +1,10 @@
-"""Writing what a command makes (`-o`), one way for every command.
+"""Reading what a command is given, and writing what it makes (`-o`), one way each.
 
-A file is written in full to a temporary file beside the target, then moved over it, so a
-reader (or a failed write) never sees half of it. Nothing but a regular file is ever
+Reading: only a regular file is read, opened once, and no further than its limit, so a
+FIFO, a device, `/dev/zero` or a symlink loop is refused at once with the file named.
+
+Writing: a file is written in full to a temporary file beside the target, then moved over
+it, so a reader (or a failed write) never sees half of it. Nothing but a regular file is ever
 replaced: a device, a directory or a FIFO at the target is refused (run as root, a rename
 over `/dev/null` would replace the device), and a symlink is written through, so the link
 stays and its target gets the text. The temporary file's name says what it is
@@ -19,7 +22,69 @@ import secrets
 import stat
 from pathlib import Path
 
-from .errors import Problem, ScenarioError
+from .errors import LimitError, Problem, ScenarioError
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+_CHUNK = 1 << 20
+
+
+def read_regular(path: str | Path, limit: int, what: str) -> bytes:
+    """The bytes of the regular file at `path`, at most `limit` of them; anything else (no
+    such file, a folder, a FIFO, a device, a loop of links, more than `limit` bytes) is a
+    ScenarioError naming `what` and the file. A FIFO or device is never opened."""
+    name = str(path)
+    try:
+        before = os.stat(path)
+        _check_regular(before.st_mode, what, name)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise _unreadable(exc, what, name) from None
+    try:
+        now = os.fstat(fd)
+        _check_regular(now.st_mode, what, name)
+        if (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
+            raise ScenarioError(Problem(f"the {what} changed while it was opened", file=name,
+                                        hint="try again"))
+        if now.st_size > limit:
+            raise LimitError(Problem(f"the {what} is {now.st_size:,} bytes, over the limit of "
+                                     f"{limit:,}", file=name, hint=_too_big_hint(what)))
+        chunks: list[bytes] = []
+        total = 0
+        while total <= limit:  # files in /proc say size 0 and then give more
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            raise LimitError(Problem(f"the {what} holds more than {limit:,} bytes, the limit",
+                                     file=name, hint=_too_big_hint(what)))
+        return b"".join(chunks)
+    except OSError as exc:
+        raise _unreadable(exc, what, name) from None
+    finally:
+        os.close(fd)
+
+
+def _check_regular(mode: int, what: str, name: str) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+    raise ScenarioError(Problem(f"the {what} is {kind}, not a regular file" if kind[0] == "a"
+                                else f"the {what} is {kind}", file=name,
+                                hint="give the path of a file"))
+
+
+def _unreadable(exc: OSError, what: str, name: str) -> ScenarioError:
+    return ScenarioError(Problem(f"cannot read the {what}: {exc.strerror or exc}", file=name,
+                                 hint="check the path"))
+
+
+def _too_big_hint(what: str) -> str:
+    return ("split the scenario, or keep source texts in their own files"
+            if what == "scenario file" else "cut the text to the paragraphs the scenario cites")
 
 TMP_SUFFIX = ".scenario-tmp"
 # A temporary name keeps this much of the target's name: with the rest it stays under the

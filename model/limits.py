@@ -9,9 +9,10 @@ from __future__ import annotations
 MEMORY_BUDGET_BYTES = 1_500_000_000
 
 # reading a scenario file
-MAX_FILE_BYTES = 1_000_000  # ruamel reads ~150 KB/s of dense YAML: about 7 s at the limit
-MAX_ELEMENTS = 200_000  # elements after aliases are expanded ("billion laughs")
-MAX_DEPTH = 64  # nesting: ruamel slows quadratically with brackets; aliases can self-nest
+MAX_FILE_BYTES = 16_000_000  # what the loader reads and checks in about a second
+MAX_ALIAS_BYTES = 1_000_000  # of the file that aliases may repeat ("billion laughs")
+MAX_DEPTH = 64  # nesting of lists and mappings
+MAX_SOURCE_BYTES = 10_000_000  # in one source text (a long report is a few hundred KB)
 MAX_NAME = 80  # characters in a node, state or source name
 MAX_TEXT = 20_000  # characters in a label, paraphrase or quote
 
@@ -20,6 +21,7 @@ MAX_NODES = 2_000
 MAX_STATES = 100  # per node
 MAX_TABLE_CELLS = 1_000_000  # in one node's table (20 two-state parents: 2,097,152)
 MAX_WEIGHT = 1e6  # of one estimate in a pool
+MAX_UTILITY = 1e12  # in absolute value: every expected utility stays a finite JSON number
 
 # reading another tool's network file
 MAX_IMPORT_BYTES = 50_000_000

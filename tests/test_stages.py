@@ -11,6 +11,7 @@ from model import LimitError, ScenarioError
 from model.language.checks import check
 from model.language.loader import parse_document, read_document
 from model.language.parse import parse
+from model.limits import MAX_ALIAS_BYTES, MAX_FILE_BYTES
 from model.network.pgmpy_engine import build_network
 
 
@@ -35,14 +36,14 @@ def test_load_refuses_tags_and_alias_bombs() -> None:
         prev = chr(ord("a") + i - 1)
         cur = chr(ord("a") + i)
         bomb += f"{cur}: &{cur} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
-    with pytest.raises(LimitError, match="more than 200,000 elements"):
+    with pytest.raises(LimitError, match=f"aliases repeat more than {MAX_ALIAS_BYTES:,} bytes"):
         parse_document(bomb)
 
 
 def test_load_refuses_an_oversized_file(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
-    path.write_text("# " + "x" * 1_100_000 + "\n")
-    with pytest.raises(LimitError, match="over the limit"):
+    path.write_text("# " + "x" * MAX_FILE_BYTES + "\n")
+    with pytest.raises(LimitError, match=f"over the limit of {MAX_FILE_BYTES:,}"):
         read_document(path)
 
 

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import Problem, ScenarioError, did_you_mean
-from ..limits import MAX_STATES, MAX_TABLE_CELLS
+from ..files import read_regular
+from ..limits import MAX_SOURCE_BYTES, MAX_TABLE_CELLS
 from .assignments import assignment_problems
 from .exact import exact_params
 from .findings import Findings
@@ -107,11 +108,18 @@ class Checker:
                           hint="keep source texts in the scenario's folder or below it")
                 continue
             try:
-                text = target.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-                self.fail(loc, f"source '{sid}': cannot read '{src.path}' ({reason})",
-                          hint="fix the path (relative to the scenario file) or remove it")
+                data = read_regular(target, MAX_SOURCE_BYTES, "source text")
+            except ScenarioError as exc:
+                found = exc.problems[0]
+                self.fail(loc, f"source '{sid}': {found.message} ('{src.path}')",
+                          hint=found.hint or "fix the path (relative to the scenario file)")
+                continue
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                at = data.count(b"\n", 0, exc.start) + 1
+                self.fail(loc, f"source '{sid}': '{src.path}' is not UTF-8 text (line {at} of "
+                               "the text)", hint="save the text as UTF-8")
                 continue
             self.paragraphs[sid] = [line for line in text.splitlines() if line.strip()]
 
@@ -166,9 +174,6 @@ class Checker:
     def check_structure(self) -> None:
         for name, node in self.s.nodes.items():
             loc: Loc = ("nodes", name)
-            if len(node.states) > MAX_STATES:
-                self.fail((*loc, "states"), f"{len(node.states)} states, over the limit of "
-                                            f"{MAX_STATES}", name)
             dupes = sorted({s for s in node.states if node.states.count(s) > 1})
             if dupes:
                 self.fail((*loc, "states"), f"state '{dupes[0]}' is listed twice", name)

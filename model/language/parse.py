@@ -8,8 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import LimitError, Problem, ScenarioError, did_you_mean
-from ..limits import MAX_NODES
+from ..errors import Problem, ScenarioError, did_you_mean
 from .loader import Document, Loc
 from .schema import Citation, Judgement, Node, Row, ScenarioFile, Source, WhatIf
 
@@ -26,9 +25,6 @@ def parse(doc: Document) -> tuple[ScenarioFile | None, list[Problem], set[str]]:
     problems: list[Problem] = []
     broken: set[str] = set()
     if isinstance(nodes, dict):
-        if len(nodes) > MAX_NODES:
-            raise LimitError(doc.problem(("nodes",), f"{len(nodes):,} nodes, over the limit "
-                                                     f"of {MAX_NODES:,}"))
         valid: dict[str, Node] = {}
         for name, raw in nodes.items():
             try:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,7 +22,7 @@ from .analysis import DEFAULT_SAMPLES, DEFAULT_SEED
 from .briefing import report as write_report
 from .briefing.graphviz import GRAPHVIZ_CHOICES
 from .briefing.text import distribution_table, event_line, explanation_lines
-from .errors import Problem, ScenarioError
+from .errors import Problem, ScenarioError, shown
 from .interop import EXPORT_FORMATS, Converted, ExportFormat, export_scenario, import_network
 from .language.assignments import split_assignment
 from .language.probability import term_for
@@ -47,7 +49,14 @@ def parse_assignments(values: Sequence[str], flag: str) -> dict[str, str]:
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    """JSON with every control character escaped: json leaves DEL, C1 and the bidirectional
+    controls raw, and they can only sit inside strings, where \\u escapes mean the same."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    click.echo(_RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+# What json.dumps leaves raw of errors.CONTROL (it escapes C0 controls itself).
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 given_option = click.option(
@@ -286,8 +295,10 @@ def schema(output: str | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `scenario` command; returns the exit code."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="scenario",
-                 standalone_mode=False)
+        with warnings.catch_warnings():  # numpy's RuntimeWarnings are not the user's to read
+            warnings.simplefilter("ignore", RuntimeWarning)
+            cli.main(args=list(argv) if argv is not None else None, prog_name="scenario",
+                     standalone_mode=False)
     except ScenarioError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
@@ -303,8 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("SCENARIO_DEBUG"):
             raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (set SCENARIO_DEBUG=1 for "
-                   "the traceback, and please report it)", err=True)
+        click.echo(f"internal error: {type(exc).__name__}: {shown(str(exc))} (set "
+                   "SCENARIO_DEBUG=1 for the traceback, and please report it)", err=True)
         return EXIT_FAILURE
     return 0
 

@@ -8,8 +8,25 @@ which the CLI prints in exactly one place.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+# Characters that act on a terminal or change how text reads: C0 and C1 controls and DEL
+# (ANSI and OSC escapes start with ESC or CSI), line and paragraph separators, and the
+# bidirectional embeddings, overrides and isolates.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """`text` safe for a terminal: each control character written as an escape (`\\x1b`,
+    `\\u202e`), everything else as it is."""
+    return CONTROL.sub(_escape, text) if CONTROL.search(text) else text
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True)
@@ -23,6 +40,7 @@ class Problem:
     hint: str | None = None
 
     def __str__(self) -> str:
+        """One line for the terminal; control characters from the file shown escaped."""
         where = self.file or "<scenario>"
         if self.line is not None:
             where += f":{self.line}"
@@ -32,7 +50,7 @@ class Problem:
         text += self.message
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        return shown(text)
 
 
 class ScenarioError(Exception):

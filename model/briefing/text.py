@@ -1,5 +1,6 @@
 """What the `scenario` command prints: distributions, explanations and analyses as
-plain-text tables."""
+plain-text tables. Every text from the file goes through `shown`, so a control character in a
+label or a name (an ANSI or OSC escape) is printed escaped, never acted on."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ..analysis.likely_scenarios import LikelyScenarios
 from ..analysis.sensitivity import DEFAULT_SWING, Tornado
 from ..analysis.signposts import Signposts
 from ..analysis.uncertainty import OutcomeUncertainty
+from ..errors import shown
 from ..language.probability import decimal_percent, term_for
 from ..network.net import describe_question
 from ..results import Distribution, Explanation
@@ -21,7 +23,7 @@ BAR_WIDTH = 24
 
 
 def render(analysis: Analysis) -> str:
-    head = (f"{analysis.title} ({analysis.scenario}, {analysis.digest}): "
+    head = (f"{shown(analysis.title)} ({analysis.scenario}, {analysis.digest}): "
             f"{analysis.samples:,} draws, seed {analysis.seed}")
     sections = [
         head,
@@ -52,23 +54,24 @@ def bar(p: float, width: int = BAR_WIDTH) -> str:
 
 def question_suffix(given: Mapping[str, str], do: Mapping[str, str]) -> str:
     """" | a=x, do(b=y)", or "" for a question with no conditions."""
-    conditions = describe_question(given, do)
+    conditions = shown(describe_question(given, do))
     return f" | {conditions}" if conditions else ""
 
 
 def distribution_table(label: str, dist: Distribution) -> str:
     """A query's answer: each state's probability, percent, term and bar."""
-    width = max(len(s) for s in dist) + 2
-    lines = [f"{label} ({dist.node}){question_suffix(dist.given, dist.do)}",
+    width = max(len(shown(s)) for s in dist) + 2
+    lines = [f"{shown(label)} ({shown(dist.node)}){question_suffix(dist.given, dist.do)}",
              f"{'state':<{width}}{'probability':>12}{'percent':>9}  {'term':<20} "]
     for state, p in dist.items():
-        lines.append(f"{state:<{width}}{p:>12.4f}{p * 100:>8.1f}%  {term_for(p):<20} {bar(p)}")
+        lines.append(f"{shown(state):<{width}}{p:>12.4f}{p * 100:>8.1f}%  {term_for(p):<20} "
+                     f"{bar(p)}")
     return "\n".join(lines)
 
 
 def event_line(event: str, p: float, given: Mapping[str, str], do: Mapping[str, str]) -> str:
     """An event's probability: "P(a=x or b=y | c=z) = 0.4475 (44.8%, unlikely)"."""
-    return (f"P({event}{question_suffix(given, do)}) = {p:.4f} ({decimal_percent(p)}, "
+    return (f"P({shown(event)}{question_suffix(given, do)}) = {p:.4f} ({decimal_percent(p)}, "
             f"{term_for(p)})")
 
 
@@ -76,8 +79,8 @@ def explanation_lines(found: Explanation) -> str:
     """The most probable explanation: each free node's state."""
     lines = [f"Most probable joint state{question_suffix(found.given, found.do)} "
              f"(probability {found.probability:.4f}):"]
-    width = max((len(n) for n in found.states), default=0) + 2
-    lines += [f"  {node:<{width}}{state}" for node, state in found.states.items()]
+    width = max((len(shown(n)) for n in found.states), default=0) + 2
+    lines += [f"  {shown(node):<{width}}{shown(state)}" for node, state in found.states.items()]
     return "\n".join(lines)
 
 
@@ -88,11 +91,11 @@ def judgement_lines(judgements: Sequence[Judgement]) -> str:
         return ""
     lines = ["KEY JUDGEMENTS: likelihood (probability, 90% range, term) and analytic confidence"]
     for i, j in enumerate(judgements, 1):
-        lines += [f"  {i}. {j.statement}",
+        lines += [f"  {i}. {shown(j.statement)}",
                   f"     {decimal_percent(j.probability)} ({decimal_percent(j.low)} - "
                   f"{decimal_percent(j.high)}), {j.term}; {j.confidence} confidence",
-                  f"     event ({j.name}): {j.event}",
-                  f"     why: {j.confidence_reason}"]
+                  f"     event ({shown(j.name)}): {shown(j.event)}",
+                  f"     why: {shown(j.confidence_reason)}"]
     return "\n".join(lines)
 
 
@@ -102,7 +105,8 @@ def uncertainty_table(results: Sequence[OutcomeUncertainty]) -> str:
     rows = [["outcome", "state", "written", "mean", "median", "90% interval"]]
     for r in results:
         for s in r.states:
-            rows.append([r.node, s.state, *map(decimal_percent, (s.point, s.mean, s.median)),
+            rows.append([shown(r.node), shown(s.state),
+                         *map(decimal_percent, (s.point, s.mean, s.median)),
                          f"{decimal_percent(s.p5)} - {decimal_percent(s.p95)}"])
     return ("UNCERTAINTY: each outcome as written, and over draws of every number and of "
             "which source to believe\n"
@@ -121,7 +125,8 @@ def tornado_bar(low: float, high: float, base: float, left: float, right: float)
 
 
 def tornado_table(t: Tornado) -> str:
-    title = (f"TORNADO: what moves P({t.node} = {t.state}) = {decimal_percent(t.base)} most "
+    title = (f"TORNADO: what moves P({shown(t.node)} = {shown(t.state)}) = "
+             f"{decimal_percent(t.base)} most "
              f"({len(t.bars)} of {t.inputs} inputs; * = written exactly, swung across its "
              f"default spread, +/-{DEFAULT_SWING * 100:.0f} points at 50%)")
     if not t.bars:
@@ -133,14 +138,14 @@ def tornado_table(t: Tornado) -> str:
         moves = f"{decimal_percent(b.at_low)} -> {decimal_percent(b.at_high)}"
         rows.append([f"{b.swing * 100:.1f} pts", moves,
                      tornado_bar(b.at_low, b.at_high, t.base, left, right),
-                     ("* " if b.assumed_swing else "") + b.place.short])
+                     ("* " if b.assumed_swing else "") + shown(b.place.short)])
     return title + "\n" + table(rows, "rrll")
 
 
 def signpost_lines(s: Signposts) -> str:
-    lines = [f"SIGNPOSTS for {s.node} = {s.state} ({decimal_percent(s.base)}), by what they tell "
-             "(mutual information)"]
-    lines += [f"  - {sentence}" for sentence in s.sentences] or ["  (none)"]
+    lines = [f"SIGNPOSTS for {shown(s.node)} = {shown(s.state)} ({decimal_percent(s.base)}), "
+             "by what they tell (mutual information)"]
+    lines += [f"  - {shown(sentence)}" for sentence in s.sentences] or ["  (none)"]
     return "\n".join(lines)
 
 
@@ -151,7 +156,7 @@ def sources_table(results: Sequence[Disagreement]) -> str:
     rows = [["outcome", "state", "pooled", *names, "spread", ""]]
     for d in results:
         state = next(iter(d.pooled))
-        rows.append([d.node, state, decimal_percent(d.pooled[state]),
+        rows.append([shown(d.node), shown(state), decimal_percent(d.pooled[state]),
                      *(decimal_percent(f.distribution[state]) for f in d.sources),
                      f"{d.spread * 100:.1f} pts", "DISAGREE" if d.flagged else ""])
     return (f"SOURCES: each outcome by each source's estimates alone (flagged above "
@@ -159,30 +164,31 @@ def sources_table(results: Sequence[Disagreement]) -> str:
 
 
 def decision_table(d: Decision) -> str:
-    title = (f"DECISION {d.node} ({d.label}): expected utility of do(option) per actor, "
+    title = (f"DECISION {shown(d.node)} ({shown(d.label)}): expected utility of do(option) "
+             "per actor, "
              "[90% interval], share of draws where it is best")
     if not d.actors:
         return title + "\n  (no utilities in the file)"
-    rows = [["option", *d.actors]]
+    rows = [["option", *map(shown, d.actors)]]
     for o in d.options:
-        rows.append([o.option, *(f"{o.expected[a]:.1f} [{o.interval[a][0]:.1f}, "
+        rows.append([shown(o.option), *(f"{o.expected[a]:.1f} [{o.interval[a][0]:.1f}, "
                                  f"{o.interval[a][1]:.1f}] {o.chance_best[a]:.0%}"
                                  for a in d.actors)])
     rows.append(["as written", *(f"{d.as_written[a]:.1f}" for a in d.actors)])
-    rows.append(["best", *(d.best[a] for a in d.actors)])
+    rows.append(["best", *(shown(d.best[a]) for a in d.actors)])
     return title + "\n" + table(rows, "l" + "r" * len(d.actors))
 
 
 def scenarios_lines(likely: LikelyScenarios) -> str:
     if not likely.top:
         return f"MOST LIKELY SCENARIOS: none listed ({likely.note})" if likely.note else ""
-    lines = [f"MOST LIKELY SCENARIOS of {', '.join(likely.drivers)} (the first is the MAP; "
+    lines = [f"MOST LIKELY SCENARIOS of {shown(', '.join(likely.drivers))} (the first is the MAP; "
              f"these {len(likely.top)} hold {decimal_percent(likely.covered)})"]
     for i, s in enumerate(likely.top, 1):
-        states = describe_question(s.states, {})
+        states = shown(describe_question(s.states, {}))
         lines.append(f"  {i}. {decimal_percent(s.probability):>6}  {states}")
-        leads = ", ".join(f"{o} {next(iter(d))} {d[next(iter(d))]:.0%}"
-                          for o, d in s.outcomes.items())
+        leads = shown(", ".join(f"{o} {next(iter(d))} {d[next(iter(d))]:.0%}"
+                                for o, d in s.outcomes.items()))
         if leads:
             lines.append(f"     -> {leads}")
     return "\n".join(lines)

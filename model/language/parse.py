@@ -77,11 +77,18 @@ def _data_loc(doc: Document, loc: Loc, missing: bool) -> Loc:
     out: list[str | int] = []
     for i, part in enumerate(loc):
         if _holds(data, part):
+            later = loc[i + 1] if i + 1 < len(loc) else None
+            if (isinstance(part, str) and part in _UNION_TAGS and later is not None
+                    and _holds(data, later) and not _holds(data[part], later)):
+                continue  # a union's tag that is also a key here (`assumption`), not a step
             data = data[part]
             out.append(part)
         elif missing and i == len(loc) - 1:
             out.append(part)
     return tuple(out)
+
+
+_UNION_TAGS = ("citation", "assumption")
 
 
 def _holds(data: Any, part: str | int) -> bool:

@@ -36,7 +36,12 @@ for _main, _alt, _low, _high in ESTIMATIVE_TERMS:
     _BY_WORD[_alt] = (_main, _low, _high)
 
 KNOWN_TERMS: tuple[str, ...] = tuple(_BY_WORD)
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# The language's number grammar (README): ASCII decimal digits, an optional sign, point and
+# exponent; no underscores, no hex or octal, no words (.inf, nan); finite and, unless 0,
+# not so small that it reads as 0. A percent is such a number followed by %.
+NUMBER_TEXT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_NUMBER = re.compile(NUMBER_TEXT)
+_PERCENT = re.compile(rf"({NUMBER_TEXT})\s*%")
 
 Kind = Literal["number", "percent", "range", "term"]
 # How far a distribution written as exact numbers may miss 1 (and an imported column may,
@@ -109,14 +114,17 @@ def parse_prob(value: object) -> Prob:
 def _parse_text(text: str) -> Prob:
     stripped = text.strip()
     if stripped.endswith("%"):
-        try:
-            pct = float(stripped[:-1].strip())
-        except ValueError:
-            raise ValueError(f"'{text}' is not a percent; write e.g. \"30%\"") from None
-        return _number(pct / 100, stripped, "percent")
-    if _NUMBER.match(stripped):
-        return _number(float(stripped), stripped, "number")
+        percent = _PERCENT.fullmatch(stripped)
+        if percent is None:
+            raise ValueError(f"'{text}' is not a percent: write digits 0-9 with at most a "
+                             "point, e.g. \"30%\" or \"7.5%\"")
+        return _number(_read(percent.group(1)) / 100, stripped, "percent")
+    if _NUMBER.fullmatch(stripped):
+        return _number(_read(stripped), stripped, "number")
     found = _BY_WORD.get(normalise_term(stripped))
+    if found is None and re.match(r"[+-]?[0-9.]", stripped):
+        raise ValueError(f"'{text}' is not a number here: write decimal digits 0-9, with a "
+                         "point and an exponent if need be (no hex, octal or _)")
     if found is None:
         raise ValueError(
             f"unknown estimative term '{text}'; known terms: " + ", ".join(KNOWN_TERMS)
@@ -134,8 +142,18 @@ def _bound(value: object) -> float:
     return prob.point
 
 
+def _read(text: str) -> float:
+    """A number of the grammar above as a float; one that would read as 0 is refused."""
+    value = float(text)
+    if value == 0 and re.search("[1-9]", re.split("[eE]", text)[0]):
+        raise ValueError(f"{text} is too small to tell from 0; write 0 or a larger number")
+    return value
+
+
 def _number(value: float, text: str, kind: Kind) -> Prob:
-    if not 0.0 <= value <= 1.0 or value != value:
+    if not math.isfinite(value):
+        raise ValueError(f"a probability is a finite number, not {text}")
+    if not 0.0 <= value <= 1.0:
         as_percent = 1 < value <= 100 and kind == "number"
         hint = f"; did you mean \"{_fmt(value)}%\"?" if as_percent else ""
         raise ValueError(f"probability {text} is outside [0, 1]{hint}")

@@ -8,7 +8,6 @@ generated from these models (`scenario schema`).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -20,11 +19,14 @@ from pydantic import (
     Field,
     PlainValidator,
     Tag,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
-from ..limits import MAX_NAME, MAX_TEXT, MAX_WEIGHT
+from ..errors import CONTROL
+from ..limits import MAX_NAME, MAX_TEXT, MAX_UTILITY, MAX_WEIGHT
 from .probability import KNOWN_TERMS, Prob, parse_prob
 
 # Identifiers: the scenario's id (its report's file name) and source ids. Other tools'
@@ -32,17 +34,10 @@ from .probability import KNOWN_TERMS, Prob, parse_prob
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
 STATE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_\-\.]*$"
 # Node, state and actor names are any text but characters that act on a terminal or break
-# a line: C0 and C1 controls, DEL, line and paragraph separators, and the bidirectional
-# overrides and isolates that make text display in another order than it reads.
-CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# a line (errors.CONTROL: C0 and C1 controls, DEL, line and paragraph separators, and the
+# bidirectional overrides and isolates that make text display in another order than it reads).
 TEXT_NAME_PATTERN = ("^(?=.*\\S)[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e"
                      "\\u2066-\\u2069]+$")
-
-
-def control_character(text: str) -> str | None:
-    """The first control character in `text`, written as U+XXXX, or None."""
-    found = CONTROL_CHARACTERS.search(text)
-    return f"U+{ord(found.group()):04X}" if found else None
 
 
 def _text_name(value: str) -> str:
@@ -50,10 +45,10 @@ def _text_name(value: str) -> str:
         raise ValueError(f"a name is at most {MAX_NAME} characters; this one has {len(value)}")
     if not value.strip():
         raise ValueError("a name must hold at least one visible character")
-    bad = control_character(value)
+    bad = CONTROL.search(value)
     if bad is not None:
-        raise ValueError(f"a name may not hold control characters ({bad} at character "
-                         f"{CONTROL_CHARACTERS.search(value).start() + 1})")  # type: ignore[union-attr]
+        raise ValueError(f"a name may not hold control characters (U+{ord(bad.group()):04X} "
+                         f"at character {bad.start() + 1})")
     return value
 
 
@@ -106,12 +101,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Paragraph numbers, weights and utilities are numbers as written: `true` or "2" is not one.
+Paragraph = Annotated[int, Field(ge=1, strict=True)]
+
+
 class Citation(Strict):
     """A number rests on a paragraph of a declared source."""
 
     source: Name
-    para: Annotated[int, Field(ge=1)] | Annotated[list[Annotated[int, Field(ge=1)]],
-                                                   Field(min_length=1)]
+    para: Paragraph | Annotated[list[Paragraph], Field(min_length=1)]
     says: Text = Field(description="What the paragraph says, paraphrased in your own words")
     leans: StateName | None = Field(
         None, description="The state of this node the paragraph argues for")
@@ -143,7 +141,7 @@ Support = Annotated[
 ]
 Because = Annotated[list[Support], Field(min_length=1)]
 # Relative weights, bounded so that pooling can add them up.
-Weight = Annotated[float, Field(gt=0, le=MAX_WEIGHT)]
+Weight = Annotated[float, Field(gt=0, le=MAX_WEIGHT, strict=True, allow_inf_nan=False)]
 
 
 class CitedEstimate(Citation):
@@ -302,7 +300,9 @@ class Judgement(Strict):
 
 
 # actor -> node -> state -> utility of that state to the actor
-Utility = Annotated[float, Field(allow_inf_nan=False)]
+# Bounded so that every expected utility, and every JSON output, is a finite number.
+Utility = Annotated[float, Field(ge=-MAX_UTILITY, le=MAX_UTILITY, strict=True,
+                                 allow_inf_nan=False)]
 Utilities = dict[NodeName, dict[NodeName, dict[StateName, Utility]]]
 
 
@@ -319,3 +319,13 @@ class ScenarioFile(Strict):
     judgements: list[Judgement] = Field(
         default_factory=list, description="Key judgements: the answers the briefing opens with")
     utilities: Utilities = Field(default_factory=dict)
+
+    @field_validator("horizon")
+    @classmethod
+    def _horizon_not_before_as_of(cls, horizon: dt.date, info: ValidationInfo) -> dt.date:
+        as_of = info.data.get("as_of")
+        if isinstance(as_of, dt.date) and horizon < as_of:
+            raise ValueError(f"the horizon ({horizon}) is before as_of ({as_of}): every node "
+                             "means \"by the horizon\", which must not have passed when the "
+                             "sources were read")
+        return horizon

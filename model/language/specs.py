@@ -181,8 +181,24 @@ class SpecBuilder:
                 by = None
             spec = self.dist(name, node, est.p, (*eloc, "p"), f"{label}, estimate {j + 1}")
             estimates.append(EstimateSpec(spec, est.weight, by, est))
+        if source.pool == "logarithmic" and len(estimates) > 1:
+            self.check_support(name, node, estimates, (*loc, "estimates"), label)
         return Block(tuple(cols), when, tuple(estimates), source.pool, tuple(source.because or ()),
                      self.findings.doc.line_of(loc))
+
+    def check_support(self, name: str, node: Node, estimates: Sequence[EstimateSpec], loc: Loc,
+                      label: str) -> None:
+        """A logarithmic pool multiplies the estimates: some state must have a chance above
+        0 in every one of them, or the pooled distribution does not exist."""
+        shared = set(node.states)
+        for estimate in estimates:
+            given = {s: p.prob.point for s, p in estimate.dist.entries.items()}
+            rest = max(1 - sum(given.values()), 0.0)
+            shared &= {s for s in node.states if given.get(s, rest) > 0}
+        if not shared:
+            self.fail(loc, f"{label}: the estimates share no state that each gives a chance "
+                           "above 0, so their logarithmic pool has no distribution", name,
+                      "use pool: linear, or let the estimates overlap on some state")
 
     def dist(self, name: str, node: Node, dist: Mapping[str, Prob], loc: Loc,
              label: str) -> DistSpec:
@@ -231,6 +247,10 @@ class SpecBuilder:
                 self.fail(loc, f"noisy_or needs two-state parents; '{p}' has "
                                f"{len(self.states[p])}", name, "use a table instead")
         keys = set(node.noisy_or)
+        if "leak" in node.parents:
+            self.fail((*loc, "leak"), "a parent named 'leak' cannot have a noisy_or weight: "
+                                      "'leak' is the key of the leak itself", name,
+                      "write this node's table with 'table' or 'rows', or rename the parent")
         if "leak" not in keys:
             self.fail(loc, "noisy_or needs a 'leak' (the chance with no parent active)", name,
                       "add e.g. leak: 0.02")

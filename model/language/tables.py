@@ -93,7 +93,7 @@ class Block:
         weights = weights / weights.sum()
         if self.pool == "linear" or len(estimates) == 1:
             return np.asarray(np.einsum("k,kbc->bc", weights, dists), dtype=np.float64)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # log 0: the checks ensure support
             logs = np.einsum("k,kbc->bc", weights, np.log(dists))
         pooled = np.exp(logs - logs.max(axis=1, keepdims=True))
         return np.asarray(pooled / pooled.sum(axis=1, keepdims=True), dtype=np.float64)

@@ -42,6 +42,29 @@ CASES: dict[str, tuple[int, str | None, tuple[str, ...]]] = {
     "judgement_named_twice": (25, None, ("judgement 'strike' is named twice",
                                          "the first is judgement 1")),
     "confidence_without_because": (22, None, ("a confidence set by hand needs 'because'",)),
+    # the loader and the number grammar (issue 14)
+    "merge_key": (12, None, ("nodes.deal: a merge key (<<) is not YAML 1.2",)),
+    "keys_that_collapse": (10, None, ("key '1' is written twice", "1 and \"1\" are the same")),
+    "number_that_underflows": (9, None, ("nodes.talks.prior: the number 1e-400 is too small",)),
+    "hex_number": (9, "talks", ("prior.yes: '0x1' is not a number here", "no hex")),
+    "percent_with_underscore": (9, "talks", ("prior.yes: '1_0%' is not a percent",)),
+    "boolean_weight": (11, "talks", ("estimates.0.weight: Input should be a valid number",)),
+    "boolean_para": (14, "talks", ("because.0.para: Input should be a valid integer",)),
+    "noisy_or_parent_named_leak": (14, "deal", ("a parent named 'leak' cannot have",)),
+    "horizon_before_as_of": (5, None, ("horizon: the horizon (2024-12-31) is before as_of",)),
+    "utility_too_large": (12, None, ("utilities.us.talks.yes: Input should be less than",)),
+    "logarithmic_pool_without_common_support": (10, "talks", ("share no state",
+                                                              "pool: linear")),
+    "control_character_in_name": (7, "talks\x1b]0;pwned\x07", (
+        "node 'talks\\x1b]0;pwned\\x07'", "control characters (U+001B at character 6)")),
+    "name_of_81_characters": (9, "talks", ("states.0: a name is at most 80 characters",)),
+    "not_utf8": (8, None, ("not UTF-8 text (byte 0xff at character 18)",)),
+    "nul_character": (8, None, ("control character U+0000",)),
+    "sum_off_by_millionths": (10, "talks", ("prior sums to 1.000002, not 1",)),
+    "rows_fewer_than_parent_combinations": (14, "deal", ("rows: 1 rows where the table needs 2",
+                                                         "the first parent's states")),
+    "second_document": (11, None, ("one YAML document; this is a second one",)),
+    "yaml_1_1_directive": (1, None, ("declares YAML 1.1", "yes and no are text")),
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -87,6 +88,11 @@ SNIPPETS = [
     "path: ../x.txt", "path: /etc/passwd", "path: .", "path: ''",
     "because: []", "parents: [a, a]", "states: [yes]", "weight: 1e308", "weight: .inf",
     "para: 0", "para: -1", "para: 99999999999999999999",
+    # aliases, merge keys and control characters (issue 14)
+    "&big " + "x" * 5000, "[*big, *big, *big, *big]", "<<: *big", "<<: [*a, *a]",
+    '"\\e]0;retitled\\a"', '"\\e[2J"', '"\\x9b"', '"\\u202e"', '"\\u2028"', "\x1b[2J",
+    "weight: true", "para: true", "weight: 1e-400", "1e-400", "0x1", "'1_0%'", "1", '"1"',
+    "horizon: 1999-01-01", "leak", "pool: logarithmic",
 ]
 
 
@@ -219,6 +225,86 @@ random_yaml = st.one_of(
 HOSTILE = settings(max_examples=700, deadline=None, database=None, derandomize=True,
                    phases=[Phase.explicit, Phase.generate],
                    suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def aliased_text(draw: st.DrawFn) -> str:
+    """A valid scenario with anchors of random sizes aliased at random depths and counts,
+    merge keys among them: it must load, or be refused by the alias budget, with no growth."""
+    base = draw(st.sampled_from(BASES))
+    sizes = draw(st.lists(st.integers(1, 200_000), min_size=1, max_size=4))
+    lines = [f"a{i}: &a{i} {'x' * size}" for i, size in enumerate(sizes)]
+    for level in range(draw(st.integers(0, 4))):
+        names = [f"*a{draw(st.integers(0, len(sizes) - 1))}"
+                 for _ in range(draw(st.integers(1, 12)))]
+        lines.append(f"l{level}: &l{level} [{', '.join(names)}]")
+        sizes.append(0)
+        lines.append(f"a{len(sizes) - 1}: &a{len(sizes) - 1} [*l{level}, *l{level}]")
+    if draw(st.booleans()):
+        lines.append("m: {<<: *a0}")
+    return base.replace("nodes:\n", "\n".join(lines) + "\nnodes:\n", 1)
+
+
+@pytest.mark.slow
+@settings(HOSTILE, max_examples=150)
+@given(text=aliased_text())
+def test_aliases_load_or_are_refused_within_their_budget(text: str, folder: Path) -> None:
+    path = folder / "aliased.yaml"
+    try:
+        parse_document(text, path)
+    except ScenarioError as exc:
+        assert any(w in str(exc) for w in ("aliases repeat", "merge key")), exc
+        assert exc.problems[0].line is not None
+
+
+SPECIAL = ["fifo", "folder", "loop", "missing", "device", "huge", "dangling"]
+
+
+@st.composite
+def special_sources(draw: st.DrawFn) -> tuple[str, str]:
+    """A source path (or the scenario itself) that is not a readable regular file."""
+    return draw(st.sampled_from(SPECIAL)), draw(st.sampled_from(["source", "scenario"]))
+
+
+def _special(kind: str, folder: Path) -> Path:
+    path = folder / f"special_{kind}"
+    if path.exists() or path.is_symlink():
+        return path
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "loop":
+        os.symlink(path, path)
+    elif kind == "device":
+        return Path("/dev/zero")
+    elif kind == "huge":
+        with path.open("wb") as f:
+            f.truncate(MAX_FILE_BYTES * 20)
+    elif kind == "dangling":
+        os.symlink(folder / "nowhere", path)
+    return path
+
+
+@pytest.mark.slow
+@settings(HOSTILE, max_examples=40)
+@given(case=special_sources())
+def test_special_files_are_refused_at_once_and_located(case: tuple[str, str],
+                                                       folder: Path) -> None:
+    kind, role = case
+    special = _special(kind, folder)
+    if role == "scenario":
+        with pytest.raises(ScenarioError) as caught:
+            model.load(special)
+        assert caught.value.problems[0].file == str(special)
+        return
+    path = folder / "uses_special.yaml"
+    path.write_text(TINY.replace("path: almanac.txt", f"path: {os.path.relpath(special, folder)}"
+                                 if kind != "device" else "path: almanac.txt"))
+    if kind == "device":
+        return  # a device path leaves the folder: refused as such by another test
+    error = refused(path.read_text(), path)
+    assert error.problems[0].line == 10, error.problems
 
 
 @pytest.mark.slow

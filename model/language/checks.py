@@ -102,7 +102,12 @@ class Checker:
             if "\0" in src.path:
                 self.fail(loc, f"source '{sid}': the path holds a NUL character")
                 continue
-            target = (folder / src.path).resolve()
+            try:
+                target = (folder / src.path).resolve()
+            except (OSError, RuntimeError):  # Python 3.11 raises RuntimeError on a loop
+                self.fail(loc, f"source '{sid}': cannot read the source text: Too many levels "
+                               f"of symbolic links ('{src.path}')", hint="fix the link")
+                continue
             if not target.is_relative_to(folder):
                 self.fail(loc, f"source '{sid}': path '{src.path}' leaves the scenario's folder",
                           hint="keep source texts in the scenario's folder or below it")

@@ -4,14 +4,16 @@ side, on realistic files (the seed; pgmpy's `water` and `mildew` written as comp
 
     python benchmarks/bench_loader.py [--repeats 5]
 
-Candidates (each run interleaved with the others, median of the repeats):
+Candidates (each run interleaved with the others; the best of the repeats, since the
+machine is shared and only the fastest run shows what a reader costs):
 
 - `ours`: libyaml's events through PyYAML's C parser, built into plain data with our own
   YAML 1.2 resolver in one loop (`model.language.loader.parse_document`; lines kept);
 - `ruamel rt`: ruamel.yaml's round-trip load alone, which the loader before this one was
   built on (it then copied the result into plain data, so it was slower still);
+- `no bulk`: the same without reading runs of rows in bulk (an event per number);
 - `compose`: PyYAML's C composer (nodes with marks), then a walk with the same resolver;
-- `pure events`: our builder fed by PyYAML's pure-Python parser (no libyaml);
+- `pure events`: our builder fed by PyYAML's pure-Python parser (no libyaml, no bulk);
 - `ryml walk`: rapidyaml's C++ tree walked from Python (no lines: the Python API gives no
   positions), and `ryml parse`, its C++ parse alone, as a ceiling.
 
@@ -24,7 +26,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -150,13 +151,22 @@ def compose(data: bytes) -> Any:
     return walk(Plain(data).get_single_node(), ())
 
 
+def no_bulk(data: bytes) -> Any:
+    saved = loader._placeholders
+    loader._placeholders = lambda data: None  # type: ignore[assignment]
+    try:
+        return ours(data)
+    finally:
+        loader._placeholders = saved
+
+
 def pure_events(data: bytes) -> Any:
     saved = loader._PARSER
     import yaml
 
     loader._PARSER = yaml.SafeLoader
     try:
-        return ours(data)
+        return no_bulk(data)
     finally:
         loader._PARSER = saved
 
@@ -194,7 +204,8 @@ def ryml_parse(data: bytes) -> Any:
 
 
 CANDIDATES: dict[str, Callable[[bytes], Any]] = {
-    "ours": ours, "ruamel rt": ruamel_rt, "compose": compose, "pure events": pure_events,
+    "ours": ours, "no bulk": no_bulk, "ruamel rt": ruamel_rt, "compose": compose,
+    "pure events": pure_events,
     "ryml walk": ryml_walk, "ryml parse": ryml_parse}
 
 
@@ -209,13 +220,24 @@ def files() -> dict[str, bytes]:
     }
 
 
+def _available(name: str) -> bool:
+    """Whether a candidate's library is installed (ruamel.yaml and rapidyaml are not
+    dependencies: `pip install ruamel.yaml rapidyaml` to compare them)."""
+    try:
+        CANDIDATES[name](b"a: 1\n")
+    except ImportError:
+        print(f"({name}: not installed, left out)")
+        return False
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip", nargs="*", default=[], help="candidates to leave out")
     args = parser.parse_args()
     inputs = files()
-    names = [n for n in CANDIDATES if n not in args.skip]
+    names = [n for n in CANDIDATES if n not in args.skip and _available(n)]
     times: dict[tuple[str, str], list[float]] = {}
     for _ in range(args.repeats):
         for file, data in inputs.items():
@@ -232,9 +254,9 @@ def main() -> None:
     for file, data in inputs.items():
         cells = []
         for name in names:
-            seconds = statistics.median(times[(file, name)])
+            seconds = min(times[(file, name)])
             cells.append(f"{len(data) / 1000 / seconds:>11,.0f}")
-        ours_ms = statistics.median(times[(file, "ours")]) * 1000 if "ours" in names else 0
+        ours_ms = min(times[(file, "ours")]) * 1000 if "ours" in names else 0
         print(f"{file:<{width}}  {len(data) / 1e6:>7.2f}MB  " + "  ".join(cells)
               + f"   {ours_ms:,.0f} ms")
 

@@ -52,13 +52,12 @@ _WORDS: dict[str, Any] = {w: v for words, v in (("true True TRUE", True),
                                                  ("false False FALSE", False),
                                                  ("null Null NULL ~", None))
                           for w in words.split()}
-_SPECIAL = {f"{sign}.{word}": value
-            for sign in ("", "+", "-")
-            for word, value in (("inf", float("inf")), ("Inf", float("inf")),
-                                ("INF", float("inf")))
-            } | {".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan")}
-for _k in [k for k in _SPECIAL if k.startswith("-")]:
-    _SPECIAL[_k] = -_SPECIAL[_k]
+_SPECIAL: dict[str, float] = {}  # YAML 1.2's words for infinity and not-a-number
+for _word in (".inf", ".Inf", ".INF"):
+    _SPECIAL[_word] = _SPECIAL["+" + _word] = float("inf")
+    _SPECIAL["-" + _word] = float("-inf")
+for _word in (".nan", ".NaN", ".NAN"):
+    _SPECIAL[_word] = float("nan")
 _NUMBER_START = frozenset("0123456789+-.")
 _NUMBER_END = frozenset("0123456789.")
 _WORD_START = frozenset("tTfFnN~")

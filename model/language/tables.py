@@ -113,7 +113,7 @@ class NoisyOr:
     line: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: compared and hashed by identity
 class RowTable:
     """A compact table: one row of `card` numbers per parent combination (first parent
     slowest), held as arrays. Its numbers are params `first` to `first + size - 1`, row by

@@ -36,7 +36,7 @@ def cases() -> dict[str, Callable[[], str]]:
         f"{MAX_STATES + 1} states": lambda: scenario(root("wide", "[yes, " + ", ".join(
             f"s{i}" for i in range(MAX_STATES)) + "]")),
         "30 two-state parents": lambda: scenario("".join(map(root, parents)) + wide),
-        "aliases past the element budget": lambda: LAUGHS + "\n",
+        "aliases past the byte budget": lambda: LAUGHS + "\n",
         "brackets 20,000 deep": lambda: "a: " + "[" * 20_000 + "]" * 20_000 + "\n",
     }
 

@@ -213,6 +213,34 @@ def analyze(file: str, outcome: str | None, samples: int, seed: int, as_json: bo
     click.echo(render(found))
 
 
+@cli.command()
+@scenario_argument
+@click.option("--actor", metavar="ACTOR",
+              help="Whose utilities to choose by (default: whose the decisions are).")
+@click.option("--samples", type=click.IntRange(1, MAX_SAMPLES), default=DEFAULT_SAMPLES,
+              show_default=True, help="Draws of the uncertain numbers (ranges and terms).")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Seed of the draws; the same seed prints the same numbers.")
+@json_option
+def decide(file: str, actor: str | None, samples: int, seed: int, as_json: bool) -> None:
+    """Solve the reader's own decisions (decision nodes without probabilities): the best
+    policy, each option's expected utility with its 90% range, and what knowing each
+    uncertain node would be worth (EVPI).
+
+    Example:
+
+        scenario decide scenarios/oil_wildcatter.yaml --actor wildcatter
+    """
+    from .analysis import decide as solve
+    from .briefing.text import strategy_text
+
+    found = solve(load(file), actor=actor, samples=samples, seed=seed)
+    if as_json:
+        emit_json(found.to_dict())
+        return
+    click.echo(strategy_text(found))
+
+
 def output_option(default: str) -> Callable[[FC], FC]:
     return click.option("-o", "--output", "output", metavar="PATH",
                         type=click.Path(dir_okay=False, path_type=str),

@@ -23,8 +23,10 @@ from .language.judgements import JudgementSpec
 from .language.loader import Document, parse_document, read_document
 from .language.schema import Role, ScenarioFile, Source, WhatIf
 from .language.tables import FloatArray, NodeSpec, Param
+from .language.utilities import UtilitySpec
 from .limits import MAX_QUERY_CELLS
 from .network.engine import Engine, EngineName, engine_name, make_engine
+from .network.influence import Diagram, Solution, solve
 from .network.net import Assignment, Net
 from .results import Distribution, Explanation
 
@@ -57,6 +59,7 @@ class Scenario:
         self.engine_name: EngineName = engine_name(engine)
         self.document = doc
         self.checked: Checked = check(doc)
+        self._solutions: dict[str, Solution] = {}
 
     # what the file says ------------------------------------------------------------------
 
@@ -136,6 +139,23 @@ class Scenario:
         return [n for n, spec in self.nodes.items() if spec.role == role]
 
     @property
+    def utilities(self) -> Mapping[str, UtilitySpec]:
+        """Each actor's utility, as checked (`language.utilities`)."""
+        return self.checked.utilities
+
+    @property
+    def reader_decisions(self) -> tuple[str, ...]:
+        """The reader's own decisions (decision nodes without probabilities), in the order
+        they are taken; the other decision nodes are predicted choices of other actors."""
+        return self.checked.plan.order
+
+    @property
+    def decider(self) -> str | None:
+        """Whose the reader's decisions are: every query that does not set one by `do`
+        answers under this actor's optimal policy (None without reader's decisions)."""
+        return self.checked.plan.actor
+
+    @property
     def digest(self) -> str:
         """Short hash of the file's text, to tell two printed briefings apart."""
         return self.document.digest
@@ -148,14 +168,66 @@ class Scenario:
 
     def tables(self, values: FloatArray | None = None,
                only_source: str | None = None) -> dict[str, FloatArray]:
-        """Each node's table (card, *parent_cards), from point values unless `values` given."""
+        """Each table (card, *parent_cards) of probabilities, from point values unless
+        `values` given: every node but the reader's decisions, which have policies."""
         v = self.point_values() if values is None else values
-        return {n: spec.table(v, only_source)[0] for n, spec in self.nodes.items()}
+        return {n: spec.table(v, only_source)[0] for n, spec in self.nodes.items()
+                if not spec.reader_decision}
 
     @cached_property
     def net(self) -> Net:
-        return Net({n: s.states for n, s in self.nodes.items()},
-                   {n: s.parents for n, s in self.nodes.items()}, self.tables())
+        """The network queries answer from. Each of the reader's decisions is its optimal
+        policy for `decider` at the written numbers: its parents are everything it knows,
+        its table a 0 or 1 per option."""
+        parents = {n: s.parents for n, s in self.nodes.items()}
+        tables = self.tables()
+        if self.reader_decisions:
+            solved = self.solve()
+            for d in self.reader_decisions:
+                parents[d] = self.diagram.knows[d]
+                tables[d] = solved.policy_table(d)
+        return Net({n: s.states for n, s in self.nodes.items()}, parents,
+                   {n: tables[n] for n in self.nodes})
+
+    @cached_property
+    def diagram(self) -> Diagram:
+        """The influence diagram of the reader's decisions: the chance nodes' tables, each
+        decision a root (what it knows is in `Diagram.knows`)."""
+        plan = self.checked.plan
+        return Diagram.of({n: s.states for n, s in self.nodes.items()},
+                          {n: s.parents for n, s in self.nodes.items()}, self.tables(),
+                          plan.order, plan.knows)
+
+    @cached_property
+    def solver(self) -> CompiledNet:
+        """The compiled engine over `diagram.net`, which solves the reader's decisions."""
+        from .network.compiled import CompiledNet
+
+        return CompiledNet(self.diagram.net)
+
+    def solve(self, actor: str | None = None) -> Solution:
+        """The reader's decisions solved for `actor` (default `decider`) at the written
+        numbers and utilities; see `model.analysis.decide` for the full answer."""
+        chosen = self.decider if actor is None else self.actor(actor)
+        if chosen is None or not self.reader_decisions:
+            raise QueryError(Problem(
+                "the scenario has no decision of the reader's own: every decision node has "
+                "probabilities, so each is another actor's predicted choice",
+                file=self.document.name,
+                hint="remove the prior or table of the decision you take, so that its "
+                     "policy is solved; `analyze` shows what each option is worth per actor"))
+        if chosen not in self._solutions:
+            self._solutions[chosen] = solve(self.solver, self.diagram,
+                                            self.utilities[chosen].tables())
+        return self._solutions[chosen]
+
+    def actor(self, name: str) -> str:
+        """`name`, checked to be an actor with utilities."""
+        if name not in self.utilities:
+            raise QueryError(Problem(f"no actor '{name}' has utilities",
+                                     file=self.document.name,
+                                     hint=did_you_mean(name, self.utilities)))
+        return name
 
     @cached_property
     def engine(self) -> Engine:

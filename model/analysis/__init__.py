@@ -7,8 +7,9 @@
 
 One module per analysis: `uncertainty` (spread of outcomes when ranges and terms are drawn),
 `sensitivity` (tornado), `signposts` (value of information), `disagreement` (each source
-alone), `decisions` (expected utility of each option per actor), `likely_scenarios` (the
-drivers' likeliest joint states). All share one compiled engine and one set of draws, and
+alone), `decisions` (expected utility of each predicted decision's options per actor), `policy`
+(the reader's own decisions solved: `decide`), `likely_scenarios` (the drivers' likeliest
+joint states). All share one compiled engine and one set of draws, and
 every random number comes from the seeded generator, so a rerun prints the same numbers.
 """
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from .disagreement import Disagreement
     from .judgements import Judgement
     from .likely_scenarios import LikelyScenarios
+    from .policy import Strategy
     from .sensitivity import Tornado
     from .signposts import Signposts
     from .uncertainty import OutcomeUncertainty
@@ -51,6 +53,7 @@ class Analysis:
     disagreement: tuple[Disagreement, ...]
     decisions: tuple[Decision, ...]
     likely: LikelyScenarios
+    strategy: Strategy | None = None  # the reader's decisions solved for `Scenario.decider`
 
     def to_dict(self) -> dict[str, Any]:
         from .disagreement import FLAG_SPREAD
@@ -67,6 +70,7 @@ class Analysis:
             "disagreement": [d.to_dict() for d in self.disagreement],
             "decisions": [d.to_dict() for d in self.decisions],
             "likely_scenarios": self.likely.to_dict(),
+            "strategy": None if self.strategy is None else self.strategy.to_dict(),
         }
 
 
@@ -77,10 +81,11 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAU
     `samples` draws of the uncertain numbers (seeded by `seed`) feed the uncertainty
     intervals and the decisions' intervals; everything else is exact.
     """
-    from .decisions import evaluate_decisions
+    from .decisions import draw_worths, evaluate_decisions
     from .disagreement import by_source
     from .judgements import assess
     from .likely_scenarios import most_likely_scenarios
+    from .policy import decide
     from .sensitivity import tornadoes
     from .signposts import signposts_for
     from .uncertainty import draw, outcome_spreads
@@ -90,6 +95,9 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAU
     outcomes = [outcome] if outcome is not None else scenario.outcomes
     engine = scenario.compiled  # batched tables: the compiled engine, whatever answers queries
     draws = draw(scenario, samples, seed)  # refuses a bad number of samples
+    worths = draw_worths(scenario, samples, seed)
+    strategy = (decide(scenario, draws=draws, worths=worths, seed=seed)
+                if scenario.reader_decisions else None)
     return Analysis(
         scenario.id, scenario.title, scenario.digest, tuple(outcomes), samples, seed,
         assess(scenario, engine, draws),
@@ -97,9 +105,22 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAU
         tuple(tornadoes(scenario, engine, outcomes, TORNADO_BARS)),
         tuple(signposts_for(scenario, engine, o) for o in outcomes),
         tuple(by_source(scenario, engine, outcomes)),
-        tuple(evaluate_decisions(scenario, engine, draws)),
+        tuple(evaluate_decisions(scenario, engine, draws, worths)),
         most_likely_scenarios(scenario, engine),
+        strategy,
     )
 
 
-__all__ = ["DEFAULT_SAMPLES", "DEFAULT_SEED", "Analysis", "analyze"]
+def decide(scenario: Scenario, actor: str | None = None, samples: int = DEFAULT_SAMPLES,
+           seed: int | None = DEFAULT_SEED) -> Strategy:
+    """The reader's own decisions solved for `actor` (default: whose they are): for each,
+    the best option for every combination of what it knows, each option's expected utility
+    with its 90% range over `samples` seeded draws of the uncertain numbers and how often it
+    is best, the maximum expected utility, and each uncertain node's EVPI
+    (`model.analysis.policy`)."""
+    from .policy import decide as solve
+
+    return solve(scenario, actor, samples, seed)
+
+
+__all__ = ["DEFAULT_SAMPLES", "DEFAULT_SEED", "Analysis", "analyze", "decide"]

@@ -16,6 +16,7 @@ from .context import (
     OutcomeColumns,
     Section,
     StateLine,
+    condition_labels,
     outcome_columns,
     state_lines,
 )
@@ -72,10 +73,9 @@ class AsWritten:
 
 @dataclass(frozen=True)
 class ValueRow:
-    """What one state of one node is worth to each actor, as written in the file."""
+    """What one combination of node states is worth to each actor, as written in the file."""
 
-    label: str
-    state: str
+    condition: tuple[tuple[str, str], ...]  # (node label, its state or "a or b")
     values: tuple[str, ...]  # one per actor; "" where the actor gives it nothing
 
 
@@ -119,13 +119,14 @@ def _decision(facts: Facts, d: Decision) -> DecisionTable:
                             best[a] == o.option) for a in d.actors)
         outcomes = tuple(line for n in s.outcomes for line in state_lines(s, n, o.outcomes[n]))
         rows.append(OptionRow(o.option, s.state_label(d.node, o.option), worth, outcomes))
-    utilities = s.file.utilities
-    # States worth nothing to anyone say nothing: they are left out.
-    cared = dict.fromkeys((n, st) for a in d.actors for n, by_state in utilities[a].items()
-                          for st, x in by_state.items() if x)
-    values = tuple(ValueRow(s.nodes[n].label, s.state_label(n, st), tuple(
-        _value(utilities[a][n][st]) if utilities[a].get(n, {}).get(st) else ""
-        for a in d.actors)) for n, st in cared)
+    # What each actor wrote, by condition; worth nothing to anyone says nothing: left out.
+    written: dict[tuple[tuple[str, tuple[str, ...]], ...], dict[str, str]] = {}
+    for a in d.actors:
+        for line in s.utilities[a].lines:
+            if line.param.low or line.param.high:
+                written.setdefault(line.when, {})[a] = line.param.text.replace("-", MINUS)
+    values = tuple(ValueRow(condition_labels(s, when), tuple(by.get(a, "") for a in d.actors))
+                   for when, by in written.items())
     spec = s.nodes[d.node]
     return DecisionTable(d.node, d.label, spec.description,
                          tuple(Actor(a, actor_name(a)) for a in d.actors), tuple(rows),
@@ -133,10 +134,6 @@ def _decision(facts: Facts, d: Decision) -> DecisionTable:
                                for a in d.actors),
                          tuple(s.state_label(d.node, best[a]) for a in d.actors),
                          outcome_columns(s), values)
-
-
-def _value(x: float) -> str:
-    return f"{x:g}".replace("-", MINUS)
 
 
 # most likely scenarios ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ from ..analysis.decisions import Decision
 from ..analysis.disagreement import FLAG_SPREAD, Disagreement
 from ..analysis.judgements import Judgement
 from ..analysis.likely_scenarios import LikelyScenarios
+from ..analysis.policy import Strategy
 from ..analysis.sensitivity import DEFAULT_SWING, Tornado
 from ..analysis.signposts import Signposts
 from ..analysis.uncertainty import OutcomeUncertainty
@@ -33,6 +34,7 @@ def render(analysis: Analysis) -> str:
         *(signpost_lines(s) for s in analysis.signposts),
         sources_table(analysis.disagreement),
         *(decision_table(d) for d in analysis.decisions),
+        strategy_text(analysis.strategy) if analysis.strategy is not None else "",
         scenarios_lines(analysis.likely),
     ]
     return "\n\n".join(s for s in sections if s)
@@ -177,6 +179,44 @@ def decision_table(d: Decision) -> str:
     rows.append(["as written", *(f"{d.as_written[a]:.1f}" for a in d.actors)])
     rows.append(["best", *(shown(d.best[a]) for a in d.actors)])
     return title + "\n" + table(rows, "l" + "r" * len(d.actors))
+
+
+def worth(x: float) -> str:
+    """A utility as the tables print it: one decimal, no "-0.0"."""
+    return f"{x:.1f}" if round(x, 1) != 0 else "0.0"
+
+
+def strategy_text(strategy: Strategy) -> str:
+    """The reader's decisions solved: each policy, each option's worth, the EVPI."""
+    lines = [f"BEST POLICY for {strategy.actor}: maximum expected utility "
+             f"{worth(strategy.expected)} (90% range {worth(strategy.low)} to "
+             f"{worth(strategy.high)} over {strategy.samples:,} draws, seed {strategy.seed})"]
+    for d in strategy.decisions:
+        knows = ", ".join(d.knows) if d.knows else "nothing"
+        options = [o.option for o in d.situations[0].options]
+        rows = [["when known", "chance", "best",
+                 *(f"{o}: expected [90% range] best in" for o in options)]]
+        for sit in d.situations:
+            when = describe_question(sit.known, {}) or "(always)"
+            chance = decimal_percent(sit.probability) if sit.probability > 0 else "off policy"
+            rows.append([when, chance, sit.best, *(
+                f"{worth(o.expected)} [{worth(o.low)}, {worth(o.high)}] {o.chance_best:.0%}"
+                for o in sit.options)])
+        lines.append("")
+        lines.append(f"DECISION {d.node} ({d.label}), taken knowing {knows}")
+        lines.append(table(rows, "lrl" + "r" * len(options)))
+    lines.append("")
+    lines.append("VALUE OF INFORMATION: how much the maximum expected utility rises if a node's "
+                 "state is known before deciding (EVPI, in utility units)")
+    rows = [["node", "EVPI", "90% range", "known before"]]
+    for i in strategy.information:
+        rows.append([i.node, worth(i.value), f"{worth(i.low)} to {worth(i.high)}",
+                     f"{i.before} (known already)" if i.known_already else i.before])
+    lines.append(table(rows, "lrrl"))
+    if strategy.after_every_decision:
+        lines.append("  no decision could know: " + ", ".join(strategy.after_every_decision)
+                     + " (they come after every decision)")
+    return "\n".join(lines)
 
 
 def scenarios_lines(likely: LikelyScenarios) -> str:

@@ -1,8 +1,9 @@
 """Stage 3, check: what a user can get wrong across the elements of a parsed scenario.
 
 Sources and citations (declared, paragraphs within the text, quotes found in them), the
-structure (parents, states, sizes, cycles), what-ifs and utilities are checked here; the
-tables' rows as their specs are built (`specs`), key judgements' events in `judgements`.
+structure (parents, states, sizes, cycles) and what-ifs are checked here; the tables' rows
+as their specs are built (`specs`), key judgements' events in `judgements`, utilities in
+`utilities`, decisions in `decisions`.
 Every problem of the file is reported at once, each with its line, node and what to do.
 """
 
@@ -16,6 +17,7 @@ from ..errors import Problem, ScenarioError, did_you_mean
 from ..files import read_regular
 from ..limits import MAX_SOURCE_BYTES, MAX_TABLE_CELLS
 from .assignments import assignment_problems
+from .decisions import DecisionPlan, plan_decisions, reader_decision
 from .exact import exact_params
 from .findings import Findings
 from .graph import CycleError, topological_order
@@ -25,6 +27,7 @@ from .parse import parse
 from .schema import Citation, Node, ScenarioFile
 from .specs import SpecBuilder
 from .tables import NodeSpec, Params
+from .utilities import UtilitySpec, utility_specs
 
 
 @dataclass
@@ -38,6 +41,8 @@ class Checked:
     paragraphs: dict[str, list[str]] = field(default_factory=dict)
     judgements: list[JudgementSpec] = field(default_factory=list)
     exact: frozenset[int] = frozenset()  # params marked `exact: true`
+    utilities: dict[str, UtilitySpec] = field(default_factory=dict)
+    plan: DecisionPlan = field(default_factory=DecisionPlan)
 
 
 def check(doc: Document) -> Checked:
@@ -63,14 +68,16 @@ def check(doc: Document) -> Checked:
     checker.check_what_ifs()
     judgements = check_judgements(findings, scenario.judgements, checker.states, broken,
                                   checker.check_citation)
-    checker.check_utilities()
-    if not any(n.role == "outcome" for n in scenario.nodes.values()):
+    utilities = utility_specs(findings, scenario, checker.states, order, broken,
+                              checker.check_citation)
+    plan = plan_decisions(findings, scenario, order, utilities)
+    if not plan.order and not any(n.role == "outcome" for n in scenario.nodes.values()):
         findings.warn(("nodes",), "no node has role: outcome",
                       hint="mark what the briefing should lead with as role: outcome")
     if findings.problems:
         raise ScenarioError(sorted(findings.problems, key=lambda p: p.line or 0))
     return Checked(scenario, specs, builder.params, findings.warnings, checker.paragraphs,
-                   judgements, exact_params(scenario, specs))
+                   judgements, exact_params(scenario, specs), utilities, plan)
 
 
 class Checker:
@@ -207,6 +214,8 @@ class Checker:
 
     def check_kind_of_numbers(self, name: str, node: Node) -> None:
         loc: Loc = ("nodes", name)
+        if reader_decision(node):
+            return  # the reader's own decision: its parents are what it knows
         has_table = node.table is not None or node.noisy_or is not None
         if node.parents and not (has_table or node.rows):
             what = "a prior" if node.prior or node.estimates else "no probabilities"
@@ -229,7 +238,7 @@ class Checker:
                       "these parent links")
             return list(self.s.nodes)
 
-    # what-ifs and utilities ----------------------------------------------------------
+    # what-ifs ----------------------------------------------------------
 
     def check_assignment(self, assignment: dict[str, str], loc: Loc, what: str) -> None:
         wanted = {n: s for n, s in assignment.items() if n not in self.broken}
@@ -249,21 +258,6 @@ class Checker:
             for both in sorted(set(w.given) & set(w.do)):
                 self.fail((*loc, "do", both), f"what-if '{w.name}' both observes and sets "
                                               f"'{both}'", both, "keep it in 'given' or in 'do'")
-
-    def check_utilities(self) -> None:
-        for actor, by_node in self.s.utilities.items():
-            for node, by_state in by_node.items():
-                loc: Loc = ("utilities", actor, node)
-                if node in self.broken:
-                    continue
-                if node not in self.s.nodes:
-                    self.fail(loc, f"utilities of '{actor}': unknown node '{node}'", None,
-                              did_you_mean(node, self.s.nodes))
-                    continue
-                for state in by_state:
-                    if state not in self.states[node]:
-                        self.fail((*loc, state), f"'{state}' is not a state of '{node}'", node,
-                                  did_you_mean(state, self.states[node]))
 
 
 def _squash(text: str) -> str:

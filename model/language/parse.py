@@ -59,10 +59,14 @@ def _schema_problems(doc: Document, exc: ValidationError | list[Any],
             msg = f"'{loc[-1]}' is missing"
             where = where.rpartition(".")[0]
         elif kind == "extra_forbidden":
-            msg = f"unknown key '{loc[-1]}'"
+            key = str(err["loc"][-1])  # pydantic's: `loc` may end at a union tag of that name
+            msg = f"unknown key '{key}'"
             parent = _model_at(loc[:-1])
-            if parent:
-                hint = did_you_mean(str(loc[-1]), parent)
+            if err.get("input") is None:
+                hint = ("in YAML a comma inside {...} starts a new key: put quotes around "
+                        "text that holds a comma")
+            elif parent:
+                hint = did_you_mean(key, parent)
         elif kind.startswith("value_error"):
             msg = msg.removeprefix("Value error, ")
         problems.append(Problem(f"{where}: {msg}" if where else msg, file=doc.name,

@@ -209,7 +209,7 @@ ProbabilityRow = Annotated[list[Any], WithJsonSchema({"type": "array", "minItems
 
 
 class Node(Strict):
-    label: Text
+    label: Text | None = Field(None, description="How the briefing names it (default: its id)")
     role: Role = "event"
     description: str = ""
     states: Annotated[list[StateName], Field(min_length=2)] = Field(
@@ -232,6 +232,10 @@ class Node(Strict):
                           "'because' once for the table")
     because: Because | None = None
     exact: bool = Field(False, description=EXACT + "; on a node, all of its numbers")
+    actor: NodeName | None = Field(
+        None, description="Who takes this decision (role: decision only), one of the actors "
+                          "under 'utilities'. A decision without probabilities is the "
+                          "reader's own: its policy maximises this actor's utility")
 
     @model_validator(mode="after")
     def _one_kind_of_numbers(self) -> Node:
@@ -299,11 +303,44 @@ class Judgement(Strict):
         return self
 
 
-# actor -> node -> state -> utility of that state to the actor
+def _ordered_range(value: list[float]) -> list[float]:
+    if value[0] > value[1]:
+        raise ValueError(f"a range is [low, high]; {value[0]:g} is above {value[1]:g}")
+    return value
+
+
 # Bounded so that every expected utility, and every JSON output, is a finite number.
-Utility = Annotated[float, Field(ge=-MAX_UTILITY, le=MAX_UTILITY, strict=True,
-                                 allow_inf_nan=False)]
-Utilities = dict[NodeName, dict[NodeName, dict[StateName, Utility]]]
+UtilityNumber = Annotated[float, Field(ge=-MAX_UTILITY, le=MAX_UTILITY, strict=True,
+                                       allow_inf_nan=False)]
+# A utility: a number, or a range [low, high] that the uncertainty analysis draws.
+UtilityValue = Annotated[
+    Annotated[UtilityNumber, Tag("number")]
+    | Annotated[list[UtilityNumber], Field(min_length=2, max_length=2),
+                AfterValidator(_ordered_range), Tag("range")],
+    Discriminator(lambda v: "range" if isinstance(v, list) else "number")]
+
+
+class UtilityRow(Strict):
+    """One row of an actor's utility table: what it is worth when every node in `when` is in
+    one of the states named. Rows add up: each row whose `when` matches counts."""
+
+    when: When = Field(description="Node states this row is worth something under (a list "
+                                   "matches any of its states); any nodes, not only decisions")
+    value: UtilityValue = Field(description="The worth, in the actor's units: a number or a "
+                                            "range [low, high]")
+    because: Because
+    note: str = Field("", description="Why this row reads as it does, for the briefing")
+
+
+def _utility_form(value: Any) -> str:
+    return "rows" if isinstance(value, list) else "by_node"
+
+
+# actor -> node -> state -> worth (added up over the nodes), or actor -> rows of a table
+Utilities = dict[NodeName, Annotated[
+    Annotated[dict[NodeName, dict[StateName, UtilityValue]], Tag("by_node")]
+    | Annotated[Annotated[list[UtilityRow], Field(min_length=1)], Tag("rows")],
+    Discriminator(_utility_form)]]
 
 
 class ScenarioFile(Strict):

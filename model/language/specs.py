@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..errors import did_you_mean
+from .decisions import reader_decision
 from .findings import Findings
 from .loader import Loc
 from .probability import SUM_TOLERANCE, Prob, parse_prob, sum_text
@@ -68,7 +69,9 @@ class SpecBuilder:
         first_param = len(self.params)
         blocks: list[Block] = []
         noisy = rows = None
-        if node.noisy_or is not None:
+        if reader_decision(node):
+            pass  # the reader's own decision: no table; its policy is solved
+        elif node.noisy_or is not None:
             noisy = self.noisy_or_spec(name, node)
         elif node.rows is not None:
             self.cite_all(node.because or (), (*loc, "because"), name)
@@ -80,9 +83,9 @@ class SpecBuilder:
             blocks = [self.block(name, node, loc, [0], {}, node)]
         if len(self.findings.problems) > before:
             return None
-        return NodeSpec(name, node.label, node.role, node.description, tuple(node.states),
-                        parents, cards, tuple(blocks), noisy, self.findings.doc.line_of(loc),
-                        self.params[first_param:], rows)
+        return NodeSpec(name, node.label or name, node.role, node.description,
+                        tuple(node.states), parents, cards, tuple(blocks), noisy,
+                        self.findings.doc.line_of(loc), self.params[first_param:], rows)
 
     def table_blocks(self, name: str, node: Node,
                      parent_states: Mapping[str, Sequence[str]]) -> list[Block]:

@@ -318,9 +318,18 @@ class NodeSpec:
                              int(rows.lines[r]) or rows.line))
         return tuple(out)
 
+    @property
+    def reader_decision(self) -> bool:
+        """A decision without probabilities: the reader's own, whose policy is solved."""
+        return (self.role == "decision" and not self.written and self.noisy_or is None
+                and self.rows is None)
+
     def table(self, v: FloatArray, only_source: str | None = None) -> FloatArray:
         """(batch, card, *parent_cards) table for param values `v` (batch, n_params)."""
         batch = v.shape[0]
+        if self.reader_decision:
+            raise ValueError(f"'{self.name}' is the reader's decision: it has a policy, not "
+                             "a table of probabilities")
         if self.noisy_or is not None:
             return self._noisy_or_table(v)
         if self.rows is not None:

@@ -1,0 +1,223 @@
+"""The reader's own decisions solved: the best policy, what each option is worth, and what
+knowing each uncertain node would be worth.
+
+`decide(s, actor)` solves the scenario's influence diagram exactly (`network.influence`) at
+the written numbers and again under every draw of the uncertain numbers (the probabilities'
+ranges and terms, and the worths' ranges), in one batched pass: for each of the reader's
+decisions and each combination of what it knows, the best option, each option's expected
+utility with its 90% range over the draws, and how often each option is the best one. The
+expected value of perfect information (EVPI) of a node is how much the maximum expected
+utility rises when the node's state is known before the first decision it does not follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import LimitError, Problem, QueryError
+from ..language.tables import FloatArray
+from ..limits import MAX_SAMPLES
+from ..network.influence import Diagram, Solution, Stage, solve
+from ..scenario import Scenario
+from .decisions import draw_worths
+from .uncertainty import Draws, draw
+
+
+@dataclass(frozen=True)
+class OptionWorth:
+    """One option where its decision is taken knowing a given combination of states."""
+
+    option: str
+    expected: float  # expected utility at the written numbers
+    low: float  # 5th and 95th percentile over the draws
+    high: float
+    chance_best: float  # share of draws in which it is the best option here
+
+
+@dataclass(frozen=True)
+class Situation:
+    """A combination of what a decision knows, and the options there."""
+
+    known: dict[str, str]  # node -> state; empty for a decision that knows nothing
+    probability: float  # of getting here with the earlier decisions taken as the policy says
+    best: str  # the policy's option here
+    options: tuple[OptionWorth, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"known": self.known, "probability": self.probability, "best": self.best,
+                "options": [asdict(o) for o in self.options]}
+
+
+@dataclass(frozen=True)
+class DecisionPolicy:
+    node: str
+    label: str
+    knows: tuple[str, ...]  # everything known when it is taken (no forgetting)
+    situations: tuple[Situation, ...]  # every combination that can happen, in state order
+
+    def choice(self, known: Mapping[str, str]) -> str:
+        """The policy's option when `known` (every node it knows, at least) holds."""
+        for s in self.situations:
+            if all(known.get(n) == st for n, st in s.known.items()):
+                return s.best
+        raise QueryError(Problem(f"'{self.node}' never meets what is known there",
+                                 node=self.node))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"node": self.node, "label": self.label, "knows": list(self.knows),
+                "situations": [s.to_dict() for s in self.situations]}
+
+
+@dataclass(frozen=True)
+class InformationValue:
+    """EVPI of one node: what knowing its state before deciding would be worth."""
+
+    node: str
+    label: str
+    value: float  # at the written numbers
+    low: float  # 5th and 95th percentile over the draws
+    high: float
+    before: str  # the first decision that would know it
+    known_already: bool  # that decision knows it: the value is 0
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """The reader's decisions solved for one actor; `to_dict()` is what `--json` prints."""
+
+    scenario: str
+    actor: str
+    samples: int
+    seed: int | None
+    expected: float  # the maximum expected utility at the written numbers
+    low: float  # and its 90% range over the draws
+    high: float
+    decisions: tuple[DecisionPolicy, ...]
+    information: tuple[InformationValue, ...]  # largest value first
+    after_every_decision: tuple[str, ...]  # nodes no decision could know: no EVPI
+
+    def decision(self, node: str) -> DecisionPolicy:
+        return next(d for d in self.decisions if d.node == node)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scenario": self.scenario, "actor": self.actor, "samples": self.samples,
+                "seed": self.seed, "expected": self.expected, "interval": [self.low, self.high],
+                "decisions": [d.to_dict() for d in self.decisions],
+                "information": [asdict(i) for i in self.information],
+                "after_every_decision": list(self.after_every_decision)}
+
+
+def decide(scenario: Scenario, actor: str | None = None, samples: int = 10_000,
+           seed: int | None = 2025, draws: Draws | None = None,
+           worths: Mapping[str, FloatArray] | None = None) -> Strategy:
+    """The best policy of each of the reader's decisions for `actor` (default: whose they
+    are, `Scenario.decider`), each option's worth, and the EVPI of each uncertain node.
+
+    `samples` draws seeded by `seed` give the ranges (the same draws as `analyze` with that
+    seed); `draws` and `worths` pass draws made already, as `analyze` does."""
+    point = scenario.solve(actor)  # refuses a scenario without reader's decisions
+    chosen = scenario.decider if actor is None else actor
+    assert chosen is not None
+    if draws is None:
+        if not 1 <= samples <= MAX_SAMPLES:
+            error = QueryError if samples < 1 else LimitError
+            raise error(Problem(f"samples must be between 1 and {MAX_SAMPLES:,}, "
+                                f"got {samples:,}"))
+        draws = draw(scenario, samples, seed)
+    if worths is None:
+        worths = draw_worths(scenario, draws.samples, seed)
+    drawn = _solve(scenario, scenario.diagram, chosen, draws, worths)
+    policies = tuple(_policy(scenario, point, drawn, stage) for stage in point.stages)
+    info, after = _information(scenario, chosen, point, drawn, draws, worths)
+    low, high = np.percentile(drawn.meu, [5, 95])
+    return Strategy(scenario.id, chosen, draws.samples, seed, float(point.meu[0]), float(low),
+                    float(high), policies, info, after)
+
+
+def _solve(scenario: Scenario, diagram: Diagram, actor: str, draws: Draws,
+           worths: Mapping[str, FloatArray]) -> Solution:
+    """The diagram solved under every draw."""
+    utility = scenario.utilities[actor].tables(worths[actor])
+    tables = {n: t for n, t in draws.tables.items() if n in diagram.net.states}
+    if not tables and all(t.shape[0] == 1 for _, t in utility):  # nothing varies
+        return _repeat(solve(scenario.solver, diagram, utility), draws.samples)
+    return solve(scenario.solver, diagram, utility, tables or None)
+
+
+def _repeat(solution: Solution, samples: int) -> Solution:
+    """A solution of one row standing for `samples` identical draws (views, not copies)."""
+    def rows(a: Any) -> Any:
+        return np.broadcast_to(a, (samples, *a.shape[1:]))
+
+    stages = tuple(Stage(s.decision, s.knows, rows(s.q), rows(s.p), rows(s.choice),
+                         rows(s.reach)) for s in solution.stages)
+    return Solution(solution.axes, solution.cards, stages, rows(solution.meu),
+                    rows(solution.joint), rows(solution.worth))
+
+
+def _policy(scenario: Scenario, point: Solution, drawn: Solution, stage: Stage) -> DecisionPolicy:
+    d = stage.decision
+    axes = point.axes
+    axis = axes.index(d)
+    options = scenario.nodes[d].states
+    expected = stage.expected()[0]
+    drawn_stage = drawn.stage(d)
+    drawn_expected = drawn_stage.expected()
+    wins = drawn_stage.choice
+    reach = stage.reach[0]
+    p = stage.p[0]
+    known = [i for i, n in enumerate(axes) if n in stage.knows]
+    situations = []
+    for index in np.ndindex(*(point.cards[i] for i in known)):
+        at: list[int | slice] = [0] * len(axes)
+        for i, k in zip(known, index, strict=True):
+            at[i] = k
+        if not p[tuple(at)] > 0:
+            continue
+        states = {axes[i]: scenario.nodes[axes[i]].states[k]
+                  for i, k in zip(known, index, strict=True)}
+        worth = []
+        for o, option in enumerate(options):
+            at[axis] = o
+            values = drawn_expected[(slice(None), *at)]
+            low, high = np.nanpercentile(values, [5, 95])
+            at[axis] = 0
+            share = float(np.mean(wins[(slice(None), *at)] == o))
+            at[axis] = o
+            worth.append(OptionWorth(option, float(expected[tuple(at)]), float(low), float(high),
+                                     share))
+        at[axis] = 0
+        best = options[int(stage.choice[0][tuple(at)])]
+        situations.append(Situation(states, float(reach[tuple(at)]), best, tuple(worth)))
+    return DecisionPolicy(d, scenario.nodes[d].label, stage.knows, tuple(situations))
+
+
+def _information(scenario: Scenario, actor: str, point: Solution, drawn: Solution,
+                 draws: Draws, worths: Mapping[str, FloatArray]
+                 ) -> tuple[tuple[InformationValue, ...], tuple[str, ...]]:
+    diagram = scenario.diagram
+    found: list[InformationValue] = []
+    after: list[str] = []
+    for node in diagram.chance():
+        label = scenario.nodes[node].label
+        revealed = diagram.revealing(node)
+        if revealed is None:
+            after.append(node)
+            continue
+        first = next(d for d in diagram.decisions if node in revealed.knows[d])
+        if revealed is diagram:
+            found.append(InformationValue(node, label, 0.0, 0.0, 0.0, first, True))
+            continue
+        utility = scenario.utilities[actor].tables()
+        knowing = solve(scenario.solver, revealed, utility)
+        knowing_drawn = _solve(scenario, revealed, actor, draws, worths)
+        gain = knowing_drawn.meu - drawn.meu
+        low, high = np.percentile(gain, [5, 95])
+        found.append(InformationValue(node, label, float(knowing.meu[0] - point.meu[0]),
+                                      float(low), float(high), first, False))
+    found.sort(key=lambda i: -i.value)
+    return tuple(found), tuple(after)

@@ -64,14 +64,16 @@ def page_script(with_panel: bool) -> PageScript:
 def section_builders() -> tuple[SectionBuilder, ...]:
     """The briefing's sections in page order (imported here: they pull in the context)."""
     from .analysis import disagreement_section, sensitivity_section, signposts_section
+    from .decision_tree import decision_tree_section
     from .decisions import decisions_section, likely_section
     from .diagrams import network_section, tree_section
     from .evidence import evidence_section, method_section, sources_section
     from .front import front_section, panel_section, what_ifs_section
 
     return (front_section, panel_section, what_ifs_section, tree_section, likely_section,
-            signposts_section, sensitivity_section, disagreement_section, decisions_section,
-            network_section, evidence_section, sources_section, method_section)
+            signposts_section, sensitivity_section, disagreement_section,
+            decision_tree_section, decisions_section, network_section, evidence_section,
+            sources_section, method_section)
 
 
 @lru_cache(maxsize=1)

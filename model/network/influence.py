@@ -194,13 +194,24 @@ def solve(engine: CompiledNet, diagram: Diagram, utility: Utility,
             f"has {size:,} combinations",
             hint="use fewer samples, or let the decisions know fewer nodes"))
     scale = float(math.prod(len(states[d]) for d in diagram.decisions))
-    joint = scale * _joint(engine, list(axes), tables, batch)
+    joint, worth = weigh(engine, axes, utility, tables, scale)
+    return _backward(diagram, axes, cards, joint, worth)
+
+
+def weigh(engine: CompiledNet, axes: Sequence[str], utility: Utility,
+          tables: Mapping[str, FloatArray] | None = None, scale: float = 1.0,
+          do: Mapping[str, str] | None = None) -> tuple[FloatArray, FloatArray]:
+    """(P(axes | do(do)), the sum over every other node of P(x | do(do)) U(x)), each
+    (batch, *cards of axes), from the engine's joints times `scale` (the decision
+    combinations, where the decisions are uniform roots)."""
+    states = engine.net.states
+    cards = tuple(len(states[n]) for n in axes)
+    batch = _batch(tables, utility)
+    joint = scale * _joint(engine, list(axes), tables, batch, do)
     worth = np.zeros((batch, *cards))
-    inside = [(scope, table) for scope, table in utility if set(scope) <= set(axes)]
-    for scope, table in inside:
-        worth = worth + joint * _aligned(table, scope, axes, states)
     for scope, table in utility:
         if set(scope) <= set(axes):
+            worth = worth + joint * _aligned(table, scope, tuple(axes), states)
             continue
         targets = [*axes, *(n for n in scope if n not in axes)]
         extra = tuple(range(1 + len(axes), 1 + len(targets)))
@@ -209,11 +220,11 @@ def solve(engine: CompiledNet, diagram: Diagram, utility: Utility,
         parts = []
         for start in range(0, batch, run):
             stop = min(batch, start + run)
-            part = _joint(engine, targets, _rows(tables, start, stop), stop - start)
+            part = _joint(engine, targets, _rows(tables, start, stop), stop - start, do)
             rows = table if table.shape[0] == 1 else table[start:stop]
             parts.append((part * _aligned(rows, scope, tuple(targets), states)).sum(axis=extra))
         worth = worth + scale * np.concatenate(parts)
-    return _backward(diagram, axes, cards, joint, worth)
+    return joint, worth
 
 
 def _backward(diagram: Diagram, axes: tuple[str, ...], cards: tuple[int, ...],
@@ -267,11 +278,12 @@ def _rows(tables: Mapping[str, FloatArray] | None, start: int,
 
 
 def _joint(engine: CompiledNet, targets: Sequence[str],
-           tables: Mapping[str, FloatArray] | None, batch: int) -> FloatArray:
+           tables: Mapping[str, FloatArray] | None, batch: int,
+           do: Mapping[str, str] | None = None) -> FloatArray:
     """(batch, *cards of targets): the joint under each row's tables."""
     if tables:
-        return np.asarray(engine.joint(targets, tables=tables))
-    point = engine.joint(targets)
+        return np.asarray(engine.joint(targets, do=do, tables=tables))
+    point = engine.joint(targets, do=do)
     return np.asarray(np.broadcast_to(point, (batch, *point.shape)), dtype=np.float64)
 
 

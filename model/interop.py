@@ -455,6 +455,11 @@ def export_scenario(scenario: Scenario, to: ExportFormat) -> Converted:
     uncertain = sum(1 for p in scenario.params if p.prob.uncertain)
     notes = [Problem(f"{uncertain} probabilities written as ranges or terms are exported at "
                      "their point values", file=scenario.document.name)] if uncertain else []
+    if scenario.reader_decisions:
+        notes.append(Problem(
+            f"the reader's decisions ({', '.join(scenario.reader_decisions)}) are exported as "
+            f"chance nodes holding {scenario.decider}'s best policy (tables of 0s and 1s): "
+            f"{to.upper()} export keeps no decision or utility nodes", file=scenario.document.name))
     converted = export_network(scenario.net, to, scenario.id)
     notes.append(Problem(f"{to.upper()} keeps the network only: labels, descriptions, roles, "
                          "citations, what-ifs and utilities stay in the scenario",

@@ -187,6 +187,47 @@ def test_another_actor_gets_its_own_best_policy() -> None:
                                              .query("treat"))  # queries stay the doctor's
 
 
+# plain queries -----------------------------------------------------------------------------------
+
+
+def test_a_plain_query_answers_with_the_reader_following_the_best_policy() -> None:
+    s = model.load(WILDCATTER)
+    assert dict(s.query("test")) == {"yes": 1.0, "no": 0.0}
+    assert s.query("drill")["yes"] == pytest.approx(0.59, abs=EXACT)
+    # what a question observes is the analyst's hypothesis, not news to the wildcatter, who
+    # still decides on the seismic reading alone
+    assert s.query("drill", given={"oil": "dry"})["yes"] == pytest.approx(0.4, abs=EXACT)
+    assert s.query("oil", given={"drill": "yes"})["soaking"] == pytest.approx(0.18 / 0.59)
+    # setting one of the reader's decisions replaces its policy; the later ones know it
+    assert s.query("drill", do={"test": "no"})["yes"] == 1.0
+    assert s.query("seismic", do={"test": "no"})["none"] == 1.0
+    assert s.most_probable().states == {"oil": "dry", "test": "yes", "seismic": "diffuse",
+                                        "drill": "no"}
+    by_pgmpy = model.load(WILDCATTER, engine="pgmpy")
+    for node in s.nodes:
+        for given in ({}, {"oil": "wet"}, {"seismic": "open"}):
+            assert list(by_pgmpy.query(node, given=given).values()) == pytest.approx(
+                list(s.query(node, given=given).values()), abs=EXACT)
+
+
+def test_the_analyses_answer_under_the_policy_too() -> None:
+    s = model.load(DECISIONS / "treatment.yaml")
+    a = model.analysis.analyze(s, samples=300)
+    [recovery] = [u for u in a.uncertainty if u.node == "recovery"]
+    assert recovery.states[0].point == pytest.approx(s.query("recovery")["yes"], abs=EXACT)
+    assert a.strategy is not None and a.strategy.actor == "doctor"
+    assert [d.node for d in a.decisions] == ["cover"]  # the predicted one, by do
+    assert a.to_dict()["strategy"]["expected"] == pytest.approx(s.solve().meu[0])
+
+
+def test_an_export_says_the_reader_s_decisions_go_out_as_their_policy() -> None:
+    from model.interop import export_scenario
+
+    converted = export_scenario(model.load(WILDCATTER), "bif")
+    assert any("exported as chance nodes holding wildcatter's best policy" in str(w)
+               for w in converted.warnings)
+
+
 # small random diagrams against every strategy --------------------------------------------------
 
 

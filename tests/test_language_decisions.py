@@ -65,7 +65,8 @@ def test_a_when_may_list_states_any_of_which_match() -> None:
 
 
 def test_the_by_node_form_still_adds_up_over_the_nodes() -> None:
-    text = edited(("  wildcatter:\n", "  wildcatter:\n    test: {yes: -10}\n    drill: {yes: -5}\n"))
+    text = edited(("  wildcatter:\n",
+                   "  wildcatter:\n    test: {yes: -10}\n    drill: {yes: -5}\n"))
     text = text[:text.index("    - {when: {test: yes}")]
     s = model.loads(text, WILDCATTER)
     assert s.utilities["wildcatter"].form == "by_node"
@@ -208,7 +209,8 @@ def test_two_rows_with_the_same_condition_are_warned_about() -> None:
 
 
 def test_a_comma_in_flow_style_text_gets_a_hint_to_quote_it() -> None:
-    text = TEXT.replace('[{assumption: "no test, no reading"}]', "[{assumption: no test, no reading}]")
+    text = TEXT.replace('[{assumption: "no test, no reading"}]',
+                        "[{assumption: no test, no reading}]")
     [problem] = problems(text)
     assert "unknown key 'no reading'" in problem
     assert "a comma inside {...} starts a new key: put quotes around text" in problem

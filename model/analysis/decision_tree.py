@@ -146,8 +146,10 @@ def predicted_tree(s: Scenario, decision: str) -> DecisionTree:
         masses.append(per_actor)
     mass = np.stack([np.stack([m[a] for m in masses]) for a in range(len(actors))])
     cared = {n for a in actors for n in s.utilities[a].nodes}
-    arrays = _Arrays((decision, *outcomes), ("chance",) * (1 + len(outcomes)), np.stack(ps),
-                     mass, 1, cared <= {decision, *outcomes})
+    chance: Kind = "chance"
+    kinds = (chance,) * (1 + len(outcomes))
+    arrays = _Arrays((decision, *outcomes), kinds, np.stack(ps), mass, 1,
+                     cared <= {decision, *outcomes})
     return _grow("predicted", decision, actors, arrays, s, None, False)
 
 
@@ -194,14 +196,14 @@ def _grow(kind: TreeKind, decision: str, actors: tuple[str, ...], arrays: _Array
         p = float(prob[len(prefix)][prefix])
         if p <= 0:
             return tuple(0.0 for _ in actors)
-        return tuple(float(v) / p for v in value[len(prefix)][(slice(None), *prefix)])
+        return tuple(float(v) / p for v in value[len(prefix)][_every_actor(prefix)])
 
     def settled(prefix: tuple[int, ...]) -> bool:
         """Whether the worth is the same on every possible completion of `prefix`."""
         if len(prefix) < arrays.known or not arrays.complete:
             return False
         p = arrays.p[prefix]
-        per = arrays.mass[(slice(None), *prefix)] / np.where(p > 0, p, 1.0)
+        per = arrays.mass[_every_actor(prefix)] / np.where(p > 0, p, 1.0)
         seen = per[:, p > 0] if np.ndim(p) else per[:, None]
         return bool((seen.max(axis=1) - seen.min(axis=1) <= SAME * scale).all())
 
@@ -279,6 +281,11 @@ def _grow(kind: TreeKind, decision: str, actors: tuple[str, ...], arrays: _Array
             best.best = (*best.best, actor)
     return DecisionTree(kind, decision, actors, order, root, counts["lumped"], counts["folded"],
                         cut)
+
+
+def _every_actor(prefix: tuple[int, ...]) -> tuple[slice | int, ...]:
+    """The index of `prefix` in an array with the actors' axis first."""
+    return (slice(None), *prefix)
 
 
 def _best(solved: Solution | None, order: Sequence[str], prefix: tuple[int, ...]) -> int:

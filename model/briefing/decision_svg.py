@@ -166,7 +166,7 @@ def _edge(parent: _Placed, child: _Placed, b: Branch, tree: DecisionTree,
     cls = "dt-edge" + (" dt-optimal" if optimal else "") + (" dt-off" if faded else "")
     data = f' data-state="{escape(b.state)}"'
     if b.probability is not None:
-        data += f' data-p="{b.probability!r}"'
+        data += f' data-chance="{b.probability!r}"'
     weight = ' font-weight="700"' if b.best else ""
     parts = [f'<g class="{cls}"{data}>',
              f'<polyline points="{x0:.1f},{y0:.1f} {x0 + 6:.1f},{y0:.1f} {bend:.1f},{y1:.1f} '
@@ -201,7 +201,7 @@ def _node(p: _Placed, tree: DecisionTree, label: Callable[[str], str],
     value = _values(node.values, tree, actor_name)
     title = _title(node, tree, label, value)
     out = [f'<g class="dt-node dt-{kind}{" dt-off" if faded else ""}'
-           f'{" dt-folded" if node.folded else ""}" data-kind="{kind}" '
+           f'{" dt-folded" if node.folded else ""}" data-shape="{kind}" '
            f'data-value="{node.values[0]!r}"'
            + (f' data-node="{escape(node.node)}"' if node.node else "") + ">",
            f"<title>{escape(title)}</title>", shape]
@@ -213,7 +213,7 @@ def _node(p: _Placed, tree: DecisionTree, label: Callable[[str], str],
             out.append(f'<text x="{x + NODE:.1f}" y="{y - NODE - 8:.1f}" text-anchor="end" '
                        f'fill="{MUTED}" font-size="{FONT - 1}">{escape(_short(label(node.node)))}'
                        "</text>")
-        if not multi or p.depth == 0 and tree.kind == "reader":
+        if not multi:
             out.append(f'<text x="{x:.1f}" y="{y + NODE + 13:.1f}" text-anchor="middle" '
                        f'fill="{ink}" font-weight="700">{escape(value)}</text>')
     else:

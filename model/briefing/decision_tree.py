@@ -31,8 +31,11 @@ class OptionCell:
     option: str
     expected: float
     text: str  # "77.5"
+    low: float  # its 90% range over the draws
+    high: float
     range_text: str  # "70.1 to 84.0"; "" when nothing written as a range moves it
-    best_text: str  # share of the draws in which it is best: "100%"
+    best_share: float  # of the draws in which it is best
+    best_text: str  # "100%"
     best: bool  # the policy's option here
 
 
@@ -68,7 +71,10 @@ class InfoRow:
 @dataclass(frozen=True)
 class CourseWorth:
     option: str
+    expected: float
     text: str
+    low: float  # its 90% range over the draws
+    high: float
     range_text: str
     best: bool  # the actor's best option
 
@@ -95,13 +101,14 @@ class TreeFigure:
     label: str
     svg: Markup
     actors: tuple[Actor, ...]
-    expected: str  # the root's value, for one actor
+    meu: float  # the maximum expected utility (reader's trees)
+    expected: str
     range_text: str
     policies: tuple[PolicyTable, ...]
     information: tuple[InfoRow, ...]
     after: tuple[str, ...]  # labels of nodes no decision could know
     options: tuple[str, ...]  # a predicted decision's, with their predicted chances
-    chances: tuple[Pct, ...]
+    chances: tuple[StateLine, ...]
     outcome_lines: tuple[OutcomeLine, ...]
     worth_lines: tuple[WorthLine, ...]
     lumped: int
@@ -148,9 +155,9 @@ def _reader(facts: Facts, strategy: Strategy) -> TreeFigure:
         rows = []
         for sit in d.situations:
             wins = shares([o.chance_best for o in sit.options])
-            cells = tuple(OptionCell(o.option, o.expected, signed(o.expected),
-                                     _range(o.low, o.high), percent_text(o.chance_best, w),
-                                     o.option == sit.best)
+            cells = tuple(OptionCell(o.option, o.expected, signed(o.expected), o.low, o.high,
+                                     _range(o.low, o.high), o.chance_best,
+                                     percent_text(o.chance_best, w), o.option == sit.best)
                           for o, w in zip(sit.options, wins, strict=True))
             rows.append(PolicyRow(tuple((facts.label(n), st) for n, st in sit.known.items()),
                                   ";".join(f"{n}={st}" for n, st in sit.known.items()),
@@ -163,7 +170,7 @@ def _reader(facts: Facts, strategy: Strategy) -> TreeFigure:
                                 facts.label(i.before), i.known_already)
                         for i in strategy.information)
     return TreeFigure("reader", tree.decision, facts.label(tree.decision), _svg(facts, tree),
-                      (Actor(strategy.actor, actor_name(strategy.actor)),),
+                      (Actor(strategy.actor, actor_name(strategy.actor)),), strategy.expected,
                       signed(strategy.expected), _range(strategy.low, strategy.high),
                       tuple(policies), information,
                       tuple(facts.label(n) for n in strategy.after_every_decision), (), (), (),
@@ -173,7 +180,6 @@ def _reader(facts: Facts, strategy: Strategy) -> TreeFigure:
 def _predicted(facts: Facts, d: Decision) -> TreeFigure:
     s = facts.scenario
     tree = predicted_tree(s, d.node)
-    chances = facts.baseline[d.node]
     # Each option's distributions rounded together, as every table of the briefing shows them.
     per_option = [{(line.node, line.state): line
                    for n in s.outcomes if n != d.node
@@ -183,10 +189,12 @@ def _predicted(facts: Facts, d: Decision) -> TreeFigure:
         for node, state in per_option[0])
     best = d.best
     worth = tuple(WorthLine(Actor(a, actor_name(a)), tuple(
-        CourseWorth(o.option, signed(o.expected[a]), _range(*o.interval[a]), best[a] == o.option)
+        CourseWorth(o.option, o.expected[a], signed(o.expected[a]), *o.interval[a],
+                    _range(*o.interval[a]), best[a] == o.option)
         for o in d.options)) for a in d.actors)
     return TreeFigure("predicted", d.node, d.label, _svg(facts, tree),
-                      tuple(Actor(a, actor_name(a)) for a in d.actors), "", "", (), (), (),
-                      tuple(o.option for o in d.options),
-                      tuple(pct(chances[o.option]) for o in d.options), lines, worth,
+                      tuple(Actor(a, actor_name(a)) for a in d.actors), tree.root.values[0], "",
+                      "", (), (), (), tuple(o.option for o in d.options),
+                      state_lines(s, d.node, facts.baseline[d.node], s.nodes[d.node].states),
+                      lines, worth,
                       tree.lumped, tree.folded, tree.cut_short)

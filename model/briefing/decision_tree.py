@@ -22,7 +22,7 @@ from ..analysis.policy import Strategy
 from ..language.probability import percent_text, shares
 from .context import Facts, Section, StateLine, state_lines
 from .decision_svg import tree_svg
-from .decisions import Actor, actor_name
+from .decisions import SHORT_NAME, Actor, actor_name
 from .format import Pct, headline_states, pct, signed
 
 
@@ -99,6 +99,7 @@ class TreeFigure:
     kind: Literal["reader", "predicted"]
     decision: str
     label: str
+    chooser: str  # who takes a predicted decision, when the file says; "" otherwise
     svg: Markup
     actors: tuple[Actor, ...]
     meu: float  # the maximum expected utility (reader's trees)
@@ -169,7 +170,7 @@ def _reader(facts: Facts, strategy: Strategy) -> TreeFigure:
     information = tuple(InfoRow(i.node, i.label, i.value, signed(i.value), _range(i.low, i.high),
                                 facts.label(i.before), i.known_already)
                         for i in strategy.information)
-    return TreeFigure("reader", tree.decision, facts.label(tree.decision), _svg(facts, tree),
+    return TreeFigure("reader", tree.decision, facts.label(tree.decision), "", _svg(facts, tree),
                       (Actor(strategy.actor, actor_name(strategy.actor)),), strategy.expected,
                       signed(strategy.expected), _range(strategy.low, strategy.high),
                       tuple(policies), information,
@@ -192,9 +193,16 @@ def _predicted(facts: Facts, d: Decision) -> TreeFigure:
         CourseWorth(o.option, o.expected[a], signed(o.expected[a]), *o.interval[a],
                     _range(*o.interval[a]), best[a] == o.option)
         for o in d.options)) for a in d.actors)
-    return TreeFigure("predicted", d.node, d.label, _svg(facts, tree),
+    return TreeFigure("predicted", d.node, d.label, _chooser(d.actor), _svg(facts, tree),
                       tuple(Actor(a, actor_name(a)) for a in d.actors), tree.root.values[0], "",
                       "", (), (), (), tuple(o.option for o in d.options),
                       state_lines(s, d.node, facts.baseline[d.node], s.nodes[d.node].states),
                       lines, worth,
                       tree.lumped, tree.folded, tree.cut_short)
+
+
+def _chooser(actor: str | None) -> str:
+    """Who takes a predicted decision, as a sentence names it: "the US", "Iran"."""
+    if actor is None:
+        return ""
+    return ("the " if len(actor) <= SHORT_NAME else "") + actor_name(actor)

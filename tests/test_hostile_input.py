@@ -120,9 +120,9 @@ def assert_loads_or_explains(attempt: Callable[[], model.Scenario], path: Path) 
         assert np.all(np.isfinite(table)) and table.min() >= 0, name
         sums = table.reshape(table.shape[0], -1).sum(axis=0)
         assert np.allclose(sums, 1, atol=1e-9), name
-    utilities = [u for by_node in s.file.utilities.values() for by_state in by_node.values()
-                 for u in by_state.values()]
-    assert np.all(np.isfinite(utilities))
+    worths = [x for spec in s.utilities.values() for p in spec.params
+              for x in (p.low, p.point, p.high)]
+    assert np.all(np.isfinite(worths))
 
 
 # Problems of the file as a whole, or that the YAML library reports without a position.

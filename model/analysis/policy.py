@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import LimitError, Problem, QueryError
+from ..errors import Problem, QueryError
 from ..language.tables import FloatArray
-from ..limits import MAX_SAMPLES
 from ..network.influence import Diagram, Solution, Stage, solve
 from ..scenario import Scenario
 from .decisions import draw_worths
@@ -123,11 +122,7 @@ def decide(scenario: Scenario, actor: str | None = None, samples: int = 10_000,
     chosen = scenario.decider if actor is None else actor
     assert chosen is not None
     if draws is None:
-        if not 1 <= samples <= MAX_SAMPLES:
-            error = QueryError if samples < 1 else LimitError
-            raise error(Problem(f"samples must be between 1 and {MAX_SAMPLES:,}, "
-                                f"got {samples:,}"))
-        draws = draw(scenario, samples, seed)
+        draws = draw(scenario, samples, seed)  # refuses a bad number of samples
     if worths is None:
         worths = draw_worths(scenario, draws.samples, seed)
     drawn = _solve(scenario, scenario.diagram, chosen, draws, worths)

@@ -198,6 +198,12 @@ def test_the_seed_shows_each_us_course_beside_its_outcomes_and_worth() -> None:
             exact = s.query(e.attrs["data-node"], do={node: option})[e.attrs["data-state"]]
             assert e.p == pytest.approx(exact, abs=EXACT)
     assert "best for US, Iran, Russia" in html and "best for Israel" in html
+    # the tree's branches are rounded together, as the table's chances are
+    table = [e.text.strip() for e in chances]
+    assert sum(int(t.rstrip("%")) for t in table) == 100
+    for option, text in zip(s.nodes["us_course"].states, table, strict=True):
+        assert re.search(rf">{re.escape(option)} · best for [^<]*</text>"
+                         rf"<text[^>]*>{text} ", html), (option, text)
 
 
 def test_scenario_text_in_the_tree_is_escaped() -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from markupsafe import escape
 
 from ..analysis.decision_tree import Branch, DecisionTree, TreeNode
-from ..language.probability import percent
+from ..language.probability import percents
 from .figures import wrap
 from .format import signed
 
@@ -78,7 +78,7 @@ def tree_svg(tree: DecisionTree, label: Callable[[str], str],
         if p.via is not None:
             gaps[p.depth] = max(gaps[p.depth], MIN_GAP,
                                 SLANT + 16 + CHAR * max(len(t) for t in _edge_texts(
-                                    p.via, tree, actor_name)))
+                                    p.via, tree, actor_name, [p.via])))
     if tree.kind == "predicted":  # room for each column's heading in HEAD_LINES lines
         for d, name in enumerate(tree.order[1:depth + 1], start=1):
             if d < depth:
@@ -117,11 +117,20 @@ def tree_svg(tree: DecisionTree, label: Callable[[str], str],
     return "".join(out)
 
 
-def _edge_texts(b: Branch, tree: DecisionTree, actor_name: Callable[[str], str]) -> list[str]:
+def _chance_text(b: Branch, siblings: list[Branch]) -> str:
+    """A branch's chance, rounded with its siblings' so that they add up to 100."""
+    if b.probability is None:
+        return ""
+    texts = percents([x.probability or 0.0 for x in siblings])
+    return next(t for x, t in zip(siblings, texts, strict=True) if x is b)
+
+
+def _edge_texts(b: Branch, tree: DecisionTree, actor_name: Callable[[str], str],
+                siblings: list[Branch]) -> list[str]:
     """What a branch says above its line (the option or state) and below (its chance, and
     for a predicted decision's options each actor's expected utility)."""
     above = b.label
-    below = percent(b.probability) if b.probability is not None else ""
+    below = _chance_text(b, siblings)
     if _is_option(b, tree) and tree.kind == "predicted":
         if b.best:
             above += " · best for " + ", ".join(actor_name(a) for a in b.best)
@@ -162,7 +171,7 @@ def _edge(parent: _Placed, child: _Placed, b: Branch, tree: DecisionTree,
     else:
         optimal, faded = False, False
         color, stroke = (INK, 1.6) if _is_option(b, tree) else (EDGE, 1.3)
-    above, below = _edge_texts(b, tree, actor_name)
+    above, below = _edge_texts(b, tree, actor_name, parent.node.branches)
     cls = "dt-edge" + (" dt-optimal" if optimal else "") + (" dt-off" if faded else "")
     data = f' data-state="{escape(b.state)}"'
     if b.probability is not None:

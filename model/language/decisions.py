@@ -12,10 +12,12 @@ forgetting).
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import did_you_mean
+from ..limits import MAX_TABLE_CELLS
 from .findings import Findings
 from .loader import Loc
 from .schema import Node, ScenarioFile
@@ -88,6 +90,14 @@ def plan_decisions(findings: Findings, scenario: ScenarioFile, order: Sequence[s
     for i, d in enumerate(mine):
         known |= set(parents[d]) | set(mine[:i])
         knows[d] = tuple(sorted(known, key=rank.__getitem__))
+        cells = len(nodes[d].states) * math.prod(len(nodes[n].states) for n in knows[d])
+        if cells > MAX_TABLE_CELLS and cells > len(nodes[d].states) * math.prod(
+                len(nodes[p].states) for p in parents[d]):  # the parents' own is refused already
+            findings.fail(("nodes", d, "parents"), f"its policy would have {cells:,} cells, over "
+                          f"the limit of {MAX_TABLE_CELLS:,}: a decision knows its parents, the "
+                          f"earlier decisions and all they knew ({', '.join(knows[d])})", d,
+                          "let the earlier decisions know fewer nodes, or predict some of the "
+                          "decisions with a prior")
     if actor is not None and actor in utilities:
         cared = set(utilities[actor].nodes)
         for d in mine:

@@ -219,7 +219,8 @@ def test_a_comma_in_flow_style_text_gets_a_hint_to_quote_it() -> None:
 def test_a_policy_past_the_table_limit_is_refused_where_the_decision_is() -> None:
     """Seven six-state nodes known to `first` (a policy of 2 x 6**7 cells, within the limit),
     which `later`, naming only `first`, still knows: 2 x 2 x 6**7 cells."""
-    known = "".join(f"  k{i}: {{states: [a, b, c, d, e, f], prior: {{a: 0.5, b: 0.1, c: 0.1, d: 0.1, e: 0.1}}, "
+    prior = "{a: 0.5, b: 0.1, c: 0.1, d: 0.1, e: 0.1}"
+    known = "".join(f"  k{i}: {{states: [a, b, c, d, e, f], prior: {prior}, "
                     "because: [{assumption: x}]}\n" for i in range(7))
     parents = ", ".join(f"k{i}" for i in range(7))
     text = (TEXT[:TEXT.index("nodes:")] + "nodes:\n" + known +

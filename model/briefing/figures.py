@@ -123,6 +123,11 @@ def network_dot(s: Scenario, baseline: Mapping[str, Mapping[str, float]]
         titles[ids[name]] = f"{hover}: {spec.description}" if spec.description else hover
     for name, spec in s.nodes.items():
         for parent in spec.parents:
+            if spec.reader_decision:  # an information arc: known when deciding, not a cause
+                out.append(f'{ids[parent]} -> {ids[name]} [style="dashed"];\n')
+                titles[f"{ids[parent]}->{ids[name]}"] = (
+                    f"{s.nodes[parent].label} is known when deciding {spec.label}")
+                continue
             out.append(f"{ids[parent]} -> {ids[name]};\n")
             titles[f"{ids[parent]}->{ids[name]}"] = (
                 f"{s.nodes[parent].label} → {spec.label}")

@@ -202,7 +202,8 @@ def test_the_seed_shows_each_us_course_beside_its_outcomes_and_worth() -> None:
     table = [e.text.strip() for e in chances]
     assert sum(int(t.rstrip("%")) for t in table) == 100
     for option, text in zip(s.nodes["us_course"].states, table, strict=True):
-        assert re.search(rf">{re.escape(option)} · best for [^<]*</text>"
+        words = s.state_label("us_course", option)
+        assert re.search(rf">{re.escape(words)} · best for [^<]*</text>"
                          rf"<text[^>]*>{text} ", html), (option, text)
 
 

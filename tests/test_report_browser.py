@@ -331,8 +331,9 @@ def test_diagrams_have_a_text_alternative_and_open_full_size(
         labels = page.eval_on_selector_all(
             ".svg-frame > svg", "els => els.map(e => [e.getAttribute('role'), "
                                 "e.getAttribute('aria-label')])")
-        assert len(labels) == 2
-        assert all(role == "img" and label.startswith(("Diagram of the network", "Tree of"))
+        assert len(labels) == 3  # the network, the scenario tree, the decision tree
+        assert all(role == "img" and label.startswith(("Diagram of the network", "Tree of",
+                                                       "Decision tree of"))
                    for role, label in labels)
         page.click("a.fullsize[href='#tree-diagram']")
         frame = page.evaluate("(() => { const r = document.getElementById('tree-diagram')"

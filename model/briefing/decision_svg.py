@@ -24,12 +24,12 @@ from .format import signed
 
 FONT = 11  # px
 CHAR = 6.1  # px per character at FONT, generously
-ROW = 44  # px between end points
+ROW = 30  # px between end points, each with its branch's words and chance above it
 SLANT = 22  # px of an edge's diagonal part
 NODE = 8  # half the size of a node's symbol
 MIN_GAP = 96  # px from one column of nodes to the next
 PAD = 14
-HEAD_LINES = 3  # of a predicted tree's column headings
+HEAD_LINES = 2  # of a predicted tree's column headings
 OPTIMAL = "#2f6b2f"
 EDGE = "#aab3bf"
 INK = "#1c2430"
@@ -55,7 +55,7 @@ def tree_svg(tree: DecisionTree, label: Callable[[str], str],
     multi = len(tree.actors) > 1
     placed: list[_Placed] = []
     rows = [0]
-    top = PAD + 24 + (12 * HEAD_LINES if tree.kind == "predicted" else 0)
+    top = PAD + 16 + (12 * HEAD_LINES if tree.kind == "predicted" else 0)
 
     def place(node: TreeNode, depth: int, on_path: bool, via: Branch | None) -> _Placed:
         spot = _Placed(node, depth, 0.0, 0.0, on_path, via)
@@ -76,9 +76,10 @@ def tree_svg(tree: DecisionTree, label: Callable[[str], str],
     gaps = [0.0] * (depth + 1)
     for p in placed:
         if p.via is not None:
-            gaps[p.depth] = max(gaps[p.depth], MIN_GAP,
-                                SLANT + 16 + CHAR * max(len(t) for t in _edge_texts(
-                                    p.via, tree, actor_name, [p.via])))
+            above, below = _edge_texts(p.via, tree, actor_name, [p.via])
+            text = max(len(above), len(below)) if _is_option(p.via, tree) else \
+                len(above) + 1 + len(below)
+            gaps[p.depth] = max(gaps[p.depth], MIN_GAP, SLANT + 2 * NODE + 18 + CHAR * text)
     if tree.kind == "predicted":  # room for each column's heading in HEAD_LINES lines
         for d, name in enumerate(tree.order[1:depth + 1], start=1):
             if d < depth:
@@ -94,11 +95,12 @@ def tree_svg(tree: DecisionTree, label: Callable[[str], str],
     end_text = max((len(_end_text(p.node, tree, actor_name, multi)) for p in placed
                     if not p.node.branches), default=0)
     width = end_x + NODE + 10 + CHAR * end_text + PAD
-    height = top + rows[0] * ROW
+    height = top + rows[0] * ROW - ROW / 2
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="decision-tree" role="img" '
            f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
            f'font-family="Helvetica, Arial, sans-serif" font-size="{FONT}" '
-           f'aria-label="Decision tree of {escape(label(tree.decision))}">']
+           f'aria-label="Decision tree of {escape(label(tree.decision))}: its numbers are in '
+           f'the tables under it">']
     if tree.kind == "predicted":  # every node of a column is the same node: name it once
         for d, name in enumerate(tree.order[:depth + 1]):
             room = (gaps[d + 1] if d < depth else CHAR * end_text) / CHAR
@@ -177,12 +179,17 @@ def _edge(parent: _Placed, child: _Placed, b: Branch, tree: DecisionTree,
     if b.probability is not None:
         data += f' data-chance="{b.probability!r}"'
     weight = ' font-weight="700"' if b.best else ""
+    # A chance alone goes on the label's line, so that end points can sit close; an option's
+    # worth to each actor gets its own line under the branch.
+    inline = below and not _is_option(b, tree)
+    chance = (f'<tspan fill="{PROB}" font-weight="400" font-size="{FONT - 1}"> {escape(below)}'
+              "</tspan>" if inline else "")
     parts = [f'<g class="{cls}"{data}>',
              f'<polyline points="{x0:.1f},{y0:.1f} {x0 + 6:.1f},{y0:.1f} {bend:.1f},{y1:.1f} '
              f'{x1:.1f},{y1:.1f}" fill="none" stroke="{color}" stroke-width="{stroke}"/>',
              f'<text x="{bend + 4:.1f}" y="{y1 - 5:.1f}" fill="{MUTED if faded else INK}"'
-             f'{weight}>{escape(above)}</text>']
-    if below:
+             f'{weight}>{escape(above)}{chance}</text>']
+    if below and not inline:
         parts.append(f'<text x="{bend + 4:.1f}" y="{y1 + 13:.1f}" fill="{PROB}" '
                      f'font-size="{FONT - 1}">{escape(below)}</text>')
     parts.append("</g>")

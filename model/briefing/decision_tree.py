@@ -109,6 +109,7 @@ class TreeFigure:
     information: tuple[InfoRow, ...]
     after: tuple[str, ...]  # labels of nodes no decision could know
     options: tuple[str, ...]  # a predicted decision's, with their predicted chances
+    option_labels: tuple[str, ...]
     chances: tuple[StateLine, ...]
     outcome_lines: tuple[OutcomeLine, ...]
     worth_lines: tuple[WorthLine, ...]
@@ -139,6 +140,14 @@ def decision_tree_section(facts: Facts) -> Section | None:
 
 
 def _svg(facts: Facts, tree: DecisionTree) -> Markup:
+    # Words, not identifiers: each branch named as the reader sees its state.
+    stack = [tree.root]
+    while stack:
+        node = stack.pop()
+        for b in node.branches:
+            if b.state and node.node is not None:
+                b.label = facts.scenario.state_label(node.node, b.state)
+            stack.append(b.child)
     # Safe markup: every scenario string is escaped as the SVG is written.
     return Markup(tree_svg(tree, facts.label, actor_name))
 
@@ -152,7 +161,7 @@ def _reader(facts: Facts, strategy: Strategy) -> TreeFigure:
     tree = reader_tree(s, strategy.actor)
     policies = []
     for d in strategy.decisions:
-        options = tuple(o.option for o in d.situations[0].options)
+        options = tuple(s.state_label(d.node, o.option) for o in d.situations[0].options)
         rows = []
         for sit in d.situations:
             wins = shares([o.chance_best for o in sit.options])
@@ -160,10 +169,11 @@ def _reader(facts: Facts, strategy: Strategy) -> TreeFigure:
                                      _range(o.low, o.high), o.chance_best,
                                      percent_text(o.chance_best, w), o.option == sit.best)
                           for o, w in zip(sit.options, wins, strict=True))
-            rows.append(PolicyRow(tuple((facts.label(n), st) for n, st in sit.known.items()),
+            rows.append(PolicyRow(tuple((facts.label(n), s.state_label(n, st))
+                                        for n, st in sit.known.items()),
                                   ";".join(f"{n}={st}" for n, st in sit.known.items()),
                                   pct(sit.probability) if sit.probability > 0 else None,
-                                  sit.best, cells))
+                                  s.state_label(d.node, sit.best), cells))
         rows.sort(key=lambda r: r.chance is None)  # those the best strategy reaches first
         policies.append(PolicyTable(d.node, d.label, tuple(facts.label(n) for n in d.knows),
                                     options, tuple(rows)))
@@ -175,7 +185,7 @@ def _reader(facts: Facts, strategy: Strategy) -> TreeFigure:
                       signed(strategy.expected), _range(strategy.low, strategy.high),
                       tuple(policies), information,
                       tuple(facts.label(n) for n in strategy.after_every_decision), (), (), (),
-                      (), tree.lumped, tree.folded, tree.cut_short)
+                      (), (), tree.lumped, tree.folded, tree.cut_short)
 
 
 def _predicted(facts: Facts, d: Decision) -> TreeFigure:
@@ -186,8 +196,8 @@ def _predicted(facts: Facts, d: Decision) -> TreeFigure:
                    for n in s.outcomes if n != d.node
                    for line in state_lines(s, n, o.outcomes[n])} for o in d.options]
     lines = tuple(OutcomeLine(facts.label(node), "" if len(headline_states(
-        s.nodes[node].states)) == 1 else state, tuple(cells[(node, state)] for cells in per_option))
-        for node, state in per_option[0])
+        s.nodes[node].states)) == 1 else s.state_label(node, state),
+        tuple(cells[(node, state)] for cells in per_option)) for node, state in per_option[0])
     best = d.best
     worth = tuple(WorthLine(Actor(a, actor_name(a)), tuple(
         CourseWorth(o.option, o.expected[a], signed(o.expected[a]), *o.interval[a],
@@ -196,6 +206,7 @@ def _predicted(facts: Facts, d: Decision) -> TreeFigure:
     return TreeFigure("predicted", d.node, d.label, _chooser(d.actor), _svg(facts, tree),
                       tuple(Actor(a, actor_name(a)) for a in d.actors), tree.root.values[0], "",
                       "", (), (), (), tuple(o.option for o in d.options),
+                      tuple(s.state_label(d.node, o.option) for o in d.options),
                       state_lines(s, d.node, facts.baseline[d.node], s.nodes[d.node].states),
                       lines, worth,
                       tree.lumped, tree.folded, tree.cut_short)

@@ -1,8 +1,9 @@
 """The `scenario` command: parse arguments, make one library call, print.
 
 Errors are caught in exactly one place, `main`: a ScenarioError (bad input) exits 2 with
-its problems, anything unexpected exits 1 without a traceback (set SCENARIO_DEBUG=1 to see
-one).
+its problems, one line each, as does a usage error; anything unexpected exits 1 without a
+traceback (set SCENARIO_DEBUG=1 to see one). Colour only on a terminal and never under
+NO_COLOR; progress bars only when stderr is a terminal, never with --json or -q.
 """
 
 from __future__ import annotations
@@ -10,16 +11,21 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import click
 from click.decorators import FC
 
 from .analysis import DEFAULT_SAMPLES, DEFAULT_SEED
+from .analysis.sweep import EACH_CHOICES, Each
 from .briefing import report as write_report
+from .briefing import terminal
 from .briefing.graphviz import GRAPHVIZ_CHOICES
 from .briefing.text import distribution_table, event_line, explanation_lines
 from .errors import Problem, ScenarioError, shown
@@ -27,6 +33,8 @@ from .interop import EXPORT_FORMATS, Converted, ExportFormat, export_scenario, i
 from .language.assignments import split_assignment
 from .language.probability import term_for
 from .limits import MAX_SAMPLES
+from .progress import shown as show_progress
+from .runs import BACKENDS, Backend
 from .scenario import load
 
 EXIT_INVALID = 2
@@ -59,32 +67,114 @@ def emit_json(data: Any) -> None:
 _RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+@dataclass
+class Settings:
+    """What the group's options say about every command's output."""
+
+    quiet: bool = False
+
+
+def settings() -> Settings:
+    obj = click.get_current_context().find_root().obj
+    return obj if isinstance(obj, Settings) else Settings()
+
+
+def notice(text: str) -> None:
+    """A line that says what was done ("ok ...", "wrote ..."): left out under -q."""
+    if not settings().quiet:
+        click.echo(text)
+
+
+def warn(problem: Problem | str) -> None:
+    click.echo(terminal.warning_line(str(problem)), err=True)
+
+
+def _no_bars(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.with_resource(show_progress(False))
+    return value
+
+
+def _quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        root = ctx.find_root()
+        root.obj = Settings(quiet=True)
+        ctx.with_resource(show_progress(False))
+
+
+quiet_option = click.option(
+    "-q", "--quiet", is_flag=True, expose_value=False, callback=_quiet,
+    help="Print only results and problems: no progress bars, no 'ok' or 'wrote' lines.")
+
+
 given_option = click.option(
     "--given", "given", multiple=True, metavar="NODE=STATE",
+    shell_complete=lambda c, p, i: complete_assignment(c, p, i),
     help="Observe a node in a state (evidence). Repeatable.")
 do_option = click.option(
     "--do", "do", multiple=True, metavar="NODE=STATE",
+    shell_complete=lambda c, p, i: complete_assignment(c, p, i),
     help="Set a node to a state by intervention (cuts its causes). Repeatable.")
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+json_option = click.option("--json", "as_json", is_flag=True, callback=_no_bars,
+                           help="Print JSON (and no progress bars).")
 scenario_argument = click.argument(
     "file", type=click.Path(dir_okay=False, path_type=str))
+file_or_folder_argument = click.argument("file", metavar="FILE|DIR", type=click.Path(path_type=str))
+jobs_option = click.option(
+    "--jobs", "jobs", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
+    help="Run on N processes of this machine (0: one per core); with --backend dask, the "
+         "workers of a local cluster.")
+backend_option = click.option(
+    "--backend", "backend", type=click.Choice(BACKENDS), default="local", show_default=True,
+    help="local: this machine's processes; dask: a dask.distributed cluster (--scheduler, "
+         "or one started here).")
+scheduler_option = click.option(
+    "--scheduler", "scheduler", metavar="ADDRESS", envvar="SCENARIO_DASK_SCHEDULER",
+    help="With --backend dask: the scheduler's address, e.g. tcp://10.0.0.5:8786 (also "
+         "$SCENARIO_DASK_SCHEDULER); without it, a local cluster of --jobs workers.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="scenario-modeller")
-def cli() -> None:
+def output_option(default: str, dir_okay: bool = False) -> Callable[[FC], FC]:
+    return click.option("-o", "--output", "output", metavar="PATH",
+                        type=click.Path(dir_okay=dir_okay, path_type=str),
+                        help=f"Write it to PATH (default: {default}).")
+
+
+graphviz_option = click.option(
+    "--graphviz", type=click.Choice(GRAPHVIZ_CHOICES), default=None,
+    help="Draw with the system `dot`, with Graphviz compiled to WebAssembly, or auto: `dot` "
+         "when on PATH (default; also $SCENARIO_GRAPHVIZ).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="Shell completion (commands, options, files, and the nodes and states "
+                    "of --given and --do): add eval \"$(_SCENARIO_COMPLETE=bash_source "
+                    "scenario)\" to ~/.bashrc; zsh: zsh_source in ~/.zshrc; fish: "
+                    "_SCENARIO_COMPLETE=fish_source scenario | source in "
+                    "~/.config/fish/completions/scenario.fish.")
+@click.version_option(package_name="scenario-modeller", prog_name="scenario",
+                      message="%(prog)s %(version)s")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print only results and problems: no progress bars, no 'ok' or 'wrote' "
+                   "lines (also after the command: scenario report -q FILE).")
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool) -> None:
     """Scenario decision trees: cited probabilities, exact what-if queries, briefings.
 
     Example:
 
         scenario query scenarios/russia_iran_2025.yaml nuclear_deal --do us_strike=yes
     """
+    ctx.obj = Settings(quiet=quiet)
+    ctx.color = terminal.colour()
+    ctx.with_resource(show_progress(not quiet and terminal.is_terminal()))
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=str))
 @json_option
+@quiet_option
 def validate(files: tuple[str, ...], as_json: bool) -> None:
     """Check scenario files and report every problem, with its line. Does not import pgmpy.
 
@@ -102,10 +192,10 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
             continue
         reports.append(s)
         if not as_json:
-            click.echo(f"ok  {file}: {len(s.nodes)} nodes, {len(s.params)} probabilities, "
-                       f"{len(s.what_ifs)} what-ifs")
+            notice(terminal.ok_line(f"{file}: {len(s.nodes)} nodes, {len(s.params)} "
+                                    f"probabilities, {len(s.what_ifs)} what-ifs"))
             for w in s.warnings:
-                click.echo(f"warning: {w}", err=True)
+                warn(w)
     if as_json:
         emit_json({"valid": not problems,
                    "scenarios": [{"file": str(s.path), "id": s.id, "nodes": len(s.nodes),
@@ -117,7 +207,7 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
 
 @cli.command()
 @scenario_argument
-@click.argument("target", required=False)
+@click.argument("target", required=False, shell_complete=lambda c, p, i: complete_nodes(c, i))
 @click.option("--event", "event", metavar="EXPR",
               help="Instead of TARGET, the probability of an event: node=state, "
                    "node in {a, b}, and, or, not, parentheses.")
@@ -185,28 +275,57 @@ def explain(file: str, given: tuple[str, ...], do: tuple[str, ...], as_json: boo
     click.echo(explanation_lines(found))
 
 
+samples_option = click.option(
+    "--samples", type=click.IntRange(1, MAX_SAMPLES), default=DEFAULT_SAMPLES,
+    show_default=True, help="Draws of the uncertain numbers (ranges and terms).")
+seed_option = click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+                           help="Seed of the draws; the same seed prints the same numbers.")
+
+
 @cli.command()
-@scenario_argument
-@click.option("--outcome", metavar="NODE",
+@file_or_folder_argument
+@click.option("--outcome", metavar="NODE", shell_complete=lambda c, p, i: complete_nodes(c, i),
               help="Analyse this node only (default: every role: outcome node).")
-@click.option("--samples", type=click.IntRange(1, MAX_SAMPLES), default=DEFAULT_SAMPLES,
-              show_default=True, help="Draws of the uncertain numbers (ranges and terms).")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
-              help="Seed of the draws; the same seed prints the same numbers.")
+@samples_option
+@seed_option
+@jobs_option
+@backend_option
+@scheduler_option
 @json_option
-def analyze(file: str, outcome: str | None, samples: int, seed: int, as_json: bool) -> None:
-    """Uncertainty, tornado, signposts, source disagreement, decisions, likeliest scenarios.
+@quiet_option
+def analyze(file: str, outcome: str | None, samples: int, seed: int, jobs: int,
+            backend: Backend, scheduler: str | None, as_json: bool) -> None:
+    """Judgements, uncertainty, tornado, signposts, source disagreement, decisions,
+    likeliest scenarios; of one file, or of every scenario in a folder (in parallel with
+    --jobs or --backend dask).
 
     Example:
 
         scenario analyze scenarios/russia_iran_2025.yaml --outcome nuclear_deal
 
         scenario analyze scenarios/russia_iran_2025.yaml --samples 20000 --seed 7 --json
-    """
-    from .analysis import analyze as run
-    from .briefing.text import render
 
-    found = run(load(file), outcome=outcome, samples=samples, seed=seed)
+        scenario analyze scenarios/ --jobs 2
+    """
+    from .briefing.text import folder_analyses, render
+
+    if Path(file).is_dir():
+        if outcome is not None:
+            raise click.UsageError("--outcome names a node of one scenario: give a FILE")
+        from .analysis.batch import analyze_folder
+
+        run = analyze_folder(file, samples=samples, seed=seed, jobs=jobs, backend=backend,
+                             scheduler=scheduler)
+        if as_json:
+            emit_json(run.to_dict())
+        elif run.analyses:
+            click.echo(folder_analyses(run))
+        if run.problems:
+            raise ScenarioError(run.problems)
+        return
+    from .analysis import analyze as run_one
+
+    found = run_one(load(file), outcome=outcome, samples=samples, seed=seed)
     if as_json:
         emit_json(found.to_dict())
         return
@@ -217,10 +336,8 @@ def analyze(file: str, outcome: str | None, samples: int, seed: int, as_json: bo
 @scenario_argument
 @click.option("--actor", metavar="ACTOR",
               help="Whose utilities to choose by (default: whose the decisions are).")
-@click.option("--samples", type=click.IntRange(1, MAX_SAMPLES), default=DEFAULT_SAMPLES,
-              show_default=True, help="Draws of the uncertain numbers (ranges and terms).")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
-              help="Seed of the draws; the same seed prints the same numbers.")
+@samples_option
+@seed_option
 @json_option
 def decide(file: str, actor: str | None, samples: int, seed: int, as_json: bool) -> None:
     """Solve the reader's own decisions (decision nodes without probabilities): the best
@@ -241,38 +358,99 @@ def decide(file: str, actor: str | None, samples: int, seed: int, as_json: bool)
     click.echo(strategy_text(found))
 
 
-def output_option(default: str) -> Callable[[FC], FC]:
-    return click.option("-o", "--output", "output", metavar="PATH",
-                        type=click.Path(dir_okay=False, path_type=str),
-                        help=f"Write it to PATH (default: {default}).")
+@cli.command()
+@scenario_argument
+@click.option("--vary", "vary", multiple=True, metavar="NAME=FROM:TO:STEPS",
+              help="Sweep a written number, named as the tornado of `scenario analyze` "
+                   "names it (e.g. 'us_course: P(use_force)'), over STEPS values from FROM "
+                   "to TO. Repeatable: several make a grid.")
+@click.option("--each", "each", type=click.Choice(EACH_CHOICES), default=None,
+              help="source: add each source's reading alone (its own estimates wherever it "
+                   "gave them) beside the pooled one.")
+@click.option("--outcome", "outcome", multiple=True, metavar="NODE",
+              shell_complete=lambda c, p, i: complete_nodes(c, i),
+              help="The nodes to report (default: every role: outcome node). Repeatable.")
+@click.option("--intervals", is_flag=True,
+              help="Add each figure's 90% interval over --samples draws of the other numbers.")
+@samples_option
+@seed_option
+@output_option("print a table", dir_okay=False)
+@jobs_option
+@backend_option
+@scheduler_option
+@json_option
+@quiet_option
+def sweep(file: str, vary: tuple[str, ...], each: Each | None, outcome: tuple[str, ...],
+          intervals: bool, samples: int, seed: int, output: str | None, jobs: int,
+          backend: Backend, scheduler: str | None, as_json: bool) -> None:
+    """Every outcome and key judgement for every variant: a grid of written numbers
+    (--vary) and each source's reading alone (--each source); printed, or written as CSV
+    or Parquet (-o by its suffix).
+
+    Example:
+
+        scenario sweep scenarios/russia_iran_2025.yaml --vary 'us_course: P(use_force)=0.1:0.6:6'
+
+        scenario sweep scenarios/russia_iran_2025.yaml --each source --intervals -o sources.csv
+    """
+    from .analysis.sweep import sweep as run
+    from .briefing.text import sweep_table
+
+    if not vary and each is None:
+        raise click.UsageError("give --vary NAME=FROM:TO:STEPS or --each source (or both)")
+    found = run(load(file), vary=vary, each=each, outcome=outcome or None, intervals=intervals,
+                samples=samples, seed=seed, jobs=jobs, backend=backend, scheduler=scheduler)
+    if output is not None:
+        notice(f"wrote {found.save(output)}")
+    elif as_json:
+        emit_json(found.to_dict())
+    else:
+        click.echo(sweep_table(found))
 
 
 @cli.command()
-@scenario_argument
-@output_option("reports/<scenario id>.html")
-@click.option("--graphviz", type=click.Choice(GRAPHVIZ_CHOICES), default=None,
-              help="Draw with the system `dot`, with Graphviz compiled to WebAssembly, or "
-                   "auto: `dot` when on PATH (default; also $SCENARIO_GRAPHVIZ).")
-def report(file: str, output: str | None, graphviz: str | None) -> None:
-    """Write the scenario's HTML briefing: one self-contained page that works offline.
+@file_or_folder_argument
+@output_option("reports/<scenario id>.html; for a DIR, the folder reports/", dir_okay=True)
+@graphviz_option
+@jobs_option
+@backend_option
+@scheduler_option
+@quiet_option
+def report(file: str, output: str | None, graphviz: str | None, jobs: int, backend: Backend,
+           scheduler: str | None) -> None:
+    """Write the scenario's HTML briefing: one self-contained page that works offline; for
+    a folder, the briefing of every scenario in it (in parallel with --jobs or --backend
+    dask), each named for its scenario id.
 
     Example:
 
         scenario report scenarios/russia_iran_2025.yaml
 
         scenario report scenarios/russia_iran_2025.yaml -o briefing.html
+
+        scenario report scenarios/ -o reports/ --jobs 2
     """
-    click.echo(f"wrote {write_report(file, output, graphviz=graphviz)}")
+    if Path(file).is_dir():
+        from .briefing.batch import report_folder
+
+        run = report_folder(file, output, graphviz=graphviz, jobs=jobs, backend=backend,
+                            scheduler=scheduler)
+        for path in run.written:
+            notice(f"wrote {path}")
+        if run.problems:
+            raise ScenarioError(run.problems)
+        return
+    notice(f"wrote {write_report(file, output, graphviz=graphviz)}")
 
 
 def emit_converted(converted: Converted, output: str | None) -> None:
     """A conversion's warnings to stderr, its text to `output` or stdout."""
     for problem in converted.warnings:
-        click.echo(f"warning: {problem}", err=True)
+        warn(problem)
     if output is None:
         click.echo(converted.text, nl=False)
     else:
-        click.echo(f"wrote {converted.save(output)}")
+        notice(f"wrote {converted.save(output)}")
 
 
 @cli.command(name="import")
@@ -320,8 +498,35 @@ def schema(output: str | None) -> None:
     emit_converted(Converted(schema_text()), output)
 
 
+def _completed_nodes(ctx: click.Context) -> Mapping[str, Any]:
+    """The nodes of the FILE on the line being completed; none when it does not load."""
+    file = ctx.params.get("file")
+    if file is None:  # click leaves the params empty while an option still wants its value
+        words = shlex.split(os.environ.get("COMP_WORDS", ""))
+        file = next((w for w in words if w.endswith((".yaml", ".yml"))), None)
+    try:
+        return load(file).nodes if file else {}
+    except (ScenarioError, OSError):
+        return {}
+
+
+def complete_nodes(ctx: click.Context, incomplete: str) -> list[str]:
+    """The scenario's node names, for shell completion."""
+    return [n for n in _completed_nodes(ctx) if n.startswith(incomplete)]
+
+
+def complete_assignment(ctx: click.Context, _param: click.Parameter,
+                        incomplete: str) -> list[str]:
+    """NODE=STATE pairs of the scenario, for shell completion of --given and --do."""
+    return [f"{n}={st}" for n, spec in _completed_nodes(ctx).items() for st in spec.states
+            if f"{n}={st}".startswith(incomplete)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `scenario` command; returns the exit code."""
+    def error(text: str) -> None:
+        click.echo(terminal.error_line(text), err=True, color=terminal.colour())
+
     try:
         with warnings.catch_warnings():  # numpy's RuntimeWarnings are not the user's to read
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -329,21 +534,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                      standalone_mode=False)
     except ScenarioError as exc:
         for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+            error(str(problem))
         return EXIT_INVALID
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "scenario"
+        error(f"{shown(exc.format_message())} (see '{where} --help')")
+        return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        error(shown(exc.format_message()))
         return exc.exit_code
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        error("aborted")
         return EXIT_FAILURE
     except Exception as exc:
         if os.environ.get("SCENARIO_DEBUG"):
             raise
-        click.echo(f"internal error: {type(exc).__name__}: {shown(str(exc))} (set "
-                   "SCENARIO_DEBUG=1 for the traceback, and please report it)", err=True)
+        error(f"internal error: {type(exc).__name__}: {shown(str(exc))} (set "
+              "SCENARIO_DEBUG=1 for the traceback, and please report it)")
         return EXIT_FAILURE
     return 0
 

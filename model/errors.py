@@ -62,6 +62,10 @@ class ScenarioError(Exception):
         )
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[tuple[Problem, ...]]]:
+        # Rebuilt from its problems, so it can cross to and from worker processes.
+        return type(self), (self.problems,)
+
     @classmethod
     def single(cls, message: str, **where: str | int | None) -> ScenarioError:
         return cls(Problem(message, **where))  # type: ignore[arg-type]

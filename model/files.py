@@ -154,9 +154,9 @@ def clear_stale(real: Path) -> None:
                 os.unlink(entry.path)
 
 
-def write_atomic(target: str | Path, text: str) -> Path:
-    """Write `text` (UTF-8) to `target`, creating its folder; return the path written
-    (`target` as given, also when it is a symlink written through)."""
+def write_atomic(target: str | Path, text: str | bytes) -> Path:
+    """Write `text` (UTF-8; or bytes as they are) to `target`, creating its folder; return
+    the path written (`target` as given, also when it is a symlink written through)."""
     real = destination(target)
     tmp: Path | None = None
     try:
@@ -165,8 +165,9 @@ def write_atomic(target: str | Path, text: str) -> Path:
         tmp = real.parent / _temporary_name(real)
         # O_EXCL: never open something another process put there; O_NOFOLLOW: nor a link.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
+        body = text if isinstance(text, bytes) else text.encode("utf-8")
+        with os.fdopen(fd, "wb") as out:
+            out.write(body)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp, 0o644)  # what we write is meant to be shared, whatever the umask

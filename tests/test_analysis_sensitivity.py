@@ -97,7 +97,7 @@ def test_a_bar_says_where_its_number_was_written() -> None:
     assert top.place.line is not None
     assert "[0.2, 0.5]" in FIXTURE.read_text().splitlines()[top.place.line - 1]
     sourced = next(b for b in tornado.bars if b.place.source == "ledger")
-    assert "ledger's estimate" in sourced.place.short
+    assert "by ledger = " in sourced.place.short
     assert sourced.assumed_swing
     data = top.to_dict()
     assert data["swing"] == pytest.approx(abs(data["at_high"] - data["at_low"]))

@@ -15,7 +15,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "model"
 # Lowest first: a module may import its own stage and the stages before it, never after.
 STAGES = (
-    ("base", ("model.errors", "model.limits", "model.files")),
+    ("base", ("model.errors", "model.limits", "model.files", "model.progress", "model.runs")),
     ("language", ("model.language",)),
     ("network", ("model.network",)),
     ("scenario", ("model.results", "model.scenario")),

@@ -32,6 +32,7 @@ class Place:
     source: str | None
     line: int | None
     written: str
+    name: str = ""  # how a command names it (see `place_name`)
 
     @property
     def condition(self) -> str:
@@ -47,8 +48,10 @@ class Place:
 
     @property
     def short(self) -> str:
-        """The same with the node's name for its label."""
-        return self._text(self.node)
+        """Its name (what `scenario sweep --vary` takes), value and place: "rain: P(yes) =
+        likely (prior, line 16)"."""
+        line = f", line {self.line}" if self.line is not None else ""
+        return f"{self.name} = {self.written} ({self.where}{line})"
 
     def _text(self, node: str) -> str:
         given = f" | {self.condition}" if self.condition else ""
@@ -60,7 +63,7 @@ class Place:
         return {"node": self.node, "node_label": self.node_label, "state": self.state,
                 "where": self.where, "condition": self.condition, "case": self.case,
                 "source": self.source, "line": self.line, "written": self.written,
-                "label": self.label}
+                "label": self.label, "name": self.name}
 
 
 def places(scenario: Scenario) -> dict[int, Place]:
@@ -70,21 +73,39 @@ def places(scenario: Scenario) -> dict[int, Place]:
         if spec.noisy_or is not None:
             noisy = spec.noisy_or
             found[noisy.leak.id] = _place(spec, noisy.leak, (),
-                                          "noisy-OR leak: none of its causes present", None)
+                                          "noisy-OR leak: none of its causes present", None,
+                                          "leak")
             for parent, weight in noisy.weights.items():
                 alone = f"noisy-OR: {scenario.nodes[parent].label} alone"
-                found[weight.id] = _place(spec, weight, (), alone, None)
+                found[weight.id] = _place(spec, weight, (), alone, None, f"{parent} alone")
         for block in spec.blocks:
             when = () if isinstance(block.when, str) else tuple(
                 (p, tuple(wanted_states(block.when, p))) for p in block.when)
             case = OTHERWISE if isinstance(block.when, str) else ""
-            for estimate in block.estimates:
+            condition = when_text(block.when)
+            sources = [e.source for e in block.estimates]
+            for j, estimate in enumerate(block.estimates):
+                whose = ""
+                if len(block.estimates) > 1:
+                    whose = (f" by {estimate.source}" if estimate.source is not None
+                             and sources.count(estimate.source) == 1 else f", estimate {j + 1}")
                 for param in estimate.dist.entries.values():
-                    found[param.id] = _place(spec, param, when, case, estimate.source)
+                    found[param.id] = _place(spec, param, when, case, estimate.source,
+                                             condition, whose)
     return found
 
 
+def place_name(node: str, state: str, condition: str = "", whose: str = "") -> str:
+    """A written number's name, as `scenario sweep --vary` takes it and the tornado prints
+    it: "israeli_strike: P(yes | iran_rollback=no, ultimatum_lapses=no)", "us_course:
+    P(use_force)", "wet: P(yes | rain alone)" and "wet: P(yes | leak)" for a noisy-OR,
+    "us_russia_track: P(stalls) by jiss_oped" for one of several pooled estimates."""
+    given = f" | {condition}" if condition else ""
+    return f"{node}: P({state}{given}){whose}"
+
+
 def _place(spec: NodeSpec, param: Param, when: tuple[tuple[str, tuple[str, ...]], ...],
-           case: str, source: str | None) -> Place:
-    return Place(param.id, spec.name, spec.label, param.state or "", param.where, when, case,
-                 source, param.line, param.prob.text)
+           case: str, source: str | None, condition: str, whose: str = "") -> Place:
+    state = param.state or ""
+    return Place(param.id, spec.name, spec.label, state, param.where, when, case, source,
+                 param.line, param.prob.text, place_name(spec.name, state, condition, whose))

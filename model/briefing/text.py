@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..analysis import Analysis
+from ..analysis.batch import FolderAnalysis
 from ..analysis.decisions import Decision
 from ..analysis.disagreement import FLAG_SPREAD, Disagreement
 from ..analysis.judgements import Judgement
@@ -14,11 +15,13 @@ from ..analysis.likely_scenarios import LikelyScenarios
 from ..analysis.policy import Strategy
 from ..analysis.sensitivity import DEFAULT_SWING, Tornado
 from ..analysis.signposts import Signposts
+from ..analysis.sweep import Sweep
 from ..analysis.uncertainty import OutcomeUncertainty
 from ..errors import shown
-from ..language.probability import decimal_percent, term_for
+from ..language.probability import decimal_percent, percent, term_for
 from ..network.net import describe_question
 from ..results import Distribution, Explanation
+from .format import headline_states
 
 BAR_WIDTH = 24
 
@@ -232,3 +235,37 @@ def scenarios_lines(likely: LikelyScenarios) -> str:
         if leads:
             lines.append(f"     -> {leads}")
     return "\n".join(lines)
+
+
+def sweep_table(found: Sweep) -> str:
+    """A sweep's variants as rows: the varied numbers (named in a legend above), then each
+    outcome's headline states and each key judgement, in percent (90% interval)."""
+    lines = [f"{found.title} ({found.scenario}, {found.digest}): {len(found.variants):,} "
+             "variants" + (f"; 90% intervals over {found.samples:,} draws, seed {found.seed}"
+                           if found.samples else "; exact")]
+    lines += [f"  [{i}] {v.name}  ({v.place.label})" for i, v in enumerate(found.inputs, 1)]
+    states: dict[str, list[str]] = {}
+    for c in found.columns:
+        if c.kind == "outcome":
+            states.setdefault(c.node, []).append(c.state)
+    shown = [j for j, c in enumerate(found.columns) if c.kind == "judgement"
+             or c.state in headline_states(tuple(states[c.node]))]
+    several = len(found.readings) > 1
+    rows = [["variant", *(["reading"] if several else []),
+             *(f"[{i}]" for i in range(1, len(found.inputs) + 1)),
+             *(found.columns[j].name for j in shown)]]
+    for i, v in enumerate(found.variants):
+        cells = [decimal_percent(float(found.probabilities[i, j])) for j in shown]
+        if found.low is not None and found.high is not None:
+            cells = [f"{cell} ({percent(float(found.low[i, j])).removesuffix('%')}-"
+                     f"{percent(float(found.high[i, j]))})" for cell, j in zip(cells, shown,
+                                                                           strict=True)]
+        rows.append([str(v.index), *([v.reading] if several else []),
+                     *(decimal_percent(x) for x in v.values), *cells])
+    align = "r" + ("l" if several else "") + "r" * (len(found.inputs) + len(shown))
+    return "\n".join(lines) + "\n" + table(rows, align)
+
+
+def folder_analyses(run: FolderAnalysis) -> str:
+    """Each analysis of a folder run, one after the other, under a rule naming its file."""
+    return "\n\n".join(f"{'=' * 8} {a.scenario}\n{render(a)}" for a in run.analyses)

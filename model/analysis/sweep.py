@@ -1,0 +1,407 @@
+"""Sweeps: every outcome and key judgement of a scenario over a grid of its written numbers,
+and under each source's reading alone.
+
+    from model.analysis.sweep import sweep
+    found = sweep(s, vary=["us_course: P(use_force)=0.1:0.6:6"], each="source")
+    found.to_frame()       # one row per variant: its inputs, then each outcome state, judgement
+
+A number is named as the tornado prints it (`places.place_name`): "node: P(state | parent=
+state, ...)", "node: P(yes | leak)" or "node: P(yes | cause alone)" for a noisy-OR, with
+" by source" for one of several pooled estimates; a node with a single written number (a
+yes/no prior) may be named by the node alone. `FROM:TO:STEPS` sweeps it over STEPS evenly
+spaced values from FROM to TO, ends included; several `vary`s make a grid of every
+combination. Set to a value, a number is held there: the other numbers of its row are scaled
+so the row adds up to 1, as the tornado swings it, and the uncertainty draws leave it fixed.
+
+`each="source"` adds a reading per source that gives estimates of its own: that source's
+estimates wherever it gave one, the pooled value elsewhere (the reading of `disagreement`),
+beside the pooled reading of every source.
+
+Exact figures go through one batched contraction per chunk of variants. With `intervals`,
+each variant also gets the 90% interval of each figure over `samples` seeded draws of every
+other number, the same draws for every variant (so that two variants differ by what was
+varied, not by chance), and for the pooled reading with nothing varied exactly the intervals
+`analyze` gives. Chunks run through `runs.run_each`: `jobs` processes, or a Dask cluster.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import itertools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import numpy as np
+
+from ..errors import LimitError, Problem, QueryError, ScenarioError, did_you_mean
+from ..files import write_atomic
+from ..language.probability import parse_prob, term_for
+from ..language.tables import FloatArray
+from ..limits import MAX_VARIANTS, MEMORY_BUDGET_BYTES
+from ..runs import Backend, run_each
+from ..scenario import Scenario
+from . import DEFAULT_SAMPLES, DEFAULT_SEED
+from .disagreement import estimating_sources
+from .judgements import Events
+from .places import Place, places
+from .uncertainty import (
+    Draws,
+    draw,
+    marginal_draws,
+    node_table,
+    param_ids,
+    source_order,
+    varying_tables,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Each = Literal["source"]
+EACH_CHOICES: tuple[Each, ...] = get_args(Each)
+POOLED = "pooled"  # the reading of every source, pooled as the file says
+CHUNK = 256  # variants in one exact batch (and one tick of the progress bar)
+
+
+# naming a number ----------------------------------------------------------------------------
+
+
+def _normal(text: str) -> str:
+    """A name with runs of whitespace as one space and none around its punctuation."""
+    return re.sub(r" ?([:|,()=]) ?", r"\1", " ".join(text.split()))
+
+
+def find_place(scenario: Scenario, name: str) -> Place:
+    """The written number `name` names (see the module's docstring), or a QueryError that
+    lists what it might have meant."""
+    found = places(scenario)
+    wanted = _normal(name)
+    for place in found.values():
+        if _normal(place.name) == wanted:
+            return place
+    node = name.split(":", 1)[0].strip()
+    mine = [p for p in found.values() if p.node == node]
+    if node == name.strip() and len(mine) == 1:
+        return mine[0]
+    close = difflib.get_close_matches(wanted, [_normal(p.name) for p in mine], n=1)
+    if close:
+        hint = f"did you mean '{next(p.name for p in mine if _normal(p.name) == close[0])}'?"
+    elif mine:
+        listed = "; ".join(f"'{p.name}'" for p in mine[:6]) + ("; ..." if len(mine) > 6 else "")
+        hint = f"'{node}' has {len(mine)} written numbers: {listed}"
+    elif node in scenario.nodes:
+        hint = f"'{node}' has no number of its own written in the file"
+    else:
+        hint = did_you_mean(node, {p.node for p in found.values()})
+    raise QueryError(Problem(f"no written number is named '{name.strip()}'",
+                             file=scenario.document.name, hint=hint))
+
+
+@dataclass(frozen=True)
+class Vary:
+    """One written number and the values a sweep gives it."""
+
+    place: Place
+    values: tuple[float, ...]
+
+    @property
+    def name(self) -> str:
+        return self.place.name
+
+
+def _end(scenario: Scenario, text: str, vary: str) -> float:
+    hint = "the ends are numbers or percents, e.g. 0.1:0.6:6"
+    try:
+        prob = parse_prob(text.strip())
+    except ValueError as exc:
+        raise QueryError(Problem(f"--vary '{vary}': {exc}", file=scenario.document.name,
+                                 hint=hint)) from None
+    if prob.uncertain:
+        raise QueryError(Problem(f"--vary '{vary}': '{text.strip()}' is a range or a term",
+                                 file=scenario.document.name, hint=hint))
+    return prob.point
+
+
+def read_vary(scenario: Scenario, text: str) -> Vary:
+    """`NAME=FROM:TO:STEPS` (split at the last `=`: a name's conditions hold `=` too)."""
+    name, sep, span = text.rpartition("=")
+    parts = span.split(":")
+    if not sep or not name.strip() or len(parts) != 3:
+        raise QueryError(Problem(
+            f"--vary '{text}' is not NAME=FROM:TO:STEPS", file=scenario.document.name,
+            hint="e.g. --vary 'us_course: P(use_force)=0.1:0.6:6'; the tornado of "
+                 "`scenario analyze` prints each number's name"))
+    low, high = _end(scenario, parts[0], text), _end(scenario, parts[1], text)
+    try:
+        steps = int(parts[2])
+    except ValueError:
+        steps = 0
+    if steps < 1:
+        raise QueryError(Problem(f"--vary '{text}': STEPS must be a whole number, 1 or more",
+                                 file=scenario.document.name,
+                                 hint="e.g. 0.1:0.6:6 gives 0.1, 0.2, ..., 0.6"))
+    values = (low,) if steps == 1 else tuple(float(x) for x in np.linspace(low, high, steps))
+    return Vary(find_place(scenario, name), values)
+
+
+# the variants --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One figure of every variant: an outcome's state, or a key judgement."""
+
+    name: str  # "nuclear_deal=yes", or the judgement's name
+    kind: Literal["outcome", "judgement"]
+    node: str  # the outcome's node; "" for a judgement
+    state: str  # the outcome's state; "" for a judgement
+
+
+@dataclass(frozen=True)
+class Variant:
+    index: int
+    reading: str  # POOLED, or the source whose reading this is
+    values: tuple[float, ...]  # each varied number's value, in the order of `Sweep.inputs`
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Every figure of every variant; `low` and `high` (5th and 95th percentiles over the
+    draws) when intervals were asked for."""
+
+    scenario: str
+    title: str
+    digest: str
+    inputs: tuple[Vary, ...]
+    readings: tuple[str, ...]
+    columns: tuple[Column, ...]
+    variants: tuple[Variant, ...]
+    probabilities: FloatArray  # (variants, columns)
+    low: FloatArray | None
+    high: FloatArray | None
+    samples: int | None  # draws behind the intervals; None without them
+    seed: int | None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per variant: `variant`, `reading` (with several readings), each varied
+        number by its name, then each figure, and with intervals its `p5` and `p95`."""
+        import pandas as pd
+
+        data: dict[str, Any] = {"variant": [v.index for v in self.variants]}
+        if len(self.readings) > 1:
+            data["reading"] = [v.reading for v in self.variants]
+        for i, vary in enumerate(self.inputs):
+            data[vary.name] = [v.values[i] for v in self.variants]
+        for j, column in enumerate(self.columns):
+            data[column.name] = self.probabilities[:, j]
+            if self.low is not None and self.high is not None:
+                data[f"{column.name} p5"] = self.low[:, j]
+                data[f"{column.name} p95"] = self.high[:, j]
+        return pd.DataFrame(data)
+
+    def save(self, output: str | Path) -> Path:
+        """Write `to_frame()` to `output`, as CSV or Parquet by its suffix; return the path.
+        A Parquet file also records the scenario, its digest, the draws and the seed."""
+        suffix = Path(output).suffix.lower()
+        frame = self.to_frame()
+        if suffix == ".csv":
+            return write_atomic(output, frame.to_csv(index=False))
+        if suffix != ".parquet":
+            raise QueryError(Problem(f"cannot tell how to write '{output}'",
+                                     hint="end it in .csv or .parquet"))
+        try:
+            import pyarrow  # noqa: F401  (pandas writes Parquet through it)
+        except ImportError:
+            raise ScenarioError(Problem(
+                "writing Parquet needs pyarrow, which is not installed",
+                hint="pip install 'scenario-modeller[parquet]', or write .csv")) from None
+        frame.attrs = {"scenario": self.scenario, "digest": self.digest,
+                       "samples": self.samples, "seed": self.seed}
+        body = io.BytesIO()
+        frame.to_parquet(body, index=False)
+        return write_atomic(output, body.getvalue())
+
+    def to_dict(self) -> dict[str, Any]:
+        """What `scenario sweep --json` prints."""
+        rows = []
+        for i, v in enumerate(self.variants):
+            figures = {}
+            for j, column in enumerate(self.columns):
+                p = float(self.probabilities[i, j])
+                figure: dict[str, Any] = {"probability": p, "term": term_for(p)}
+                if self.low is not None and self.high is not None:
+                    figure |= {"p5": float(self.low[i, j]), "p95": float(self.high[i, j])}
+                figures[column.name] = figure
+            rows.append({"variant": v.index, "reading": v.reading,
+                         "inputs": dict(zip([x.name for x in self.inputs], v.values,
+                                            strict=True)),
+                         "figures": figures})
+        return {"scenario": self.scenario, "title": self.title, "digest": self.digest,
+                "inputs": [{"name": x.name, "label": x.place.label, "values": list(x.values)}
+                           for x in self.inputs],
+                "readings": list(self.readings),
+                "columns": [{"name": c.name, "kind": c.kind, "node": c.node, "state": c.state}
+                            for c in self.columns],
+                "samples": self.samples, "seed": self.seed, "variants": rows}
+
+
+def _columns(scenario: Scenario, outcomes: Sequence[str]) -> tuple[Column, ...]:
+    out = [Column(f"{node}={state}", "outcome", node, state)
+           for node in outcomes for state in scenario.nodes[node].states]
+    out += [Column(j.name, "judgement", "", "") for j in scenario.judgement_specs]
+    return tuple(out)
+
+
+def _readings(scenario: Scenario, each: Each | None) -> tuple[str, ...]:
+    if each is None:
+        return (POOLED,)
+    if each not in EACH_CHOICES:
+        raise QueryError(Problem(f"unknown --each '{each}'", hint="use --each source"))
+    sources = list(estimating_sources(scenario))
+    if not sources:
+        raise QueryError(Problem(
+            "--each source: no source gives estimates of its own in this scenario, so every "
+            "reading is the pooled one", file=scenario.document.name,
+            hint="write several sources' figures for a prior or row as `estimates:`"))
+    return (POOLED, *sources)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Work for one worker: variants of one reading, their varied numbers' values."""
+
+    scenario: Scenario
+    reading: str
+    ids: tuple[int, ...]  # the varied params
+    values: FloatArray  # (k, len(ids))
+    outcomes: tuple[str, ...]
+    intervals: bool
+    samples: int
+    seed: int | None
+
+
+def sweep(scenario: Scenario, vary: Sequence[str | Vary] = (), each: Each | None = None,
+          outcome: Sequence[str] | None = None, intervals: bool = False,
+          samples: int = DEFAULT_SAMPLES, seed: int | None = DEFAULT_SEED, jobs: int = 1,
+          backend: Backend = "local", scheduler: str | None = None) -> Sweep:
+    """Every `outcome` (default: each role: outcome node) and key judgement of the scenario
+    for every combination of the `vary` values (`NAME=FROM:TO:STEPS` or `Vary`) under each
+    reading (`each="source"`: the pooled one and each source's alone)."""
+    problems: list[Problem] = []
+    found: list[Vary] = []
+    for v in vary:
+        try:
+            found.append(read_vary(scenario, v) if isinstance(v, str) else v)
+        except QueryError as exc:
+            problems.extend(exc.problems)
+    names = [v.name for v in found]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    problems += [Problem(f"--vary names '{n}' twice", hint="give each number one range")
+                 for n in twice]
+    outcomes = list(outcome) if outcome else scenario.outcomes
+    for node in outcomes:
+        if node not in scenario.nodes:
+            problems.append(Problem(f"unknown outcome node '{node}'", file=scenario.document.name,
+                                    hint=did_you_mean(node, scenario.nodes)))
+    if problems:
+        raise QueryError(problems)
+    readings = _readings(scenario, each)
+    grid = list(itertools.product(*(v.values for v in found)))
+    total = len(grid) * len(readings)
+    if total > MAX_VARIANTS:
+        raise LimitError(Problem(
+            f"the sweep has {total:,} variants (limit {MAX_VARIANTS:,})",
+            hint="take fewer steps, or vary fewer numbers at once"))
+    columns = _columns(scenario, outcomes)
+    if not columns:
+        raise QueryError(Problem("nothing to sweep: the scenario has no outcome and no key "
+                                 "judgement", file=scenario.document.name,
+                                 hint="name one with --outcome NODE"))
+    if intervals:
+        draw(scenario, samples, seed)  # refuses a bad count or one past the memory budget
+    ids = tuple(v.place.param for v in found)
+    table = np.array(grid, dtype=np.float64).reshape(len(grid), len(ids))
+    size = 1 if intervals else max(1, min(CHUNK, _chunk_limit(scenario, found, readings)))
+    chunks = [_Chunk(scenario, reading, ids, table[start:start + size], tuple(outcomes),
+                     intervals, samples, seed)
+              for reading in readings for start in range(0, len(grid), size)]
+    parts = run_each(_run_chunk, chunks, jobs=jobs, backend=backend, scheduler=scheduler,
+                     description=f"sweeping {scenario.id}", unit="chunk")
+    variants = tuple(Variant(i, reading, tuple(float(x) for x in values))
+                     for i, (reading, values) in enumerate(
+                         (r, values) for r in readings for values in grid))
+    return Sweep(scenario.id, scenario.title, scenario.digest, tuple(found), readings, columns,
+                 variants, np.concatenate([p[0] for p in parts]),
+                 np.concatenate([p[1] for p in parts]) if intervals else None,
+                 np.concatenate([p[2] for p in parts]) if intervals else None,
+                 samples if intervals else None, seed)
+
+
+def _touched(scenario: Scenario, ids: Sequence[int], reading: str) -> list[str]:
+    """The nodes whose tables a variant changes: those holding a varied number, and those
+    where the reading's source gives estimates of its own."""
+    varied = set(ids)
+    sources = estimating_sources(scenario)
+    theirs = set(sources.get(reading, ())) if reading != POOLED else set()
+    return [n for n, spec in scenario.nodes.items()
+            if n in theirs or varied.intersection(param_ids(spec))]
+
+
+def _chunk_limit(scenario: Scenario, found: Sequence[Vary], readings: Sequence[str]) -> int:
+    """Variants per exact batch whose tables stay well inside the memory budget."""
+    ids = [v.place.param for v in found]
+    cells = max(sum(scenario.nodes[n].card * math.prod(scenario.nodes[n].parent_cards)
+                    for n in _touched(scenario, ids, r)) for r in readings)
+    return int(MEMORY_BUDGET_BYTES // (16 * max(cells, 1) + 8 * len(scenario.params)))
+
+
+def _run_chunk(chunk: _Chunk) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(probabilities, p5, p95), each (k, columns); the intervals are empty without them."""
+    s = chunk.scenario
+    k = chunk.values.shape[0]
+    values = np.repeat(s.point_values(), k, axis=0)
+    values[:, list(chunk.ids)] = chunk.values
+    touched = _touched(s, chunk.ids, chunk.reading)
+    only = None if chunk.reading == POOLED else chunk.reading
+    exact = Draws(values, {n: s.nodes[n].table(values, only) for n in touched})
+    probabilities = _figures(s, exact, chunk.outcomes)
+    if not chunk.intervals:
+        empty = np.empty((k, 0))
+        return probabilities, empty, empty
+    base = draw(s, chunk.samples, chunk.seed)
+    lows, highs = [], []
+    for row in chunk.values:
+        drawn = base.values.copy()
+        drawn[:, list(chunk.ids)] = row
+        if only is None:
+            # the varied nodes too: their numbers no longer vary across the draws
+            order = source_order(s)
+            tables = varying_tables(s, drawn, base.sources)
+            tables |= {n: node_table(s.nodes[n], drawn, base.sources, order) for n in touched}
+            draws = Draws(drawn, tables, base.sources)
+        else:
+            moving = np.ptp(drawn, axis=0) > 0
+            nodes = [n for n, spec in s.nodes.items()
+                     if n in touched or moving[param_ids(spec)].any()]
+            draws = Draws(drawn, {n: s.nodes[n].table(drawn, only) for n in nodes})
+        figures = _figures(s, draws, chunk.outcomes)
+        p5, p95 = np.percentile(figures, [5, 95], axis=0)
+        lows.append(p5)
+        highs.append(p95)
+    return probabilities, np.stack(lows), np.stack(highs)
+
+
+def _figures(s: Scenario, draws: Draws, outcomes: Sequence[str]) -> FloatArray:
+    """(batch, columns): every outcome state, then every judgement, under each batch row."""
+    engine = s.compiled
+    parts = list(marginal_draws(engine, draws, outcomes)) if outcomes else []
+    specs = s.judgement_specs
+    if specs:
+        events = Events(engine, draws, [n for spec in specs for n in spec.nodes])
+        parts += [events.probabilities(spec.event)[:, None] for spec in specs]
+    return np.concatenate([np.asarray(p, dtype=np.float64) for p in parts], axis=1)

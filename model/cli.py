@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.decorators import FC
@@ -28,6 +28,7 @@ from .briefing import report as write_report
 from .briefing import terminal
 from .briefing.graphviz import GRAPHVIZ_CHOICES
 from .briefing.text import distribution_table, event_line, explanation_lines
+from .briefing.watch import DEFAULT_PORT
 from .errors import Problem, ScenarioError, shown
 from .interop import EXPORT_FORMATS, Converted, ExportFormat, export_scenario, import_network
 from .language.assignments import split_assignment
@@ -36,6 +37,9 @@ from .limits import MAX_SAMPLES
 from .progress import shown as show_progress
 from .runs import BACKENDS, Backend
 from .scenario import load
+
+if TYPE_CHECKING:
+    from .briefing.watch import Build
 
 EXIT_INVALID = 2
 EXIT_FAILURE = 1
@@ -441,6 +445,48 @@ def report(file: str, output: str | None, graphviz: str | None, jobs: int, backe
             raise ScenarioError(run.problems)
         return
     notice(f"wrote {write_report(file, output, graphviz=graphviz)}")
+
+
+@cli.command()
+@scenario_argument
+@output_option("reports/<scenario id>.html")
+@graphviz_option
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT,
+              show_default=True, help="Serve the page on 127.0.0.1 at this port (0: any free "
+                                      "one; the address is printed).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
+@quiet_option
+def watch(file: str, output: str | None, graphviz: str | None, port: int,
+          open_browser: bool) -> None:
+    """Rewrite the briefing whenever FILE or a source text it cites is saved, print its
+    problems as validate does, and reload the page open in a browser (served from
+    127.0.0.1 only; the file written stays static). Ctrl+C stops.
+
+    Example:
+
+        scenario watch scenarios/russia_iran_2025.yaml --open
+    """
+    from .briefing.watch import watch as follow
+
+    def serving(url: str) -> None:
+        notice(f"serving {url} (it reloads itself on each save; Ctrl+C stops)")
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    def built(build: Build) -> None:
+        for problem in build.problems:
+            click.echo(terminal.error_line(str(problem)), err=True)
+        for w in build.warnings:
+            warn(w)
+        if build.written is not None:
+            notice(f"wrote {build.written} in {build.seconds * 1000:.0f} ms")
+        else:
+            notice(f"kept the last briefing: {len(build.problems)} problem"
+                   f"{'s' if len(build.problems) != 1 else ''} (watching for the next save)")
+
+    follow(file, output, graphviz=graphviz, port=port, on_serving=serving, on_build=built)
 
 
 def emit_converted(converted: Converted, output: str | None) -> None:

@@ -6,11 +6,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .display import RichDisplay
 from .language.probability import term_for
 
 
 @dataclass(frozen=True, eq=False)
-class Distribution(Mapping[str, float]):
+class Distribution(RichDisplay, Mapping[str, float]):
     """P(node | given, do(do)) as a mapping from state name to probability; it compares
     equal to a dict with the same items."""
 
@@ -59,7 +60,7 @@ class Distribution(Mapping[str, float]):
 
 
 @dataclass(frozen=True)
-class Explanation:
+class Explanation(RichDisplay):
     """The most probable joint state of every unobserved node, and its probability."""
 
     states: Mapping[str, str]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .display import RichDisplay
 from .errors import LimitError, Problem, QueryError, ScenarioError, did_you_mean
 from .language.checks import Checked, check
 from .language.events import Event, event_mask, event_nodes, event_problems, read_event
@@ -52,7 +53,7 @@ def loads(text: str, path: str | Path = "<string>", engine: EngineName = "compil
     return Scenario(parse_document(text, path), engine)
 
 
-class Scenario:
+class Scenario(RichDisplay):
     """A checked scenario with exact queries over its Bayesian network."""
 
     def __init__(self, doc: Document, engine: EngineName = "compiled"):

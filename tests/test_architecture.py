@@ -15,7 +15,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "model"
 # Lowest first: a module may import its own stage and the stages before it, never after.
 STAGES = (
-    ("base", ("model.errors", "model.limits", "model.files", "model.progress", "model.runs")),
+    ("base", ("model.errors", "model.limits", "model.files", "model.progress", "model.runs",
+              "model.display")),
     ("language", ("model.language",)),
     ("network", ("model.network",)),
     ("scenario", ("model.results", "model.scenario")),

@@ -15,9 +15,10 @@ every random number comes from the seeded generator, so a rerun prints the same 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..display import RichDisplay
 from ..progress import task
 
 # The analyses are imported when `analyze` runs: the `scenario` command imports this
@@ -39,8 +40,9 @@ TORNADO_BARS = 10
 
 
 @dataclass(frozen=True)
-class Analysis:
-    """Every analysis of a scenario's outcomes; `to_dict()` is what `--json` prints."""
+class Analysis(RichDisplay):
+    """Every analysis of a scenario's outcomes; `to_dict()` is what `--json` prints. In a
+    notebook it shows itself as the briefing's sections (`analysed` is the scenario)."""
 
     scenario: str
     title: str
@@ -56,6 +58,7 @@ class Analysis:
     decisions: tuple[Decision, ...]
     likely: LikelyScenarios
     strategy: Strategy | None = None  # the reader's decisions solved for `Scenario.decider`
+    analysed: Scenario | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         from .disagreement import FLAG_SPREAD
@@ -118,6 +121,7 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAU
             decided,
             most_likely_scenarios(scenario, engine),
             strategy,
+            analysed=scenario,
         )
         advance(15)
     return found

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..display import RichDisplay
 from ..language.events import Event, event_mask, event_nodes
 from ..language.judgements import JudgementSpec
 from ..language.probability import term_for
@@ -140,7 +141,7 @@ class Basis:
 
 
 @dataclass(frozen=True)
-class Judgement:
+class Judgement(RichDisplay):
     """A key judgement assessed: likelihood (probability, range, term) and confidence."""
 
     name: str
@@ -434,8 +435,15 @@ def assess(scenario: Scenario, engine: CompiledNet, draws: Draws) -> tuple[Judge
     return tuple(out)
 
 
+class Judgements(RichDisplay, tuple[Judgement, ...]):
+    """The key judgements of a scenario: a tuple that shows itself in a notebook as the
+    briefing's front lists them."""
+
+    __slots__ = ()
+
+
 def judgements(scenario: Scenario, samples: int = DEFAULT_SAMPLES,
-               seed: int | None = DEFAULT_SEED) -> tuple[Judgement, ...]:
+               seed: int | None = DEFAULT_SEED) -> Judgements:
     """The scenario's key judgements, each with its likelihood and confidence; `samples`
     seeded draws (the same as `analyze` makes) give the ranges."""
-    return assess(scenario, scenario.compiled, draw(scenario, samples, seed))
+    return Judgements(assess(scenario, scenario.compiled, draw(scenario, samples, seed)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..analysis.judgements import Judgement
 from ..analysis.signposts import condition, descendants, strongest
 from ..errors import QueryError
 from ..language.events import event_nodes
@@ -117,19 +118,21 @@ JUDGED_AS = {"almost no chance": "to have almost no chance",
 
 
 def _key_judgements(facts: Facts) -> tuple[KeyJudgement, ...]:
-    out = []
-    for j in facts.analysis.judgements:
-        shown, spread = pct(j.probability), interval_of(j.low, j.high)
-        where = f"; 90% range {spread.text}" if spread.text else ""
-        judged = (f"We judge this {JUDGED_AS.get(j.term, j.term)} ({shown.text}{where}), with "
-                  f"{j.confidence} confidence.")
-        reason = j.confidence_reason.removeprefix(f"{j.confidence}: ").rstrip(".") + "."
-        out.append(KeyJudgement(j.name, _title(j.name), j.statement, shown, spread, judged,
-                                j.confidence, reason, j.overridden))
-    return tuple(out)
+    return tuple(key_judgement(j) for j in facts.analysis.judgements)
 
 
-def _title(name: str) -> str:
+def key_judgement(j: Judgement) -> KeyJudgement:
+    """A judgement as the front states it (also how a notebook shows one)."""
+    shown, spread = pct(j.probability), interval_of(j.low, j.high)
+    where = f"; 90% range {spread.text}" if spread.text else ""
+    judged = (f"We judge this {JUDGED_AS.get(j.term, j.term)} ({shown.text}{where}), with "
+              f"{j.confidence} confidence.")
+    reason = j.confidence_reason.removeprefix(f"{j.confidence}: ").rstrip(".") + "."
+    return KeyJudgement(j.name, name_title(j.name), j.statement, shown, spread, judged,
+                        j.confidence, reason, j.overridden)
+
+
+def name_title(name: str) -> str:
     text = words(name)
     return text[:1].upper() + text[1:]
 

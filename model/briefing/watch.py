@@ -1,0 +1,295 @@
+"""Watch mode: the briefing follows the editor.
+
+    with Session("scenarios/russia_iran_2025.yaml") as session:
+        print(session.url)        # http://127.0.0.1:8765/
+        session.run(on_build)     # until Ctrl+C
+
+Each time the scenario file, or a source text it cites (`sources: ... path:`), is saved, the
+file is loaded and checked again and the briefing rewritten, as `scenario report` writes it
+(a self-contained, static page whose policy allows only its own script). A file with
+problems leaves the last good briefing in place; `on_build` hears of every build, with its
+problems, so the command line prints them as `validate` does, and goes on watching.
+
+The page is also served from 127.0.0.1 (never another address; requests naming another
+host are refused, so a web page elsewhere cannot read it through DNS rebinding), with one
+addition that exists only there: a small script, allowed by its own hash, that listens on
+`/events` (server-sent events) and reloads the tab when a new build is ready; a build with
+problems is served as a page that lists them, and the tab returns to the briefing once they
+are fixed. The file on disk never carries the script.
+
+Files are watched with watchfiles (its Rust notify backend: inotify on Linux, FSEvents on
+macOS, ReadDirectoryChangesW on Windows), folder by folder, so editors that save by writing
+a new file and renaming it over the old one are seen too.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Problem, ScenarioError
+from ..files import write_atomic
+from ..scenario import Scenario, load
+from .page import CSP, default_path, render
+
+if TYPE_CHECKING:
+    from http.server import BaseHTTPRequestHandler
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+STEP_MS = 20  # a burst of writes (an editor's save) is one change once quiet this long
+PING_S = 15.0  # a comment on the event stream this often finds tabs that have gone
+NO_SCRIPT = "'none'"
+
+# The served page's addition. `{version}` is the build the page shows: a tab that connects
+# after a newer build reloads at once.
+RELOAD_SCRIPT = """(() => {{
+  const shown = {version};
+  const events = new EventSource("/events");
+  events.addEventListener("build", (event) => {{
+    if (Number(event.data) !== shown) location.reload();
+  }});
+}})();"""
+
+
+def script_hash(script: str) -> str:
+    return base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+
+
+def live_page(page: str, version: int) -> str:
+    """`page` (a briefing as `render` makes it) as watch mode serves it: with the reload
+    script, allowed by its hash beside the page's own, and connections to this server."""
+    script = RELOAD_SCRIPT.format(version=version)
+    head, sep, rest = page.partition('<meta http-equiv="Content-Security-Policy" content="')
+    attribute, quote, tail = rest.partition('"')
+    directives = [d.strip() for d in html.unescape(attribute).split(";")]
+    scripts = [i for i, d in enumerate(directives) if d.startswith("script-src ")]
+    if not sep or not quote or len(scripts) != 1 or "</body>" not in tail:
+        raise ValueError("not a page of this briefing: its policy or body is missing")
+    own = directives[scripts[0]].removeprefix("script-src ")
+    mine = f"'sha256-{script_hash(script)}'"
+    directives[scripts[0]] = f"script-src {mine}" + ("" if own == NO_SCRIPT else f" {own}")
+    directives.append("connect-src 'self'")
+    policy = html.escape("; ".join(directives), quote=True)
+    body, end, after = tail.rpartition("</body>")
+    return f"{head}{sep}{policy}{quote}{body}<script>{script}</script>\n{end}{after}"
+
+
+def problems_page(file: str, problems: tuple[Problem, ...], version: int) -> str:
+    """What the tab shows while the file has problems (it reloads once they are fixed)."""
+    items = "\n".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
+    page = (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="'
+            f'{CSP.format(script=NO_SCRIPT)}">\n'
+            f"<title>{html.escape(file)}: {len(problems)} problem"
+            f"{'s' if len(problems) != 1 else ''}</title>\n"
+            "<style>body{font:16px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;"
+            "padding:0 1rem;color:#1c2430}li{margin:.4rem 0;font-family:ui-monospace,monospace;"
+            "font-size:.9rem}h1{font-size:1.3rem;color:#a4472a}</style>\n</head>\n<body>\n"
+            f"<h1>{html.escape(file)} has {len(problems)} problem"
+            f"{'s' if len(problems) != 1 else ''}</h1>\n"
+            "<p>The briefing on disk is the last one built without problems. This page "
+            "returns to it once the file is fixed and saved.</p>\n"
+            f"<ul>\n{items}\n</ul>\n</body>\n</html>\n")
+    return live_page(page, version)
+
+
+@dataclass(frozen=True)
+class Build:
+    """One build: the briefing written (None when the file has problems), its problems and
+    warnings, how long it took, and the saved files that set it off (none for the first)."""
+
+    version: int
+    written: Path | None
+    problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    seconds: float
+    changed: tuple[Path, ...] = ()
+
+
+@dataclass
+class _Shown:
+    """What the server hands out: the latest build's page, and a way to wait for the next."""
+
+    version: int = 0
+    page: bytes = b""
+    stopping: bool = False
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def publish(self, version: int, page: str) -> None:
+        with self.changed:
+            self.version, self.page = version, page.encode("utf-8")
+            self.changed.notify_all()
+
+    def stop(self) -> None:
+        with self.changed:
+            self.stopping = True
+            self.changed.notify_all()
+
+
+class Session:
+    """Watch one scenario file: build, serve, rebuild on save (see the module docstring)."""
+
+    def __init__(self, file: str | Path, output: str | Path | None = None, *,
+                 graphviz: str | None = None, port: int = DEFAULT_PORT):
+        self.file = Path(file)
+        self.output = Path(output) if output is not None else None
+        self.graphviz = graphviz
+        self.shown = _Shown()
+        self.watched: set[Path] = {self.file.resolve()}
+        self._stop = threading.Event()
+        from http.server import ThreadingHTTPServer  # here: `scenario validate` starts fast
+
+        try:
+            self.server = ThreadingHTTPServer((HOST, port), _handler(self.shown))
+        except OSError as exc:
+            raise ScenarioError(Problem(
+                f"cannot serve on {HOST}:{port}: {exc.strerror or exc}",
+                hint="pick another port with --port, or --port 0 for any free one")) from None
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self._serving = threading.Thread(target=self.server.serve_forever, daemon=True,
+                                         name="scenario-watch-server")
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}/"
+
+    def __enter__(self) -> Session:
+        self._serving.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.shown.stop()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def build(self, changed: tuple[Path, ...] = ()) -> Build:
+        """Load, check and write the briefing once, and publish it to the tabs."""
+        start = time.perf_counter()
+        version = self.shown.version + 1
+        try:
+            s = load(self.file)
+            page = render(s, graphviz=self.graphviz)
+            written = write_atomic(self.output or default_path(s), page)
+        except ScenarioError as exc:
+            self.shown.publish(version, problems_page(str(self.file), exc.problems, version))
+            return Build(version, None, exc.problems, (), time.perf_counter() - start, changed)
+        self.watched = self._cited(s)
+        self.shown.publish(version, live_page(page, version))
+        return Build(version, written, (), tuple(s.warnings), time.perf_counter() - start,
+                     changed)
+
+    def _cited(self, s: Scenario) -> set[Path]:
+        folder = self.file.resolve().parent
+        texts = {(folder / src.path).resolve() for src in s.sources.values() if src.path}
+        return {self.file.resolve(), *texts}
+
+    def run(self, on_build: Callable[[Build], Any]) -> None:
+        """Build now and after every save until `close()` (or Ctrl+C, which ends it quietly)."""
+        from watchfiles import watch
+
+        on_build(self.build())
+        try:
+            while not self._stop.is_set():
+                folders = sorted({p.parent for p in self.watched})
+                for changes in watch(*folders, watch_filter=self._wanted, step=STEP_MS,
+                                     stop_event=self._stop, rust_timeout=500,
+                                     yield_on_timeout=False):
+                    saved = tuple(sorted({Path(path).resolve() for _, path in changes}))
+                    on_build(self.build(saved))
+                    if sorted({p.parent for p in self.watched}) != folders:
+                        break  # a source text in a new folder: watch that folder too
+        except KeyboardInterrupt:
+            pass
+
+    def _wanted(self, _change: object, path: str) -> bool:
+        return Path(path).resolve() in self.watched
+
+    def stop(self) -> None:
+        """Ask `run` to return (from another thread)."""
+        self._stop.set()
+
+
+def _handler(shown: _Shown) -> type[BaseHTTPRequestHandler]:
+    from http.server import BaseHTTPRequestHandler
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "scenario-watch"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return  # the terminal shows builds, not requests
+
+        def _local(self) -> bool:
+            port = getattr(self.server, "server_port", None)
+            if self.headers.get("Host") in (f"{HOST}:{port}", f"localhost:{port}"):
+                return True
+            self.send_error(403, "watch mode answers requests for 127.0.0.1 only")
+            return False
+
+        def do_GET(self) -> None:
+            if not self._local():
+                return
+            path = self.path.split("?", 1)[0]
+            if path in ("/", "/index.html"):
+                body = shown.page
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("X-Content-Type-Options", "nosniff")
+                self.send_header("Referrer-Policy", "no-referrer")
+                self.end_headers()
+                self.wfile.write(body)
+            elif path == "/events":
+                self._events()
+            else:
+                self.send_error(404, "watch mode serves / and /events only")
+
+        def _events(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.close_connection = True
+            told = -1
+            try:
+                while True:
+                    with shown.changed:
+                        if shown.version == told and not shown.stopping:
+                            shown.changed.wait(PING_S)
+                        if shown.stopping:
+                            return
+                        version = shown.version
+                    if version != told:
+                        self.wfile.write(f"event: build\ndata: {version}\n\n".encode())
+                        told = version
+                    else:
+                        self.wfile.write(b": ping\n\n")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the tab went away
+
+    return Handler
+
+
+def watch(file: str | Path, output: str | Path | None = None, *, graphviz: str | None = None,
+          port: int = DEFAULT_PORT, on_serving: Callable[[str], Any] = print,
+          on_build: Callable[[Build], Any] = print) -> None:
+    """Watch `file` until Ctrl+C: `on_serving` hears the page's address, `on_build` each
+    build (see `Session`)."""
+    with Session(file, output, graphviz=graphviz, port=port) as session:
+        on_serving(session.url)
+        session.run(on_build)

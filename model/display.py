@@ -1,0 +1,66 @@
+"""Rich display in notebooks, for objects of every stage, drawn by the briefing stage.
+
+A `Scenario`, a `Distribution` or an `Analysis` shows itself in Jupyter (and any front end
+that asks for `_repr_html_`) with the briefing's own partials and styles. Those live in the
+briefing stage, which comes after the objects' own stages and may not be imported by them.
+So the objects inherit `RichDisplay`, which asks this registry, and the briefing stage
+registers how to draw each type when it is imported (`model.briefing.notebook`; `import
+model` always imports it). A type with no renderer falls back to its plain repr.
+
+    from model.display import register
+    register(Timeline, html=timeline_html, text=timeline_text)   # a new result type
+
+Renderers are looked up along the type's MRO, so a subclass is drawn like its base unless it
+registers its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+Renderer = Callable[[Any], str]
+
+_HTML: dict[type, Renderer] = {}
+_TEXT: dict[type, Renderer] = {}
+
+
+class Pretty(Protocol):
+    """What IPython hands `_repr_pretty_` (its RepresentationPrinter)."""
+
+    def text(self, text: str) -> None: ...
+
+
+def register(cls: type, *, html: Renderer | None = None, text: Renderer | None = None) -> None:
+    """Draw instances of `cls` with `html` (an HTML fragment) and `text` (plain text)."""
+    if html is not None:
+        _HTML[cls] = html
+    if text is not None:
+        _TEXT[cls] = text
+
+
+def _find(table: dict[type, Renderer], obj: object) -> Renderer | None:
+    return next((table[t] for t in type(obj).__mro__ if t in table), None)
+
+
+def html_of(obj: object) -> str | None:
+    renderer = _find(_HTML, obj)
+    return None if renderer is None else renderer(obj)
+
+
+def text_of(obj: object) -> str | None:
+    renderer = _find(_TEXT, obj)
+    return None if renderer is None else renderer(obj)
+
+
+class RichDisplay:
+    """Mixin: `_repr_html_` and `_repr_pretty_` from the registered renderers."""
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str | None:
+        return html_of(self)
+
+    def _repr_pretty_(self, p: Pretty, cycle: bool) -> None:
+        found = None if cycle else text_of(self)
+        p.text(repr(self) if found is None else found)

@@ -1,0 +1,154 @@
+"""Folder runs and the runner beneath them: one process, several, and a Dask cluster give
+the same results in the order of their inputs; bad files are reported, the rest still run."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import model
+from model.analysis import analyze
+from model.analysis.batch import analyze_folder, scenario_files
+from model.analysis.sweep import sweep
+from model.briefing.batch import report_folder
+from model.errors import Problem, QueryError, ScenarioError
+from model.runs import run_each
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "model.cli", *args], capture_output=True,
+                          text=True, timeout=600, cwd=ROOT)
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def refuse(x: int) -> int:
+    raise QueryError(Problem(f"no {x}", node="n", hint="try another"))
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """Two good scenarios, one with a problem, a text that is not a scenario file."""
+    where = tmp_path / "scenarios"
+    where.mkdir()
+    shutil.copy(FIXTURES / "tiny.yaml", where / "a_tiny.yaml")
+    shutil.copy(FIXTURES / "almanac.txt", where / "almanac.txt")
+    shutil.copy(FIXTURES / "analysis_decision.yaml", where / "b_decision.yml")
+    shutil.copy(FIXTURES / "bad" / "unknown_parent.yaml", where / "c_bad.yaml")
+    shutil.copy(FIXTURES / "bad" / "notes.txt", where / "notes.txt")
+    return where
+
+
+def test_results_come_back_in_order_from_any_number_of_processes() -> None:
+    items = list(range(20))
+    assert run_each(square, items) == run_each(square, items, jobs=2) == [x * x for x in items]
+
+
+def test_problems_cross_from_workers_whole() -> None:
+    error = QueryError(Problem("no 3", file="f.yaml", line=4, node="n", hint="h"))
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is QueryError and again.problems == error.problems
+    with pytest.raises(QueryError, match=r"node 'n': no 1 \(try another\)"):
+        run_each(refuse, [1, 2], jobs=2)
+
+
+def test_bad_runner_settings_are_refused() -> None:
+    with pytest.raises(ScenarioError, match="unknown backend 'spark'"):
+        run_each(square, [1], backend="spark")  # type: ignore[arg-type]
+    with pytest.raises(ScenarioError, match="a scheduler address is for the dask backend"):
+        run_each(square, [1], scheduler="tcp://127.0.0.1:1")
+
+
+def test_a_folders_scenarios_are_its_yaml_files_in_name_order(folder: Path) -> None:
+    assert [p.name for p in scenario_files(folder)] == ["a_tiny.yaml", "b_decision.yml",
+                                                        "c_bad.yaml"]
+    (folder.parent / "empty").mkdir()
+    with pytest.raises(ScenarioError, match="holds no scenario files"):
+        scenario_files(folder.parent / "empty")
+
+
+def test_analyze_folder_analyses_each_good_file_and_reports_the_bad(folder: Path) -> None:
+    found = analyze_folder(folder, samples=500, seed=3, jobs=2)
+    assert [a.scenario for a in found.analyses] == ["tiny", "analysis-decision"]
+    expected = analyze(model.load(folder / "a_tiny.yaml"), samples=500, seed=3)
+    assert found.analyses[0].to_dict() == expected.to_dict()
+    assert len(found.problems) == 1 and "unknown parent" in found.problems[0].message
+    assert found.problems[0].file is not None and found.problems[0].file.endswith("c_bad.yaml")
+
+
+def test_report_folder_writes_each_briefing_and_reports_the_bad(folder: Path,
+                                                                 tmp_path: Path) -> None:
+    found = report_folder(folder, tmp_path / "out", jobs=2)
+    assert sorted(p.name for p in found.written) == ["analysis-decision.html", "tiny.html"]
+    page = (tmp_path / "out" / "tiny.html").read_text()
+    assert "A tiny scenario" in page and "Content-Security-Policy" in page
+    assert [p.message for p in found.problems if "unknown parent" in p.message]
+
+
+def test_two_files_with_one_id_are_reported_not_overwritten(folder: Path,
+                                                             tmp_path: Path) -> None:
+    shutil.copy(folder / "a_tiny.yaml", folder / "d_tiny_again.yaml")
+    found = report_folder(folder, tmp_path / "out")
+    assert [p.name for p in found.written] == ["analysis-decision.html"]
+    twice = [p for p in found.problems if "scenario id 'tiny' is used by another file" in
+             p.message]
+    assert len(twice) == 2
+
+
+def test_the_commands_run_a_folder(folder: Path, tmp_path: Path) -> None:
+    done = run("report", str(folder), "-o", str(tmp_path / "out"), "--jobs", "2")
+    assert done.returncode == 2  # the bad file
+    assert f"wrote {tmp_path / 'out' / 'tiny.html'}" in done.stdout
+    assert "unknown parent" in done.stderr
+    done = run("analyze", str(folder), "--samples", "300", "--json")
+    assert done.returncode == 2
+    data = json.loads(done.stdout)
+    assert [a["scenario"] for a in data["analyses"]] == ["tiny", "analysis-decision"]
+    assert len(data["problems"]) == 1 and "unknown parent" in data["problems"][0]
+    done = run("analyze", str(folder), "--outcome", "wet")
+    assert done.returncode == 2
+    assert "--outcome names a node of one scenario" in done.stderr
+    done = run("analyze", str(folder), "--samples", "300")
+    assert "======== tiny" in done.stdout and "======== analysis-decision" in done.stdout
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_results(folder: Path, tmp_path: Path) -> None:
+    """Through a LocalCluster's scheduler address, as one points at a real cluster; and
+    with a cluster started for the run."""
+    from distributed import LocalCluster
+
+    s = model.load(ROOT / "scenarios" / "russia_iran_2025.yaml")
+    args = {"vary": ["us_course: P(use_force)=0.1:0.6:4"], "each": "source",
+            "intervals": True, "samples": 300}
+    here = sweep(s, **args)  # type: ignore[arg-type]
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        there = sweep(s, backend="dask", scheduler=cluster.scheduler_address,
+                      **args)  # type: ignore[arg-type]
+        assert there.probabilities.tolist() == here.probabilities.tolist()
+        assert there.low is not None and here.low is not None
+        assert there.low.tolist() == here.low.tolist()
+        found = analyze_folder(folder, samples=300, backend="dask",
+                               scheduler=cluster.scheduler_address)
+        assert [a.scenario for a in found.analyses] == ["tiny", "analysis-decision"]
+    written = report_folder(folder, tmp_path / "out", backend="dask", jobs=2)
+    assert sorted(p.name for p in written.written) == ["analysis-decision.html", "tiny.html"]
+
+
+@pytest.mark.slow
+def test_an_unreachable_scheduler_says_so() -> None:
+    pytest.importorskip("distributed")
+    with pytest.raises(ScenarioError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        run_each(square, [1, 2], backend="dask", scheduler="tcp://127.0.0.1:9")

@@ -58,6 +58,13 @@ class RichDisplay:
 
     __slots__ = ()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # IPython's printer takes the first of `_repr_pretty_` and `__repr__` it meets along
+        # the MRO: a class with its own `__repr__` needs its own `_repr_pretty_` too.
+        if "_repr_pretty_" not in cls.__dict__:
+            cls._repr_pretty_ = RichDisplay._repr_pretty_  # type: ignore[method-assign]
+
     def _repr_html_(self) -> str | None:
         return html_of(self)
 

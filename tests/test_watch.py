@@ -1,0 +1,173 @@
+"""Watch mode: a save rebuilds the briefing, a problem keeps the last good one and is served
+as a page of problems, the served page (and only it) carries a reload script allowed by its
+hash, the server answers for 127.0.0.1 alone, and an open tab reloads by itself."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from model.briefing.watch import Build, Session, live_page, script_hash
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Path:
+    shutil.copy(FIXTURES / "tiny.yaml", tmp_path / "tiny.yaml")
+    shutil.copy(FIXTURES / "almanac.txt", tmp_path / "almanac.txt")
+    return tmp_path / "tiny.yaml"
+
+
+class Running:
+    """A session's `run` in a thread, its builds collected."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.builds: list[Build] = []
+        self.arrived = threading.Condition()
+        self.thread = threading.Thread(target=session.run, args=(self.record,), daemon=True)
+
+    def record(self, build: Build) -> None:
+        with self.arrived:
+            self.builds.append(build)
+            self.arrived.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 60) -> Build:
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: len(self.builds) >= count, timeout), \
+                f"no build {count} within {timeout} s"
+            return self.builds[count - 1]
+
+
+@pytest.fixture
+def running(scenario: Path, tmp_path: Path) -> Iterator[Running]:
+    with Session(scenario, tmp_path / "out" / "tiny.html", port=0) as session:
+        watching = Running(session)
+        watching.thread.start()
+        watching.wait_for(1)
+        time.sleep(0.3)  # the watcher is up once the first build is out
+        yield watching
+        session.stop()
+        watching.thread.join(10)
+
+
+def get(session: Session, path: str = "/", host: str | None = None) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", session.port, timeout=10)
+    connection.request("GET", path, headers={"Host": host or f"127.0.0.1:{session.port}"})
+    answer = connection.getresponse()
+    body = answer.read().decode()
+    connection.close()
+    return answer.status, body
+
+
+def save(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def policy(page: str) -> str:
+    found = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page)
+    assert found
+    return found.group(1).replace("&#x27;", "'").replace("&#39;", "'")
+
+
+def test_a_save_rebuilds_and_the_file_on_disk_stays_static(running: Running,
+                                                           tmp_path: Path) -> None:
+    first = running.builds[0]
+    assert first.written == tmp_path / "out" / "tiny.html" and not first.problems
+    save(running.session.file, "noisy_or: {leak: 0.01", "noisy_or: {leak: 0.02")
+    second = running.wait_for(2)
+    assert second.changed == (running.session.file.resolve(),)
+    on_disk = (tmp_path / "out" / "tiny.html").read_text()
+    assert "EventSource" not in on_disk and "connect-src" not in policy(on_disk)
+    status, served = get(running.session)
+    assert status == 200 and "EventSource" in served
+    # the served page is the file's page plus the script, and its policy allows exactly it
+    script = re.search(r"<script>(\(\(\) => \{.*?\}\)\(\);)</script>", served, re.S)
+    assert script and "const shown = 2;" in script.group(1)
+    assert f"'sha256-{script_hash(script.group(1))}'" in policy(served)
+    assert "connect-src 'self'" in policy(served)
+    assert policy(on_disk).split("script-src ")[1].split(";")[0] in policy(served)
+
+
+def test_a_cited_text_is_watched_too(running: Running) -> None:
+    text = running.session.file.parent / "almanac.txt"
+    text.write_text(text.read_text() + "\n")
+    assert running.wait_for(2).changed == (text.resolve(),)
+
+
+def test_a_problem_keeps_the_last_briefing_and_is_served(running: Running,
+                                                        tmp_path: Path) -> None:
+    before = (tmp_path / "out" / "tiny.html").read_text()
+    save(running.session.file, "parents: [rain, sprinkler]", "parents: [rain, sprinklr]")
+    broken = running.wait_for(2)
+    assert broken.written is None
+    assert any("unknown parent 'sprinklr'" in p.message for p in broken.problems)
+    assert (tmp_path / "out" / "tiny.html").read_text() == before
+    status, served = get(running.session)
+    assert status == 200 and "has 1 problem" in served and "sprinklr" in served
+    save(running.session.file, "parents: [rain, sprinklr]", "parents: [rain, sprinkler]")
+    assert running.wait_for(3).written is not None
+
+
+def test_the_event_stream_announces_each_build(running: Running) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", running.session.port, timeout=30)
+    connection.request("GET", "/events", headers={"Host": f"localhost:{running.session.port}"})
+    stream = connection.getresponse()
+    assert stream.getheader("Content-Type") == "text/event-stream"
+    assert stream.readline() == b"event: build\n" and stream.readline() == b"data: 1\n"
+    stream.readline()
+    save(running.session.file, "noisy_or: {leak: 0.01", "noisy_or: {leak: 0.03")
+    assert stream.readline() == b"event: build\n" and stream.readline() == b"data: 2\n"
+    connection.close()
+
+
+def test_only_requests_for_this_machine_are_answered(running: Running) -> None:
+    assert get(running.session, host="attacker.example")[0] == 403
+    assert get(running.session, host=f"attacker.example:{running.session.port}")[0] == 403
+    assert get(running.session, "/../tiny.yaml")[0] == 404
+    assert running.session.server.server_address[0] == "127.0.0.1"
+
+
+def test_live_page_refuses_what_is_not_a_briefing() -> None:
+    with pytest.raises(ValueError, match="not a page of this briefing"):
+        live_page("<html><body></body></html>", 1)
+
+
+def test_a_busy_port_says_what_to_do(scenario: Path) -> None:
+    with Session(scenario, port=0) as first, pytest.raises(Exception, match="--port 0"):
+        Session(scenario, port=first.port)
+
+
+@pytest.mark.slow
+def test_an_open_tab_reloads_itself_on_save(running: Running) -> None:
+    from tests.test_report_browser import ARGS, CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page()
+        violations: list[str] = []
+        page.on("console", lambda m: violations.append(m.text) if m.type == "error" else None)
+        page.goto(running.session.url)
+        assert page.locator("h1").inner_text() == "A tiny scenario"
+        page.wait_for_timeout(500)  # the event stream is open
+        save(running.session.file, "title: A tiny scenario", "title: A tiny scenario, saved")
+        deadline = time.monotonic() + 30
+        while "saved" not in page.locator("h1").inner_text():  # the page allows no eval
+            assert time.monotonic() < deadline, "the tab did not reload"
+            page.wait_for_timeout(100)
+        browser.close()
+    assert not violations, violations

@@ -18,7 +18,6 @@ a local cluster) are imported only when a run needs them.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -95,6 +94,8 @@ def _backend(backend: Backend, scheduler: str | None, n: int) -> Iterator[int]:
 
 @contextmanager
 def _dask_client(scheduler: str | None, n: int) -> Iterator[Any]:
+    import logging
+
     try:
         from distributed import Client, LocalCluster
     except ImportError:

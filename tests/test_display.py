@@ -50,7 +50,8 @@ def test_a_scenario_shows_its_counts_judgements_bars_and_diagram() -> None:
                   "<b>15</b> assumptions", "<b>6</b> judgements"):
         assert count in html
     p = s.probability("israeli_strike=yes or us_strike=yes")
-    assert f'data-v="{p}"' in html  # the judgement's exact likelihood
+    shown_v = [float(v) for v in re.findall(r'class="judged" data-v="([0-9.e-]+)"', html)]
+    assert shown_v[0] == pytest.approx(p, abs=1e-12)  # the judgement's exact likelihood
     for o in s.outcomes:
         assert s.nodes[o].label.replace("'", "&#39;") in html
     assert html.count('class="bar-row') == len(s.outcomes)

@@ -83,7 +83,7 @@ def test_colour_only_at_a_terminal_and_never_under_no_color() -> None:
 
 
 def test_progress_bars_only_at_a_terminal_and_not_with_json() -> None:
-    args = ("sweep", str(TINY), "--vary", "rain=0:1:30", "--intervals", "--samples", "200000")
+    args = ("sweep", str(TINY), "--vary", "rain=0:1:6", "--intervals", "--samples", "200000")
     assert "sweeping tiny" in at_a_terminal(*args)
     assert "sweeping tiny" not in at_a_terminal(*args, "--json")
     assert "sweeping tiny" not in at_a_terminal("-q", *args)

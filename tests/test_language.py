@@ -10,7 +10,7 @@ import pytest
 
 import model
 from model import ScenarioError, parse_prob, term_for
-from model.language.probability import ESTIMATIVE_TERMS
+from model.language.probability import ESTIMATIVE_TERMS, shown_term
 
 HEAD = """\
 scenario: lang
@@ -323,3 +323,11 @@ def test_a_number_written_as_text_out_of_range_says_so() -> None:
     with pytest.raises(ValueError, match=r'outside \[0, 1\]; did you mean "30%"'):
         parse_prob("30")
     assert parse_prob(" 1e-2 ").point == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize(("p", "term"), [(0.448, "roughly even chance"), (0.4449, "unlikely"),
+                                         (0.795, "very likely"), (0.004, "almost no chance"),
+                                         (0.996, "almost certain"), (0.55, "likely")])
+def test_a_shown_figure_takes_the_term_of_the_percent_the_reader_sees(p: float,
+                                                                       term: str) -> None:
+    assert shown_term(p) == term

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..language.probability import percent, term_for
+from ..language.probability import percent, shown_term
 from ..language.tables import FloatArray, NodeSpec
 from ..scenario import Scenario
 
@@ -129,7 +129,7 @@ def sentence(cause: NodeSpec, seen: Observation, outcome: NodeSpec, state: str,
     """"If X, “Y” rises to 21% from 7% (very unlikely to unlikely)." The direction and the
     new figure come first, so a rise never reads like a fall; percents as the briefing
     writes them (half up), so its figures agree everywhere."""
-    now, then = term_for(seen.posterior), term_for(base)
+    now, then = shown_term(seen.posterior), shown_term(base)
     after, before = percent(seen.posterior), percent(base)
     said = f"{condition(cause, seen.state, state_text)}, {proposition(outcome, state)}"
     if after == before:

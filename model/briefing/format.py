@@ -16,8 +16,9 @@ from ..language.probability import (
     EPSILON,
     MINUS,
     percent,
-    percents,
-    term_for,
+    percent_text,
+    shares,
+    shown_term,
 )
 
 YES_STATES = ("yes", "true")
@@ -34,12 +35,13 @@ class Pct:
 
 
 def pct(p: float) -> Pct:
-    return Pct(p, percent(p), term_for(p))
+    return Pct(p, percent(p), shown_term(p))
 
 
 def pcts(ps: Sequence[float]) -> list[Pct]:
     """A whole distribution as shown together: percents that add up to 100."""
-    return [Pct(p, text, term_for(p)) for p, text in zip(ps, percents(ps), strict=True)]
+    return [Pct(p, percent_text(p, whole), shown_term(p, whole))
+            for p, whole in zip(ps, shares(ps), strict=True)]
 
 
 def signed(x: float, decimals: int = 1) -> str:

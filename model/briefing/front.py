@@ -11,7 +11,7 @@ from ..analysis.judgements import Judgement
 from ..analysis.signposts import condition, descendants, strongest
 from ..errors import QueryError
 from ..language.events import event_nodes
-from ..language.probability import percent, points, term_for
+from ..language.probability import percent, points, shown_term
 from ..language.schema import WhatIf
 from ..scenario import Scenario, words
 from .context import (
@@ -125,7 +125,7 @@ def key_judgement(j: Judgement) -> KeyJudgement:
     """A judgement as the front states it (also how a notebook shows one)."""
     shown, spread = pct(j.probability), interval_of(j.low, j.high)
     where = f"; 90% range {spread.text}" if spread.text else ""
-    judged = (f"We judge this {JUDGED_AS.get(j.term, j.term)} ({shown.text}{where}), with "
+    judged = (f"We judge this {JUDGED_AS.get(shown.term, shown.term)} ({shown.text}{where}), with "
               f"{j.confidence} confidence.")
     reason = j.confidence_reason.removeprefix(f"{j.confidence}: ").rstrip(".") + "."
     return KeyJudgement(j.name, name_title(j.name), j.statement, shown, spread, judged,
@@ -236,7 +236,7 @@ def _judgement_signpost(facts: Facts, j: KeyJudgement, event: str) -> MindChange
     if best is None or abs(best[0] - j.pct.p) < MIN_MOVE:
         return None
     p, node, state = best
-    now, then = term_for(p), term_for(j.pct.p)
+    now, then = shown_term(p), j.pct.term
     bands = f"{then} to {now}" if now != then else f"still {now}"
     way = "rises" if p > j.pct.p else "falls"
     sentence = (f"{condition(s.nodes[node], state, s.state_label(node, state))}, "

@@ -182,6 +182,16 @@ def percent(p: float) -> str:
     return percent_text(p, math.floor(p * 100 + 0.5 + EPSILON))
 
 
+def shown_term(p: float, whole: int | None = None) -> str:
+    """The term of the figure a reader sees: `p` shown as `whole` percent (its rounded
+    percent by default) takes that percent's band, so a page never says "unlikely (45%)"
+    beside a table that puts 45% in "roughly even chance". "<1%" and ">99%" keep `p`'s."""
+    if whole is None:
+        whole = math.floor(p * 100 + 0.5 + EPSILON)
+    shown = percent_text(p, whole)
+    return term_for(whole / 100) if shown.removesuffix("%").isdigit() else term_for(p)
+
+
 def percents(ps: Sequence[float]) -> list[str]:
     """The states of one distribution as whole percents adding up to 100 (see `shares`)."""
     return [percent_text(p, whole) for p, whole in zip(ps, shares(ps), strict=True)]

@@ -6,6 +6,8 @@ on first use, and queries go to the engine chosen at load time (see `network.eng
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,8 +20,11 @@ import numpy as np
 
 from .display import RichDisplay
 from .errors import LimitError, Problem, QueryError, ScenarioError, did_you_mean
+from .history import Background, as_day, background, evidence_compiled, evidence_engine
+from .language.cases import CheckedCase, check_case, is_case, scenario_path
 from .language.checks import Checked, check
 from .language.events import Event, event_mask, event_nodes, event_problems, read_event
+from .language.evidence_log import EntrySpec, Log, ResolutionSpec, combine
 from .language.judgements import JudgementSpec
 from .language.loader import Document, parse_document, read_document
 from .language.schema import Role, ScenarioFile, Source, WhatIf
@@ -31,7 +36,13 @@ from .network.influence import Diagram, Solution, solve
 from .network.net import Assignment, Net
 from .results import Distribution, Explanation
 
+# What `at` recomputes for its day: the evidence in effect and the engines that apply it.
+_AS_AT = ("background", "engine", "compiled")
+
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from .history import Score
     from .network.compiled import CompiledNet
 
 
@@ -40,32 +51,64 @@ def words(name: str) -> str:
     return name.replace("_", " ")
 
 
-def load(path: str | Path, engine: EngineName = "compiled") -> Scenario:
+def load(path: str | Path, engine: EngineName = "compiled",
+         case: str | Path | None = None) -> Scenario:
     """Read, parse and check a scenario file; raise ScenarioError listing every problem.
 
+    `path` may be a case file (`case:` and `scenario:`, see `language.cases`): its scenario
+    is loaded with the case's evidence and resolutions; or name the case with `case=`.
     `engine` answers queries: "compiled" (default; cached tensor contractions, tested
     equal to pgmpy) or "pgmpy" (its VariableElimination, the reference)."""
-    return Scenario(read_document(path), engine)
+    doc = read_document(path)
+    if is_case(doc):
+        if case is not None:
+            raise ScenarioError(Problem("this is a case file, and a case was given too",
+                                        file=doc.name, hint="load the case file alone"))
+        return Scenario(read_document(scenario_path(doc)), engine, case=doc)
+    return Scenario(doc, engine, None if case is None else read_document(case))
 
 
-def loads(text: str, path: str | Path = "<string>", engine: EngineName = "compiled") -> Scenario:
-    """The same from text (`path` names it in messages and anchors source paths)."""
-    return Scenario(parse_document(text, path), engine)
+def loads(text: str, path: str | Path = "<string>", engine: EngineName = "compiled",
+          case: str | None = None) -> Scenario:
+    """The same from text (`path` names it in messages and anchors source paths); `case` is
+    a case file's text, anchored beside `path`."""
+    doc = parse_document(text, path)
+    return Scenario(doc, engine, None if case is None else
+                    parse_document(case, Path(path).with_suffix(".case.yaml")))
 
 
 class Scenario(RichDisplay):
-    """A checked scenario with exact queries over its Bayesian network."""
+    """A checked scenario with exact queries over its Bayesian network. Its evidence log
+    (the file's `evidence`, and a case's) conditions every query; `at(date)` is the
+    scenario as it stood on a day."""
 
-    def __init__(self, doc: Document, engine: EngineName = "compiled"):
+    def __init__(self, doc: Document, engine: EngineName = "compiled",
+                 case: Document | None = None):
         self.engine_name: EngineName = engine_name(engine)
         self.document = doc
         self.checked: Checked = check(doc)
         self._solutions: dict[str, Solution] = {}
+        self.case: CheckedCase | None = None if case is None else check_case(case, self.checked)
+        self.log: Log = self.checked.log
+        self._log_warnings: list[Problem] = []
+        if self.case is not None:
+            own = self.checked.log
+            self.log, problems, self._log_warnings = combine([
+                (own.entries, own.resolutions), (self.case.entries, self.case.resolutions)])
+            if problems:
+                raise ScenarioError(problems)
+        self.as_at: dt.date | None = None  # None: with every entry of the log
 
     # what the file says ------------------------------------------------------------------
 
     @property
     def path(self) -> Path:
+        """The file loaded: the case file when there is one, else the scenario file."""
+        return self.case.document.path if self.case else self.document.path
+
+    @property
+    def model_path(self) -> Path:
+        """The scenario file (the model), whether or not a case was loaded with it."""
         return self.document.path
 
     @property
@@ -74,11 +117,17 @@ class Scenario(RichDisplay):
 
     @property
     def id(self) -> str:
-        return self.file.scenario
+        """The scenario's id, or the case's: it names the briefing's file."""
+        return self.case.file.case if self.case else self.file.scenario
 
     @property
     def title(self) -> str:
-        return self.file.title
+        return self.case.file.title or self.file.title if self.case else self.file.title
+
+    @property
+    def description(self) -> str:
+        return self.case.file.description or self.file.description if self.case \
+            else self.file.description
 
     @property
     def nodes(self) -> Mapping[str, NodeSpec]:
@@ -92,7 +141,8 @@ class Scenario(RichDisplay):
 
     @property
     def sources(self) -> Mapping[str, Source]:
-        return self.file.sources
+        """The scenario's sources, and the case's."""
+        return {**self.file.sources, **self.case.sources} if self.case else self.file.sources
 
     @property
     def what_ifs(self) -> Sequence[WhatIf]:
@@ -111,7 +161,8 @@ class Scenario(RichDisplay):
 
     @property
     def warnings(self) -> Sequence[Problem]:
-        return self.checked.warnings
+        return [*self.checked.warnings, *(self.case.warnings if self.case else ()),
+                *self._log_warnings]
 
     @property
     def outcomes(self) -> list[str]:
@@ -133,7 +184,7 @@ class Scenario(RichDisplay):
     def source_name(self, source: str) -> str:
         """How a reader sees a source: its `short:` name, else its id with underscores as
         spaces."""
-        found = self.file.sources.get(source)
+        found = self.sources.get(source)
         return (found.short if found is not None and found.short else None) or words(source)
 
     def nodes_with_role(self, role: Role) -> list[str]:
@@ -158,8 +209,58 @@ class Scenario(RichDisplay):
 
     @property
     def digest(self) -> str:
-        """Short hash of the file's text, to tell two printed briefings apart."""
-        return self.document.digest
+        """Short hash of the file's text (the scenario's, then the case's), to tell two
+        printed briefings apart."""
+        return self.document.digest + (f"+{self.case.document.digest}" if self.case else "")
+
+    # the evidence log ----------------------------------------------------------------------
+
+    @property
+    def evidence(self) -> Sequence[EntrySpec]:
+        """The evidence entries in effect: all of them, or those up to `at`'s day."""
+        return self.log.until(self.as_at)
+
+    @property
+    def resolutions(self) -> Sequence[ResolutionSpec]:
+        return self.log.resolutions
+
+    @cached_property
+    def background(self) -> Background:
+        """The evidence in effect as one question (observations, and likelihoods), each
+        entry checked possible given those before it (problems at the entry's line)."""
+        return background(self._engine, self.evidence)
+
+    def check_evidence(self) -> None:
+        """Raise a located ScenarioError if the evidence in effect is impossible."""
+        self.background  # noqa: B018 (computing it is the check)
+
+    def at(self, date: dt.date | str) -> Scenario:
+        """The scenario as it stood on `date`: with the evidence entries dated up to and
+        including it. `s.at(s.file.as_of)` is the original forecast."""
+        day = as_day(date)
+        if day < self.file.as_of:
+            raise QueryError(Problem(f"{day} is before the scenario's as_of ({self.file.as_of})",
+                                     file=self.document.name,
+                                     hint="ask about a day on or after as_of"))
+        out = copy.copy(self)
+        out.__dict__ = {k: v for k, v in self.__dict__.items() if k not in _AS_AT}
+        out._solutions = {}
+        out.as_at = day
+        return out
+
+    def timeline(self) -> pd.DataFrame:
+        """The forecast's history: one row per date (as_of, then each evidence date), node
+        and state, for every outcome and every key judgement (`history.timeline`)."""
+        from .history import timeline
+
+        return timeline(self)
+
+    def score(self) -> Score:
+        """Brier and log scores of the forecast in effect against the resolutions, per node
+        and as means, with the time-averaged Brier score (`history.score`)."""
+        from .history import score
+
+        return score(self)
 
     # the network ---------------------------------------------------------------------------
 
@@ -232,15 +333,28 @@ class Scenario(RichDisplay):
 
     @cached_property
     def engine(self) -> Engine:
-        """The engine that answers this scenario's queries (chosen by `load(engine=...)`)."""
+        """The engine that answers this scenario's queries (chosen by `load(engine=...)`),
+        with the evidence in effect."""
         if self.engine_name == "compiled":
             return self.compiled  # one compiled engine serves queries and analyses alike
-        return make_engine(self.engine_name, self.net)
+        return evidence_engine(self._engine, self.background)
 
     @cached_property
     def compiled(self) -> CompiledNet:
         """The compiled exact engine, which also takes batched tables (see
-        `CompiledNet.posterior`); the analyses use it whatever `engine` is."""
+        `CompiledNet.posterior`), with the evidence in effect; the analyses use it whatever
+        `engine` is."""
+        return evidence_compiled(self._compiled, self.background)
+
+    @cached_property
+    def _engine(self) -> Engine:
+        """The chosen engine on the network alone, without the evidence log."""
+        if self.engine_name == "compiled":
+            return self._compiled
+        return make_engine(self.engine_name, self.net)
+
+    @cached_property
+    def _compiled(self) -> CompiledNet:
         from .network.compiled import CompiledNet  # not needed by `validate`, which must start fast
 
         return CompiledNet(self.net)

@@ -19,7 +19,7 @@ STAGES = (
               "model.display")),
     ("language", ("model.language",)),
     ("network", ("model.network",)),
-    ("scenario", ("model.results", "model.scenario")),
+    ("scenario", ("model.results", "model.history", "model.scenario")),
     ("analysis", ("model.analysis", "model.interop")),
     ("briefing", ("model.briefing",)),
     ("cli", ("model.cli",)),

@@ -18,6 +18,7 @@ from ..files import read_regular
 from ..limits import MAX_SOURCE_BYTES, MAX_TABLE_CELLS
 from .assignments import assignment_problems
 from .decisions import DecisionPlan, plan_decisions, reader_decision
+from .evidence_log import Log, LogChecker, combine
 from .exact import exact_params
 from .findings import Findings
 from .graph import CycleError, topological_order
@@ -43,6 +44,7 @@ class Checked:
     exact: frozenset[int] = frozenset()  # params marked `exact: true`
     utilities: dict[str, UtilitySpec] = field(default_factory=dict)
     plan: DecisionPlan = field(default_factory=DecisionPlan)
+    log: Log = field(default_factory=Log)  # dated evidence and resolutions
 
 
 def check(doc: Document) -> Checked:
@@ -71,13 +73,26 @@ def check(doc: Document) -> Checked:
     utilities = utility_specs(findings, scenario, checker.states, order, broken,
                               checker.check_citation)
     plan = plan_decisions(findings, scenario, order, utilities)
+    log = check_log(findings, scenario, broken, checker.paragraphs)
     if not plan.order and not any(n.role == "outcome" for n in scenario.nodes.values()):
         findings.warn(("nodes",), "no node has role: outcome",
                       hint="mark what the briefing should lead with as role: outcome")
     if findings.problems:
         raise ScenarioError(sorted(findings.problems, key=lambda p: p.line or 0))
     return Checked(scenario, specs, builder.params, findings.warnings, checker.paragraphs,
-                   judgements, exact_params(scenario, specs), utilities, plan)
+                   judgements, exact_params(scenario, specs), utilities, plan, log)
+
+
+def check_log(findings: Findings, scenario: ScenarioFile, broken: set[str],
+              paragraphs: dict[str, list[str]]) -> Log:
+    """The file's evidence and resolutions (`evidence_log`), problems added to `findings`."""
+    logs = LogChecker(findings, scenario.nodes, broken, scenario.as_of, scenario.horizon,
+                      scenario.sources, paragraphs)
+    log, problems, warnings = combine([(logs.entries(scenario.evidence),
+                                        logs.resolutions(scenario.resolutions))])
+    findings.problems += problems
+    findings.warnings += warnings
+    return log
 
 
 class Checker:

@@ -11,24 +11,34 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .schema import ScenarioFile
+from pydantic.json_schema import models_json_schema
+
+from .schema import CaseFile, ScenarioFile
 
 SCHEMA_ID = "urn:scenario-modeller:scenario.schema.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def scenario_json_schema() -> dict[str, Any]:
-    """The JSON Schema of a scenario file, with `$schema`, `$id` and a title on top."""
-    generated = ScenarioFile.model_json_schema()
-    generated.pop("title", None)
+    """The JSON Schema of a scenario file, with `$schema`, `$id` and a title on top. A file
+    with `case:` is a case file (`cases.py`) and is checked as one instead."""
+    _, generated = models_json_schema([(ScenarioFile, "validation"), (CaseFile, "validation")],
+                                      ref_template="#/$defs/{model}")
+    defs = generated["$defs"]
+    scenario = defs.pop("ScenarioFile")
+    scenario.pop("title", None)
     return {
         "$schema": DRAFT,
         "$id": SCHEMA_ID,
         "title": "Scenario file",
         "description": "A scenario for the scenario modeller: nodes with states, cited "
-                       "probabilities and what-ifs. Names, states and sources are "
+                       "probabilities and what-ifs; or a case file, the dated evidence and "
+                       "resolutions of one case of a scenario. Names, states and sources are "
                        "cross-checked by `scenario validate`.",
-        **generated,
+        "$defs": defs,
+        "if": {"required": ["case"]},
+        "then": {"$ref": "#/$defs/CaseFile"},
+        "else": scenario,
     }
 
 

@@ -257,6 +257,8 @@ class Source(Strict):
                     "by default its id, underscores as spaces")
     published: dt.date | str | None = None
     author: str | None = None
+    outlet: str | None = Field(None, description="Who published it: a newspaper, agency, "
+                                                 "broadcaster or institute")
     url: str | None = None
     path: str | None = Field(
         None, description="Text of the source, one paragraph per line, relative to the "
@@ -356,6 +358,11 @@ class ScenarioFile(Strict):
     judgements: list[Judgement] = Field(
         default_factory=list, description="Key judgements: the answers the briefing opens with")
     utilities: Utilities = Field(default_factory=dict)
+    evidence: list[EvidenceEntry] = Field(
+        default_factory=list, description="Dated reports after as_of: every query answers "
+                                          "with them; s.at(date) as the scenario stood then")
+    resolutions: list[Resolution] = Field(
+        default_factory=list, description="What happened, for scoring the forecasts")
 
     @field_validator("horizon")
     @classmethod
@@ -366,3 +373,93 @@ class ScenarioFile(Strict):
                              "means \"by the horizon\", which must not have passed when the "
                              "sources were read")
         return horizon
+
+
+# the evidence log and its case files ---------------------------------------------------
+
+
+class Report(Strict):
+    """What a dated report from a declared source says; a news report is cited whole, so
+    `para` is optional (give it for a source with a `path`, to have it checked)."""
+
+    source: Name
+    says: Text = Field(description="What the report says, paraphrased in your own words")
+    para: Paragraph | Annotated[list[Paragraph], Field(min_length=1)] | None = None
+    quote: Text | None = Field(
+        None, description="Exact words from the source; checked when the source has a path")
+
+    @property
+    def paras(self) -> tuple[int, ...]:
+        if self.para is None:
+            return ()
+        return (self.para,) if isinstance(self.para, int) else tuple(self.para)
+
+
+ReportSupport = Annotated[
+    Annotated[Report, Tag("citation")] | Annotated[Assumption, Tag("assumption")],
+    Discriminator(_citation_kind),
+]
+ReportBecause = Annotated[list[ReportSupport], Field(min_length=1)]
+# A likelihood's relative weight: how probable the report is under a state.
+LikelihoodWeight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, strict=True,
+                                          allow_inf_nan=False)]
+EvidenceKind = Literal["observed", "likelihood", "believe"]
+EVIDENCE_KINDS: tuple[EvidenceKind, ...] = get_args(EvidenceKind)
+
+
+class EvidenceEntry(Strict):
+    """One dated report: what it observed for certain, how much more probable it is under
+    some states than others (likelihood), or what the analyst now believes (Jeffrey's rule)."""
+
+    date: dt.date = Field(description="When it was reported: after as_of, by the horizon")
+    label: Text | None = Field(None, description="A few words for the timeline's step "
+                                                 "(default: what was observed)")
+    observed: dict[NodeName, StateName] | None = Field(
+        None, description="Nodes now known to be in a state")
+    likelihood: dict[NodeName, dict[StateName, LikelihoodWeight]] | None = Field(
+        None, description="node -> state -> relative weight: how probable the report is if "
+                          "the node is in that state (states left out weigh 1)")
+    believe: dict[NodeName, Distribution] | None = Field(
+        None, description="node -> state -> the probability the analyst now holds, after "
+                          "this report and everything before it (Jeffrey's rule)")
+    because: ReportBecause
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> EvidenceEntry:
+        given = [k for k in EVIDENCE_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            what = " and ".join(given) if given else "none of them"
+            raise ValueError(f"give one of observed, likelihood or believe (this entry has "
+                             f"{what}); write two reports as two entries")
+        if not getattr(self, given[0]):
+            raise ValueError(f"'{given[0]}' names no node")
+        return self
+
+    @property
+    def kind(self) -> EvidenceKind:
+        return next(k for k in EVIDENCE_KINDS if getattr(self, k) is not None)
+
+
+class Resolution(Strict):
+    """What happened to a node by the horizon, and when it became known."""
+
+    node: NodeName
+    state: StateName
+    date: dt.date = Field(description="When it was settled: after as_of, by the horizon")
+    because: ReportBecause
+
+
+class CaseFile(Strict):
+    """Evidence and resolutions kept beside a scenario, so that one model serves several
+    cases: `scenario` names the model's file, relative to this one."""
+
+    case: Name = Field(description="Identifier of the case, used for its report's file name")
+    scenario: Text = Field(description="The scenario file this case is about, relative to "
+                                       "this file")
+    title: Text | None = Field(None, description="Default: the scenario's title")
+    description: str = ""
+    sources: dict[Name, Source] = Field(default_factory=dict)
+    evidence: list[EvidenceEntry] = Field(default_factory=list)
+    resolutions: list[Resolution] = Field(default_factory=list)
+ScenarioFile.model_rebuild()
+CaseFile.model_rebuild()

@@ -180,7 +180,8 @@ def cli(ctx: click.Context, quiet: bool) -> None:
 @json_option
 @quiet_option
 def validate(files: tuple[str, ...], as_json: bool) -> None:
-    """Check scenario files and report every problem, with its line. Does not import pgmpy.
+    """Check scenario and case files and report every problem, with its line. Does not
+    import pgmpy.
 
     Example:
 
@@ -191,6 +192,11 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
     for file in files:
         try:
             s = load(file)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+            continue
+        try:
+            s.check_evidence()  # whether the dated evidence is possible needs the network
         except ScenarioError as exc:
             problems.extend(exc.problems)
             continue
@@ -364,6 +370,82 @@ def decide(file: str, actor: str | None, samples: int, seed: int, as_json: bool)
 
 @cli.command()
 @scenario_argument
+@json_option
+def timeline(file: str, as_json: bool) -> None:
+    """The forecast's history: every outcome and key judgement on the as_of date and after
+    each dated evidence entry, with the evidence of the day.
+
+    Example:
+
+        scenario timeline scenarios/russia_iran_2025_followup.yaml
+    """
+    from .briefing.history_text import timeline_json, timeline_text
+
+    s = load(file)
+    frame = s.timeline()
+    if as_json:
+        emit_json(timeline_json(s, frame))
+        return
+    click.echo(timeline_text(s, frame))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=str))
+@click.option("--at", "at", default="as_of", show_default=True, metavar="as_of|latest|DATE",
+              help="Which forecast to score: the original (as_of), the one with all the "
+                   "evidence (latest), or the one that stood on a date (YYYY-MM-DD).")
+@json_option
+def score(files: tuple[str, ...], at: str, as_json: bool) -> None:
+    """Brier and log scores of each file's forecast against its resolutions, and a
+    calibration table over them all (forecasts grouped by ICD 203 band).
+
+    Example:
+
+        scenario score scenarios/russia_iran_2025_followup.yaml
+
+        scenario score cases/*.yaml --at latest --json
+    """
+    from .analysis.scores import score_files
+    from .briefing.history_text import scores_text
+
+    found = score_files(files, at=at)
+    if as_json:
+        emit_json(found.to_dict())
+        return
+    click.echo(scores_text(found))
+
+
+@cli.command(name="diff")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("new", required=False, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--since", "since", metavar="REVISION|FILE",
+              help="Compare OLD as it is now with itself at a git revision (HEAD~1, a tag, a "
+                   "commit) or with an older copy of the file.")
+@json_option
+def diff_(old: str, new: str | None, since: str | None, as_json: bool) -> None:
+    """What moved between two versions of a scenario, and why: every outcome's and
+    judgement's move, and each change's share of it (Shapley values that add up to it).
+
+    Example:
+
+        scenario diff old.yaml scenarios/russia_iran_2025.yaml
+
+        scenario diff scenarios/russia_iran_2025.yaml --since HEAD~1 --json
+    """
+    from .analysis.diff import diff_files
+    from .briefing.history_text import diff_text
+
+    found = diff_files(old, new, since=since)
+    if as_json:
+        emit_json(found.to_dict())
+        return
+    click.echo(diff_text(found))
+
+
+
+@cli.command()
+@scenario_argument
 @click.option("--vary", "vary", multiple=True, metavar="NAME=FROM:TO:STEPS",
               help="Sweep a written number, named as the tornado of `scenario analyze` "
                    "names it (e.g. 'us_course: P(use_force)'), over STEPS values from FROM "
@@ -419,9 +501,12 @@ def sweep(file: str, vary: tuple[str, ...], each: Each | None, outcome: tuple[st
 @jobs_option
 @backend_option
 @scheduler_option
+@click.option("--since", "since", metavar="REVISION|FILE",
+              help="Add a 'What changed since' section: the file at a git revision, or an "
+                   "older copy of it.")
 @quiet_option
 def report(file: str, output: str | None, graphviz: str | None, jobs: int, backend: Backend,
-           scheduler: str | None) -> None:
+           scheduler: str | None, since: str | None) -> None:
     """Write the scenario's HTML briefing: one self-contained page that works offline; for
     a folder, the briefing of every scenario in it (in parallel with --jobs or --backend
     dask), each named for its scenario id.
@@ -433,8 +518,12 @@ def report(file: str, output: str | None, graphviz: str | None, jobs: int, backe
         scenario report scenarios/russia_iran_2025.yaml -o briefing.html
 
         scenario report scenarios/ -o reports/ --jobs 2
+
+        scenario report scenarios/russia_iran_2025.yaml --since HEAD~1
     """
     if Path(file).is_dir():
+        if since is not None:
+            raise click.UsageError("--since compares one file with its older version")
         from .briefing.batch import report_folder
 
         run = report_folder(file, output, graphviz=graphviz, jobs=jobs, backend=backend,
@@ -444,7 +533,7 @@ def report(file: str, output: str | None, graphviz: str | None, jobs: int, backe
         if run.problems:
             raise ScenarioError(run.problems)
         return
-    notice(f"wrote {write_report(file, output, graphviz=graphviz)}")
+    notice(f"wrote {write_report(file, output, graphviz=graphviz, since=since)}")
 
 
 @cli.command()

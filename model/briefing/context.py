@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from ..analysis import Analysis, analyze
+from ..analysis.diff import Diff
 from ..analysis.marginals import marginals
 from ..analysis.uncertainty import StateSpread
 from ..errors import QueryError
@@ -36,6 +37,7 @@ class Facts:
     scenario: Scenario
     graphviz: Graphviz | None = None
     generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    since: Diff | None = None  # what changed since an older version (`report --since`)
 
     @cached_property
     def baseline(self) -> dict[str, dict[str, float]]:
@@ -111,16 +113,17 @@ def header(facts: Facts, sampled: bool) -> Header:
     if when.date() > f.horizon:
         late = (f"This briefing was generated on {day(when.date())}, after its horizon "
                 f"({day(f.horizon)}): it forecasts a period that has ended. Its figures are "
-                f"what the sources suggested as of {day(f.as_of)}; check them against what "
-                "happened before relying on them.")
+                + (f"the forecast with the dated evidence up to {day(s.evidence[-1].date)}"
+                   if s.evidence else f"what the sources suggested as of {day(f.as_of)}")
+                + "; check them against what happened before relying on them.")
     exact = ("The probabilities are exact computations on the scenario's network"
              + (f"; the 90% ranges and the decisions' ranges and shares come from "
                 f"{facts.analysis.samples:,} seeded random draws of the file's numbers, so they "
                 "are estimates." if sampled else "."))
-    return Header(s.id, f.title, f.question, f.description, day(f.as_of), day(f.horizon),
+    return Header(s.id, s.title, f.question, s.description, day(f.as_of), day(f.horizon),
                   f"{day(when.date())}, {when:%H:%M} UTC", when.isoformat(timespec="seconds"),
                   s.digest, s.path.name, counts, late,
-                  f"{f.title} · as of {day(f.as_of)} · {s.digest}", exact)
+                  f"{s.title} · as of {day(f.as_of)} · {s.digest}", exact)
 
 
 # bottom line up front ----------------------------------------------------------------------

@@ -69,8 +69,10 @@ def section_builders() -> tuple[SectionBuilder, ...]:
     from .diagrams import network_section, tree_section
     from .evidence import evidence_section, method_section, sources_section
     from .front import front_section, panel_section, what_ifs_section
+    from .history import changes_section, history_section, score_section
 
-    return (front_section, panel_section, what_ifs_section, tree_section, likely_section,
+    return (front_section, panel_section, changes_section, history_section, score_section,
+            what_ifs_section, tree_section, likely_section,
             signposts_section, sensitivity_section, disagreement_section,
             decision_tree_section, decisions_section, network_section, evidence_section,
             sources_section, method_section)
@@ -112,14 +114,20 @@ def sections(facts: Facts) -> list[Section]:
 
 
 def render(scenario: Scenario, *, graphviz: str | None = None,
-           generated: dt.datetime | None = None) -> str:
+           generated: dt.datetime | None = None, since: str | None = None) -> str:
     """The briefing's HTML. `graphviz` picks the renderer ("auto", "dot" or "wasm");
-    `generated` fixes the time the header shows (now by default)."""
+    `generated` fixes the time the header shows (now by default); `since` (a git revision
+    or an older copy of the file) adds what changed since then."""
     from .context import Facts, header
     from .size import check_size
 
     check_size(scenario)  # before any work that grows with the page
     facts = Facts(scenario, choose_graphviz(graphviz))
+    if since is not None:
+        from ..analysis.diff import diff
+        from ..analysis.revisions import load_since
+
+        facts.since = diff(load_since(scenario.path, since), scenario, since, scenario.path.name)
     if generated is not None:
         facts.generated = generated
     shown = sections(facts)
@@ -136,11 +144,12 @@ def default_path(scenario: Scenario) -> Path:
 
 
 def report(scenario: Scenario | str | Path, output: str | Path | None = None, *,
-           graphviz: str | None = None, generated: dt.datetime | None = None) -> Path:
+           graphviz: str | None = None, generated: dt.datetime | None = None,
+           since: str | None = None) -> Path:
     """Render `scenario` (a loaded Scenario or a file to load) to an HTML briefing at
     `output` (default reports/<scenario id>.html); return the path written."""
     from ..scenario import Scenario, load
 
     s = scenario if isinstance(scenario, Scenario) else load(scenario)
     return write_atomic(output if output is not None else default_path(s),
-                        render(s, graphviz=graphviz, generated=generated))
+                        render(s, graphviz=graphviz, generated=generated, since=since))

@@ -1,0 +1,355 @@
+"""The evidence log: queries with the evidence in effect, `at`, the timeline, scores by hand,
+calibration, case files, and every mistake located at its line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import model
+from model import QueryError, ScenarioError
+from model.analysis.scores import score_files
+from model.cli import main
+from model.history import brier, log_score, time_averaged
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).parent / "fixtures" / "timeline"
+WEATHER = HERE / "weather.yaml"
+CASE = HERE / "weather_case.yaml"
+SEED = ROOT / "scenarios" / "russia_iran_2025.yaml"
+FOLLOWUP = ROOT / "scenarios" / "russia_iran_2025_followup.yaml"
+D = dt.date
+
+
+def close(a: float, b: float, tol: float = 1e-12) -> bool:
+    return abs(a - b) <= tol
+
+
+# queries with the evidence in effect --------------------------------------------------------
+
+
+def test_every_query_answers_with_all_the_evidence() -> None:
+    plain, case = model.load(WEATHER), model.load(CASE)
+    given = {"rain": "yes", "crop": "fair"}
+    for node in ("rain", "crop", "market"):
+        assert case.query(node) == pytest.approx(dict(plain.query(node, given=given)), abs=1e-12)
+    assert close(case.query("market")["yes"], 0.2)
+    assert close(case.probability("market=yes or crop=poor"), 0.2)
+    assert case.joint(["market"]) == pytest.approx(plain.joint(["market"], given=given))
+
+
+def test_at_a_day_is_the_query_with_that_days_observations_by_hand() -> None:
+    plain, case = model.load(WEATHER), model.load(CASE)
+    by_day = {D(2025, 3, 1): {}, D(2025, 4, 30): {}, D(2025, 5, 1): {"rain": "yes"},
+              D(2025, 8, 31): {"rain": "yes"}, D(2025, 9, 1): {"rain": "yes", "crop": "fair"},
+              D(2026, 1, 1): {"rain": "yes", "crop": "fair"}}
+    for day, given in by_day.items():
+        then = case.at(day)
+        for node in ("crop", "market"):
+            assert dict(then.query(node)) == pytest.approx(dict(plain.query(node, given=given)),
+                                                           abs=1e-12)
+    assert close(case.at("2025-05-01").query("market")["yes"], 0.1 * 0.9 + 0.9 * 0.2)
+    assert case.at(case.file.as_of).query("crop") == pytest.approx(
+        {"poor": 0.38, "fair": 0.3, "good": 0.32}, abs=1e-12)
+
+
+def test_at_on_the_seed_follow_up_equals_the_seed_with_the_same_observations() -> None:
+    seed, case = model.load(SEED), model.load(FOLLOWUP)
+    assert case.at(case.file.as_of).query("nuclear_deal") == seed.query("nuclear_deal")
+    observed: dict[str, str] = {}
+    for entry in case.log.entries:
+        observed.update(entry.observed)
+        then = case.at(entry.date)
+        for node in seed.outcomes:
+            assert dict(then.query(node)) == pytest.approx(
+                dict(seed.query(node, given=observed)), abs=1e-12)
+        for j in seed.judgement_specs:
+            assert close(then.probability(j.event), seed.probability(j.event, given=observed))
+
+
+def test_a_questions_own_given_and_do_replace_the_logs_word_on_those_nodes() -> None:
+    plain, case = model.load(WEATHER), model.load(CASE)
+    assert case.query("market", given={"crop": "poor"}) == pytest.approx(
+        dict(plain.query("market", given={"rain": "yes", "crop": "poor"})))
+    assert case.query("market", do={"crop": "poor"}) == pytest.approx(
+        dict(plain.query("market", given={"rain": "yes"}, do={"crop": "poor"})))
+    assert close(case.evidence_probability({"market": "yes"}), 0.2)
+    found = case.most_probable()
+    assert set(found.states) == {"market"} and found.states["market"] == "no"
+
+
+def test_at_before_as_of_is_refused_and_a_bad_date_says_how_to_write_one() -> None:
+    case = model.load(CASE)
+    with pytest.raises(QueryError, match="before the scenario's as_of"):
+        case.at("2025-01-01")
+    with pytest.raises(QueryError, match="YYYY-MM-DD"):
+        case.at("June")
+
+
+def test_the_analyses_see_the_evidence_too() -> None:
+    from model.analysis import analyze
+
+    found = analyze(model.load(CASE), samples=200, seed=1)
+    market = next(u for u in found.uncertainty if u.node == "market")
+    assert close(market.states[0].point, 0.2)
+
+
+# the timeline ------------------------------------------------------------------------------
+
+
+def test_timeline_has_a_row_per_date_node_and_state_with_the_days_evidence() -> None:
+    frame = model.load(CASE).timeline()
+    assert list(frame.columns) == ["date", "kind", "node", "state", "probability", "term",
+                                   "evidence"]
+    dates = [D(2025, 3, 1), D(2025, 5, 1), D(2025, 9, 1)]
+    assert sorted(set(frame["date"])) == dates
+    assert len(frame) == len(dates) * (3 + 2 + 1)  # crop's states, market's, one judgement
+    crop = frame[(frame.node == "crop") & (frame.state == "poor")]
+    assert crop["probability"].tolist() == pytest.approx([0.38, 0.1, 0.0], abs=1e-12)
+    assert crop["evidence"].tolist() == ["original forecast", "A wet April",
+                                         "The harvest: fair"]
+    bread = frame[frame.kind == "judgement"]
+    assert bread["probability"].tolist() == pytest.approx([0.342, 0.09, 0.0], abs=1e-12)
+    assert bread["state"].isna().all()
+
+
+def test_timeline_command_prints_each_outcome_and_its_json(capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    assert main(["timeline", str(CASE)]) == 0
+    text = capsys.readouterr().out
+    assert "The harvest (crop=poor)" in text and "A wet April" in text and "−28 pts" in text
+    assert main(["timeline", str(CASE), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["rows"][0]["date"] == "2025-03-01"
+    assert set(data["time_averaged_brier"]) == {"crop", "market"}
+
+
+# scores by hand ------------------------------------------------------------------------------
+
+
+def test_brier_and_log_scores_by_hand() -> None:
+    assert close(brier({"yes": 0.3, "no": 0.7}, "yes"), 0.49)
+    assert close(brier({"a": 0.2, "b": 0.5, "c": 0.3}, "b"), (0.04 + 0.25 + 0.09) / 2)
+    assert close(log_score({"yes": 0.3, "no": 0.7}, "yes"), -math.log(0.3))
+    assert log_score({"yes": 0.0, "no": 1.0}, "yes") == math.inf
+    assert close(time_averaged([(D(2025, 1, 1), 0.5), (D(2025, 1, 3), 0.1)], D(2025, 1, 11)),
+                 (2 * 0.5 + 8 * 0.1) / 10)
+
+
+def test_the_original_forecast_scored_by_hand() -> None:
+    sc = model.load(CASE).at("2025-03-01").score()
+    crop, market = sc["crop"], sc["market"]
+    assert close(crop.brier, (0.38**2 + 0.7**2 + 0.32**2) / 2)
+    assert close(crop.log, -math.log(0.3))
+    assert close(market.brier, 0.466**2)
+    assert close(market.log, -math.log(0.534))
+    assert close(sc.brier, (crop.brier + market.brier) / 2)
+    assert close(sc.log, (crop.log + market.log) / 2)
+    # each day's forecast until the next entry, until the node was settled
+    assert close(crop.time_averaged_brier, (61 * crop.brier + 123 * 0.43) / 184)
+    assert close(market.time_averaged_brier,
+                 (61 * market.brier + 123 * 0.27**2 + 121 * 0.2**2) / 305)
+
+
+def test_the_latest_forecast_scores_what_was_observed_as_perfect() -> None:
+    sc = model.load(CASE).score()
+    assert sc.as_at == D(2025, 9, 1)
+    assert sc["crop"].brier == 0 and sc["crop"].log == 0
+    assert close(sc["market"].brier, 0.04)
+
+
+def test_score_many_files_with_a_calibration_table_by_hand(capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    found = score_files([CASE])
+    bands = {b.term: b for b in found.calibration}
+    assert (bands["unlikely"].forecasts, bands["unlikely"].happened) == (3, 1)
+    assert close(bands["unlikely"].mean_forecast, (0.38 + 0.3 + 0.32) / 3)
+    assert (bands["roughly even chance"].forecasts, bands["roughly even chance"].happened) == (2, 1)
+    assert sum(b.forecasts for b in found.calibration) == 5
+    assert main(["score", str(CASE), str(FOLLOWUP), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [s["scenario"] for s in data["scores"]] == ["weather_2025", "russia_iran_2025_followup"]
+    assert sum(b["forecasts"] for b in data["calibration"]) == 5 + 2 * 7
+    assert main(["score", str(CASE), "--at", "latest"]) == 0
+    assert "2025-09-01" in capsys.readouterr().out
+
+
+def test_the_seed_follow_up_scores_the_march_forecast() -> None:
+    sc = model.load(FOLLOWUP).at("2025-03-25").score()
+    by_hand = [brier(n.forecast, n.state) for n in sc.nodes]
+    assert close(sc.brier, sum(by_hand) / len(by_hand))
+    deal = sc["nuclear_deal"]
+    assert close(deal.brier, (1 - deal.forecast["no"]) ** 2)
+    assert close(deal.log, -math.log(deal.forecast["no"]))
+
+
+# case files ----------------------------------------------------------------------------------
+
+
+def test_a_case_names_its_scenario_and_adds_its_sources_evidence_and_resolutions() -> None:
+    case = model.load(CASE)
+    assert case.id == "weather_2025" and case.title == "The 2025 season"
+    assert case.path == CASE and case.model_path == WEATHER
+    assert set(case.sources) == {"radio", "paper"}
+    assert [e.date for e in case.evidence] == [D(2025, 5, 1), D(2025, 9, 1)]
+    assert "+" in case.digest
+    assert model.load(WEATHER, case=CASE).query("market") == case.query("market")
+
+
+def write(tmp: Path, name: str, text: str) -> Path:
+    path = tmp / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def weather_with(tmp: Path, extra: str) -> Path:
+    (tmp / "weather.yaml").write_text(WEATHER.read_text() + textwrap.dedent(extra))
+    return tmp / "weather.yaml"
+
+
+# (the text added to the weather scenario, its line the problem is at (1 = its first line),
+# words of the message)
+BAD_LOGS: dict[str, tuple[str, int, tuple[str, ...]]] = {
+    "date_before_as_of": ("""
+        evidence:
+          - date: 2025-02-01
+            observed: {rain: yes}
+            because: [{assumption: x}]
+        """, 3, ("dated 2025-02-01 is not after as_of (2025-03-01)",)),
+    "date_after_horizon": ("""
+        evidence:
+          - date: 2026-02-01
+            observed: {rain: yes}
+            because: [{assumption: x}]
+        """, 3, ("after the horizon (2025-12-31)",)),
+    "unknown_node": ("""
+        evidence:
+          - date: 2025-04-01
+            observed: {rian: yes}
+            because: [{assumption: x}]
+        """, 4, ("unknown node 'rian'", "did you mean 'rain'")),
+    "unknown_state": ("""
+        evidence:
+          - date: 2025-04-01
+            observed: {crop: great}
+            because: [{assumption: x}]
+        """, 4, ("'great' is not a state of 'crop'",)),
+    "two_kinds": ("""
+        evidence:
+          - date: 2025-04-01
+            observed: {rain: yes}
+            likelihood: {crop: {poor: 2}}
+            because: [{assumption: x}]
+        """, 3, ("give one of observed, likelihood or believe",)),
+    "undeclared_source": ("""
+        evidence:
+          - date: 2025-04-01
+            observed: {rain: yes}
+            because: [{source: tv, says: rain}]
+        """, 5, ("source 'tv' is not declared",)),
+    "observed_twice": ("""
+        evidence:
+          - date: 2025-04-01
+            observed: {rain: yes}
+            because: [{assumption: x}]
+          - date: 2025-05-01
+            observed: {rain: no}
+            because: [{assumption: y}]
+        """, 6, ("observed as 'no', but it was observed as 'yes' on 2025-04-01",)),
+    "zero_likelihood": ("""
+        evidence:
+          - date: 2025-04-01
+            likelihood: {rain: {yes: 0, no: 0}}
+            because: [{assumption: x}]
+        """, 4, ("every state has weight 0",)),
+    "belief_over_one": ("""
+        evidence:
+          - date: 2025-04-01
+            believe: {crop: {poor: 0.7, fair: 0.5}}
+            because: [{assumption: x}]
+        """, 4, ("add up to 120%",)),
+    "resolved_twice": ("""
+        resolutions:
+          - {node: crop, state: fair, date: 2025-09-01, because: [{assumption: x}]}
+          - {node: crop, state: poor, date: 2025-09-02, because: [{assumption: y}]}
+        """, 4, ("'crop' is resolved twice",)),
+    "resolution_against_observation": ("""
+        evidence:
+          - date: 2025-04-01
+            observed: {crop: good}
+            because: [{assumption: x}]
+        resolutions:
+          - {node: crop, state: fair, date: 2025-09-01, because: [{assumption: y}]}
+        """, 7, ("resolved as 'fair', but the evidence of 2025-04-01", "observed 'good'")),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_LOGS))
+def test_each_mistake_in_the_log_is_located(name: str, tmp_path: Path) -> None:
+    extra, offset, words = BAD_LOGS[name]
+    path = weather_with(tmp_path, extra)
+    line = len(WEATHER.read_text().splitlines()) + offset
+    with pytest.raises(ScenarioError) as caught:
+        model.load(path)
+    text = str(caught.value)
+    assert f"weather.yaml:{line}:" in text, text
+    for w in words:
+        assert w in text, text
+
+
+def test_evidence_that_the_scenario_rules_out_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "weather.yaml"
+    text = WEATHER.read_text().replace("p: {yes: 0.9}", "p: {yes: 1}").replace(
+        "p: {yes: 0.2}", "p: {yes: 1}") + textwrap.dedent("""
+        evidence:
+          - date: 2025-04-01
+            observed: {market: no}
+            because: [{assumption: x}]
+        """)
+    path.write_text(text)
+    s = model.load(path)  # loading checks the file; the network answers whether it can be
+    line = len(WEATHER.read_text().splitlines()) + 3
+    with pytest.raises(ScenarioError, match=rf"weather.yaml:{line}: .*evidence of 2025-04-01 "
+                                            r"\(market=no\) is impossible"):
+        s.query("crop")
+    assert main(["validate", str(path)]) == 2
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("case: c\nscenario: nowhere.yaml\n", "the case's scenario 'nowhere.yaml' is not a file"),
+    ("case: c\nevidence: []\n", "'scenario' is missing"),
+    ("case: c\nscenario: weather\nsources:\n  radio: {title: again}\n",
+     "source 'radio' is declared by the scenario too"),
+    ("case: c\nscenario: weather\nevidence:\n  - date: 2025-04-01\n    observed: {rain: wet}\n"
+     "    because: [{assumption: x}]\n", "case.yaml:5: node 'rain': observed: 'wet' is not a "
+                                         "state of 'rain'"),
+])
+def test_case_file_mistakes_are_located(text: str, words: str, tmp_path: Path) -> None:
+    (tmp_path / "weather.yaml").write_text(WEATHER.read_text())
+    path = write(tmp_path, "case.yaml", text)
+    with pytest.raises(ScenarioError) as caught:
+        model.load(path)
+    assert words in str(caught.value)
+
+
+def test_validate_checks_a_case_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(CASE), str(FOLLOWUP)]) == 0
+    assert "ok" in capsys.readouterr().out
+
+
+def test_the_json_schema_takes_case_files() -> None:
+    import jsonschema  # type: ignore[import-untyped]
+
+    from model.language.json_schema import scenario_json_schema
+    from tests.test_json_schema import as_an_editor_reads
+
+    validator = jsonschema.Draft202012Validator(scenario_json_schema())
+    data = as_an_editor_reads(CASE)
+    assert list(validator.iter_errors(data)) == []
+    data["evidence"][0]["observd"] = data["evidence"][0].pop("observed")
+    assert list(validator.iter_errors(data))

@@ -1,0 +1,81 @@
+"""The briefing of a case: how the forecast moved (one chart and table per outcome, its
+numbers the API's), how the March forecast scored, with either Graphviz renderer."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+import model
+from model.briefing.format import day
+from model.briefing.page import render
+from model.language.probability import percent
+from tests.report_page import GENERATED
+
+ROOT = Path(__file__).resolve().parent.parent
+FOLLOWUP = ROOT / "scenarios" / "russia_iran_2025_followup.yaml"
+SEED = ROOT / "scenarios" / "russia_iran_2025.yaml"
+
+
+@cache
+def case() -> model.Scenario:
+    return model.load(FOLLOWUP)
+
+
+@cache
+def page() -> str:
+    return render(case(), generated=GENERATED)
+
+
+def section(html: str, sid: str) -> str:
+    start = html.index(f'<section id="{sid}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_a_case_briefing_shows_the_history_and_the_march_score_near_the_top() -> None:
+    html = page()
+    assert html.index('id="history"') < html.index('id="scores"') < html.index('id="network"')
+    assert "Russia, Iran and the US-Israeli pressure campaign, as 2025 unfolded" in html
+    assert 'id="changes"' not in html  # only with --since
+
+
+def test_each_outcome_has_a_chart_with_a_marker_per_entry_and_its_table() -> None:
+    s, history = case(), section(page(), "history")
+    assert history.count("<svg") == len(s.outcomes)
+    assert history.count("<table") == len(s.outcomes)
+    entries = s.log.entries
+    for i, entry in enumerate(entries, 1):
+        assert f"<title>{i}. {day(entry.date)}: " in history.replace("&#x27;", "'")
+    for o in s.outcomes:
+        label = s.nodes[o].label.replace("'", "&#39;")
+        assert label in history
+        for entry in entries:  # each row's percent is the API's on that day
+            assert f"<td class=\"num\">{percent(s.at(entry.date).query(o)['yes'])}</td>" \
+                in history
+
+
+def test_the_score_table_is_the_apis_score_of_the_original_forecast() -> None:
+    scores = section(page(), "scores")
+    sc = case().at("2025-03-25").score()
+    assert f"{sc.brier:.3f}" in scores and f"{sc.log:.3f}" in scores
+    assert f"{sc.time_averaged_brier:.3f}" in scores
+    assert len(re.findall(r"<tr[^>]*><th scope=\"row\">", scores)) == len(sc.nodes) + 1
+
+
+def test_a_scenario_without_a_log_has_neither_section() -> None:
+    html = render(model.load(SEED), generated=GENERATED)
+    assert 'id="history"' not in html and 'id="scores"' not in html
+
+
+@pytest.mark.parametrize("graphviz", ["dot", "wasm"])
+def test_the_charts_draw_with_either_renderer(graphviz: str) -> None:
+    if graphviz == "dot" and shutil.which("dot") is None:
+        pytest.skip("the system Graphviz `dot` is not installed")
+    html = render(case(), graphviz=graphviz, generated=GENERATED)
+    history = section(html, "history")
+    assert history.count("<svg") == len(case().outcomes)
+    assert "<script" not in history

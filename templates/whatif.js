@@ -285,6 +285,8 @@
   }
 
   panel.addEventListener("change", update);
+  // A case's briefing starts from what its evidence log observed (preselected).
+  if (selects.some(function (sel) { return sel.value; })) { update(); }
   panel.querySelector("button.reset").addEventListener("click", function () {
     selects.forEach(function (sel) { sel.value = ""; });
     update();

@@ -116,7 +116,8 @@ def test_every_probability_shown_equals_the_api(name: str) -> None:
 @pytest.mark.parametrize("name", ALL)
 def test_each_section_in_order_with_its_heading(name: str) -> None:
     ids = [e.attrs["id"] for e in page(name).elements if e.tag == "section"]
-    expected = ["front", "panel", "what_ifs", "tree", "likely", "signposts", "sensitivity",
+    expected = ["front", "panel", "changes", "history", "scores",
+                "what_ifs", "tree", "likely", "signposts", "sensitivity",
                 "disagreement", "decision_tree", "decisions", "network", "evidence", "sources",
                 "method"]
     assert ids == [i for i in expected if i in ids]
@@ -356,7 +357,11 @@ def test_one_strict_autoescaping_environment_with_a_partial_per_section() -> Non
     assert env is environment()
     assert env.autoescape is True
     assert env.undefined is jinja2.StrictUndefined
-    facts = Facts(scenario("seed"))
+    from model.analysis.diff import diff
+
+    # the seed's follow-up case, compared with the seed, has every section
+    facts = Facts(scenario("russia_iran_2025_followup"))
+    facts.since = diff(scenario("seed"), facts.scenario)
     for build in section_builders():
         section = build(facts)
         assert section is not None

@@ -63,6 +63,16 @@ class Facts:
                 out[w.name] = None
         return out
 
+    @property
+    def given(self) -> str:
+        """What the figures are conditioned on, in words: nothing, or the evidence log."""
+        entries = self.scenario.evidence
+        if not entries:
+            return "with nothing observed or set"
+        n = len(entries)
+        return (f"with the {n} dated evidence {'entry' if n == 1 else 'entries'} up to "
+                f"{day(entries[-1].date)}")
+
     def label(self, node: str) -> str:
         return self.scenario.nodes[node].label
 

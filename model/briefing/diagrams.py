@@ -37,6 +37,7 @@ class NetworkFigure:
     legend: tuple[LegendItem, ...]
     n_nodes: int
     n_links: int
+    given: str = "with nothing observed or set"  # what the figures hold
 
 
 def network_section(facts: Facts) -> Section:
@@ -50,7 +51,8 @@ def network_section(facts: Facts) -> Section:
     svg = Markup(network_svg(s, facts.baseline, facts.graphviz, alt))
     legend = tuple(LegendItem(r, ROLE_STYLES[r], roles.count(r)) for r in ROLE_ORDER
                    if r in roles)
-    return Section("network", "The network", NetworkFigure(svg, legend, len(s.nodes), links))
+    return Section("network", "The network", NetworkFigure(svg, legend, len(s.nodes), links,
+                                                           facts.given))
 
 
 # the scenario tree -------------------------------------------------------------------------

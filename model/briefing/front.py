@@ -95,6 +95,7 @@ class Front:
     judgements: tuple[KeyJudgement, ...]  # the file's key judgements; the outcomes' if none
     what_ifs: tuple[FrontWhatIf, ...]
     mind: tuple[MindChanger, ...]
+    given: str = "with nothing observed or set"  # or the evidence log's entries
 
 
 def front_section(facts: Facts) -> Section | None:
@@ -109,7 +110,8 @@ def front_section(facts: Facts) -> Section | None:
     judged = _key_judgements(facts)
     return Section("front", "Bottom line up front", Front(
         summaries, day(s.file.horizon), f"{facts.analysis.samples:,}", ranged, judged,
-        _front_what_ifs(facts, judged), _mind_changers(facts, judged)), part="front")
+        _front_what_ifs(facts, judged), _mind_changers(facts, judged), facts.given),
+        part="front")
 
 
 # ICD 203's terms as predicates: "we judge this likely", "... a roughly even chance"
@@ -278,6 +280,7 @@ class WhatIfTable:
     columns: tuple[OutcomeColumns, ...]
     baseline: tuple[StateLine, ...]
     rows: tuple[WhatIfRow, ...]
+    given: str = "nothing observed or set"  # what the baseline holds
 
 
 def _settings(facts: Facts, w: WhatIf) -> tuple[Setting, ...]:
@@ -310,7 +313,8 @@ def what_ifs_section(facts: Facts) -> Section | None:
             cells.append(Cell(line, text, direction(change, text)))
         rows.append(WhatIfRow(w.name, w.description, settings, tuple(cells), ""))
     return Section("what_ifs", "What-ifs", WhatIfTable(outcome_columns(s), baseline,
-                                                       tuple(rows)))
+                                                       tuple(rows),
+                                                       facts.given.removeprefix("with ")))
 
 
 # the in-page what-if panel -----------------------------------------------------------------
@@ -321,6 +325,7 @@ class Control:
     node: str
     label: str
     states: tuple[tuple[str, str], ...]  # (state, as the reader sees it)
+    observed: str = ""  # the state the evidence log observed, preselected; "" for none
 
 
 @dataclass(frozen=True)
@@ -343,7 +348,8 @@ def panel_section(facts: Facts) -> Section | None:
     groups = []
     for role in ROLE_ORDER:
         controls = tuple(Control(n, spec.label, tuple((st, s.state_label(n, st))
-                                                      for st in spec.states))
+                                                      for st in spec.states),
+                                 s.background.given.get(n, ""))
                          for n, spec in s.nodes.items() if spec.role == role)
         if controls:
             groups.append(ControlGroup(ROLE_GROUPS[role], controls))

@@ -71,6 +71,12 @@ def background(engine: Engine, entries: Sequence[EntrySpec]) -> Background:
     it: an entry that makes the evidence impossible is a problem at its line."""
     given: dict[str, str] = {}
     for entry in entries:
+        if entry.kind != "observed":
+            raise ScenarioError(Problem(
+                f"evidence of {entry.date}: a {entry.kind} entry needs likelihood evidence in "
+                "the engine, which this version does not have yet", entry.file, entry.line,
+                entry.nodes[0], "write what is known for certain as 'observed', or wait for "
+                                "the engine's likelihood evidence"))
         given.update(entry.observed)
         if not engine.evidence_probability(given) > 0:
             shown = ", ".join(f"{n}={s}" for n, s in entry.observed.items())

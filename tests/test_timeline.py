@@ -353,3 +353,16 @@ def test_the_json_schema_takes_case_files() -> None:
     assert list(validator.iter_errors(data)) == []
     data["evidence"][0]["observd"] = data["evidence"][0].pop("observed")
     assert list(validator.iter_errors(data))
+
+
+def test_an_uncertain_entry_says_it_needs_the_engines_likelihood_evidence(tmp_path: Path
+                                                                          ) -> None:
+    path = weather_with(tmp_path, """
+        evidence:
+          - date: 2025-04-01
+            likelihood: {rain: {yes: 1, no: 3}}
+            because: [{assumption: a dry forecast}]
+        """)
+    s = model.load(path)  # checked like any entry
+    with pytest.raises(ScenarioError, match="needs likelihood evidence in the engine"):
+        s.query("crop")

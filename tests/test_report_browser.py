@@ -312,7 +312,8 @@ def axe_violations(page: Any) -> list[tuple[str, str, int]]:
 
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("name", ["seed", *(pytest.param(n, marks=pytest.mark.slow)
-                                            for n in ("four_states", "decision", "xss"))])
+                                            for n in ("four_states", "decision", "xss",
+                                                      "russia_iran_2025_followup"))])
 def test_axe_finds_no_serious_or_critical_violation(
         browser: Any, briefings: dict[str, Path], name: str, width: int) -> None:
     v = visit(browser, briefings[name], width=width)

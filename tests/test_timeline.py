@@ -366,3 +366,12 @@ def test_an_uncertain_entry_says_it_needs_the_engines_likelihood_evidence(tmp_pa
     s = model.load(path)  # checked like any entry
     with pytest.raises(ScenarioError, match="needs likelihood evidence in the engine"):
         s.query("crop")
+
+
+def test_the_pgmpy_engine_answers_with_the_log_alike() -> None:
+    compiled, reference = model.load(CASE), model.load(CASE, engine="pgmpy")
+    for node in ("crop", "market"):
+        assert dict(reference.query(node)) == pytest.approx(dict(compiled.query(node)),
+                                                            abs=1e-9)
+    assert reference.at("2025-05-01").query("market") == pytest.approx(
+        dict(compiled.at("2025-05-01").query("market")), abs=1e-9)

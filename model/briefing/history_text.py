@@ -44,7 +44,9 @@ def timeline_text(s: Scenario, frame: Any) -> str:
 
 
 def timeline_json(s: Scenario, frame: Any) -> dict[str, Any]:
-    rows = [{**r, "date": r["date"].isoformat()} for r in frame.to_dict(orient="records")]
+    rows = [{**r, "date": r["date"].isoformat(),
+             "state": r["state"] if isinstance(r["state"], str) else None}  # pandas' NaN
+            for r in frame.to_dict(orient="records")]
     return {"scenario": s.id, "as_of": s.file.as_of.isoformat(), "rows": rows,
             "time_averaged_brier": frame.attrs.get("time_averaged_brier", {})}
 

@@ -13,10 +13,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..analysis import Analysis, analyze
-from ..analysis.diff import Diff
 from ..analysis.marginals import marginals
 from ..analysis.uncertainty import StateSpread
 from ..errors import QueryError
@@ -24,6 +23,9 @@ from ..language.probability import decimal_percent, percent
 from ..scenario import Scenario
 from .format import Pct, day, headline_states, pcts
 from .graphviz import Graphviz
+
+if TYPE_CHECKING:
+    from ..analysis.diff import Diff
 
 ROLE_ORDER = ("driver", "decision", "event", "outcome")
 ROLE_GROUPS = {"driver": "Drivers", "decision": "Decisions", "event": "Events",

@@ -290,7 +290,7 @@ class LogChecker:
                       believe: Mapping[str, Mapping[str, float]]) -> str:
         """What the entry says, in the nodes' labels: the timeline's step label."""
         def label(node: str) -> str:
-            return self.nodes[node].label
+            return self.nodes[node].label or node
         if kind == "observed":
             return "; ".join(f"{label(n)}: {s}" for n, s in observed.items())
         if kind == "likelihood":

@@ -20,6 +20,7 @@ from .display import RichDisplay
 from .errors import LimitError, Problem, QueryError, ScenarioError, did_you_mean
 from .language.checks import Checked, check
 from .language.events import Event, event_mask, event_nodes, event_problems, read_event
+from .language.formats import is_network, load_network
 from .language.judgements import JudgementSpec
 from .language.loader import Document, parse_document, read_document
 from .language.schema import Role, ScenarioFile, Source, WhatIf
@@ -43,9 +44,14 @@ def words(name: str) -> str:
 def load(path: str | Path, engine: EngineName = "compiled") -> Scenario:
     """Read, parse and check a scenario file; raise ScenarioError listing every problem.
 
+    A network file of another tool (`.bif`, `.xmlbif`, `.net`, `.xdsl`, `.uai`, gzipped or
+    not) or one of pgmpy's bundled networks by name (`pgmpy:alarm`) loads as it is, every
+    number marked as an uncited import (see `language.formats`).
+
     `engine` answers queries: "compiled" (default; cached tensor contractions, tested
     equal to pgmpy) or "pgmpy" (its VariableElimination, the reference)."""
-    return Scenario(read_document(path), engine)
+    doc = load_network(path) if is_network(path) else read_document(path)
+    return Scenario(doc, engine)
 
 
 def loads(text: str, path: str | Path = "<string>", engine: EngineName = "compiled") -> Scenario:

@@ -28,7 +28,7 @@ SUFFIXES: dict[str, ImportFormat] = {
     ".xdsl": "xdsl", ".uai": "uai"}
 
 __all__ = ["IMPORT_FORMATS", "SUFFIXES", "ImportFormat", "Network", "example_networks",
-           "format_of", "is_network", "load_network", "read_network"]
+           "format_of", "is_network", "load_network", "network_document", "read_network"]
 
 
 def _suffix(path: str | Path) -> str:

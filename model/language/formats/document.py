@@ -42,9 +42,13 @@ def network_document(network: Network, today: dt.date | None = None) -> Document
         if scaled is not None:
             warnings.append(Problem(scaled, file=source.name, line=table.line, node=name))
         role = "driver" if not table.parents else "event" if name in children else "outcome"
-        nodes[name] = {"label": _label(variable), "role": role, "states": list(variable.states),
-                       "parents": list(table.parents), "rows": rows.tolist(),
-                       "because": [{"assumption": imported}]}
+        node: dict[str, Any] = {"label": _label(variable), "role": role,
+                                "states": list(variable.states)}
+        if table.parents:
+            node["parents"] = list(table.parents)
+        node["rows"] = rows.tolist()
+        node["because"] = [{"assumption": imported}]
+        nodes[name] = node
         _locate(lines, name, variable, table)
     data = {
         "scenario": _identifier(stem),

@@ -6,7 +6,8 @@
                                        ( 0.01 0.99 )); experience = ( 10 20 ); }
 
 A potential's data lists the node's states fastest, then its last parent's: the rows of the
-compact form, as written (the parentheses are only grouping). `%` starts a comment. Unlike
+compact form, as written (the parentheses are only grouping). `%` starts a comment (and, as
+pyAgrum reads them, `//` and `/* */`); strings have no escapes. Unlike
 pgmpy 1.1.2's reader, this one tokenizes the file, so the word `node` inside a description,
 state names with spaces, `data` and `=` on separate lines, and unquoted states (`(0 1)`, as
 pyAgrum writes them) are read as Hugin reads them. Node kinds it does not turn into tables
@@ -27,8 +28,9 @@ from .record import LABEL
 from .source import Source
 from .text import Reader
 
-_STRING = r'"(?:[^"\\]|\\.)*"'
-_COMMENTS = re.compile(rf"({_STRING})|%[^\n]*")
+# Strings hold any text but a double quote, with no escapes (as Hugin and pyAgrum read them).
+_STRING = r'"[^"]*"'
+_COMMENTS = re.compile(rf"({_STRING})|%[^\n]*|//[^\n]*|/\*.*?\*/", re.S)
 _TOKEN = re.compile(rf'\s*(?:({_STRING})|([{{}}()=;|,])|([^\s{{}}()=;|,"]+)|(\S))')
 _INNERMOST = re.compile(r"\(([^()]*)\)")
 _KINDS = {"discrete", "continuous", "chance", "decision", "utility", "function"}
@@ -53,7 +55,7 @@ class _NetReader(Reader):
         self.tables: dict[str, Table] = {}
         self.name: str | None = None
         self.record: str | None = None
-        if "%" in self.text:
+        if "%" in self.text or "/" in self.text:
             # blanked, not removed, so that every offset keeps its line
             self.text = _COMMENTS.sub(lambda m: m.group(1) or " " * len(m.group()), self.text)
         self.pos = 0
@@ -320,4 +322,4 @@ class _NetReader(Reader):
 
 
 def _unquote(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text[1:-1])
+    return text[1:-1]

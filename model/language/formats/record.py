@@ -2,8 +2,9 @@
 the file it writes (a comment, or a Hugin attribute) so that reading the file back here
 gives every node and state its name again. Other tools ignore the record.
 
-The record is JSON, base64-encoded so that no name can break the comment or string that
-carries it: `{"nodes": {written: name}, "states": {written node: {written: name}}}`.
+The record is JSON in base64 (the standard alphabet: no `-`, so it may sit in an XML
+comment), so that no name can break the comment or string that carries it:
+`{"nodes": {written: name}, "states": {written node: {written: name}}}`.
 """
 
 from __future__ import annotations
@@ -29,13 +30,13 @@ class NameRecord:
     def encode(self) -> str:
         data = {"nodes": dict(self.nodes), "states": {n: dict(s) for n, s in self.states.items()}}
         raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+        return base64.b64encode(raw).decode("ascii")
 
 
 def decode(text: str) -> NameRecord | None:
     """The record, or None if `text` is not one (a hand-edited or foreign comment)."""
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = base64.b64decode(text, validate=True)
         data: Any = json.loads(raw.decode())
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None

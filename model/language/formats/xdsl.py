@@ -26,10 +26,9 @@ import re
 import numpy as np
 
 from .network import Budget, Network, Table, Variable
-from .record import LABEL
 from .source import Source
 from .text import Reader, row_lines
-from .xml import Element, parse_xml
+from .xml import XML_SPACE, Element, parse_xml, recorded
 
 _PYAGRUM = re.compile(r"created by pyAgrum\s*([0-9][0-9.]*)?|aGrUM\s*([0-9][0-9.]*)?")
 _NODE_KINDS = {"cpt", "deterministic"}
@@ -81,10 +80,8 @@ def read_xdsl(source: Source) -> Network:
     if not variables and not reader.problems:
         reader.fail("no nodes in <nodes>", line=nodes.line)
     reader.raise_problems()
-    record = next((c.split(":", 1)[1].strip() for c in comments
-                   if c.strip().startswith(f"{LABEL}:")), None)
     network = Network(source, "xdsl", root.attrs.get("id"), variables, tables, reader.warnings)
-    network.record = record
+    network.record = recorded(comments)
     return network
 
 
@@ -102,7 +99,7 @@ def _pyagrum(comments: list[str], root: Element) -> str | None:
 
 def _declare(reader: Reader, element: Element, variables: dict[str, Variable]) -> bool:
     """Add a node's variable; False (with a problem) for a node that is not one."""
-    name = element.attrs.get("id", "").strip()
+    name = element.attrs.get("id", "").strip(XML_SPACE)
     if element.tag not in _NODE_KINDS:
         reader.note(f"<{element.tag}> nodes are not supported", line=element.line,
                     node=name or None,
@@ -116,7 +113,7 @@ def _declare(reader: Reader, element: Element, variables: dict[str, Variable]) -
         reader.note(f"node '{name}' is defined twice (first on line {variables[name].line})",
                     line=element.line, node=name)
         return False
-    states = [s.attrs.get("id", "").strip() for s in element.findall("state")]
+    states = [s.attrs.get("id", "").strip(XML_SPACE) for s in element.findall("state")]
     if not states:
         reader.note("the node has no <state>", line=element.line, node=name)
         return False
@@ -126,7 +123,7 @@ def _declare(reader: Reader, element: Element, variables: dict[str, Variable]) -
 
 def _table(reader: Reader, budget: Budget, element: Element, variables: dict[str, Variable],
            tables: dict[str, Table], first_parent_fastest: bool) -> None:
-    name = element.attrs["id"].strip()
+    name = element.attrs["id"].strip(XML_SPACE)
     states = variables[name].states
     parents_element = element.find("parents")
     parents = tuple(parents_element.text.split()) if parents_element is not None else ()

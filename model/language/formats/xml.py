@@ -10,9 +10,12 @@ import xml.parsers.expat as expat
 from collections.abc import Callable, Iterator
 from typing import NoReturn
 
+from .record import LABEL
 from .text import Reader
 
 MAX_DEPTH = 64
+# What XML counts as white space (str.strip() would also take a no-break space from a name).
+XML_SPACE = " \t\r\n"
 
 
 class Element:
@@ -116,3 +119,9 @@ def parse_xml(reader: Reader, watch: Callable[[Element, list[Element]], None] | 
     if not root:
         reader.fail("the file holds no XML element", line=1)
     return root[0], comments
+
+
+def recorded(comments: list[str]) -> str | None:
+    """The names record `scenario export` leaves in a comment, if there is one."""
+    return next((c.split(":", 1)[1].strip() for c in comments
+                 if c.strip().startswith(f"{LABEL}:")), None)

@@ -19,7 +19,7 @@ import math
 from .network import Budget, Network, Table, Variable
 from .source import Source
 from .text import Reader, row_lines
-from .xml import Element, parse_xml
+from .xml import XML_SPACE, Element, parse_xml, recorded
 
 
 def read_xmlbif(source: Source) -> Network:
@@ -36,7 +36,7 @@ def read_xmlbif(source: Source) -> Network:
             outcomes[0] += 1
             budget.states(outcomes[0], None, line=element.line)
 
-    root, _ = parse_xml(reader, watch)
+    root, comments = parse_xml(reader, watch)
     network = root if root.tag.upper() == "NETWORK" else root.find("NETWORK")
     if root.tag.upper() not in ("BIF", "NETWORK") or network is None:
         reader.fail(f"expected <BIF><NETWORK>, found <{root.tag}>", line=root.line,
@@ -66,23 +66,25 @@ def read_xmlbif(source: Source) -> Network:
             reader.note("no <DEFINITION> gives its table", line=variable.line,
                         node=variable.name)
     reader.raise_problems()
-    name = name_element.text.strip() if name_element is not None else None
-    return Network(source, "xmlbif", name or None, variables, tables, reader.warnings)
+    name = name_element.text.strip(XML_SPACE) if name_element is not None else None
+    found = Network(source, "xmlbif", name or None, variables, tables, reader.warnings)
+    found.record = recorded(comments)
+    return found
 
 
 def _variable(reader: Reader, element: Element) -> Variable | None:
     kind = element.attrs.get("TYPE", element.attrs.get("type", "nature")).strip().lower()
     name_element = element.find("NAME")
-    if name_element is None or not name_element.text.strip():
+    if name_element is None or not name_element.text.strip(XML_SPACE):
         reader.note("a <VARIABLE> without a <NAME>", line=element.line)
         return None
-    name = name_element.text.strip()
+    name = name_element.text.strip(XML_SPACE)
     if kind != "nature":
         reader.note(f"variables of TYPE=\"{kind}\" are not supported", line=element.line,
                     node=name, hint="influence diagrams (decisions, utilities) are not "
                                     "read yet; give only TYPE=\"nature\" variables")
         return None
-    states = [o.text.strip() for o in element.findall("OUTCOME")]
+    states = [o.text.strip(XML_SPACE) for o in element.findall("OUTCOME")]
     if not states:
         reader.note("the variable has no <OUTCOME>", line=element.line, node=name)
         return None
@@ -95,8 +97,8 @@ def _table(reader: Reader, budget: Budget, element: Element, variables: dict[str
     if for_element is None:
         reader.note(f"a <{element.tag}> without <FOR>", line=element.line)
         return None
-    child = for_element.text.strip()
-    parents = tuple(g.text.strip() for g in element.findall("GIVEN"))
+    child = for_element.text.strip(XML_SPACE)
+    parents = tuple(g.text.strip(XML_SPACE) for g in element.findall("GIVEN"))
     unknown = [n for n in (child, *parents) if n not in variables]
     if unknown:
         reader.note(f"<{element.tag}> names '{unknown[0]}', which is not a declared variable",

@@ -66,15 +66,17 @@ def _dropped(scenario: Scenario, to: ExportFormat) -> list[Problem]:
     params = scenario.checked.params
     uncertain = int((params.lows < params.highs).sum())
     if uncertain:
-        notes.append(Problem(f"{uncertain:,} probabilities written as ranges or terms are "
-                             "exported at their point values", file=file))
+        what = ("1 probability written as a range or term is exported at its point value"
+                if uncertain == 1 else f"{uncertain:,} probabilities written as ranges or "
+                                       "terms are exported at their point values")
+        notes.append(Problem(what, file=file))
     specs = scenario.nodes.values()
     kept: list[str] = []
     if to not in KEEPS_LABELS and any(spec.label != spec.name for spec in specs):
         kept.append("the nodes' labels")
     described = sum(1 for spec in specs if spec.description)
     if described:
-        kept.append(f"{described:,} descriptions")
+        kept.append(_count(described, "description"))
     kept.append("roles")
     citations = assumptions = 0
     for spec in specs:
@@ -83,16 +85,16 @@ def _dropped(scenario: Scenario, to: ExportFormat) -> list[Problem]:
                 citations += 1
             else:
                 assumptions += 1
-    reasons = [f"{citations:,} citations"] * bool(citations) + \
-              [f"{assumptions:,} assumptions"] * bool(assumptions)
+    reasons = [_count(citations, "citation")] * bool(citations) + \
+              [_count(assumptions, "assumption")] * bool(assumptions)
     if reasons:
         kept.append(f"the reasons for the numbers ({' and '.join(reasons)})")
     if scenario.what_ifs:
-        kept.append(f"{len(scenario.what_ifs):,} what-ifs")
+        kept.append(_count(len(scenario.what_ifs), "what-if"))
     if scenario.file.utilities:
-        kept.append(f"the utilities of {len(scenario.file.utilities):,} actors")
+        kept.append(f"the utilities of {_count(len(scenario.file.utilities), 'actor')}")
     if scenario.sources:
-        kept.append(f"{len(scenario.sources):,} sources")
+        kept.append(_count(len(scenario.sources), "source"))
     notes.append(Problem(f"{TOOLS[to]} keeps the network only (states, parents, tables"
                          f"{', labels' if to in KEEPS_LABELS else ''}): "
                          + ", ".join(kept) + " stay in the scenario", file=file))
@@ -107,3 +109,7 @@ def _supports(spec: NodeSpec) -> Iterator[Support]:
         yield from spec.noisy_or.because
     for block in spec.written:
         yield from block.because or [e.support for e in block.estimates]
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n:,} {thing}" + ("" if n == 1 else "s")

@@ -71,9 +71,6 @@ class _BifReader(Reader):
         record = _RECORD.search(self.text)
         self._blank_comments()
         name, blocks = self._blocks()
-        for block in blocks:
-            if block.kind == "variable":
-                self._variable(block)
         if not self.variables:
             self.fail("no 'variable' blocks: this is not a BIF network", 0,
                       hint="a BIF file declares each variable with 'variable NAME { type "
@@ -140,16 +137,27 @@ class _BifReader(Reader):
                 header, header_at = self.text[match.end():brace], match.end()
             if kind == "variable":
                 self.budget.variable(at)
+            elif kind == "probability":
+                self._size_known_table(header, header_at)
             close = self._closing(brace, _BRACES, "{", "}")
             block = _Block(kind, at, header, header_at, brace + 1, close)
             if kind == "network":
                 name = _unquote(header.strip()) or None
+            elif kind == "variable":
+                self._variable(block)  # its limits apply here, before the file is read on
             else:
                 blocks.append(block)
             pos = close + 1
             if pos >= end:
                 break
         return name, blocks
+
+    def _size_known_table(self, header: str, at: int) -> None:
+        """A table over variables already declared is sized before its body is read."""
+        child, parents = _header_names(header, self.variables)
+        if len(child) == 1 and all(n in self.variables for n in (*child, *parents)):
+            self.budget.cells(child[0], len(self.variables[child[0]].states),
+                              [len(self.variables[p].states) for p in parents], at)
 
     def _skip_space(self, pos: int) -> int:
         return _SPACE.match(self.text, pos).end()  # type: ignore[union-attr]
@@ -244,15 +252,7 @@ class _BifReader(Reader):
         return None
 
     def _probability(self, block: _Block) -> None:
-        header = block.header
-        if "|" in header:
-            left, right = header.split("|", 1)
-            child_names, parent_names = _items(left), _items(right)
-        else:
-            whole = _unquote(header.strip())
-            names = _items(header)
-            child_names, parent_names = ([whole], []) if whole in self.variables \
-                else (names[:1], names[1:])
+        child_names, parent_names = _header_names(block.header, self.variables)
         if len(child_names) != 1:
             self.fail(f"expected one variable before '|', found {len(child_names)}",
                       block.header_at)
@@ -445,6 +445,17 @@ class _Entries:
         self.texts.append(text)
         self.text_ats.append(text_at)
         self.ats.append(at)
+
+
+def _header_names(header: str, variables: dict[str, Variable]) -> tuple[list[str], list[str]]:
+    """The names before and after `|` in `probability ( ... )`; without `|`, the old form
+    `( node parent parent )`, unless the whole is one declared (multi-word) name."""
+    if "|" in header:
+        left, right = header.split("|", 1)
+        return _items(left), _items(right)
+    whole = _unquote(header.strip())
+    names = _items(header)
+    return ([whole], []) if whole in variables else (names[:1], names[1:])
 
 
 def _combo(parents: tuple[str, ...], variables: dict[str, Variable], row: int) -> str:

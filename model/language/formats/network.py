@@ -74,15 +74,21 @@ class Budget:
             self.reader.limit(f"{count:,} states, over the limit of {MAX_STATES}", at, line,
                               node=name, hint="merge states, or split the variable")
 
-    def table(self, node: str, card: int, parent_cards: Sequence[int], at: int | None = None,
-              line: int | None = None) -> None:
+    def cells(self, node: str, card: int, parent_cards: Sequence[int], at: int | None = None,
+              line: int | None = None) -> int:
+        """One table's cells, refused past the limit (before anything of its size is read)."""
         cells = card * math.prod(parent_cards)
         if cells > MAX_TABLE_CELLS:
             self.reader.limit(f"its table has {cells:,} cells ({card} states x "
                               f"{' x '.join(map(str, parent_cards))} parent states), over "
                               f"the limit of {MAX_TABLE_CELLS:,}", at, line, node=node,
                               hint="fewer parents or states, or a noisy-OR in a scenario")
-        self.numbers += cells
+        return cells
+
+    def table(self, node: str, card: int, parent_cards: Sequence[int], at: int | None = None,
+              line: int | None = None) -> None:
+        """A table about to be read: its cells, and all the tables' numbers together."""
+        self.numbers += self.cells(node, card, parent_cards, at, line)
         if self.numbers > MAX_IMPORT_NUMBERS:
             self.reader.limit(f"the tables hold more than {MAX_IMPORT_NUMBERS:,} numbers in "
                               "all, the import limit", at, line, node=node,

@@ -92,11 +92,12 @@ def _read_bytes(path: Path, shown: str) -> bytes:
     except OSError as exc:
         raise ScenarioError(Problem(f"cannot read it: {exc.strerror or exc}", file=shown,
                                     hint="check the path")) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise ScenarioError(Problem(f"cannot read it: it is {_kind(mode)}, not a regular "
+                                    "file", file=shown, hint="give a network file"))
     with os.fdopen(fd, "rb") as file:
-        mode = os.fstat(file.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            raise ScenarioError(Problem(f"cannot read it: it is {_kind(mode)}, not a regular "
-                                        "file", file=shown, hint="give a network file"))
         try:
             head = file.read(2)
             file.seek(0)

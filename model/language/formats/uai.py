@@ -110,13 +110,13 @@ class _UaiReader(Reader):
         variables = {names[i]: Variable(names[i], [str(s) for s in range(cards[i])], None)
                      for i in range(n)}
         self.cards = {v.name: v.states for v in variables.values()}
+        for scope, where in scopes:  # every table's size, before any of them is read
+            self.budget.table(names[scope[-1]], cards[scope[-1]], [cards[p] for p in scope[:-1]],
+                              where)
         tables: dict[str, Table] = {}
         for scope, where in scopes:
-            child, parents = scope[-1], scope[:-1]
-            parent_cards = [cards[p] for p in parents]
-            self.budget.table(names[child], cards[child], parent_cards, where)
-            tables[names[child]] = self._table(scope, names, cards, pyagrum)
-            variables[names[child]].line = self.lines(where)
+            tables[names[scope[-1]]] = self._table(scope, names, cards, pyagrum)
+            variables[names[scope[-1]]].line = self.lines(where)
         if not pyagrum:
             self._pgmpy_order(tables)
         rest = _TOKEN.match(self.text, self.pos)

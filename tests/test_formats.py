@@ -19,10 +19,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import model
 from model.errors import LimitError, ScenarioError
-from model.language.formats import Network, read_network
+from model.language.formats import Network, example_networks, read_network
 from model.limits import MAX_NODES, MAX_STATES
 from model.network.net import Net
 from model.network.pgmpy_engine import net_from_bif, net_from_pgmpy
@@ -257,6 +259,14 @@ def test_uai_is_read_as_the_format_describes_it(tmp_path: Path) -> None:
     assert "UAI files keep no names" in found.warnings[0].message
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", example_networks())
+def test_every_network_pgmpy_ships_reads_as_pgmpy_reads_it(name: str) -> None:
+    """bnlearn's files of every classic network, up to munin and mildew, number for number."""
+    found = read_network(EXAMPLES / f"{name}.bif.gz")
+    assert worst_against(found, net_from_bif(str(EXAMPLES / f"{name}.bif.gz"))) == 0
+
+
 # each pgmpy 1.1.2 reader bug, read right -----------------------------------------------------
 
 
@@ -281,6 +291,31 @@ potential (b | a) { data = (( 0.9 0.1 ) ( 0.2 0.8 )); }
     assert list(found.variables) == ["a", "b"]
     assert found.variables["a"].label == "A node of the net"
     assert found.tables["b"].rows.tolist() == [[0.9, 0.1], [0.2, 0.8]]
+
+
+def test_a_hugin_class_is_read_as_the_network(tmp_path: Path) -> None:
+    """Hugin 6 and later write a network as a class (object-oriented networks)."""
+    path = written(tmp_path, "class.net", """class Exam
+{
+    inputs = ();
+    outputs = ();
+    node_size = (80 40);
+
+    node a
+    {
+        label = "A";
+        states = ("y" "n");
+    }
+
+    potential (a)
+    {
+        data = ( 0.4 0.6 );
+    }
+}
+""")
+    found = read_network(path)
+    assert found.name == "Exam"
+    assert found.tables["a"].rows.tolist() == [[0.4, 0.6]]
 
 
 def test_hugin_state_names_with_spaces(tmp_path: Path) -> None:
@@ -563,3 +598,66 @@ def test_a_nul_character_is_refused_with_its_line(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="holds a NUL character") as caught:
         model.load(path)
     assert caught.value.problems[0].line == 2
+
+
+# hostile files -------------------------------------------------------------------------------
+
+SEEDS = {
+    "bif": bif_text("asia"),
+    "net": (NETWORKS / "hugin_exam.net").read_text(),
+    "xmlbif": "",  # made below from our own export
+    "xdsl": (NETWORKS / "genie_pump.xdsl").read_text(),
+    "uai": (NETWORKS / "pyagrum-1.9.0_asia.uai").read_text(),
+}
+
+
+def _xmlbif_seed() -> str:
+    from model.interop import export_scenario
+
+    return export_scenario(model.load(EXAMPLES / "asia.bif.gz"), "xmlbif").text
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> tuple[str, str]:
+    """A network file with a few characters deleted, doubled or replaced."""
+    fmt = draw(st.sampled_from(sorted(SEEDS)))
+    text = SEEDS[fmt] or _xmlbif_seed()
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, max(len(text) - 1, 0)))
+        what = draw(st.sampled_from(["delete", "double", "replace"]))
+        size = draw(st.integers(1, 12))
+        if what == "delete":
+            text = text[:at] + text[at + size:]
+        elif what == "double":
+            text = text[:at] + text[at:at + size] * 2 + text[at + size:]
+        else:
+            text = text[:at] + draw(st.text(alphabet='{}()[];,|="%/*<>#\n -0123456789.eE'
+                                                     "abcxyz\x00\u2028é", min_size=1,
+                                            max_size=size)) + text[at + size:]
+    return fmt, text
+
+
+def _loads_or_is_refused_with_its_place(case: tuple[str, str], folder: Path) -> None:
+    fmt, text = case
+    path = folder / f"m.{fmt}"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        model.load(path)
+    except ScenarioError as exc:
+        assert exc.problems and all(p.file == str(path) for p in exc.problems)
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(case=mutated())
+def test_a_mutated_network_file_loads_or_is_refused_with_its_place(
+        case: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Never another exception: every refusal is a ScenarioError that names the file."""
+    _loads_or_is_refused_with_its_place(case, tmp_path_factory.mktemp("mutated"))
+
+
+@pytest.mark.slow
+@settings(max_examples=3000, deadline=None, database=None, derandomize=True)
+@given(case=mutated())
+def test_many_mutated_network_files_load_or_are_refused_with_their_place(
+        case: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> None:
+    _loads_or_is_refused_with_its_place(case, tmp_path_factory.mktemp("mutated"))

@@ -13,7 +13,7 @@ from ..language.tables import NodeSpec
 from ..network.net import Net
 from .importing import Converted
 from .names import RULES, identifier, written_names
-from .writers import WRITERS, Document
+from .writers import WRITERS, ToWrite
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -55,7 +55,7 @@ def export_network(net: Net, to: str, name: str, title: str | None = None,
                                 "... in the scenario's order of nodes, states as 0, 1, ... in "
                                 "each node's order", file=file))
     network_id = identifier(name, RULES[to][0]) if to in RULES else name
-    doc = Document(net, names, network_id, title or name, shown)
+    doc = ToWrite(net, names, network_id, title or name, shown)
     return Converted(WRITERS[to](doc), tuple(warnings))
 
 

@@ -69,7 +69,7 @@ def import_network(path: str | Path, today: dt.date | None = None) -> Imported:
         raise LimitError(Problem(f"the scenario would be {size:,} bytes, over the limit of "
                                  f"{MAX_FILE_BYTES:,} for a scenario file", file=doc.name,
                                  hint="load the network file as it is instead: every command "
-                                      "takes it, e.g. `scenario validate FILE`"))
+                                      f"takes it, e.g. `scenario validate {doc.name}`"))
     return Imported(text, tuple(scenario.warnings), scenario=scenario)
 
 

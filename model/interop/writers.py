@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
@@ -27,7 +26,7 @@ WRITTEN_BY = "scenario-modeller (scenario export)"
 
 
 @dataclass(frozen=True)
-class Document:
+class ToWrite:
     """What a writer is given: the network, its names as the format takes them, and the
     network's id (written as the format allows), title and node labels."""
 
@@ -51,6 +50,16 @@ class Document:
         return [self.names.nodes[p] for p in self.net.parents[node]]
 
 
+def escape(text: str) -> str:
+    """Text for XML character data."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(text: str) -> str:
+    """Text as a double-quoted XML attribute value."""
+    return '"' + escape(text).replace('"', "&quot;") + '"'
+
+
 def _numbers(values: FloatArray, separator: str = " ") -> str:
     return separator.join(map(repr, values.ravel().tolist()))
 
@@ -72,7 +81,7 @@ def positions(net: Net) -> dict[str, tuple[int, int]]:
 # BIF ---------------------------------------------------------------------------------------
 
 
-def write_bif(doc: Document) -> str:
+def write_bif(doc: ToWrite) -> str:
     lines = [f"// Written by {WRITTEN_BY}.", f"network {doc.id} {{", "}"]
     if doc.names.record:
         lines.append(f"// {LABEL}: {doc.names.record.encode()}")
@@ -98,7 +107,7 @@ def write_bif(doc: Document) -> str:
 # Hugin NET ---------------------------------------------------------------------------------
 
 
-def write_net(doc: Document) -> str:
+def write_net(doc: ToWrite) -> str:
     lines = ["net", "{", "    node_size = (80 40);", f'    label = "{_hugin(doc.title)}";']
     if doc.names.record:
         lines.append(f'    {LABEL.replace("-", "_")} = "{doc.names.record.encode()}";')
@@ -132,7 +141,7 @@ def _nested(values: FloatArray) -> str:
 # XMLBIF ------------------------------------------------------------------------------------
 
 
-def write_xmlbif(doc: Document) -> str:
+def write_xmlbif(doc: ToWrite) -> str:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', f"<!-- Written by {WRITTEN_BY}. -->"]
     if doc.names.record:
         lines.append(f"<!-- {LABEL}: {doc.names.record.encode()} -->")
@@ -152,7 +161,7 @@ def write_xmlbif(doc: Document) -> str:
 # GeNIe XDSL --------------------------------------------------------------------------------
 
 
-def write_xdsl(doc: Document) -> str:
+def write_xdsl(doc: ToWrite) -> str:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', f"<!-- Written by {WRITTEN_BY}. -->"]
     if doc.names.record:
         lines.append(f"<!-- {LABEL}: {doc.names.record.encode()} -->")
@@ -183,7 +192,7 @@ def write_xdsl(doc: Document) -> str:
 # UAI ---------------------------------------------------------------------------------------
 
 
-def write_uai(doc: Document) -> str:
+def write_uai(doc: ToWrite) -> str:
     nodes: Sequence[str] = list(doc.net.states)
     index = {n: i for i, n in enumerate(nodes)}
     lines = ["BAYES", str(len(nodes)), " ".join(str(len(doc.net.states[n])) for n in nodes),

@@ -16,7 +16,6 @@ from typing import Literal, get_args
 
 from ...errors import Problem, ScenarioError
 from ..loader import Document
-from .bif import read_bif
 from .document import network_document
 from .network import Network
 from .source import PGMPY_PREFIX, Source, example_networks, read_source
@@ -58,6 +57,8 @@ def format_of(path: str | Path) -> ImportFormat:
 def _reader(fmt: ImportFormat) -> Callable[[Source], Network]:
     """The format's reader, imported only when a file of that format is read."""
     if fmt == "bif":
+        from .bif import read_bif
+
         return read_bif
     if fmt == "net":
         from .hugin import read_net

@@ -66,6 +66,7 @@ class _BifReader(Reader):
         self.budget = Budget(self)
         self.variables: dict[str, Variable] = {}
         self.tables: dict[str, Table] = {}
+        self.by_case: dict[str, str] = {}  # a name in lower case -> the one variable so named
 
     def read(self) -> Network:
         record = _RECORD.search(self.text)
@@ -78,7 +79,7 @@ class _BifReader(Reader):
         by_case: dict[str, list[str]] = {}
         for known in self.variables:
             by_case.setdefault(known.lower(), []).append(known)
-        self.by_case: dict[str, str] = {k: v[0] for k, v in by_case.items() if len(v) == 1}
+        self.by_case = {k: v[0] for k, v in by_case.items() if len(v) == 1}
         for block in blocks:
             if block.kind == "probability":
                 self._probability(block)
@@ -89,10 +90,8 @@ class _BifReader(Reader):
                           node=variable.name,
                           hint=f"add 'probability ( {variable.name} ) {{ table ...; }}'")
         self.raise_problems()
-        network = Network(self.source, "bif", name, self.variables, self.tables,
-                          self.warnings)
-        network.record = record.group(1) if record else None
-        return network
+        return Network(self.source, "bif", name, self.variables, self.tables, self.warnings,
+                       record.group(1) if record else None)
 
     def _blank_comments(self) -> None:
         """Comments become spaces (their line breaks kept, so every offset keeps its line)."""

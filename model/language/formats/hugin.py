@@ -113,10 +113,8 @@ class _NetReader(Reader):
                           node=variable.name,
                           hint=f"add 'potential ({variable.name}) {{ data = (...); }}'")
         self.raise_problems()
-        network = Network(self.source, "net", self.name, self.variables, self.tables,
-                          self.warnings)
-        network.record = self.record
-        return network
+        return Network(self.source, "net", self.name, self.variables, self.tables,
+                       self.warnings, self.record)
 
     def items(self, top: bool) -> None:
         while True:

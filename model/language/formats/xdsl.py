@@ -80,9 +80,8 @@ def read_xdsl(source: Source) -> Network:
     if not variables and not reader.problems:
         reader.fail("no nodes in <nodes>", line=nodes.line)
     reader.raise_problems()
-    network = Network(source, "xdsl", root.attrs.get("id"), variables, tables, reader.warnings)
-    network.record = recorded(comments)
-    return network
+    return Network(source, "xdsl", root.attrs.get("id"), variables, tables, reader.warnings,
+                   recorded(comments))
 
 
 def _pyagrum(comments: list[str], root: Element) -> str | None:

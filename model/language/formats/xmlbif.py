@@ -67,9 +67,8 @@ def read_xmlbif(source: Source) -> Network:
                         node=variable.name)
     reader.raise_problems()
     name = name_element.text.strip(XML_SPACE) if name_element is not None else None
-    found = Network(source, "xmlbif", name or None, variables, tables, reader.warnings)
-    found.record = recorded(comments)
-    return found
+    return Network(source, "xmlbif", name or None, variables, tables, reader.warnings,
+                   recorded(comments))
 
 
 def _variable(reader: Reader, element: Element) -> Variable | None:

@@ -578,9 +578,10 @@ def test_a_fifo_a_folder_or_a_device_is_refused_at_once(tmp_path: Path) -> None:
     (tmp_path / "folder.net").mkdir()
     (tmp_path / "zero.uai").symlink_to("/dev/zero")
     for path, kind in ((fifo, "a FIFO"), (tmp_path / "folder.net", "a folder"),
-                       (tmp_path / "zero.uai", "a device")):
-        with pytest.raises(ScenarioError, match=f"cannot read it: it is {kind}"):
+                       (tmp_path / "zero.uai", "a character device")):
+        with pytest.raises(ScenarioError, match=f"the network file is {kind}") as caught:
             model.load(path)
+        assert caught.value.problems[0].file == str(path)
 
 
 def test_text_that_is_not_utf8_is_read_as_windows_1252_with_a_warning(tmp_path: Path) -> None:
@@ -661,3 +662,15 @@ def test_a_mutated_network_file_loads_or_is_refused_with_its_place(
 def test_many_mutated_network_files_load_or_are_refused_with_their_place(
         case: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> None:
     _loads_or_is_refused_with_its_place(case, tmp_path_factory.mktemp("mutated"))
+
+
+def test_a_network_file_past_the_import_limit_is_refused_before_it_is_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from model.language.formats import source
+
+    monkeypatch.setattr(source, "MAX_IMPORT_BYTES", 100)
+    path = written(tmp_path, "big.bif", bif_text("asia"))
+    with pytest.raises(LimitError, match="the network file is 1,074 bytes, over the limit of "
+                                         "100") as caught:
+        model.load(path)
+    assert caught.value.problems[0].hint == "a network this large is beyond what scenarios hold"

@@ -17,11 +17,9 @@ import numpy as np
 import pytest
 
 import model
-from model.errors import LimitError
 from model.interop import import_network
 from model.language.formats import read_network
 from model.language.graph import topological_order
-from model.limits import MAX_FILE_BYTES
 from model.network.compiled import CompiledNet
 from model.network.net import Net
 from tests.test_interop import EXAMPLES
@@ -197,20 +195,7 @@ def test_most_probable_explanation_matches_pyagrum(small_case: Case) -> None:
     assert compared >= 1 or case.name not in ("asia", "alarm")
 
 
-# Their YAML is past today's 1 MB scenario-file limit, which the loader's fast path raises to
-# 16 MB; until it lands, `scenario import` refuses them (saying to load them as they are).
-PAST_THE_FILE_LIMIT = {"pathfinder", "mildew", "diabetes", "munin"}
-
-
-def _import_cases() -> list[Any]:
-    waiting = pytest.mark.xfail(raises=LimitError, strict=True,
-                                reason="needs the loader's 16 MB scenario-file limit")
-    return [pytest.param(n, marks=waiting)
-            if n in PAST_THE_FILE_LIMIT and MAX_FILE_BYTES < 16_000_000 else n
-            for n in [*NETWORKS, *SCALE]]
-
-
-@pytest.mark.parametrize("name", _import_cases())
+@pytest.mark.parametrize("name", [*NETWORKS, *SCALE])
 def test_an_imported_network_validates_as_the_network_it_came_from(
         name: str, tmp_path: Any) -> None:
     path = EXAMPLES / f"{name}.bif.gz"

@@ -55,7 +55,7 @@ def import_network(path: str | Path, today: dt.date | None = None) -> Imported:
     data = doc.data
     file_name = network.source.file_name
     head = [
-        f"Imported from {file_name} by `scenario import` on {data['as_of'].isoformat()}.",
+        f"Imported from {file_name} by `scenario import` on {data['as_of']}.",
         "Every number is the file's own, marked as an uncited import: cite a source for "
         "each one you keep.",
         "Roles are guessed from the graph: nodes without parents are drivers, nodes without "

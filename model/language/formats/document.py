@@ -54,8 +54,8 @@ def network_document(network: Network, today: dt.date | None = None) -> Document
         "scenario": _identifier(stem),
         "title": f"{stem} (imported from {source.file_name})",
         "question": f"What does the {stem} network imply for its outcomes?",
-        "as_of": day,
-        "horizon": day,
+        "as_of": day.isoformat(),  # as a YAML 1.2 file gives a date: text, parsed later
+        "horizon": day.isoformat(),
         "description": f"Imported from {source.file_name}: its numbers, without citations.",
         "nodes": nodes,
     }

@@ -9,14 +9,14 @@ import codecs
 import gzip
 import hashlib
 import importlib.util
-import os
+import io
 import re
-import stat
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ...errors import LimitError, Problem, ScenarioError, did_you_mean
+from ...files import read_regular
 from ...limits import MAX_IMPORT_BYTES
 
 PGMPY_PREFIX = "pgmpy:"
@@ -86,50 +86,30 @@ def read_source(name: str | Path, xml: bool = False) -> Source:
 
 def _read_bytes(path: Path, shown: str) -> bytes:
     """The file's bytes, gunzipped if they are gzip, never reading past the import limit;
-    only a regular file is read, so a FIFO or a device is refused at once."""
+    only a regular file is read (`files.read_regular`), so a FIFO or a device is refused at
+    once."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise ScenarioError(Problem(f"cannot read it: {exc.strerror or exc}", file=shown,
-                                    hint="check the path")) from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        raise ScenarioError(Problem(f"cannot read it: it is {_kind(mode)}, not a regular "
-                                    "file", file=shown, hint="give a network file"))
-    with os.fdopen(fd, "rb") as file:
+        data = read_regular(path, MAX_IMPORT_BYTES, "network file")
+    except LimitError as exc:
+        raise LimitError([replace(p, file=shown, hint="a network this large is beyond what "
+                                                      "scenarios hold") for p in exc.problems]
+                         ) from None
+    except ScenarioError as exc:
+        raise ScenarioError([replace(p, file=shown) for p in exc.problems]) from None
+    if data[:2] == b"\x1f\x8b":
         try:
-            head = file.read(2)
-            file.seek(0)
-            if head == b"\x1f\x8b":
-                with gzip.GzipFile(fileobj=file) as unzipped:
-                    data = unzipped.read(MAX_IMPORT_BYTES + 1)  # no further, even from a bomb
-            else:
-                data = file.read(MAX_IMPORT_BYTES + 1)
-        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
+                data = unzipped.read(MAX_IMPORT_BYTES + 1)  # no further, even from a bomb
+        except (gzip.BadGzipFile, EOFError, zlib.error, OSError) as exc:
             raise ScenarioError(Problem(f"cannot read it: broken gzip data ({exc})", file=shown,
                                         hint="give the file uncompressed, or gzip it "
                                              "again")) from None
-        except OSError as exc:
-            raise ScenarioError(Problem(f"cannot read it: {exc.strerror or exc}",
-                                        file=shown)) from None
-    if len(data) > MAX_IMPORT_BYTES:
-        raise LimitError(Problem(f"the file holds over {MAX_IMPORT_BYTES:,} bytes, the import "
-                                 "limit", file=shown, hint="a network this large is beyond "
-                                                           "what scenarios hold"))
+        if len(data) > MAX_IMPORT_BYTES:
+            raise LimitError(Problem(f"the file unzips to over {MAX_IMPORT_BYTES:,} bytes, "
+                                     "the import limit", file=shown,
+                                     hint="a network this large is beyond what scenarios "
+                                          "hold"))
     return data
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 def _decode(data: bytes, shown: str, xml: bool) -> tuple[str, tuple[Problem, ...]]:

@@ -223,7 +223,7 @@ def test_no_import_renames_anything() -> None:
 NAME = st.text(st.characters(codec="utf-8"), min_size=1, max_size=30)
 
 
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(names=st.lists(NAME, min_size=3, max_size=3, unique=True), label=NAME)
 def test_the_serializer_writes_any_name_so_that_yaml_reads_it_back(names: list[str],
                                                                   label: str) -> None:
@@ -326,8 +326,9 @@ def test_example_network_exports_and_imports_unchanged(tmp_path: Path) -> None:
         names = dict(zip(again.net.states, first.net.states, strict=True))
         assert {names[n]: tuple(names[p] for p in ps) for n, ps in again.net.parents.items()} \
             == first.net.parents
-        for node, table in again.net.tables.items():
-            np.testing.assert_array_equal(table, first.net.tables[names[node]])
+        for node, table in again.net.tables.items():  # rows summed to 1 again: to an ulp
+            np.testing.assert_allclose(table, first.net.tables[names[node]], rtol=0,
+                                       atol=1e-15)
 
 
 @pytest.mark.parametrize(("fmt", "ext", "tol", "which"), [

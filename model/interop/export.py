@@ -70,6 +70,11 @@ def _dropped(scenario: Scenario, to: ExportFormat) -> list[Problem]:
                 if uncertain == 1 else f"{uncertain:,} probabilities written as ranges or "
                                        "terms are exported at their point values")
         notes.append(Problem(what, file=file))
+    if scenario.reader_decisions:
+        notes.append(Problem(
+            f"the reader's decisions ({', '.join(scenario.reader_decisions)}) are exported as "
+            f"chance nodes holding {scenario.decider}'s best policy (tables of 0s and 1s): "
+            f"{TOOLS[to]} keeps no decision or utility nodes", file=file))
     specs = scenario.nodes.values()
     kept: list[str] = []
     if to not in KEEPS_LABELS and any(spec.label != spec.name for spec in specs):

@@ -165,6 +165,10 @@ graphviz_option = click.option(
 def cli(ctx: click.Context, quiet: bool) -> None:
     """Scenario decision trees: cited probabilities, exact what-if queries, briefings.
 
+    Every FILE may be a scenario (.yaml), another tool's network file as it is (.bif,
+    .xmlbif, .net, .xdsl or .uai, gzipped or not), or one of pgmpy's bundled networks by
+    name (pgmpy:alarm, pgmpy:asia, ...).
+
     Example:
 
         scenario query scenarios/russia_iran_2025.yaml nuclear_deal --do us_strike=yes
@@ -594,23 +598,27 @@ def emit_converted(converted: Converted, output: str | None) -> None:
 def import_(network: str, output: str | None) -> None:
     """Write a scenario from a Bayesian network file: BIF, XMLBIF, NET, XDSL or UAI (or .gz).
 
-    Numbers are kept exactly and marked "no citation"; names the scenario language does not
-    allow are changed, with a warning listing each change.
+    Numbers and names are kept exactly, every number marked as an uncited import. NETWORK may
+    also be one of pgmpy's bundled networks (pgmpy:alarm).
 
     Example:
 
-        scenario import asia.bif -o scenarios/asia.yaml
+        scenario import pgmpy:asia -o scenarios/asia.yaml
     """
-    emit_converted(import_network(network, output), output)
+    emit_converted(import_network(network), output)
 
 
 @cli.command()
 @scenario_argument
 @click.option("--to", "to", type=click.Choice(EXPORT_FORMATS), required=True,
-              help="bif or xmlbif (SamIam, pyAgrum, bnlearn), net (Hugin, Netica), xdsl (GeNIe).")
+              help="bif or xmlbif (SamIam, pyAgrum, bnlearn, pgmpy), net (Hugin, Netica), "
+                   "xdsl (GeNIe), uai (inference solvers).")
 @output_option("print it")
 def export(file: str, to: ExportFormat, output: str | None) -> None:
     """Write the scenario's network for other Bayesian-network tools (point values).
+
+    Names a format does not allow are written otherwise, each listed in a warning, and the
+    file records the originals, so loading it here gives them back.
 
     Example:
 

@@ -25,6 +25,9 @@ MAX_UTILITY = 1e12  # in absolute value: every expected utility stays a finite J
 
 # reading another tool's network file
 MAX_IMPORT_BYTES = 50_000_000
+# every table's numbers together: ~100 bytes each while a network loads (its rows, their
+# check, the arrays), so the largest stays well inside MEMORY_BUDGET_BYTES
+MAX_IMPORT_NUMBERS = 10_000_000
 
 # answering
 MAX_QUERY_CELLS = 50_000_000  # in one table a query makes: 400 MB of float64

@@ -25,6 +25,7 @@ from .language.cases import CheckedCase, check_case, is_case, scenario_path
 from .language.checks import Checked, check
 from .language.events import Event, event_mask, event_nodes, event_problems, read_event
 from .language.evidence_log import EntrySpec, Log, ResolutionSpec, combine
+from .language.formats import is_network, load_network
 from .language.judgements import JudgementSpec
 from .language.loader import Document, parse_document, read_document
 from .language.schema import Role, ScenarioFile, Source, WhatIf
@@ -57,15 +58,25 @@ def load(path: str | Path, engine: EngineName = "compiled",
 
     `path` may be a case file (`case:` and `scenario:`, see `language.cases`): its scenario
     is loaded with the case's evidence and resolutions; or name the case with `case=`.
+    A network file of another tool (`.bif`, `.xmlbif`, `.net`, `.xdsl`, `.uai`, gzipped or
+    not) or one of pgmpy's bundled networks by name (`pgmpy:alarm`) loads as it is, every
+    number marked as an uncited import (see `language.formats`); a case may name one as its
+    scenario.
+
     `engine` answers queries: "compiled" (default; cached tensor contractions, tested
     equal to pgmpy) or "pgmpy" (its VariableElimination, the reference)."""
-    doc = read_document(path)
+    doc = _read(path)
     if is_case(doc):
         if case is not None:
             raise ScenarioError(Problem("this is a case file, and a case was given too",
                                         file=doc.name, hint="load the case file alone"))
-        return Scenario(read_document(scenario_path(doc)), engine, case=doc)
+        return Scenario(_read(scenario_path(doc)), engine, case=doc)
     return Scenario(doc, engine, None if case is None else read_document(case))
+
+
+def _read(path: str | Path) -> Document:
+    """A scenario file, or another tool's network file as the same data."""
+    return load_network(path) if is_network(path) else read_document(path)
 
 
 def loads(text: str, path: str | Path = "<string>", engine: EngineName = "compiled",

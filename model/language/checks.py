@@ -52,7 +52,7 @@ def check(doc: Document) -> Checked:
     scenario, problems, broken = parse(doc)
     if scenario is None:
         raise ScenarioError(problems)
-    findings = Findings(doc, list(problems))
+    findings = Findings(doc, list(problems), list(doc.warnings))
     checker = Checker(findings, scenario, broken)
     checker.check_sources()
     checker.check_structure()

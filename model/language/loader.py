@@ -79,6 +79,8 @@ class Document:
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
     digest: str = ""  # short hash of the text, to tell two printed briefings apart
+    # what reading it found that the file still loads with (another tool's network file)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def name(self) -> str:

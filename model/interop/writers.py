@@ -1,0 +1,210 @@
+"""The writers, one per format, each the way the tool that reads it writes its own files.
+
+Every number is written with all its digits (the shortest text that reads back as the same
+float64). A table is written as its rows: one per parent combination, the first parent's
+states changing slowest, a row's numbers in the order of the node's states; that is BIF's
+rows, Hugin's data, XMLBIF's and GeNIe's tables and UAI's (last variable fastest) alike.
+pgmpy's writers are not used: importing pgmpy takes seconds, its NET writer rounds to 8
+decimals, its XDSL writer lists children before their parents (GeNIe reads parents first)
+and its XMLBIF writer renames states.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..language.formats.record import LABEL
+from ..language.tables import FloatArray
+from ..network.net import Net
+from .names import Written
+
+WRITTEN_BY = "scenario-modeller (scenario export)"
+
+
+@dataclass(frozen=True)
+class ToWrite:
+    """What a writer is given: the network, its names as the format takes them, and the
+    network's id (written as the format allows), title and node labels."""
+
+    net: Net
+    names: Written
+    id: str
+    title: str
+    labels: Mapping[str, str]
+
+    def rows(self, node: str) -> FloatArray:
+        table = self.net.tables[node]
+        return np.moveaxis(table, 0, -1).reshape(-1, table.shape[0])
+
+    def name(self, node: str) -> str:
+        return self.names.nodes[node]
+
+    def states(self, node: str) -> tuple[str, ...]:
+        return self.names.states[node]
+
+    def parents(self, node: str) -> list[str]:
+        return [self.names.nodes[p] for p in self.net.parents[node]]
+
+
+def escape(text: str) -> str:
+    """Text for XML character data."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(text: str) -> str:
+    """Text as a double-quoted XML attribute value."""
+    return '"' + escape(text).replace('"', "&quot;") + '"'
+
+
+def _numbers(values: FloatArray, separator: str = " ") -> str:
+    return separator.join(map(repr, values.ravel().tolist()))
+
+
+def positions(net: Net) -> dict[str, tuple[int, int]]:
+    """A layered drawing's centres: each node one row below its deepest parent."""
+    depth: dict[str, int] = {}
+    for node in net.states:  # parents come first
+        depth[node] = 1 + max((depth[p] for p in net.parents[node]), default=-1)
+    column: dict[int, int] = {}
+    out = {}
+    for node in net.states:
+        x = column.get(depth[node], 0)
+        column[depth[node]] = x + 1
+        out[node] = (90 + 170 * x, 50 + 110 * depth[node])
+    return out
+
+
+# BIF ---------------------------------------------------------------------------------------
+
+
+def write_bif(doc: ToWrite) -> str:
+    lines = [f"// Written by {WRITTEN_BY}.", f"network {doc.id} {{", "}"]
+    if doc.names.record:
+        lines.append(f"// {LABEL}: {doc.names.record.encode()}")
+    for node in doc.net.states:
+        lines += [f"variable {doc.name(node)} {{",
+                  f"  type discrete [ {len(doc.states(node))} ] {{ "
+                  f"{', '.join(doc.states(node))} }};", "}"]
+    for node in doc.net.states:
+        parents = doc.parents(node)
+        rows = doc.rows(node)
+        if not parents:
+            lines += [f"probability ( {doc.name(node)} ) {{",
+                      f"  table {_numbers(rows, ', ')};", "}"]
+            continue
+        lines.append(f"probability ( {doc.name(node)} | {', '.join(parents)} ) {{")
+        combos = itertools.product(*(doc.states(p) for p in doc.net.parents[node]))
+        for combo, row in zip(combos, rows, strict=True):
+            lines.append(f"  ({', '.join(combo)}) {_numbers(row, ', ')};")
+        lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# Hugin NET ---------------------------------------------------------------------------------
+
+
+def write_net(doc: ToWrite) -> str:
+    lines = ["net", "{", "    node_size = (80 40);", f'    label = "{_hugin(doc.title)}";']
+    if doc.names.record:
+        lines.append(f'    {LABEL.replace("-", "_")} = "{doc.names.record.encode()}";')
+    lines.append("}")
+    where = positions(doc.net)
+    for node in doc.net.states:
+        states = " ".join(f'"{s}"' for s in doc.states(node))
+        x, y = where[node]
+        lines += ["", f"node {doc.name(node)}", "{",
+                  f'    label = "{_hugin(doc.labels.get(node, node))}";',
+                  f"    position = ({x} {y});", f"    states = ({states});", "}"]
+    for node in doc.net.states:
+        parents = doc.parents(node)
+        head = f"{doc.name(node)} | {' '.join(parents)}" if parents else doc.name(node)
+        table = np.moveaxis(doc.net.tables[node], 0, -1)
+        lines += ["", f"potential ({head})", "{", f"    data = {_nested(table)};", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def _hugin(text: str) -> str:
+    """A Hugin string's text: Hugin strings hold no double quote and no escapes."""
+    return text.replace('"', "'")
+
+
+def _nested(values: FloatArray) -> str:
+    if values.ndim == 1:
+        return "( " + _numbers(values) + " )"
+    return "(" + "\n\t ".join(_nested(v) for v in values) + ")"
+
+
+# XMLBIF ------------------------------------------------------------------------------------
+
+
+def write_xmlbif(doc: ToWrite) -> str:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f"<!-- Written by {WRITTEN_BY}. -->"]
+    if doc.names.record:
+        lines.append(f"<!-- {LABEL}: {doc.names.record.encode()} -->")
+    lines += ['<BIF VERSION="0.3">', "<NETWORK>", f"<NAME>{escape(doc.id)}</NAME>"]
+    for node in doc.net.states:
+        lines += ['<VARIABLE TYPE="nature">', f"\t<NAME>{escape(doc.name(node))}</NAME>",
+                  *(f"\t<OUTCOME>{escape(s)}</OUTCOME>" for s in doc.states(node)),
+                  "</VARIABLE>"]
+    for node in doc.net.states:
+        lines += ["<DEFINITION>", f"\t<FOR>{escape(doc.name(node))}</FOR>",
+                  *(f"\t<GIVEN>{escape(p)}</GIVEN>" for p in doc.parents(node)),
+                  f"\t<TABLE>{_numbers(doc.rows(node))}</TABLE>", "</DEFINITION>"]
+    lines += ["</NETWORK>", "</BIF>"]
+    return "\n".join(lines) + "\n"
+
+
+# GeNIe XDSL --------------------------------------------------------------------------------
+
+
+def write_xdsl(doc: ToWrite) -> str:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f"<!-- Written by {WRITTEN_BY}. -->"]
+    if doc.names.record:
+        lines.append(f"<!-- {LABEL}: {doc.names.record.encode()} -->")
+    lines += [f'<smile version="1.0" id={quoteattr(doc.id)} numsamples="10000" '
+              'discsamples="10000">', "\t<nodes>"]
+    for node in doc.net.states:  # parents first, as GeNIe reads them
+        lines.append(f"\t\t<cpt id={quoteattr(doc.name(node))}>")
+        lines += [f"\t\t\t<state id={quoteattr(s)} />" for s in doc.states(node)]
+        if doc.parents(node):
+            lines.append(f"\t\t\t<parents>{' '.join(doc.parents(node))}</parents>")
+        lines += [f"\t\t\t<probabilities>{_numbers(doc.rows(node))}</probabilities>",
+                  "\t\t</cpt>"]
+    lines += ["\t</nodes>", "\t<extensions>",
+              f'\t\t<genie version="1.0" app="{WRITTEN_BY}" name={quoteattr(doc.title)}>']
+    where = positions(doc.net)
+    for node in doc.net.states:
+        x, y = where[node]
+        lines += [f"\t\t\t<node id={quoteattr(doc.name(node))}>",
+                  f"\t\t\t\t<name>{escape(doc.labels.get(node, node))}</name>",
+                  '\t\t\t\t<interior color="e5f6f7" />', '\t\t\t\t<outline color="000080" />',
+                  '\t\t\t\t<font color="000000" name="Arial" size="8" />',
+                  f"\t\t\t\t<position>{x - 60} {y - 25} {x + 60} {y + 25}</position>",
+                  "\t\t\t</node>"]
+    lines += ["\t\t</genie>", "\t</extensions>", "</smile>"]
+    return "\n".join(lines) + "\n"
+
+
+# UAI ---------------------------------------------------------------------------------------
+
+
+def write_uai(doc: ToWrite) -> str:
+    nodes: Sequence[str] = list(doc.net.states)
+    index = {n: i for i, n in enumerate(nodes)}
+    lines = ["BAYES", str(len(nodes)), " ".join(str(len(doc.net.states[n])) for n in nodes),
+             str(len(nodes))]
+    for node in nodes:
+        scope = [*(index[p] for p in doc.net.parents[node]), index[node]]
+        lines.append(" ".join(map(str, [len(scope), *scope])))
+    for node in nodes:
+        rows = doc.rows(node)
+        lines += ["", str(rows.size), *(_numbers(row) for row in rows)]
+    return "\n".join(lines) + "\n"
+
+
+WRITERS = {"bif": write_bif, "net": write_net, "xmlbif": write_xmlbif, "xdsl": write_xdsl,
+           "uai": write_uai}

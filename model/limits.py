@@ -32,6 +32,7 @@ MAX_IMPORT_NUMBERS = 10_000_000
 # answering
 MAX_QUERY_CELLS = 50_000_000  # in one table a query makes: 400 MB of float64
 MAX_SAMPLES = 1_000_000  # draws of the uncertain numbers in one analysis
+MAX_INFERENCE_SAMPLES = 10_000_000  # weighted samples of one approximate query
 MAX_DRIVER_COMBINATIONS = 1_000_000  # past this the most likely scenarios are not listed
 MAX_VARIANTS = 100_000  # variants of one sweep (the product of its --vary steps and readings)
 

@@ -31,11 +31,13 @@ from .language.loader import Document, parse_document, read_document
 from .language.schema import Role, ScenarioFile, Source, WhatIf
 from .language.tables import FloatArray, NodeSpec, Param
 from .language.utilities import UtilitySpec
-from .limits import MAX_QUERY_CELLS
+from .limits import MAX_QUERY_CELLS, MEMORY_BUDGET_BYTES
 from .network.engine import Engine, EngineName, engine_name, make_engine
 from .network.influence import Diagram, Solution, solve
-from .network.net import Assignment, Net
-from .results import Distribution, Explanation
+from .network.net import Assignment, Likelihood, Net
+from .results import Approximation, Distribution, Explanation
+
+SAMPLING_SEED = 2025  # approximate queries are seeded, so a rerun prints the same estimate
 
 # What `at` recomputes for its day: the evidence in effect and the engines that apply it.
 _AS_AT = ("background", "engine", "compiled")
@@ -282,10 +284,26 @@ class Scenario(RichDisplay):
     def tables(self, values: FloatArray | None = None,
                only_source: str | None = None) -> dict[str, FloatArray]:
         """Each table (card, *parent_cards) of probabilities, from point values unless
-        `values` given: every node but the reader's decisions, which have policies."""
+        `values` given: every node but the reader's decisions, which have policies. Their
+        size together is estimated first, and refused past the memory budget."""
+        self._check_table_budget()
         v = self.point_values() if values is None else values
         return {n: spec.table(v, only_source)[0] for n, spec in self.nodes.items()
                 if not spec.reader_decision}
+
+    def _check_table_budget(self) -> None:
+        """The network's tables together, estimated before any is built."""
+        cells = sum(spec.card * spec.n_columns for spec in self.nodes.values())
+        if cells * 8 > MEMORY_BUDGET_BYTES:
+            largest = max(self.nodes.values(), key=lambda spec: spec.card * spec.n_columns)
+            raise LimitError(Problem(
+                f"the network's tables hold {cells:,} numbers ({cells * 8 / 1e9:,.1f} GB), "
+                f"past the memory budget of {MEMORY_BUDGET_BYTES / 1e9:,.1f} GB "
+                "(limits.MEMORY_BUDGET_BYTES)", file=self.document.name, node=largest.name,
+                line=largest.line,
+                hint=f"make the tables smaller: fewer states or parents per node (the "
+                     f"largest, '{largest.name}', has "
+                     f"{largest.card * largest.n_columns:,} cells)"))
 
     @cached_property
     def net(self) -> Net:
@@ -377,59 +395,96 @@ class Scenario(RichDisplay):
 
         return build_network(self.net.states, self.net.parents, self.net.tables)
 
+    def _locate(self, exc: ScenarioError) -> ScenarioError:
+        """The same error with every problem naming this scenario's file."""
+        problems = [p if p.file else replace(p, file=self.document.name) for p in exc.problems]
+        return type(exc)(problems)
+
     @contextmanager
     def _located(self) -> Iterator[None]:
         """Problems found while answering name this scenario's file."""
         try:
             yield
         except ScenarioError as exc:
-            problems = [p if p.file else replace(p, file=self.document.name)
-                        for p in exc.problems]
-            raise type(exc)(problems) from None
+            raise self._locate(exc) from None
 
     def evidence_probability(self, given: Assignment | None = None,
-                             do: Assignment | None = None) -> float:
-        """P(given | do(do)): how likely the observations are."""
+                             do: Assignment | None = None,
+                             likelihood: Likelihood | None = None) -> float:
+        """P(given | do(do)): how likely the observations are. With a likelihood, its
+        weights count as written, as the report's probability under each state."""
         with self._located():
-            return self.engine.evidence_probability(given, do)
+            return self.engine.evidence_probability(given, do, likelihood=likelihood)
 
     # queries -------------------------------------------------------------------------------
 
     def query(self, target: str, given: Assignment | None = None,
-              do: Assignment | None = None) -> Distribution:
-        """P(target | given, do(do)): observations in `given`, interventions in `do`."""
-        with self._located():
-            given, do = self.net.question(given, do)
-            values = self.engine.joint([target], given, do)
+              do: Assignment | None = None, likelihood: Likelihood | None = None, *,
+              approximate: int | None = None,
+              seed: int | None = SAMPLING_SEED) -> Distribution:
+        """P(target | given, report, do(do)): observations in `given`, interventions in
+        `do`, likelihood (virtual) evidence in `likelihood` ({node: {state: weight}}).
+
+        Exact unless `approximate` is a number of samples: then estimated by likelihood
+        weighting (seeded by `seed`), with each state's standard error in the result's
+        `approximate` (for questions too large to answer exactly)."""
+        try:
+            if approximate is not None:
+                return self._estimate(target, given, do, likelihood, approximate, seed)
+            values = self.engine.joint((target,), given, do, likelihood=likelihood)
+        except ScenarioError as exc:
+            raise self._locate(exc) from None
         return Distribution(target, dict(zip(self.net.states[target], values.tolist(),
-                                             strict=True)), given, do)
+                                             strict=True)),
+                            dict(given) if given else {}, dict(do) if do else {},
+                            _plain(likelihood))
+
+    def _estimate(self, target: str, given: Assignment | None, do: Assignment | None,
+                  likelihood: Likelihood | None, samples: int,
+                  seed: int | None) -> Distribution:
+        from .network.sampling import likelihood_weighting
+
+        net = self.net
+        net.check_node(target)
+        observed, setting = net.question(given, do)
+        found = likelihood_weighting(net, [target], observed, setting, net.weights(likelihood),
+                                     samples, seed)
+        states = net.states[target]
+        return Distribution(
+            target, dict(zip(states, found.values.tolist(), strict=True)), observed, setting,
+            _plain(likelihood),
+            Approximation(samples, seed, dict(zip(states, found.standard_error.tolist(),
+                                                  strict=True)), found.effective_samples))
 
     def joint(self, targets: Sequence[str], given: Assignment | None = None,
-              do: Assignment | None = None) -> dict[tuple[str, ...], float]:
-        """P(targets jointly | given, do(do)) as {(state, state, ...): probability}."""
+              do: Assignment | None = None,
+              likelihood: Likelihood | None = None) -> dict[tuple[str, ...], float]:
+        """P(targets jointly | given, report, do(do)) as {(state, state, ...): probability}."""
         with self._located():
-            values = self.engine.joint(targets, given, do)
+            values = self.engine.joint(targets, given, do, likelihood=likelihood)
         labels = [self.net.states[t] for t in targets]
-        out: dict[tuple[str, ...], float] = {}
-        for index in np.ndindex(values.shape):
-            out[tuple(labels[a][i] for a, i in enumerate(index))] = float(values[index])
-        return out
+        return {tuple(labels[a][i] for a, i in enumerate(index)): p
+                for index, p in zip(np.ndindex(values.shape), values.ravel().tolist(),
+                                    strict=True)}
 
     def joint_frame(self, targets: Sequence[str], given: Assignment | None = None,
-                    do: Assignment | None = None) -> Any:
+                    do: Assignment | None = None,
+                    likelihood: Likelihood | None = None) -> Any:
         """The joint as a pandas DataFrame: one column per target, then `probability`."""
         import pandas as pd
 
-        rows = [(*states, p) for states, p in self.joint(targets, given, do).items()]
+        rows = [(*states, p) for states, p in self.joint(targets, given, do,
+                                                         likelihood).items()]
         return pd.DataFrame(rows, columns=[*targets, "probability"])
 
     def most_probable(self, given: Assignment | None = None,
-                      do: Assignment | None = None) -> Explanation:
+                      do: Assignment | None = None,
+                      likelihood: Likelihood | None = None) -> Explanation:
         """The most probable explanation: the likeliest joint state of all other nodes."""
         with self._located():
             given, do = self.net.question(given, do)
-            states, probability = self.engine.most_probable(given, do)
-        return Explanation(states, probability, given, do)
+            states, probability = self.engine.most_probable(given, do, likelihood=likelihood)
+        return Explanation(states, probability, given, do, _plain(likelihood))
 
     def event(self, event: str | Event) -> Event:
         """An event read and checked against this scenario's nodes and states; a QueryError
@@ -449,74 +504,40 @@ class Scenario(RichDisplay):
 
     def probability(self, event: str | Event, given: Assignment | None = None,
                     do: Assignment | None = None,
-                    likelihood: Mapping[str, Mapping[str, float]] | None = None) -> float:
-        """P(event | given, do(do)), exact: the joint of the event's nodes, summed over the
-        combinations where the event holds (never a sum of marginals, which double-counts).
-
-        `likelihood` is uncertain evidence: for a node, the relative weight of each state
-        (how probable the report is if the node is in that state); non-negative, not all
-        zero, states left out weigh 1."""
+                    likelihood: Likelihood | None = None) -> float:
+        """P(event | given, report, do(do)), exact: the joint of the event's nodes, summed
+        over the combinations where the event holds (never a sum of marginals, which
+        double-counts). `likelihood` is likelihood (virtual) evidence, as in `query`."""
         with self._located():
             found = self.event(event)
-            given, do = self.net.question(given, do)
-            weights = self._likelihood(likelihood or {})
-            named = event_nodes(found)
-            nodes = [*named, *(n for n in weights if n not in named)]
+            nodes = event_nodes(found)
             cells = math.prod(len(self.net.states[n]) for n in nodes)
             if cells > MAX_QUERY_CELLS:
-                what = "the event and its likelihoods name" if weights else "the event names"
                 raise LimitError(Problem(
-                    f"{what} {len(nodes)} nodes, whose joint has {cells:,} combinations "
-                    f"(limit {MAX_QUERY_CELLS:,})",
+                    f"the event names {len(nodes)} nodes, whose joint has {cells:,} "
+                    f"combinations (limit {MAX_QUERY_CELLS:,})",
                     hint="split it into smaller events, e.g. one judgement per part"))
-            joint = self.engine.joint(nodes, given, do)
-            for axis, node in enumerate(nodes):
-                if node in weights:
-                    shape = [1] * len(nodes)
-                    shape[axis] = -1
-                    joint = joint * weights[node].reshape(shape)
-            total = float(joint.sum())
-            if not total > 0:
-                raise QueryError(Problem(
-                    "the likelihoods give no weight to any state the observations allow "
-                    "(probability 0)", hint="give some weight to a possible state"))
+            joint = self.engine.joint(nodes, given, do, likelihood=likelihood)
             mask = event_mask(found, self.net.states, nodes)
-            return min(max(float((joint * mask).sum()) / total, 0.0), 1.0)
+            return min(max(float((joint * mask).sum()), 0.0), 1.0)
 
-    def _likelihood(self, likelihood: Mapping[str, Mapping[str, float]]
-                    ) -> dict[str, FloatArray]:
-        """Each node's likelihood as a vector over its states, checked."""
-        problems: list[Problem] = []
-        out: dict[str, FloatArray] = {}
-        for node, by_state in likelihood.items():
-            if node not in self.net.states:
-                problems.append(Problem(f"likelihood: unknown node '{node}'",
-                                        hint=did_you_mean(node, self.net.states)))
-                continue
-            states = self.net.states[node]
-            vector = np.ones(len(states))
-            for state, weight in by_state.items():
-                if state not in states:
-                    problems.append(Problem(f"likelihood: '{state}' is not a state of '{node}'",
-                                            node=node, hint=did_you_mean(state, states)))
-                elif not (isinstance(weight, int | float) and math.isfinite(weight)
-                          and weight >= 0):
-                    problems.append(Problem(f"likelihood of {node}={state}: {weight!r} is not "
-                                            "a non-negative number", node=node,
-                                            hint="weights are relative, e.g. yes:1,no:3"))
-                else:
-                    vector[states.index(state)] = float(weight)
-            if not vector.any():
-                problems.append(Problem(f"likelihood of '{node}' gives every state weight 0",
-                                        node=node, hint="give at least one state weight"))
-            out[node] = vector
-        if problems:
-            raise QueryError(problems)
-        return out
+    def query_all(self, given: Assignment | None = None, do: Assignment | None = None,
+                  likelihood: Likelihood | None = None) -> dict[str, Distribution]:
+        return {n: self.query(n, given, do, likelihood) for n in self.nodes}
 
-    def query_all(self, given: Assignment | None = None,
-                  do: Assignment | None = None) -> dict[str, Distribution]:
-        return {n: self.query(n, given, do) for n in self.nodes}
+    def believe(self, beliefs: Mapping[str, Mapping[str, float | str]],
+                given: Assignment | None = None, do: Assignment | None = None,
+                likelihood: Likelihood | None = None) -> dict[str, dict[str, float]]:
+        """Jeffrey's rule: the likelihood to query with so that each believed node has the
+        probability the analyst now holds, everything else in `given`, `do` and
+        `likelihood` taken into account; `likelihood` comes back with the believed nodes'
+        weights multiplied in. `{"talks": {"yes": 0.7}}` reads "after this report I am 70%
+        sure talks open". Unlike a likelihood, a belief depends on what came before (see
+        `network.beliefs`)."""
+        from .network.beliefs import believe
+
+        with self._located():
+            return believe(self.engine, beliefs, given, do, likelihood)
 
     def named_what_if(self, name: str) -> WhatIf:
         """The what-if of that name, or a QueryError suggesting the closest names."""
@@ -526,18 +547,27 @@ class Scenario(RichDisplay):
         raise QueryError(Problem(f"no what-if named '{name}'", file=self.document.name,
                                  hint=did_you_mean(name, [w.name for w in self.what_ifs])))
 
-    def what_if(self, name: str) -> dict[str, Distribution]:
-        """Each outcome's distribution under the named what-if."""
+    def what_if(self, name: str,
+                likelihood: Likelihood | None = None) -> dict[str, Distribution]:
+        """Each outcome's distribution under the named what-if (and a likelihood, if given)."""
         w = self.named_what_if(name)
-        return {o: self.query(o, w.given, w.do) for o in self.outcomes}
+        return {o: self.query(o, w.given, w.do, likelihood) for o in self.outcomes}
 
-    def to_frame(self, given: Assignment | None = None, do: Assignment | None = None) -> Any:
+    def to_frame(self, given: Assignment | None = None, do: Assignment | None = None,
+                 likelihood: Likelihood | None = None) -> Any:
         """Every node's distribution as one long DataFrame (node, state, probability, term)."""
         import pandas as pd
 
         frames = [d.to_frame().reset_index().assign(node=n)
-                  for n, d in self.query_all(given, do).items()]
+                  for n, d in self.query_all(given, do, likelihood).items()]
         return pd.concat(frames, ignore_index=True)[["node", "state", "probability", "term"]]
 
     def __repr__(self) -> str:
         return f"<Scenario {self.id!r}: {len(self.nodes)} nodes, {len(self.params)} numbers>"
+
+
+def _plain(likelihood: Likelihood | None) -> dict[str, dict[str, float]]:
+    """A likelihood as plain dicts, for results (checked already by the engine)."""
+    if not likelihood:
+        return {}
+    return {n: {state: float(w) for state, w in ws.items()} for n, ws in likelihood.items()}

@@ -227,12 +227,12 @@ Ask = Callable[[CompiledNet], Any]
 
 def first_and_planned(net: Net, ask: Ask, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """`ask` answered twice by a fresh engine: on its shape's first sight (bucket elimination
-    in the network's order, nothing planned) and again (opt_einsum's planned contraction);
-    an impossible observation stands for its answer."""
+    in the network's order, nothing planned) and again (planned: every answer of the shape
+    at once, or the planned contraction); an impossible observation stands for its answer."""
     engine = CompiledNet(net)
     planned: list[Any] = []
-    plan = engine._contraction
-    monkeypatch.setattr(engine, "_contraction", lambda *args: planned.append(args) or plan(*args))
+    plan = engine._plan
+    monkeypatch.setattr(engine, "_plan", lambda *args: planned.append(args) or plan(*args))
     answers = []
     for sight in range(2):
         try:
@@ -260,12 +260,20 @@ def asks(net: Net, given: dict[str, str], do: dict[str, str], rng: np.random.Gen
     yield "P(evidence)", lambda e: e.evidence_probability(given, do)
 
 
+# planned shapes keep every answer when few (the default), or contract each query's slices
+PLANNING = [pytest.param(engine_module.ANSWER_CELLS, id="answer-tables"),
+            pytest.param(0, id="contractions")]
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("answer_cells", PLANNING)
 @pytest.mark.parametrize(("name", "sets"),
                          [("asia", 12), ("alarm", 12), ("hailfinder", 8), ("win95pts", 8),
                           ("andes", 4)])
 def test_first_sight_equals_planned_on_classic_networks(name: str, sets: int,
+                                                        answer_cells: int,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "ANSWER_CELLS", answer_cells)
     net = net_from_pgmpy(classic(name))
     rng = np.random.default_rng(5)
     for i in range(sets):
@@ -279,9 +287,11 @@ def test_first_sight_equals_planned_on_classic_networks(name: str, sets: int,
                         f"{name}: {what} | {given}, do {do}")
 
 
+@pytest.mark.parametrize("answer_cells", PLANNING)
 @pytest.mark.parametrize("seed", range(4))
-def test_first_sight_equals_planned_on_random_nets(seed: int,
+def test_first_sight_equals_planned_on_random_nets(seed: int, answer_cells: int,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "ANSWER_CELLS", answer_cells)
     net = random_net(12, seed, zeros=seed % 2 == 1)  # zeros: impossible evidence, cut-off too
     rng = np.random.default_rng(seed)
     for given, do in itertools.islice(questions(net, rng, 12), 0, None, 5):

@@ -242,11 +242,11 @@ def test_likelihood_evidence_weighs_the_states_as_enumeration_does() -> None:
     ({"event": "us_strike=yes", "likelihood": {"us_strike": {"maybe": 1}}},
      "'maybe' is not a state of 'us_strike'"),
     ({"event": "us_strike=yes", "likelihood": {"us_strike": {"yes": -1}}},
-     "is not a non-negative number"),
+     "is -1, not a finite number of at least 0"),
     ({"event": "us_strike=yes", "likelihood": {"us_strike": {"yes": 0, "no": 0}}},
-     "gives every state weight 0"),
+     "weighs every state 0"),
     ({"event": "us_strike=yes", "given": {"us_strike": "yes"},
-      "likelihood": {"us_strike": {"yes": 0}}}, "no weight to any state"),
+      "likelihood": {"us_strike": {"yes": 0}}}, "is impossible in this scenario"),
 ])
 def test_a_bad_event_question_is_refused_with_what_is_wrong(kwargs: dict[str, object],
                                                           words: str) -> None:

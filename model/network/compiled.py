@@ -1,22 +1,32 @@
 """Compiled exact inference: each shape of question becomes one cached tensor contraction.
 
 A question's shape is its free targets, which nodes are observed, which are set by
-intervention, and which tables come batched. For each shape we keep only the tables that can
-matter: the ancestors of the targets and the evidence (the rest sums to one), and of those
-only the part still connected to the targets once the evidence is fixed (the rest is a
-constant factor, which normalising cancels; it is only contracted when it might be zero,
-that is when the evidence might be impossible).
+intervention, which carry likelihood evidence, and which tables come batched. For each shape
+we keep only the tables that can matter: the ancestors of the targets and the evidence (the
+rest sums to one), and of those only the part still connected to the targets once the
+evidence is fixed (the rest is a constant factor, which normalising cancels; it is only
+contracted when it might be zero, that is when the evidence might be impossible).
+
+Likelihood evidence on a node X is one more factor, a weight vector over X's states, exactly
+as an observed child of X would contribute: X's ancestors become needed, X stays summed over.
+A likelihood on an observed or set node is a constant factor.
 
 A shape seen for the first time is answered at once by bucket elimination: its nodes are
 summed out one at a time in an order computed once for the whole network, so planning costs
-a sort, where opt_einsum's search and expression building cost more than the arithmetic of
-most queries. A shape that comes back is planned properly: the tables no query of the shape
-changes are contracted ahead of time and the order of the rest is found by opt_einsum, once.
-A warm query then slices the observed states out of the few tables that touch them and runs
-the planned steps. Batched tables (thousands of sampled table sets, for uncertainty
-analysis) always take the planned path, with the batch as the innermost axis, in chunks of
-samples small enough to stay in cache. Both paths refuse a query whose largest table would
-pass `max_cells`.
+a sort, where a search and expression building cost more than the arithmetic of most
+queries. A shape that comes back is planned properly: the tables no query of the shape
+changes are contracted ahead of time and the order of the rest is found by opt_einsum's
+greedy search, once. When the answers to every state of the shape's observed and set nodes
+fit in `ANSWER_CELLS`, all of them are contracted at once, so a warm query of the shape is a
+slice of that table; otherwise a warm query slices the observed states out of the few tables
+that touch them and runs the planned steps (plain `np.einsum` calls on small tables, BLAS on
+large ones). Batched tables (thousands of sampled table sets, for uncertainty analysis) always
+take the planned path, with the batch as the innermost axis, in chunks of samples small
+enough for each step to stay in cache.
+
+Every path estimates its tables before making them: none may pass `max_cells` cells, and
+those alive at once may not pass the memory budget (`limits.MEMORY_BUDGET_BYTES`); a query
+past either is refused with a `LimitError` that offers sampling instead.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
 
 import numpy as np
@@ -34,31 +44,47 @@ import opt_einsum as oe
 
 from ..errors import LimitError, Problem
 from ..language.tables import FloatArray
-from ..limits import MAX_QUERY_CELLS
-from .net import Assignment, Net, describe_question, impossible
+from ..limits import MAX_QUERY_CELLS, MEMORY_BUDGET_BYTES
+from .net import Assignment, Likelihood, Net, describe_question, impossible
 
 # Tables that no query of a shape changes are contracted ahead of time when the result has
 # at most this many cells (or no more than the largest of the tables it replaces).
 FOLD_CELLS = 1 << 16
-# Batched tables are contracted in chunks of samples holding about this many cells (2 MB).
+# A batched contraction runs in chunks of samples whose largest step holds about this many
+# cells (2 MB), so that each step's tables stay in cache.
 CHUNK_CELLS = 1 << 18
-# Below this many cells in its largest table a contraction runs faster on einsum alone than
-# with BLAS (tensordot's reshaping costs more than it saves on small tables).
+# Below this many cells in its largest table a step runs faster on einsum alone than with
+# BLAS (tensordot's reshaping costs more than it saves on small tables).
 BLAS_CELLS = 1 << 14
-# Question shapes kept, the planned ones with their folded tables; past this the oldest go.
+# A planned shape keeps the answers for every state of its observed and set nodes when they
+# fit in this many cells, and making them needs no table larger than ANSWER_WORK_CELLS or
+# the network's largest.
+ANSWER_CELLS = 1 << 14
+ANSWER_WORK_CELLS = 1 << 20
+# Question shapes kept; past this, or past CACHE_BYTES of kept tables, the oldest go.
 MAX_PLANS = 2_000
+CACHE_BYTES = 1 << 28
+CELL_BYTES = 8  # float64
+BATCH = -1  # the batch axis in a contraction's terms (node axes are node numbers)
+LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+SAMPLING_HINT = ("or estimate it by sampling (approximate=100_000 in Python, "
+                 "--approximate 100000 on the command line)")
 
 Batch = tuple[int, frozenset[str]] | None  # (batch size, nodes with batched tables)
-ShapeKey = tuple[tuple[str, ...], frozenset[str], frozenset[str], Batch, bool]
+# (free targets, observed, set, with likelihood and not fixed, batch, exact)
+ShapeKey = tuple[tuple[str, ...], frozenset[str], frozenset[str], frozenset[str], Batch, bool]
+Term = tuple[int, ...]
+_NONE: frozenset[str] = frozenset()
 K = TypeVar("K")
 V = TypeVar("V")
 
 
 @dataclass(frozen=True)
 class _Operand:
-    """A table the contraction takes at query time: sliced at observed or set states."""
+    """A factor the contraction takes at query time: a table sliced at observed or set
+    states, or a likelihood's weights."""
 
-    node: str
+    factor: int  # a node's number, or the number of nodes plus it for its likelihood
     batched: bool
     template: tuple[slice, ...]  # index into the table, before the fills
     fills: tuple[tuple[int, str], ...]  # (axis, fixed node whose state index goes there)
@@ -74,11 +100,23 @@ class _Operand:
         return table
 
 
-def _operand(node: str, batched: bool, axes: Sequence[str], fixed: set[str]) -> _Operand:
+def _operand(factor: int, batched: bool, axes: Sequence[str], fixed: Collection[str]
+             ) -> _Operand:
     lead = 1 if batched else 0
     template = tuple(slice(None) for _ in range(lead + len(axes)))
     fills = tuple((lead + a, v) for a, v in enumerate(axes) if v in fixed)
-    return _Operand(node, batched, template, fills)
+    return _Operand(factor, batched, template, fills)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One einsum of a planned contraction: `inputs` and `output` are slots (operands first,
+    then the other tables, then the results of the steps in order)."""
+
+    inputs: tuple[int, ...]
+    output: int
+    equation: str
+    blas: Any  # an opt_einsum expression for a large or many-table step, else None
 
 
 @dataclass(frozen=True)
@@ -86,172 +124,392 @@ class _Contraction:
     """Planned steps over the operands; `constant` is the result when nothing varies."""
 
     operands: tuple[_Operand, ...]
-    expression: Any  # opt_einsum ContractExpression, or None
+    tables: tuple[FloatArray | None, ...]  # per slot: made ahead of time and kept, or None
+    steps: tuple[_Step, ...]
     constant: FloatArray
     batched: bool  # the result's last axis is the batch
-    chunk: int  # samples per run of the expression
+    chunk: int  # samples per run
+    nbytes: int  # of the tables it keeps
+
+    def run(self, arrays: _Arrays, state: Mapping[str, int],
+            tables: Mapping[str, FloatArray] | None = None, start: int = 0,
+            stop: int = 0) -> FloatArray:
+        """The result for one query; with `tables`, for samples start:stop of the batch.
+        Each operand is taken just before its step, and every slot is let go once used."""
+        if not self.steps:
+            return self.constant
+        slots = list(self.tables)
+        operands = self.operands
+        n = len(operands)
+        for step in self.steps:
+            args: list[Any] = []
+            for i in step.inputs:
+                if i < n:
+                    op = operands[i]
+                    if op.batched:
+                        assert tables is not None
+                        args.append(op.take(tables[arrays.names[op.factor]][start:stop],
+                                            state))
+                    else:
+                        args.append(op.take(arrays(op.factor), state))
+                else:
+                    args.append(slots[i])
+                    slots[i] = None
+            slots[step.output] = step.blas(*args) if step.blas is not None else \
+                np.einsum(step.equation, *args)
+        return np.asarray(slots[self.steps[-1].output], dtype=np.float64)
 
 
-_NOTHING = _Contraction((), None, np.ones(()), False, 1)
+_NOTHING = _Contraction((), (), (), np.ones(()), False, 1, 0)
+
+
+@dataclass(frozen=True)
+class _Answers:
+    """Every answer of an unbatched shape at once: the contraction of its tables with the
+    free targets, then the fixed nodes, then the nodes weighed by a likelihood as axes."""
+
+    table: FloatArray
+    normalized: FloatArray | None  # the table normalised over the free targets (a joint's)
+    lead: tuple[slice, ...]  # one per free target
+    fixed: tuple[str, ...]  # the fixed nodes' axes, in order
+    weighed: tuple[str, ...]  # nodes whose likelihood weights multiply in, in order
+    equation: str  # the slice times the weights, down to the free targets
+
+    def answer(self, state: Mapping[str, int], weights: Mapping[str, FloatArray]
+               ) -> FloatArray:
+        values = self.table[self.lead + tuple(state[n] for n in self.fixed)]
+        if self.weighed:
+            values = np.einsum(self.equation, values, *(weights[n] for n in self.weighed))
+        return np.asarray(values)
 
 
 @dataclass(frozen=True)
 class _Cut:
     """Tables cut off from the targets by the evidence: a constant factor of the answer."""
 
-    factors: tuple[int, ...]  # by number, in the net's order
+    factors: tuple[int, ...]  # by number, in the net's order (likelihoods after the nodes)
     checks: tuple[str, ...]  # its observed nodes: the factor is > 0 if each is always possible
+    weighed: tuple[str, ...]  # its likelihoods: > 0 if no weight is 0
 
 
 @dataclass
 class _Shape:
     """The tables a question shape needs (by number) and, once the shape comes back, their
-    planned contraction."""
+    planned contraction or every answer of the shape."""
 
     main: tuple[int, ...]  # linked to the free targets (every needed table when exact)
     cut: tuple[_Cut, ...]
+    exact: bool  # its answers are P(free, given), not only proportional to them
     planned: _Contraction | None = None
+    answers: _Answers | None = None
+
+    @property
+    def nbytes(self) -> int:
+        held = self.planned.nbytes if self.planned is not None else 0
+        if self.answers is not None:
+            held += self.answers.table.nbytes * (1 if self.answers.normalized is None else 2)
+        return held
+
+
+@dataclass
+class _Buckets:
+    """Bucket elimination worked out on scopes alone: `scopes` of the input tables, then of
+    each step's result; each step uses some tables and sums one node out (or, the last,
+    multiplies what is left down to the free targets)."""
+
+    inputs: int
+    scopes: list[Term]
+    steps: list[tuple[tuple[int, ...], Term, bool]]  # (tables used, result's axes, use BLAS)
+    peak_cells: int  # of the tables made that are alive at once, at the worst step
+    made_cells: int  # of every table made
+    too_large: bool = False  # stopped at a table past the cell limit
+
+
+@dataclass
+class _Cache:
+    """Question shapes by key, oldest first, with the bytes of the tables they keep."""
+
+    shapes: dict[ShapeKey, _Shape] = field(default_factory=dict)
+    nbytes: int = 0
+
+    def add(self, key: ShapeKey, shape: _Shape) -> _Shape:
+        while self.shapes and (len(self.shapes) >= MAX_PLANS or self.nbytes > CACHE_BYTES):
+            self.nbytes -= self.shapes.pop(next(iter(self.shapes))).nbytes
+        self.shapes[key] = shape
+        return shape
 
 
 class CompiledNet:
     """Exact posteriors, joints and evidence probabilities of a `Net` by compiled contraction.
 
     `given` observes nodes (evidence); `do` sets them by intervention (graph surgery, as in
-    `Net.intervene`). `tables` replaces some nodes' tables by batches of shape
+    `Net.intervene`); `likelihood` weighs nodes' states by a report's likelihood (see
+    `net.py`). `tables` replaces some nodes' tables by batches of shape
     (batch, card, *parent_cards), all with the same batch size; results then gain a leading
-    batch axis.
+    batch axis. `max_cells` bounds any one table a query makes and `budget` the bytes of
+    those alive at once.
     """
 
-    def __init__(self, net: Net, max_cells: int = MAX_QUERY_CELLS):
+    def __init__(self, net: Net, max_cells: int = MAX_QUERY_CELLS,
+                 budget: int = MEMORY_BUDGET_BYTES):
         self.net = net
         self.max_cells = max_cells
-        # the planning of new shapes works on node numbers (the net's order)
+        self.budget = budget
+        # the planning works on node numbers (the net's order); factor n + v is the
+        # likelihood on node v, with node v as its only axis
         self._nodes = list(net.states)
-        self._index = {n: i for i, n in enumerate(self._nodes)}
-        self._family = [tuple(self._index[v] for v in (n, *net.parents[n])) for n in self._nodes]
+        n = len(self._nodes)
+        self._index = {name: i for i, name in enumerate(self._nodes)}
+        self._family = [tuple(self._index[v] for v in (name, *net.parents[name]))
+                        for name in self._nodes] + [(v,) for v in range(n)]
         children: list[list[int]] = [[] for _ in self._nodes]
-        for i, family in enumerate(self._family):
+        for i, family in enumerate(self._family[:n]):
             for parent in family[1:]:
                 children[parent].append(i)
+        for v in range(n):
+            children[v].append(n + v)
         self._children = [tuple(c) for c in children]
-        self._card = [len(net.states[n]) for n in self._nodes]
-        self._rank = _elimination_ranks(self._family, self._card, max_cells)
-        self._symbol = {n: oe.get_symbol(i) for i, n in enumerate(net.states)}
-        self._batch_symbol = oe.get_symbol(len(net.states))
-        self._state = {n: {s: i for i, s in enumerate(ss)} for n, ss in net.states.items()}
-        self._tables = {n: _table(net, n) for n in net.states}
+        self._card = [len(net.states[name]) for name in self._nodes]
+        self._rank = _elimination_ranks(self._family[:n], self._card, max_cells)
+        self._state = {name: {s: i for i, s in enumerate(ss)} for name, ss in net.states.items()}
+        self._tables = {name: _table(net, name) for name in net.states}
         # per node and state: is the state possible under every parent combination?
-        self._positive = {n: t.reshape(t.shape[0], -1).min(axis=1) > 0
-                          for n, t in self._tables.items()}
+        self._positive = {name: t.reshape(t.shape[0], -1).min(axis=1) > 0
+                          for name, t in self._tables.items()}
         self._arrays = list(self._tables.values())  # by node number
-        self._shapes: dict[ShapeKey, _Shape] = {}
+        self._largest_table = max((t.size for t in self._arrays), default=1)
+        self._shapes = _Cache()
         self._cuts: dict[tuple[_Cut, frozenset[str], Batch], _Contraction] = {}
 
     # the API -------------------------------------------------------------------------------
 
     def posterior(self, target: str, given: Assignment | None = None,
                   do: Assignment | None = None,
-                  tables: Mapping[str, FloatArray] | None = None) -> FloatArray:
+                  tables: Mapping[str, FloatArray] | None = None, *,
+                  likelihood: Likelihood | None = None) -> FloatArray:
         """P(target | given, do(do)): shape (card,), or (batch, card) with batched tables."""
-        return self.joint([target], given, do, tables)
+        return self.joint((target,), given, do, tables, likelihood=likelihood)
 
     def joint(self, targets: Sequence[str], given: Assignment | None = None,
               do: Assignment | None = None,
-              tables: Mapping[str, FloatArray] | None = None) -> FloatArray:
+              tables: Mapping[str, FloatArray] | None = None, *,
+              likelihood: Likelihood | None = None) -> FloatArray:
         """P(targets | given, do(do)), one axis per target in order (after the batch axis)."""
-        targets = self.net.check_targets(targets)
-        given, do = self.net.question(given, do)
-        tables = tables or {}
-        batch = self._batch(tables)
-        free = tuple(t for t in targets if t not in given and t not in do)
-        values = self._unnormalized(free, given, do, tables, batch, exact=False)
-        total = values.reshape((*values.shape[:values.ndim - len(free)], -1)).sum(axis=-1)
-        if not ((total > 0).all() and np.isfinite(total).all()):
-            raise impossible(given)
-        values = values / total.reshape(total.shape + (1,) * len(free))
-        return self._embed(values, targets, free, {**given, **do}, batch)
+        targets = self._targets(targets)
+        state = self._question(given, do)
+        weights = self.net.weights(likelihood) if likelihood else {}
+        batch = self._batch(tables) if tables else None
+        free = tuple(t for t in targets if t not in state) if state else targets
+        given, do, tables = given or {}, do or {}, tables or {}
+        shape, first = self._shape(free, given, do, weights, state, batch, exact=False)
+        cuts = self._weighed_cuts(shape, state, tables, weights)
+        answers = shape.answers
+        if answers is not None and answers.normalized is not None and not cuts and \
+                not weights:  # a warm query: its answer is ready
+            values = answers.normalized[answers.lead + tuple(state[n] for n in answers.fixed)]
+            if values.flat[0] != values.flat[0]:  # NaN: the observations are impossible
+                raise impossible(given)
+            values = values.copy()
+        else:
+            values = self._values(shape, first, cuts, free, given, do, weights, state, tables,
+                                  batch)
+            total = values.reshape((*values.shape[:values.ndim - len(free)], -1)).sum(axis=-1)
+            if not ((total > 0).all() and np.isfinite(total).all()):
+                raise impossible(given, likelihood)
+            values = values / total.reshape(total.shape + (1,) * len(free))
+        if len(free) == len(targets):
+            return np.asarray(values, dtype=np.float64)
+        return self._embed(values, targets, free, state, batch)
 
     @overload
     def evidence_probability(self, given: Assignment | None = None,
-                             do: Assignment | None = None, tables: None = None) -> float: ...
+                             do: Assignment | None = None, tables: None = None, *,
+                             likelihood: Likelihood | None = None) -> float: ...
 
     @overload
     def evidence_probability(self, given: Assignment | None, do: Assignment | None,
-                             tables: Mapping[str, FloatArray]) -> FloatArray: ...
+                             tables: Mapping[str, FloatArray], *,
+                             likelihood: Likelihood | None = None) -> FloatArray: ...
 
     def evidence_probability(self, given: Assignment | None = None,
                              do: Assignment | None = None,
-                             tables: Mapping[str, FloatArray] | None = None
-                             ) -> FloatArray | float:
-        """P(given | do(do)): a float, or shape (batch,) with batched tables."""
-        given, do = self.net.question(given, do)
-        tables = tables or {}
-        batch = self._batch(tables)
-        values = self._unnormalized((), given, do, tables, batch, exact=True)
+                             tables: Mapping[str, FloatArray] | None = None, *,
+                             likelihood: Likelihood | None = None) -> FloatArray | float:
+        """P(given | do(do)): a float, or shape (batch,) with batched tables. With a
+        likelihood, its weights count as written, as P(report | state): the result is
+        P(given, report | do(do)), and scaling a node's weights scales it alike."""
+        state = self._question(given, do)
+        weights = self.net.weights(likelihood) if likelihood else {}
+        batch = self._batch(tables) if tables else None
+        values = self._unnormalized((), given or {}, do or {}, weights, state, tables or {},
+                                    batch, exact=True)
         return np.array(values) if batch is not None else float(values)
 
     def most_probable(self, given: Assignment | None = None,
-                      do: Assignment | None = None) -> tuple[dict[str, str], float]:
+                      do: Assignment | None = None, *,
+                      likelihood: Likelihood | None = None) -> tuple[dict[str, str], float]:
         """The likeliest joint state of every node neither observed nor set, and its
-        probability given the observations: max-product elimination in the network's
+        probability given the evidence: max-product elimination in the network's
         elimination order, then a trace back through the maximising states."""
-        given, do = self.net.question(given, do)
-        evidence = self.evidence_probability(given, do)
+        state = self._question(given, do)
+        given, do = given or {}, do or {}
+        weights = self.net.weights(likelihood) if likelihood else {}
+        index, card = self._index, self._card
+        fixed = {index[n]: k for n, k in state.items()}
+        n = len(self._nodes)
+        factors = [f for f in range(n) if not (f in fixed and self._nodes[f] in do)]
+        factors += [n + index[v] for v in weights if index[v] not in fixed]
+        plan = self._buckets(factors, (), fixed, check=False)
+        # every table made, and each eliminated node's choices (one byte each for up to 256
+        # states), are estimated before any is made
+        choices = sum(math.prod(card[u] for u in out) for _, out, _ in plan.steps)
+        largest = max((math.prod(card[u] for u in out) * card[v]
+                       for (_, out, _), v in zip(plan.steps, self._eliminated(plan),
+                                                 strict=False)), default=1)
+        if largest > self.max_cells:
+            raise LimitError(Problem(
+                f"the most probable explanation {_describe((), given, do)} needs a table of "
+                f"{largest:,} cells (limit {self.max_cells:,})",
+                hint="observe or set more nodes, or ask for the posteriors instead"))
+        self._within_budget(plan.peak_cells * CELL_BYTES + choices + largest * CELL_BYTES,
+                            f"the most probable explanation {_describe((), given, do)}",
+                            "observe or set more nodes, or ask for the posteriors instead")
+        evidence = self.evidence_probability(given, do, likelihood=likelihood)
         if not evidence > 0:
-            raise impossible(given)
-        card, index = self._card, self._index
-        state = {index[n]: self._state[n][s] for n, s in {**given, **do}.items()}
-        tables: list[tuple[FloatArray, tuple[int, ...]]] = []
-        for f, family in enumerate(self._family):
-            if f in state and self._nodes[f] in do:
-                continue  # a set node's table is replaced by certainty
-            table = self._arrays[f]
-            scope = tuple(v for v in family if v not in state)
-            if len(scope) < len(family):
-                table = table[tuple(state.get(v, slice(None)) for v in family)]
-            tables.append((table, scope))
+            raise impossible(given, likelihood)
+        tables: list[FloatArray | None] = [self._factor(f, fixed, weights) for f in factors]
         # Each eliminated node's maximising state for every state of the rest of its bucket;
         # every table made is scaled to a maximum of 1 (the scales kept as logarithms) so
         # that a product of many small probabilities does not underflow.
-        traces: list[tuple[int, tuple[int, ...], npt.NDArray[np.intp]]] = []
+        traces: list[tuple[int, Term, npt.NDArray[np.integer[Any]]]] = []
         log_scale = 0.0
-        free = sorted((v for v in range(len(card)) if v not in state), key=self._rank.__getitem__)
-        for v in free:
-            used = [t for t in tables if v in t[1]]
-            tables = [t for t in tables if v not in t[1]]
-            scope = tuple(dict.fromkeys(u for _, s in used for u in s))
-            cells = math.prod(card[u] for u in scope)
-            if cells > self.max_cells:
-                raise LimitError(Problem(
-                    f"the most probable explanation {_describe((), given, do)} needs a table "
-                    f"of {cells:,} cells (limit {self.max_cells:,})",
-                    hint="observe or set more nodes, or ask for the posteriors instead"))
-            args: list[Any] = [x for table, s in used for x in (table, [scope.index(u) for u in s])]
+        scopes = plan.scopes
+        for (used, out, _), v in zip(plan.steps, self._eliminated(plan), strict=False):
+            scope = (*out[:0], v, *out)  # the eliminated node first, then the rest
+            args: list[Any] = []
+            for i in used:
+                args += [tables[i], [scope.index(u) for u in scopes[i]]]
+                tables[i] = None
             product = np.einsum(*args, list(range(len(scope))), optimize=len(used) > 2)
-            axis = scope.index(v)
-            best = product.max(axis=axis)
+            best = product.max(axis=0)
             top = float(best.max()) if best.size else 0.0
             if top > 0:
                 best = best / top
                 log_scale += math.log(top)
-            traces.append((v, scope[:axis] + scope[axis + 1:], product.argmax(axis=axis)))
-            tables.append((best, scope[:axis] + scope[axis + 1:]))
-        for table, _ in tables:  # scalars: tables with every axis fixed, and bucket results
-            value = float(table)
-            log_scale += math.log(value) if value > 0 else -math.inf
+            choice = product.argmax(axis=0).astype(np.min_scalar_type(card[v] - 1))
+            traces.append((v, out, choice))
+            tables.append(best)
+        for table in tables:  # what is left: scalars (every axis fixed)
+            if table is not None:
+                value = float(table)
+                log_scale += math.log(value) if value > 0 else -math.inf
         found: dict[int, int] = {}
         for v, rest, choice in reversed(traces):
             found[v] = int(choice[tuple(found[u] for u in rest)])
         states = {self._nodes[v]: self.net.states[self._nodes[v]][found[v]]
                   for v in sorted(found)}
-        return states, math.exp(log_scale) / evidence
+        scale = math.prod(float(weights[v][state[v]]) for v in weights if v in state)
+        return states, math.exp(log_scale) * scale / evidence
+
+    def derivatives(self, given: Assignment | None = None, do: Assignment | None = None, *,
+                    likelihood: Likelihood | None = None,
+                    prune: bool = True) -> tuple[float, dict[str, FloatArray]]:
+        """(Z, {node: dZ/dT}) where Z = P(given | do(do)) (times the likelihood's weights, as
+        in `evidence_probability`) and T is each node's table, (card, *parent_cards).
+
+        Z is linear in each table, so replacing one node's table T by T' changes Z by exactly
+        sum((T' - T) * dZ/dT); and P(node = x, given | do(do)) is the sum over its parents'
+        states of (T * dZ/dT)[x]. One elimination forwards and one backwards (reverse-mode
+        differentiation) give every node's at once. With `prune`, only the nodes whose
+        tables can change Z (the ancestors of the evidence) get an entry; set nodes never do.
+        """
+        state = self._question(given, do)
+        given, do = given or {}, do or {}
+        weights = self.net.weights(likelihood) if likelihood else {}
+        index, n = self._index, len(self._nodes)
+        fixed = {index[name]: k for name, k in state.items()}
+        forced = {index[name] for name in do}
+        weighed = [index[v] for v in weights if index[v] not in fixed]
+        if prune:
+            needed = self._ancestors([*(index[g] for g in given), *weighed], forced) - forced
+        else:
+            needed = set(range(n)) - forced
+        factors = [*sorted(needed), *(n + v for v in weighed)]
+        plan = self._buckets(factors, (), fixed, check=False)
+        what = f"the derivatives of {_describe((), given, do)}"
+        hint = "analyse fewer nodes at once, or observe fewer nodes"
+        if max((math.prod(self._card[u] for u in s) for s in plan.scopes), default=1) \
+                > self.max_cells:
+            raise LimitError(Problem(f"{what} need a table past {self.max_cells:,} cells",
+                                     hint=hint))
+        self._within_budget(2 * plan.made_cells * CELL_BYTES, what, hint)
+        tables = [self._factor(f, fixed, weights) for f in factors]
+        for used, out, large in plan.steps:
+            tables.append(_product(tables, plan.scopes, used, out, large))
+        grads: list[FloatArray | None] = [None] * len(tables)
+        grads[-1] = np.ones(())
+        for k in range(len(plan.steps) - 1, -1, -1):
+            used, out, _ = plan.steps[k]
+            g = grads[plan.inputs + k]
+            grads[plan.inputs + k] = None
+            assert g is not None
+            for i in used:
+                grads[i] = _gradient(g, out, [(tables[j], plan.scopes[j]) for j in used
+                                              if j != i], plan.scopes[i], self._card)
+        scale = math.prod(float(weights[v][state[v]]) for v in weights if v in state)
+        out_grads: dict[str, FloatArray] = {}
+        for k, f in enumerate(factors):
+            if f >= n:
+                continue
+            grad = grads[k]
+            assert grad is not None
+            full = np.zeros(self._arrays[f].shape)
+            full[tuple(fixed.get(v, slice(None)) for v in self._family[f])] = grad * scale
+            out_grads[self._nodes[f]] = full
+        return float(tables[-1]) * scale, out_grads
+
+    # checking a question fast ----------------------------------------------------------------
+
+    def _targets(self, targets: Sequence[str]) -> tuple[str, ...]:
+        """A joint's targets: known nodes, each named once."""
+        targets = tuple(targets)
+        states = self._state
+        if len(targets) == 1:
+            if targets[0].__class__ is str and targets[0] in states:
+                return targets
+        elif all(t.__class__ is str and t in states for t in targets) \
+                and len(set(targets)) == len(targets):
+            return targets
+        return tuple(self.net.check_targets(targets))
+
+    def _question(self, given: Assignment | None, do: Assignment | None) -> dict[str, int]:
+        """The state index of every observed and set node; the checks of `Net.question`
+        (with their messages) run only when a name is unknown or a node is in both."""
+        state: dict[str, int] = {}
+        try:
+            if given:
+                for node, s in given.items():
+                    state[node] = self._state[node][s]
+            if do:
+                for node, s in do.items():
+                    if node in state:
+                        raise KeyError(node)
+                    state[node] = self._state[node][s]
+            return state
+        except (KeyError, TypeError):
+            self.net.question(given, do)  # raises with every problem named
+            raise
+
+    def _within_budget(self, nbytes: int, what: str, hint: str) -> None:
+        if nbytes > self.budget:
+            raise LimitError(Problem(
+                f"{what} needs {_size(nbytes)} of tables at once, past the memory budget of "
+                f"{_size(self.budget)} (limits.MEMORY_BUDGET_BYTES)", hint=hint))
 
     # one query -----------------------------------------------------------------------------
 
     def _batch(self, tables: Mapping[str, FloatArray]) -> Batch:
         """The batch size and batched nodes of `tables`, whose shapes are checked here."""
-        if not tables:
-            return None
         sizes = set()
         for node, table in tables.items():
             expected = self._tables[self.net.check_node(node)].shape
@@ -263,114 +521,196 @@ class CompiledNet:
             raise ValueError(f"batched tables disagree on the batch size: {sorted(sizes)}")
         return sizes.pop(), frozenset(tables)
 
-    def _unnormalized(self, free: tuple[str, ...], given: dict[str, str], do: dict[str, str],
+    def _unnormalized(self, free: tuple[str, ...], given: Assignment, do: Assignment,
+                      weights: Mapping[str, FloatArray], state: Mapping[str, int],
                       tables: Mapping[str, FloatArray], batch: Batch,
                       exact: bool) -> FloatArray:
-        """P(free, given | do(do)), batch axis first; unless `exact`, only up to a positive
-        factor (the tables cut off from the targets), which normalising cancels."""
-        key = (free, frozenset(given), frozenset(do), batch, exact)
-        state = {n: self._state[n][s] for n, s in given.items()}
-        state.update((n, self._state[n][s]) for n, s in do.items())
-        shape = self._shapes.get(key)
-        first = shape is None
-        if shape is None:
-            shape = _remember(self._shapes, key, self._prune(free, given, do, exact))
-        # an observation cut off from the targets may be impossible: its part is weighed in
-        cuts = [cut for cut in shape.cut if not self._possible(cut.checks, state, tables)]
-        values = None
+        """P(free, given | do(do)) (times the likelihoods), batch axis first; unless `exact`,
+        only up to a positive factor (the tables cut off from the targets), which
+        normalising cancels."""
+        shape, first = self._shape(free, given, do, weights, state, batch, exact)
+        cuts = self._weighed_cuts(shape, state, tables, weights)
+        return self._values(shape, first, cuts, free, given, do, weights, state, tables, batch)
+
+    def _shape(self, free: tuple[str, ...], given: Assignment, do: Assignment,
+               weights: Mapping[str, FloatArray], state: Mapping[str, int], batch: Batch,
+               exact: bool) -> tuple[_Shape, bool]:
+        """The question's shape, and whether it is seen for the first time."""
+        weighed = frozenset(v for v in weights if v not in state) if weights else _NONE
+        key = (free, frozenset(given) if given else _NONE, frozenset(do) if do else _NONE,
+               weighed, batch, exact)
+        shape = self._shapes.shapes.get(key)
+        if shape is not None:
+            return shape, False
+        return self._shapes.add(key, self._prune(free, given, do, weighed, exact)), True
+
+    def _weighed_cuts(self, shape: _Shape, state: Mapping[str, int],
+                      tables: Mapping[str, FloatArray],
+                      weights: Mapping[str, FloatArray]) -> list[_Cut]:
+        """The parts cut off from the targets that might be 0, so must be weighed in."""
+        if not shape.cut:
+            return []
+        return [cut for cut in shape.cut if not self._possible(cut, state, tables, weights)]
+
+    def _values(self, shape: _Shape, first: bool, cuts: Sequence[_Cut], free: tuple[str, ...],
+                given: Assignment, do: Assignment, weights: Mapping[str, FloatArray],
+                state: Mapping[str, int], tables: Mapping[str, FloatArray],
+                batch: Batch) -> FloatArray:
+        """The shape's unnormalised answer: by bucket elimination on its first sight, by its
+        plan after."""
+        values: FloatArray | None = None
         if first and batch is None:  # batched tables always take the planned path
             factors = [*shape.main, *(f for cut in cuts for f in cut.factors)]
-            values = self._eliminate(factors, free, state)
+            values = self._eliminate(factors, free, state, weights)
         if values is None:
-            if shape.planned is None:
-                shape.planned = self._contraction([self._nodes[n] for n in shape.main],
-                                                  set(state), free, batch,
-                                                  lambda: _describe(free, given, do))
-            values = self._run(shape.planned, state, tables, batch)
+            if shape.answers is None and shape.planned is None:
+                self._plan(shape, free, given, do, batch)
+            if shape.answers is not None:
+                values = shape.answers.answer(state, weights)
+            else:
+                assert shape.planned is not None
+                values = self._run(shape.planned, state, tables, weights, batch)
             for cut in cuts:
-                factor = self._run(self._cut(cut, given, do, batch), state, tables, batch)
+                factor = self._run(self._cut(cut, given, do, batch), state, tables, weights,
+                                   batch)
                 values = values * factor.reshape(factor.shape + (1,) * len(free))
+        if weights and any(v in state for v in weights):
+            values = values * math.prod(float(weights[v][state[v]]) for v in weights
+                                        if v in state)
         return values
 
+    def _plan(self, shape: _Shape, free: tuple[str, ...], given: Assignment,
+              do: Assignment, batch: Batch) -> None:
+        """Plan a shape that came back: every answer at once where they are few, else the
+        contraction of its tables sliced at each query's states."""
+        fixed = {*given, *do}
+        query = lambda: _describe(free, given, do)  # noqa: E731
+        if batch is None:
+            shape.answers = self._answers(shape.main, free, fixed, normalize=not shape.exact)
+        if shape.answers is None:
+            shape.planned = self._contraction(shape.main, fixed, free, batch, query)
+        self._shapes.nbytes += shape.nbytes
+
+    def _answers(self, factors: Sequence[int], free: tuple[str, ...],
+                 fixed: Collection[str], normalize: bool) -> _Answers | None:
+        """Every answer of the shape, when they fit in ANSWER_CELLS and making them needs no
+        table past ANSWER_WORK_CELLS (or the network's largest, and never past `max_cells`);
+        otherwise None."""
+        index, n = self._index, len(self._nodes)
+        tables = [f for f in factors if f < n]
+        if not tables:
+            return None
+        weighed = tuple(self._nodes[f - n] for f in factors if f >= n)
+        present = {v for f in tables for v in self._family[f]}
+        fixed_axes = tuple(name for name in sorted(fixed, key=index.__getitem__)
+                           if index[name] in present)
+        weighed_axes = tuple(name for name in weighed if name not in free)
+        axes = (*free, *fixed_axes, *weighed_axes)
+        if math.prod(self._card[index[a]] for a in axes) > ANSWER_CELLS:
+            return None
+        inputs = [self._family[f] for f in tables]
+        output = tuple(index[a] for a in axes)
+        sizes = {v: self._card[v] for term in inputs for v in term}
+        path = _path(inputs, 0, output, sizes, fold=False)
+        work = min(self.max_cells, max(ANSWER_WORK_CELLS, self._largest_table))
+        if _largest(inputs, output, path, sizes) > work:
+            return None
+        table = _evaluate([self._arrays[f] for f in tables], inputs, output, path)
+        letters = {a: LETTERS[i] for i, a in enumerate((*free, *weighed_axes))}
+        kept = "".join(letters[a] for a in (*free, *weighed_axes))
+        equation = ",".join([kept, *(letters[a] for a in weighed)]) + "->" + \
+            "".join(letters[a] for a in free)
+        table.flags.writeable = False
+        normalized = None
+        if normalize and not weighed:  # each posterior, ready (NaN where impossible)
+            total = table.sum(axis=tuple(range(len(free))), keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                normalized = np.where((total > 0) & np.isfinite(total), table / total, np.nan)
+            normalized.flags.writeable = False
+        return _Answers(table, normalized, (slice(None),) * len(free), fixed_axes, weighed,
+                        equation)
+
+    def _factor(self, f: int, fixed: Mapping[int, int],
+                weights: Mapping[str, FloatArray]) -> FloatArray:
+        """Factor `f` sliced at the fixed states (a likelihood's weights when f >= nodes)."""
+        n = len(self._nodes)
+        table = self._arrays[f] if f < n else weights[self._nodes[f - n]]
+        family = self._family[f]
+        if any(v in fixed for v in family):
+            table = table[tuple(fixed.get(v, slice(None)) for v in family)]
+        return table
+
     def _run(self, contraction: _Contraction, state: Mapping[str, int],
-             tables: Mapping[str, FloatArray], batch: Batch) -> FloatArray:
+             tables: Mapping[str, FloatArray], weights: Mapping[str, FloatArray],
+             batch: Batch) -> FloatArray:
         """The contraction's result for one query, batch axis first."""
-        if contraction.expression is None:
-            values = contraction.constant
-        elif contraction.batched and batch is not None:
-            return self._run_batched(contraction, state, tables, batch[0])
-        else:
-            ops = [op.take(self._tables[op.node], state) for op in contraction.operands]
-            values = np.asarray(contraction.expression(*ops), dtype=np.float64)
+        arrays = _Arrays(self, weights)
+        if contraction.batched and batch is not None:
+            size = batch[0]
+            step = contraction.chunk
+            out: FloatArray | None = None
+            for start in range(0, size, step):
+                part = contraction.run(arrays, state, tables, start, min(size, start + step))
+                if out is None:
+                    out = np.empty((*part.shape[:-1], size))
+                out[..., start:start + step] = part
+            assert out is not None
+            return np.moveaxis(out, -1, 0)
+        values = contraction.run(arrays, state)
         if batch is not None:
             return np.broadcast_to(values, (batch[0], *values.shape))
         return values
 
-    def _run_batched(self, contraction: _Contraction, state: Mapping[str, int],
-                     tables: Mapping[str, FloatArray], size: int) -> FloatArray:
-        """The batch in chunks whose tables stay in cache: memory traffic, not arithmetic,
-        bounds a batched contraction (chunks run about 3x faster than the whole batch)."""
-        ops: list[FloatArray | None] = [
-            None if op.batched else op.take(self._tables[op.node], state)
-            for op in contraction.operands]
-        step = contraction.chunk
-        out: FloatArray | None = None
-        for start in range(0, size, step):
-            chunk = [op.take(tables[op.node][start:start + step], state) if a is None else a
-                     for op, a in zip(contraction.operands, ops, strict=True)]
-            part = np.asarray(contraction.expression(*chunk), dtype=np.float64)
-            if out is None:
-                out = np.empty((*part.shape[:-1], size))
-            out[..., start:start + step] = part
-        assert out is not None
-        return np.moveaxis(out, -1, 0)
-
-    def _possible(self, checks: tuple[str, ...], state: Mapping[str, int],
-                  tables: Mapping[str, FloatArray]) -> bool:
-        """Whether each checked observation has probability > 0 whatever its parents are."""
-        for node in checks:
+    def _possible(self, cut: _Cut, state: Mapping[str, int], tables: Mapping[str, FloatArray],
+                  weights: Mapping[str, FloatArray]) -> bool:
+        """Whether a cut-off part is surely above 0: each observation possible whatever its
+        parents are, and no likelihood weight 0."""
+        for node in cut.checks:
             if node in tables:
                 if not tables[node][:, state[node]].min() > 0:
                     return False
             elif not self._positive[node][state[node]]:
                 return False
-        return True
+        return all(weights[node].min() > 0 for node in cut.weighed)
 
     def _embed(self, values: FloatArray, targets: Sequence[str], free: tuple[str, ...],
-               fixed: Mapping[str, str], batch: Batch) -> FloatArray:
+               state: Mapping[str, int], batch: Batch) -> FloatArray:
         """The free targets' joint placed in the full joint: fixed targets are certain."""
-        if len(free) == len(targets):
-            return values
         lead = () if batch is None else (batch[0],)
         out = np.zeros(lead + tuple(len(self.net.states[t]) for t in targets))
         index = [slice(None)] * len(lead) + [
-            self._state[t][fixed[t]] if t in fixed else slice(None) for t in targets]
+            state[t] if t in state else slice(None) for t in targets]
         out[tuple(index)] = values
         return out
 
     # the tables a question shape needs -----------------------------------------------------
 
     def _prune(self, free: Sequence[str], given: Collection[str], do: Collection[str],
-               exact: bool) -> _Shape:
-        """The needed tables: those of the ancestors of the targets and the evidence, split
-        (unless `exact`) into the part linked to the free targets and the parts cut off."""
-        index = self._index
-        observed = {index[n] for n in given}
-        forced = {index[n] for n in do}
-        needed = self._ancestors([*(index[n] for n in free), *observed], forced)
+               weighed: Collection[str], exact: bool) -> _Shape:
+        """The needed tables: those of the ancestors of the targets and the evidence (with
+        the likelihoods on nodes not fixed), split (unless `exact`) into the part linked to
+        the free targets and the parts cut off."""
+        index, n = self._index, len(self._nodes)
+        observed = {index[name] for name in given}
+        forced = {index[name] for name in do}
+        reported = {index[name] for name in weighed}
+        needed = self._ancestors([*(index[name] for name in free), *observed, *reported],
+                                 forced)
         needed -= forced  # a set node's table is replaced by certainty
+        needed |= {n + v for v in reported}
         if exact:
-            return _Shape(tuple(sorted(needed)), ())
+            return _Shape(tuple(sorted(needed)), (), exact=True)
         fixed = observed | forced
-        main = self._linked([index[n] for n in free], needed, fixed)
+        main = self._linked([index[name] for name in free], needed, fixed)
         rest = needed - main
         cut = []
         while rest:
             part = self._linked([min(rest)], rest, fixed)
             rest -= part
-            checks = tuple(self._nodes[n] for n in sorted(part & observed))
-            cut.append(_Cut(tuple(sorted(part)), checks))
-        return _Shape(tuple(sorted(main)), tuple(cut))
+            checks = tuple(self._nodes[v] for v in sorted(part & observed))
+            weighed_here = tuple(self._nodes[f - n] for f in sorted(part) if f >= n)
+            cut.append(_Cut(tuple(sorted(part)), checks, weighed_here))
+        return _Shape(tuple(sorted(main)), tuple(cut), exact=False)
 
     def _ancestors(self, start: Iterable[int], do: Collection[int]) -> set[int]:
         """`start` and its ancestors once set nodes have lost their parents."""
@@ -408,128 +748,180 @@ class CompiledNet:
 
     # a shape seen once: bucket elimination -------------------------------------------------
 
-    def _eliminate(self, factors: Sequence[int], targets: Sequence[str],
-                   fixed: Mapping[str, int]) -> FloatArray | None:
-        """The product of `factors`' tables, sliced at the `fixed` states and summed down to
-        `targets`, by eliminating one node at a time in the network's elimination order.
-        None when that makes a table past `max_cells` (the planner may do better)."""
-        if not factors:
-            return np.ones(())
-        card, index = self._card, self._index
-        free = tuple(index[n] for n in targets)
-        state = {index[n]: k for n, k in fixed.items()}
-        tables: list[FloatArray | None] = []
-        scopes: list[tuple[int, ...]] = []
+    def _buckets(self, factors: Sequence[int], free: Sequence[int], fixed: Mapping[int, int],
+                 check: bool = True) -> _Buckets:
+        """Bucket elimination of `factors` down to the nodes `free`, in the network's
+        elimination order, on scopes alone. With `check`, stop (with `peak_cells` past the
+        limit) at the first table past `max_cells`."""
+        card = self._card
+        scopes: list[Term] = []
         holders: dict[int, set[int]] = {}  # node -> the tables with an axis for it
-        for f in factors:
-            family = self._family[f]
-            table = self._arrays[f]
-            scope = tuple(v for v in family if v not in state)
-            if len(scope) < len(family):
-                table = table[tuple(state.get(v, slice(None)) for v in family)]
+        for k, f in enumerate(factors):
+            scope = tuple(v for v in self._family[f] if v not in fixed)
             for v in scope:
-                holders.setdefault(v, set()).add(len(tables))
-            tables.append(table)
+                holders.setdefault(v, set()).add(k)
             scopes.append(scope)
+        inputs = len(scopes)
         keep = set(free)
-        # (tables used, axes of the table made, large enough for BLAS)
-        steps: list[tuple[set[int], tuple[int, ...], bool]] = []
+        steps: list[tuple[tuple[int, ...], Term, bool]] = []
+        alive: dict[int, int] = {}  # tables made and not yet used: their cells
+        peak = made = 0
         for v in sorted((v for v in holders if v not in keep), key=self._rank.__getitem__):
             used = holders.pop(v)
-            out = tuple(set().union(*(scopes[i] for i in used)) - {v})
+            out = tuple(sorted(set().union(*(scopes[i] for i in used)) - {v}))
             cells = math.prod(card[u] for u in out)
-            if cells > self.max_cells:
-                return None
+            if check and cells > self.max_cells:
+                return _Buckets(inputs, scopes, steps, peak, made, too_large=True)
             for u in out:
                 holders[u] -= used
                 holders[u].add(len(scopes))
-            scopes.append(out)
-            steps.append((used, out, cells * card[v] > BLAS_CELLS))
-        last = set(range(len(scopes))).difference(*(used for used, _, _ in steps))
-        cells = math.prod(card[v] for v in free)
-        if cells > self.max_cells:
-            return None
-        steps.append((last, free, cells > BLAS_CELLS))
-        for used, out, large in steps:
-            axes: dict[int, int] = {}
-            args: list[Any] = []
+            largest = cells * card[v]
+            peak = max(peak, sum(alive.values()) + cells + (largest if len(used) > 2 else 0))
             for i in used:
-                args += [tables[i], [axes.setdefault(v, len(axes)) for v in scopes[i]]]
+                alive.pop(i, None)
+            alive[len(scopes)] = cells
+            made += cells
+            scopes.append(out)
+            steps.append((tuple(sorted(used)), out, largest > BLAS_CELLS))
+        done = {i for used, _, _ in steps for i in used}
+        last = tuple(i for i in range(len(scopes)) if i not in done)
+        out = tuple(free)
+        cells = math.prod(card[v] for v in out)
+        if check and cells > self.max_cells:
+            return _Buckets(inputs, scopes, steps, peak, made, too_large=True)
+        peak = max(peak, sum(alive.values()) + cells)
+        scopes.append(out)
+        steps.append((last, out, cells > BLAS_CELLS))
+        return _Buckets(inputs, scopes, steps, peak, made + cells)
+
+    def _eliminated(self, plan: _Buckets) -> list[int]:
+        """The node each step of `plan` sums out (the last step sums none)."""
+        return [next(iter(set().union(*(plan.scopes[i] for i in used)) - set(out)))
+                for used, out, _ in plan.steps[:-1]]
+
+    def _eliminate(self, factors: Sequence[int], targets: Sequence[str],
+                   state: Mapping[str, int], weights: Mapping[str, FloatArray]
+                   ) -> FloatArray | None:
+        """The product of `factors`' tables, sliced at the fixed states and summed down to
+        `targets`, by eliminating one node at a time in the network's elimination order.
+        None when that would make a table past `max_cells`, or more tables at once than the
+        memory budget holds (the planner may do better)."""
+        if not factors:
+            return np.ones(())
+        index = self._index
+        fixed = {index[name]: k for name, k in state.items()}
+        plan = self._buckets(factors, [index[t] for t in targets], fixed)
+        if plan.too_large or plan.peak_cells * CELL_BYTES > self.budget:
+            return None
+        tables: list[FloatArray | None] = [self._factor(f, fixed, weights) for f in factors]
+        for used, out, large in plan.steps:
+            tables.append(_product(tables, plan.scopes, used, out, large))
+            for i in used:
                 tables[i] = None  # let it go: only the tables alive count against the limit
-            args.append([axes[v] for v in out])
-            # a large step goes pairwise through BLAS, where numpy's search for the pairs
-            # costs less than it saves
-            tables.append(np.einsum(*args, optimize=large))
         result = tables[-1]
         assert result is not None
         return result
 
     # a shape that comes back: the planned contraction --------------------------------------
 
-    def _cut(self, cut: _Cut, given: Mapping[str, str], do: Mapping[str, str],
-             batch: Batch) -> _Contraction:
+    def _cut(self, cut: _Cut, given: Assignment, do: Assignment, batch: Batch
+             ) -> _Contraction:
         fixed = {*given, *do}
         key = (cut, frozenset(fixed), batch)  # a cut's tables are sliced at every fixed node
         contraction = self._cuts.get(key)
         if contraction is None:
-            factors = [self._nodes[n] for n in cut.factors]
             contraction = _remember(self._cuts, key, self._contraction(
-                factors, fixed, (), batch,
+                cut.factors, fixed, (), batch,
                 lambda: _describe((), {n: given[n] for n in cut.checks}, do)))
         return contraction
 
-    def _contraction(self, factors: Sequence[str], fixed: set[str], free: tuple[str, ...],
-                     batch: Batch, query: Callable[[], str]) -> _Contraction:
+    def _contraction(self, factors: Sequence[int], fixed: Collection[str],
+                     free: tuple[str, ...], batch: Batch,
+                     query: Callable[[], str]) -> _Contraction:
         """The planned product of `factors`' tables, summed down to `free` (and the batch)."""
         if not factors:
             return _NOTHING
         operands, inputs, constants = self._terms(factors, fixed, batch)
         batched = any(op.batched for op in operands)
-        output = "".join(self._symbol[t] for t in free) + (self._batch_symbol if batched else "")
-        sizes = {self._symbol[v]: len(self.net.states[v])
-                 for n in factors for v in (n, *self.net.parents[n])}
-        sizes[self._batch_symbol] = 1 if batch is None else batch[0]
-        path, cells = self._order_steps(inputs, len(operands), output, sizes, query)
-        equation = ",".join(inputs) + "->" + output
-        if not operands:
-            value = np.asarray(oe.contract(equation, *constants, optimize=path))
-            return _Contraction((), None, value, False, 1)
-        shapes = [tuple(sizes[c] for c in term) for term in inputs[:len(operands)]]
-        expression = oe.contract_expression(equation, *shapes, *constants, optimize=path,
-                                            constants=range(len(operands), len(inputs)),
-                                            use_blas=cells > BLAS_CELLS)
-        per_sample = sum(math.prod(shape[:-1])
-                         for shape, op in zip(shapes, operands, strict=True) if op.batched)
-        chunk = max(1, CHUNK_CELLS // max(1, per_sample))
-        return _Contraction(tuple(operands), expression, np.ones(()), batched, chunk)
+        output = tuple(self._index[t] for t in free) + ((BATCH,) if batched else ())
+        sizes = {v: self._card[v] for term in inputs for v in term if v != BATCH}
+        size = 1 if batch is None else batch[0]
+        sizes[BATCH] = size
+        path = self._order_steps(inputs, len(operands), output, sizes, query)
+        program = _program(inputs, output, path)
+        # samples per chunk: the largest step's tables per sample fit CHUNK_CELLS
+        per_sample = 1
+        if batched:
+            per_sample = max(sum(math.prod(sizes[v] for v in term if v != BATCH)
+                                 for term in (*(program.terms[i] for i in ids), out)
+                                 if BATCH in term)
+                             for ids, out in program.steps)
+        chunk = max(1, min(size, CHUNK_CELLS // max(1, per_sample)))
+        if batched:
+            sizes[BATCH] = chunk
+        peak = _peak(inputs, len(operands), program, sizes)
+        self._within_budget(peak * CELL_BYTES, f"exact query {query()}",
+                            "ask about fewer targets jointly, observe fewer nodes, use fewer "
+                            f"samples per batch, {SAMPLING_HINT}")
+        slots: list[FloatArray | None] = [None] * len(operands) + list(constants)
+        steps: list[_Step] = []
+        for ids, out in program.steps:
+            terms = [program.terms[i] for i in ids]
+            equation = _equation(terms, out)
+            if all(i >= len(operands) and slots[i] is not None for i in ids):
+                # nothing in it changes between queries of the shape: made now and kept
+                made: list[Any] = [slots[i] for i in ids]
+                slots.append(np.einsum(equation, *made, optimize=len(ids) > 2))
+                for i in ids:
+                    slots[i] = None
+                continue
+            cells_here = max(math.prod(sizes[v] for v in t) for t in (*terms, out))
+            blas = None
+            if len(ids) > 2 or cells_here > BLAS_CELLS:
+                blas = oe.contract_expression(
+                    equation, *(tuple(sizes[v] for v in t) for t in terms),
+                    use_blas=cells_here > BLAS_CELLS)
+            steps.append(_Step(tuple(ids), len(slots), equation, blas))
+            slots.append(None)
+        if not steps:
+            value = slots[-1]
+            assert value is not None
+            return _Contraction((), (), (), np.asarray(value), False, 1, 0)
+        nbytes = sum(t.nbytes for t in slots if t is not None)
+        return _Contraction(tuple(operands), tuple(slots), tuple(steps), np.ones(()),
+                            batched, chunk, nbytes)
 
-    def _terms(self, factors: Sequence[str], fixed: set[str],
-               batch: Batch) -> tuple[list[_Operand], list[str], list[FloatArray]]:
-        """Operands taken at query time, the einsum subscripts of every table (operands
-        first), and the tables no query of this shape changes."""
+    def _terms(self, factors: Sequence[int], fixed: Collection[str],
+               batch: Batch) -> tuple[list[_Operand], list[Term], list[FloatArray]]:
+        """Operands taken at query time, the terms (axes) of every factor (operands first),
+        and the tables no query of this shape changes."""
         operands: list[_Operand] = []
-        varying: list[str] = []
-        constant: list[str] = []
+        varying: list[Term] = []
+        constant: list[Term] = []
         tables: list[FloatArray] = []
-        for n in factors:
-            axes = (n, *self.net.parents[n])
-            term = "".join(self._symbol[v] for v in axes if v not in fixed)
-            if batch is not None and n in batch[1]:
-                operands.append(_operand(n, True, axes, fixed))
-                varying.append(term + self._batch_symbol)
+        n = len(self._nodes)
+        for f in factors:
+            axes = [self._nodes[v] for v in self._family[f]]
+            term = tuple(self._index[v] for v in axes if v not in fixed)
+            if f >= n:  # a likelihood: its weights change with every query
+                operands.append(_operand(f, False, axes, fixed))
+                varying.append(term)
+            elif batch is not None and self._nodes[f] in batch[1]:
+                operands.append(_operand(f, True, axes, fixed))
+                varying.append((*term, BATCH))
             elif len(term) < len(axes):
-                operands.append(_operand(n, False, axes, fixed))
+                operands.append(_operand(f, False, axes, fixed))
                 varying.append(term)
             else:
                 constant.append(term)
-                tables.append(self._tables[n])
+                tables.append(self._arrays[f])
         return operands, varying + constant, tables
 
-    def _order_steps(self, inputs: Sequence[str], varying: int, output: str,
-                     sizes: Mapping[str, int],
-                     query: Callable[[], str]) -> tuple[list[tuple[int, ...]], int]:
-        """The contraction order (opt_einsum's linear form) and the cells of its largest
-        table, refused past `max_cells`."""
+    def _order_steps(self, inputs: Sequence[Term], varying: int, output: Term,
+                     sizes: Mapping[int, int],
+                     query: Callable[[], str]) -> list[tuple[int, ...]]:
+        """The contraction order (single-assignment form), refused when its largest table
+        would pass `max_cells`."""
         path = _path(inputs, varying, output, sizes, fold=True)
         cells = _largest(inputs, output, path, sizes)
         if cells > self.max_cells:  # folding can need more room than the plain order
@@ -540,8 +932,127 @@ class CompiledNet:
                 f"exact query {query()} needs a table of {cells:,} cells "
                 f"(limit {self.max_cells:,})",
                 hint="ask about fewer targets jointly, observe fewer nodes, use fewer "
-                     "samples per batch, or estimate it by approximate sampling"))
-        return list(oe.paths.ssa_to_linear(path)), cells
+                     f"samples per batch, {SAMPLING_HINT}"))
+        return path
+
+
+class _Arrays:
+    """A query's factors by number: the network's tables, then the likelihoods' weights."""
+
+    def __init__(self, engine: CompiledNet, weights: Mapping[str, FloatArray]):
+        self.tables = engine._arrays
+        self.names = engine._nodes
+        self.weights = weights
+
+    def __call__(self, factor: int) -> FloatArray:
+        n = len(self.names)
+        return self.tables[factor] if factor < n else self.weights[self.names[factor - n]]
+
+
+def _product(tables: Sequence[FloatArray | None], scopes: Sequence[Term],
+             used: Sequence[int], out: Term, large: bool) -> FloatArray:
+    """The tables `used`, multiplied and summed down to the axes `out`."""
+    axes: dict[int, int] = {}
+    args: list[Any] = []
+    for i in used:
+        args += [tables[i], [axes.setdefault(v, len(axes)) for v in scopes[i]]]
+    args.append([axes[v] for v in out])
+    # a large step goes pairwise through BLAS, where numpy's search for the pairs costs less
+    # than it saves
+    return np.asarray(np.einsum(*args, optimize=large))
+
+
+def _gradient(g: FloatArray, out: Term, others: Sequence[tuple[FloatArray | None, Term]],
+              scope: Term, card: Sequence[int]) -> FloatArray:
+    """d(result)/d(one input) of a step whose result has axes `out` and gradient `g`: the
+    gradient times the step's other inputs, on the input's axes `scope`."""
+    axes: dict[int, int] = {}
+    args: list[Any] = [g, [axes.setdefault(v, len(axes)) for v in out]]
+    for table, s in others:
+        args += [table, [axes.setdefault(v, len(axes)) for v in s]]
+    present = tuple(v for v in scope if v in axes)
+    args.append([axes[v] for v in present])
+    values = np.einsum(*args, optimize=len(others) > 1)
+    if len(present) < len(scope):  # an axis only this input has: the gradient is flat along it
+        values = np.broadcast_to(
+            values.reshape(tuple(card[v] if v in axes else 1 for v in scope)),
+            tuple(card[v] for v in scope))
+    return np.asarray(values)
+
+
+@dataclass(frozen=True)
+class _Program:
+    """A contraction order as steps: the ids each step takes and the axes of its result;
+    `terms` holds the axes of every id (inputs first)."""
+
+    steps: tuple[tuple[tuple[int, ...], Term], ...]
+    terms: tuple[Term, ...]
+
+
+def _program(inputs: Sequence[Term], output: Term,
+             ssa: Sequence[tuple[int, ...]]) -> _Program:
+    """Each step's result keeps the axes a later step or the output still needs; the last
+    step's result has exactly the output's axes, in order (the batch axis last)."""
+    terms: list[Term] = list(inputs)
+    users = Counter(v for t in [*inputs, output] for v in set(t))
+    steps = []
+    for k, step in enumerate(ssa):
+        picked = [terms[i] for i in step]
+        users.subtract(v for t in picked for v in t)
+        if k == len(ssa) - 1:
+            merged = output
+        else:
+            kept = {v for t in picked for v in t if users[v] > 0}
+            merged = tuple(sorted(kept - {BATCH})) + ((BATCH,) if BATCH in kept else ())
+        users.update(merged)
+        terms.append(merged)
+        steps.append((tuple(step), merged))
+    return _Program(tuple(steps), tuple(terms))
+
+
+def _peak(inputs: Sequence[Term], operands: int, program: _Program,
+          sizes: Mapping[int, int]) -> int:
+    """Cells alive at once at the worst step of `program`: each step's result until the
+    step that uses it, and the batched operands it takes (copies) during the step."""
+    def cells(term: Term) -> int:
+        return math.prod(sizes[v] for v in term)
+
+    alive: dict[int, int] = {}
+    peak = 0
+    for k, (ids, out) in enumerate(program.steps):
+        taken = sum(cells(inputs[i]) for i in ids if i < operands and BATCH in inputs[i])
+        peak = max(peak, sum(alive.values()) + taken + cells(out))
+        for i in ids:
+            alive.pop(i, None)
+        alive[len(inputs) + k] = cells(out)
+    return peak
+
+
+def _equation(terms: Sequence[Term], out: Term) -> str:
+    """An einsum equation of the terms, each axis given a letter of its own."""
+    letters: dict[int, str] = {}
+    for t in (*terms, out):
+        for v in t:
+            if v not in letters:
+                letters[v] = LETTERS[len(letters)]
+    return ",".join("".join(letters[v] for v in t) for t in terms) + "->" + \
+        "".join(letters[v] for v in out)
+
+
+def _evaluate(tables: Sequence[FloatArray], inputs: Sequence[Term], output: Term,
+              ssa: Sequence[tuple[int, ...]]) -> FloatArray:
+    """The contraction of `tables` (axes `inputs`) down to `output` along `ssa`."""
+    program = _program(inputs, output, ssa)
+    slots: list[FloatArray | None] = list(tables)
+    for ids, out in program.steps:
+        terms = [program.terms[i] for i in ids]
+        args: list[Any] = [slots[i] for i in ids]
+        slots.append(np.einsum(_equation(terms, out), *args, optimize=len(ids) > 2))
+        for i in ids:
+            slots[i] = None
+    result = slots[-1]
+    assert result is not None
+    return np.array(result, dtype=np.float64)
 
 
 def _elimination_ranks(families: Sequence[tuple[int, ...]], card: Sequence[int],
@@ -605,6 +1116,14 @@ def _describe(free: Sequence[str], given: Mapping[str, str], do: Mapping[str, st
     return f"P({', '.join(free) or 'evidence'}{' | ' if conditions else ''}{conditions})"
 
 
+def _size(nbytes: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if nbytes < 1000 or unit == "TB":
+            return f"{nbytes:,.0f} {unit}" if unit == "bytes" else f"{nbytes:,.1f} {unit}"
+        nbytes /= 1000
+    raise AssertionError("unreachable")
+
+
 def _table(net: Net, node: str) -> FloatArray:
     table = np.ascontiguousarray(net.tables[node], dtype=np.float64)
     expected = tuple(len(net.states[n]) for n in (node, *net.parents[node]))
@@ -613,9 +1132,9 @@ def _table(net: Net, node: str) -> FloatArray:
     return table
 
 
-def _components(factors: Sequence[int], scopes: Mapping[int, set[str]]) -> list[list[int]]:
+def _components(factors: Sequence[int], scopes: Mapping[int, set[int]]) -> list[list[int]]:
     """Factors grouped by shared indices (unobserved nodes): the evidence d-separates them."""
-    by_node: dict[str, list[int]] = {}
+    by_node: dict[int, list[int]] = {}
     for f in factors:
         for v in scopes[f]:
             by_node.setdefault(v, []).append(f)
@@ -638,14 +1157,14 @@ def _components(factors: Sequence[int], scopes: Mapping[int, set[str]]) -> list[
     return groups
 
 
-def _path(inputs: Sequence[str], varying: int, output: str, sizes: Mapping[str, int],
+def _path(inputs: Sequence[Term], varying: int, output: Term, sizes: Mapping[int, int],
           fold: bool) -> list[tuple[int, ...]]:
     """A contraction order by opt_einsum's greedy search, in single-assignment form (ids: the
     inputs, then each step's result). With `fold`, each group of constant tables (the inputs
     after the first `varying`) linked by indices nothing else uses is contracted first, down
-    to the indices the rest needs: opt_einsum does those steps once, when the expression
-    first runs, so warm queries skip them."""
-    subscripts = dict(enumerate(inputs))
+    to the indices the rest needs: those steps run once, when the shape is planned, so warm
+    queries skip them."""
+    subscripts: dict[int, Term] = dict(enumerate(inputs))
     ssa: list[tuple[int, ...]] = []
     rest = list(range(varying if fold else len(inputs)))
     if fold:
@@ -658,13 +1177,13 @@ def _path(inputs: Sequence[str], varying: int, output: str, sizes: Mapping[str, 
                     math.prod(sizes[c] for c in keep) > limit:
                 rest += group
                 continue
-            rest.append(_greedy(group, "".join(sorted(keep)), subscripts, sizes, ssa))
+            rest.append(_greedy(group, tuple(sorted(keep)), subscripts, sizes, ssa))
     _greedy(rest, output, subscripts, sizes, ssa)
     return ssa
 
 
-def _greedy(ids: Sequence[int], output: str, subscripts: dict[int, str],
-            sizes: Mapping[str, int], ssa: list[tuple[int, ...]]) -> int:
+def _greedy(ids: Sequence[int], output: Term, subscripts: dict[int, Term],
+            sizes: Mapping[int, int], ssa: list[tuple[int, ...]]) -> int:
     """Append to `ssa` the greedy steps that contract terms `ids` down to `output`; return
     the result's id."""
     ids = list(ids)
@@ -680,8 +1199,8 @@ def _greedy(ids: Sequence[int], output: str, subscripts: dict[int, str],
     return ids[-1]
 
 
-def _largest(inputs: Sequence[str], output: str, ssa: Sequence[tuple[int, ...]],
-             sizes: Mapping[str, int]) -> int:
+def _largest(inputs: Sequence[Term], output: Term, ssa: Sequence[tuple[int, ...]],
+             sizes: Mapping[int, int]) -> int:
     """Cells of the largest table the contraction `ssa` makes, the output included."""
     terms = {i: set(t) for i, t in enumerate(inputs)}
     users = Counter(c for t in [*inputs, output] for c in set(t))  # terms needing each index

@@ -1,9 +1,10 @@
 """The one interface every exact engine implements, and the engines by name.
 
 `given` observes nodes (evidence about their causes and effects); `do` sets them by
-intervention (graph surgery: a set node loses its causes). Both engines answer every
-question exactly: the compiled engine (`compiled.CompiledNet`, the default) and pgmpy's
-VariableElimination (`pgmpy_engine.PgmpyEngine`, the reference).
+intervention (graph surgery: a set node loses its causes); `likelihood` weighs each state of
+a node by how probable a report is under it (virtual evidence, see `net.py`). Both engines
+answer every question exactly: the compiled engine (`compiled.CompiledNet`, the default)
+and pgmpy's VariableElimination (`pgmpy_engine.PgmpyEngine`, the reference).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Literal, Protocol, get_args
 
 from ..errors import Problem, QueryError
 from ..language.tables import FloatArray
-from .net import Assignment, Net
+from .net import Assignment, Likelihood, Net
 
 EngineName = Literal["compiled", "pgmpy"]
 ENGINE_NAMES: tuple[EngineName, ...] = get_args(EngineName)
@@ -27,19 +28,24 @@ class Engine(Protocol):
     def net(self) -> Net: ...
 
     def joint(self, targets: Sequence[str], given: Assignment | None = None,
-              do: Assignment | None = None) -> FloatArray:
-        """P(targets | given, do(do)): one axis per target, states in declared order."""
+              do: Assignment | None = None, *,
+              likelihood: Likelihood | None = None) -> FloatArray:
+        """P(targets | given, report, do(do)): one axis per target, states in declared
+        order."""
         ...
 
     def evidence_probability(self, given: Assignment | None = None,
-                             do: Assignment | None = None) -> float:
-        """P(given | do(do)); 0 for impossible observations."""
+                             do: Assignment | None = None, *,
+                             likelihood: Likelihood | None = None) -> float:
+        """P(given, report | do(do)), the likelihood's weights taken as P(report | state);
+        0 for impossible evidence."""
         ...
 
     def most_probable(self, given: Assignment | None = None,
-                      do: Assignment | None = None) -> tuple[dict[str, str], float]:
+                      do: Assignment | None = None, *,
+                      likelihood: Likelihood | None = None) -> tuple[dict[str, str], float]:
         """The most probable explanation: the likeliest joint state of every node neither
-        observed nor set, and its probability given the observations."""
+        observed nor set, and its probability given the evidence."""
         ...
 
 

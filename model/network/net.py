@@ -2,10 +2,17 @@
 
 Interventions are graph surgery on this form: `do(X=x)` cuts X's parent links and gives X
 all its probability on x, which is what distinguishes it from observing X=x.
+
+Likelihood (virtual, soft) evidence is a report whose probability under each state of a node
+is known up to a common factor: `{"X": {"yes": 1, "no": 3}}` says the report is three times
+as probable if X is "no" as if it is "yes". It multiplies X's weight into the joint, as an
+observed child of X would; states left out weigh 1.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +23,8 @@ from ..language.assignments import assignment_problems
 from ..language.tables import FloatArray
 
 Assignment = Mapping[str, str]
+# node -> state -> relative weight of the report under that state (states left out weigh 1)
+Likelihood = Mapping[str, Mapping[str, float]]
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,50 @@ class Net:
                                      node=both[0], hint="keep it in one of the two"))
         return given, do
 
+    def weights(self, likelihood: Likelihood | None) -> dict[str, FloatArray]:
+        """A likelihood checked and made into one weight vector per node, states in declared
+        order: known nodes and states, weights finite and not negative, not all zero."""
+        if not likelihood:
+            return {}
+        out: dict[str, FloatArray] = {}
+        problems: list[Problem] = []
+        for node, weights in likelihood.items():
+            if node not in self.states:
+                problems.append(Problem(f"likelihood: unknown node '{node}'", node=node,
+                                        hint=did_you_mean(str(node), self.states)))
+                continue
+            states = self.states[node]
+            if not isinstance(weights, Mapping):
+                problems.append(Problem(
+                    f"likelihood of '{node}' must map states to weights, got "
+                    f"{type(weights).__name__}", node=node,
+                    hint=f"e.g. {{{states[0]!r}: 1, {states[-1]!r}: 3}}"))
+                continue
+            vector = np.ones(len(states))
+            for state, weight in weights.items():
+                if state not in states:
+                    problems.append(Problem(
+                        f"likelihood: '{state}' is not a state of '{node}'", node=node,
+                        hint=did_you_mean(str(state), states)))
+                elif isinstance(weight, bool) or not isinstance(weight, numbers.Real) \
+                        or not math.isfinite(weight) or weight < 0:
+                    problems.append(Problem(
+                        f"likelihood of '{node}={state}' is {weight!r}, not a finite number "
+                        "of at least 0", node=node,
+                        hint="weights are relative: how probable the report is under each "
+                             "state, e.g. 1 and 3"))
+                else:
+                    vector[states.index(state)] = float(weight)
+            if not vector.any():
+                problems.append(Problem(
+                    f"likelihood of '{node}' weighs every state 0: no state could have "
+                    "produced the report", node=node,
+                    hint="give at least one state a weight above 0 (states left out weigh 1)"))
+            out[node] = vector
+        if problems:
+            raise QueryError(problems)
+        return out
+
     def intervene(self, do: Assignment) -> Net:
         """The mutilated network of do(do): set nodes lose their parents and become certain."""
         if not do:
@@ -84,13 +137,28 @@ class Net:
         return joint
 
 
-def describe_question(given: Assignment, do: Assignment) -> str:
-    """Observations and interventions as the project writes them: "a=x, do(b=y)"."""
+def describe_likelihood(likelihood: Likelihood) -> str:
+    """Likelihood evidence as the command line writes it: "likelihood(c=yes:1,no:3)"."""
+    return ", ".join("likelihood(" + n + "=" + ",".join(f"{s}:{w:g}" for s, w in ws.items())
+                     + ")" for n, ws in likelihood.items())
+
+
+def describe_question(given: Assignment, do: Assignment,
+                      likelihood: Likelihood | None = None) -> str:
+    """Observations, interventions and likelihoods as the project writes them:
+    "a=x, do(b=y), likelihood(c=yes:1,no:3)"."""
     return ", ".join([f"{n}={s}" for n, s in given.items()]
-                     + [f"do({n}={s})" for n, s in do.items()])
+                     + [f"do({n}={s})" for n, s in do.items()]
+                     + ([describe_likelihood(likelihood)] if likelihood else []))
 
 
-def impossible(given: Assignment) -> QueryError:
+def impossible(given: Assignment, likelihood: Likelihood | None = None) -> QueryError:
+    if likelihood:
+        return QueryError(Problem(
+            f"the evidence ({describe_question(given, {}, likelihood)}) is impossible in this "
+            "scenario (probability 0)",
+            hint="a likelihood of 0 rules its state out: check that the states it allows are "
+                 "possible given the observations, or use do= to set nodes by intervention"))
     return QueryError(Problem(
         f"the observations ({describe_question(given, {})}) are impossible in this scenario "
         "(probability 0)",

@@ -4,7 +4,9 @@ posteriors, joints and explanations by its VariableElimination.
 pgmpy is imported here and only here, lazily: importing its model classes costs about two
 seconds (it pulls in scikit-learn), which `scenario validate` must not pay. Observations
 (`given`) are evidence in the network; interventions (`do`) query the mutilated network of
-`Net.intervene`. pgmpy's factors are read by state name, never by position.
+`Net.intervene`. Likelihood evidence on a node is the textbook reduction: a two-state child
+of the node whose first state has probability weight / largest weight under each of its
+states, observed in that state. pgmpy's factors are read by state name, never by position.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from ..errors import LimitError, Problem
 from ..language.graph import topological_order
 from ..language.tables import FloatArray
 from ..limits import MAX_QUERY_CELLS
-from .net import Assignment, Net, impossible
+from .net import Assignment, Likelihood, Net, impossible
+
+SEEN = "seen"  # the observed state of a likelihood's virtual child
+MAX_MODELS = 16  # networks kept, one per intervention and likelihood
 
 
 def pgmpy_classes() -> tuple[Any, Any, Any]:
@@ -57,36 +62,58 @@ def build_network(states: Mapping[str, Sequence[str]], parents: Mapping[str, Seq
 
 
 class PgmpyEngine:
-    """Exact inference by pgmpy's VariableElimination, one network per intervention."""
+    """Exact inference by pgmpy's VariableElimination, one network per intervention (and
+    likelihood, whose virtual children it carries)."""
 
     def __init__(self, net: Net):
         self.net = net
-        self._by_do: dict[frozenset[tuple[str, str]], tuple[Any, Any]] = {}
+        self._models: dict[tuple[frozenset[tuple[str, str]], tuple[Any, ...]],
+                           tuple[Any, Any, dict[str, str], float]] = {}
 
     def network(self, do: Assignment | None = None) -> Any:
-        return self._model(do or {})[0]
+        return self._model(do or {}, {})[0]
 
-    def _model(self, do: Assignment) -> tuple[Any, Any]:
-        key = frozenset(do.items())
-        if key not in self._by_do:
+    def _model(self, do: Assignment, weights: Mapping[str, FloatArray]
+               ) -> tuple[Any, Any, dict[str, str], float]:
+        """(network, its VariableElimination, the virtual children's evidence, the product
+        of the likelihoods' largest weights, which the virtual children divide out)."""
+        key = (frozenset(do.items()),
+               tuple((n, tuple(w.tolist())) for n, w in weights.items()))
+        if key not in self._models:
             net = self.net.intervene(do)
-            network = build_network(net.states, net.parents, net.tables)
-            self._by_do[key] = (network, pgmpy_classes()[2](network))
-        return self._by_do[key]
+            states = dict(net.states)
+            parents = dict(net.parents)
+            tables = dict(net.tables)
+            seen: dict[str, str] = {}
+            for node, w in weights.items():
+                child = _fresh(f"__report_on_{node}", states)
+                states[child] = (SEEN, "unseen")
+                parents[child] = (node,)
+                tables[child] = np.stack([w / w.max(), 1 - w / w.max()])
+                seen[child] = SEEN
+            network = build_network(states, parents, tables)
+            scale = math.prod(float(w.max()) for w in weights.values())
+            if len(self._models) >= MAX_MODELS:
+                del self._models[next(iter(self._models))]
+            self._models[key] = (network, pgmpy_classes()[2](network), seen, scale)
+        return self._models[key]
 
     def joint(self, targets: Sequence[str], given: Assignment | None = None,
-              do: Assignment | None = None) -> FloatArray:
-        """P(targets | given, do(do)) with axes in `targets` order, states in declared order."""
+              do: Assignment | None = None, *,
+              likelihood: Likelihood | None = None) -> FloatArray:
+        """P(targets | given, report, do(do)) with axes in `targets` order, states in
+        declared order."""
         targets = self.net.check_targets(targets)
         given, do = self.net.question(given, do)
+        weights = self.net.weights(likelihood)
         fixed = {**given, **do}
         free = [t for t in targets if t not in fixed]
         out_shape = tuple(len(self.net.states[t]) for t in targets)
-        if self.evidence_probability(given, do) <= 0:
-            raise impossible(given)
+        if self.evidence_probability(given, do, likelihood=likelihood) <= 0:
+            raise impossible(given, likelihood)
         if free:
-            _, ve = self._model(do)
-            factor = ve.query(free, evidence=dict(given) or None, joint=True,
+            _, ve, seen, _ = self._model(do, weights)
+            factor = ve.query(free, evidence={**given, **seen} or None, joint=True,
                               show_progress=False)
             values = self._read(factor, free)
         else:
@@ -99,15 +126,18 @@ class PgmpyEngine:
         return out
 
     def evidence_probability(self, given: Assignment | None = None,
-                             do: Assignment | None = None) -> float:
-        """P(given | do(do)) by the chain rule, one observed node at a time. pgmpy's
+                             do: Assignment | None = None, *,
+                             likelihood: Likelihood | None = None) -> float:
+        """P(given, report | do(do)) by the chain rule, one observed node at a time. pgmpy's
         elimination normalises away impossible evidence, so we must check it ourselves."""
         given, do = self.net.question(given, do)
-        _, ve = self._model(do)
-        prob, seen = 1.0, dict[str, str]()
-        for node, state in given.items():
+        weights = self.net.weights(likelihood)
+        _, ve, seen_children, scale = self._model(do, weights)
+        prob, seen = scale, dict[str, str]()
+        for node, state in [*given.items(), *seen_children.items()]:
             factor = ve.query([node], evidence=seen or None, joint=True, show_progress=False)
-            prob *= float(self._read(factor, [node])[self.net.states[node].index(state)])
+            names = [str(s) for s in factor.state_names[node]]
+            prob *= float(np.asarray(factor.values, dtype=float)[names.index(state)])
             if not prob > 0:
                 return 0.0
             seen[node] = state
@@ -124,12 +154,14 @@ class PgmpyEngine:
         return values
 
     def most_probable(self, given: Assignment | None = None,
-                      do: Assignment | None = None) -> tuple[dict[str, str], float]:
+                      do: Assignment | None = None, *,
+                      likelihood: Likelihood | None = None) -> tuple[dict[str, str], float]:
         """pgmpy's MAP query over every free node; its probability from the tables."""
         given, do = self.net.question(given, do)
-        evidence = self.evidence_probability(given, do)
+        weights = self.net.weights(likelihood)
+        evidence = self.evidence_probability(given, do, likelihood=likelihood)
         if not evidence > 0:
-            raise impossible(given)
+            raise impossible(given, likelihood)
         free = [n for n in self.net.states if n not in given and n not in do]
         cells = math.prod(len(self.net.states[n]) for n in free)
         if cells > MAX_QUERY_CELLS:
@@ -137,12 +169,23 @@ class PgmpyEngine:
                 f"pgmpy's most probable explanation builds one table over the {len(free)} "
                 f"free nodes: {cells:,} cells (limit {MAX_QUERY_CELLS:,})",
                 hint="use the compiled engine (the default), which eliminates node by node"))
-        _, ve = self._model(do)
-        found = ve.map_query(free, evidence=dict(given) or None,
+        _, ve, seen, _ = self._model(do, weights)
+        found = ve.map_query(free, evidence={**given, **seen} or None,
                              show_progress=False) if free else {}
         states = {n: str(found[n]) for n in free}
-        joint = self.net.intervene(do).probability_of({**states, **given, **do})
+        everything = {**states, **given, **do}
+        joint = self.net.intervene(do).probability_of(everything)
+        joint *= math.prod(float(w[self.net.states[n].index(everything[n])])
+                           for n, w in weights.items())
         return states, joint / evidence
+
+
+def _fresh(name: str, taken: Mapping[str, object]) -> str:
+    """`name`, or `name` with a number after it, not already a node's name."""
+    candidate, k = name, 1
+    while candidate in taken:
+        candidate, k = f"{name}_{k}", k + 1
+    return candidate
 
 
 def net_from_pgmpy(model: Any) -> Net:

@@ -33,10 +33,10 @@ from .errors import Problem, ScenarioError, shown
 from .interop import EXPORT_FORMATS, Converted, ExportFormat, export_scenario, import_network
 from .language.assignments import split_assignment
 from .language.probability import term_for
-from .limits import MAX_SAMPLES
+from .limits import MAX_INFERENCE_SAMPLES, MAX_SAMPLES
 from .progress import shown as show_progress
 from .runs import BACKENDS, Backend
-from .scenario import load
+from .scenario import SAMPLING_SEED, load
 
 if TYPE_CHECKING:
     from .briefing.watch import Build
@@ -58,6 +58,48 @@ def parse_assignments(values: Sequence[str], flag: str) -> dict[str, str]:
                                      f"{flag} '\"a=b\"=yes'", param_hint=flag) from None
         out[node] = state
     return out
+
+
+def parse_likelihoods(values: Sequence[str], flag: str) -> dict[str, dict[str, float]]:
+    """`node=state:weight,state:weight` from repeated flags; a name holding `=`, `:` or `,`
+    is written quoted ("..." or '...'). States left out weigh 1."""
+    out: dict[str, dict[str, float]] = {}
+    example = f"e.g. {flag} israeli_strike=yes:1,no:3"
+    for value in values:
+        node, rest = _name(value, "=")
+        if node is None or rest is None or not rest.strip():
+            raise click.BadParameter(f"'{value}' is not node=state:weight,..., {example}",
+                                     param_hint=flag)
+        weights: dict[str, float] = {}
+        while rest is not None and rest.strip():
+            state, rest = _name(rest, ":")
+            if state is None or rest is None:
+                raise click.BadParameter(f"'{value}': each state needs a weight after ':', "
+                                         f"{example}", param_hint=flag)
+            number, comma, after = rest.partition(",")
+            try:
+                weights[state] = float(number)
+            except ValueError:
+                raise click.BadParameter(f"'{value}': '{number.strip()}' is not a number, "
+                                         f"{example}", param_hint=flag) from None
+            rest = after if comma else None
+        out[node] = {**out.get(node, {}), **weights}
+    return out
+
+
+def _name(text: str, end: str) -> tuple[str | None, str | None]:
+    """A name up to `end` (bare, or quoted with " or '), and the text after `end`."""
+    text = text.lstrip()
+    if text[:1] in ("'", '"'):
+        closing = text.find(text[0], 1)
+        if closing < 0 or not text[closing + 1:].lstrip().startswith(end):
+            return None, None
+        after = text[closing + 1:].lstrip()[1:]
+        return text[1:closing], after
+    name, sep, after = text.partition(end)
+    if not sep or not name.strip():
+        return None, None
+    return name.strip(), after
 
 
 def emit_json(data: Any) -> None:
@@ -119,6 +161,11 @@ do_option = click.option(
     "--do", "do", multiple=True, metavar="NODE=STATE",
     shell_complete=lambda c, p, i: complete_assignment(c, p, i),
     help="Set a node to a state by intervention (cuts its causes). Repeatable.")
+likelihood_option = click.option(
+    "--likelihood", "likelihood", multiple=True, metavar="NODE=STATE:WEIGHT,...",
+    help="Likelihood (uncertain) evidence: how probable a report is under each state of a "
+         "node, relative weights, e.g. israeli_strike=yes:1,no:3 (states left out weigh 1). "
+         "Repeatable.")
 json_option = click.option("--json", "as_json", is_flag=True, callback=_no_bars,
                            help="Print JSON (and no progress bars).")
 scenario_argument = click.argument(
@@ -227,13 +274,22 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
                    "node in {a, b}, and, or, not, parentheses.")
 @given_option
 @do_option
+@likelihood_option
 @click.option("--what-if", "what_if", metavar="NAME",
               help="Apply a what-if named in the file (its given and do).")
+@click.option("--approximate", "approximate", type=click.IntRange(1, MAX_INFERENCE_SAMPLES),
+              metavar="SAMPLES",
+              help="Estimate by likelihood weighting with this many samples, with standard "
+                   "errors, instead of answering exactly (for questions too large for exact "
+                   "inference).")
+@click.option("--seed", type=click.IntRange(min=0), default=SAMPLING_SEED, show_default=True,
+              help="Seed of --approximate's samples; the same seed prints the same estimate.")
 @json_option
 def query(file: str, target: str | None, event: str | None, given: tuple[str, ...],
-          do: tuple[str, ...], what_if: str | None, as_json: bool) -> None:
-    """Probability of each state of TARGET, or of an --event, given observations and
-    interventions.
+          do: tuple[str, ...], likelihood: tuple[str, ...], what_if: str | None,
+          approximate: int | None, seed: int, as_json: bool) -> None:
+    """Probability of each state of TARGET, or of an --event, given observations,
+    interventions and likelihood evidence.
 
     Example:
 
@@ -242,26 +298,33 @@ def query(file: str, target: str | None, event: str | None, given: tuple[str, ..
         scenario query scenarios/russia_iran_2025.yaml nuclear_deal --do israeli_strike=yes --json
 
         scenario query scenarios/russia_iran_2025.yaml --event "israeli_strike=yes or us_strike=yes"
+
+        scenario query scenarios/russia_iran_2025.yaml nuclear_deal --likelihood us_strike=no:3
     """
     if (target is None) == (event is None):
         raise click.UsageError("name a TARGET node, or give --event EXPR (not both)")
     s = load(file)
     observed = parse_assignments(given, "--given")
     setting = parse_assignments(do, "--do")
+    reports = parse_likelihoods(likelihood, "--likelihood")
     if what_if is not None:
         named = s.named_what_if(what_if)
         observed = {**named.given, **observed}
         setting = {**named.do, **setting}
     if event is not None:
-        p = s.probability(event, given=observed, do=setting)
+        if approximate is not None:
+            raise click.UsageError("--approximate estimates a TARGET's distribution, not an "
+                                   "--event's probability")
+        p = s.probability(event, given=observed, do=setting, likelihood=reports)
         if as_json:
             emit_json({"scenario": s.id, "event": event, "probability": p, "term": term_for(p),
-                       "given": observed, "do": setting})
+                       "given": observed, "do": setting, "likelihood": reports})
         else:
-            click.echo(event_line(event, p, observed, setting))
+            click.echo(event_line(event, p, observed, setting, reports))
         return
     assert target is not None
-    dist = s.query(target, given=observed, do=setting)
+    dist = s.query(target, given=observed, do=setting, likelihood=reports,
+                   approximate=approximate, seed=seed)
     if as_json:
         emit_json({"scenario": s.id, **dist.to_dict()})
         return
@@ -272,8 +335,10 @@ def query(file: str, target: str | None, event: str | None, given: tuple[str, ..
 @scenario_argument
 @given_option
 @do_option
+@likelihood_option
 @json_option
-def explain(file: str, given: tuple[str, ...], do: tuple[str, ...], as_json: bool) -> None:
+def explain(file: str, given: tuple[str, ...], do: tuple[str, ...],
+            likelihood: tuple[str, ...], as_json: bool) -> None:
     """The most probable explanation: the likeliest joint state of every other node.
 
     Example:
@@ -282,7 +347,8 @@ def explain(file: str, given: tuple[str, ...], do: tuple[str, ...], as_json: boo
     """
     s = load(file)
     found = s.most_probable(given=parse_assignments(given, "--given"),
-                            do=parse_assignments(do, "--do"))
+                            do=parse_assignments(do, "--do"),
+                            likelihood=parse_likelihoods(likelihood, "--likelihood"))
     if as_json:
         emit_json({"scenario": s.id, **found.to_dict()})
         return
@@ -292,7 +358,8 @@ def explain(file: str, given: tuple[str, ...], do: tuple[str, ...], as_json: boo
 samples_option = click.option(
     "--samples", type=click.IntRange(1, MAX_SAMPLES), default=DEFAULT_SAMPLES,
     show_default=True, help="Draws of the uncertain numbers (ranges and terms).")
-seed_option = click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+seed_option = click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED,
+                           show_default=True,
                            help="Seed of the draws; the same seed prints the same numbers.")
 
 

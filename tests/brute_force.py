@@ -19,17 +19,33 @@ def full_joint(net: Net) -> np.ndarray:
     return np.asarray(contract(*operands, list(range(len(index)))))
 
 
-def posterior(net: Net, targets: Sequence[str], given: Mapping[str, str] | None = None,
-              do: Mapping[str, str] | None = None) -> np.ndarray:
+def weighed_joint(net: Net, given: Mapping[str, str] | None = None,
+                  do: Mapping[str, str] | None = None,
+                  likelihood: Mapping[str, Mapping[str, float]] | None = None) -> np.ndarray:
+    """P(all nodes, given, report | do(do)): the mutilated network's joint with each
+    observation's indicator and each likelihood's weights (states left out weigh 1)."""
     net = net.intervene(do or {})
     joint = full_joint(net)
     nodes = net.nodes
+    factors: list[tuple[str, np.ndarray]] = []
     for node, state in (given or {}).items():
         keep = np.zeros(len(net.states[node]))
         keep[net.states[node].index(state)] = 1.0
+        factors.append((node, keep))
+    for node, weights in (likelihood or {}).items():
+        factors.append((node, np.array([weights.get(s, 1.0) for s in net.states[node]])))
+    for node, vector in factors:
         shape = [1] * len(nodes)
-        shape[nodes.index(node)] = len(keep)
-        joint = joint * keep.reshape(shape)
+        shape[nodes.index(node)] = len(vector)
+        joint = joint * vector.reshape(shape)
+    return joint
+
+
+def posterior(net: Net, targets: Sequence[str], given: Mapping[str, str] | None = None,
+              do: Mapping[str, str] | None = None,
+              likelihood: Mapping[str, Mapping[str, float]] | None = None) -> np.ndarray:
+    joint = weighed_joint(net, given, do, likelihood)
+    nodes = net.nodes
     others = tuple(i for i, n in enumerate(nodes) if n not in targets)
     marginal = joint.sum(axis=others)
     kept = [n for n in nodes if n in targets]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..display import RichDisplay
+from ..errors import Problem, QueryError
 from ..progress import task
 
 # The analyses are imported when `analyze` runs: the `scenario` command imports this
@@ -97,6 +98,9 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAU
 
     if outcome is not None:
         scenario.query(outcome)  # an unknown node is refused here, with the file's name
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise QueryError(Problem(f"the seed must be a whole number of at least 0, got {seed!r}",
+                                 hint="e.g. seed=2025"))
     outcomes = [outcome] if outcome is not None else scenario.outcomes
     engine = scenario.compiled  # batched tables: the compiled engine, whatever answers queries
     # The bar's shares are each step's part of the time on the seed at 100,000 draws.

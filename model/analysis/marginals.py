@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..network.net import Assignment
+from ..network.net import Assignment, Likelihood
 from ..scenario import Scenario
 
 # A group's joint has at most this many cells; past a few hundred, the joint costs more than
@@ -17,11 +17,12 @@ MAX_GROUP_CELLS = 256
 
 
 def marginals(s: Scenario, nodes: Sequence[str], given: Assignment | None = None,
-              do: Assignment | None = None) -> dict[str, dict[str, float]]:
-    """{node: {state: P(state | given, do(do))}} for each of `nodes`."""
+              do: Assignment | None = None,
+              likelihood: Likelihood | None = None) -> dict[str, dict[str, float]]:
+    """{node: {state: P(state | given, report, do(do))}} for each of `nodes`."""
     out: dict[str, dict[str, float]] = {}
     for group in groups(nodes, lambda n: len(s.nodes[n].states)):
-        joint = s.joint(group, given, do)
+        joint = s.joint(group, given, do, likelihood)
         for axis, node in enumerate(group):
             dist = dict.fromkeys(s.nodes[node].states, 0.0)
             for states, p in joint.items():

@@ -57,32 +57,45 @@ def bar(p: float, width: int = BAR_WIDTH) -> str:
     return "█" * full + "·" * (width - full)
 
 
-def question_suffix(given: Mapping[str, str], do: Mapping[str, str]) -> str:
-    """" | a=x, do(b=y)", or "" for a question with no conditions."""
-    conditions = shown(describe_question(given, do))
+def question_suffix(given: Mapping[str, str], do: Mapping[str, str],
+                    likelihood: Mapping[str, Mapping[str, float]] | None = None) -> str:
+    """" | a=x, do(b=y), likelihood(c=yes:1,no:3)", or "" for a question with no
+    conditions."""
+    conditions = shown(describe_question(given, do, likelihood))
     return f" | {conditions}" if conditions else ""
 
 
 def distribution_table(label: str, dist: Distribution) -> str:
-    """A query's answer: each state's probability, percent, term and bar."""
+    """A query's answer: each state's probability, percent, term and bar; an estimate by
+    sampling also shows each state's standard error and how it was sampled."""
     width = max(len(shown(s)) for s in dist) + 2
-    lines = [f"{shown(label)} ({shown(dist.node)}){question_suffix(dist.given, dist.do)}",
-             f"{'state':<{width}}{'probability':>12}{'percent':>9}  {'term':<20} "]
+    estimate = dist.approximate
+    spread = f"{'± s.e.':>9}" if estimate is not None else ""
+    lines = [f"{shown(label)} ({shown(dist.node)})"
+             f"{question_suffix(dist.given, dist.do, dist.likelihood)}",
+             f"{'state':<{width}}{'probability':>12}{spread}{'percent':>9}  {'term':<20} "]
     for state, p in dist.items():
-        lines.append(f"{shown(state):<{width}}{p:>12.4f}{p * 100:>8.1f}%  {term_for(p):<20} "
-                     f"{bar(p)}")
+        se = f"{estimate.standard_error[state]:>9.4f}" if estimate is not None else ""
+        lines.append(f"{shown(state):<{width}}{p:>12.4f}{se}{p * 100:>8.1f}%  "
+                     f"{term_for(p):<20} {bar(p)}")
+    if estimate is not None:
+        lines.append(f"estimated by {estimate.method} from {estimate.samples:,} samples "
+                     f"(seed {estimate.seed}), worth {estimate.effective_samples:,.0f} "
+                     "equally weighted ones; not exact")
     return "\n".join(lines)
 
 
-def event_line(event: str, p: float, given: Mapping[str, str], do: Mapping[str, str]) -> str:
+def event_line(event: str, p: float, given: Mapping[str, str], do: Mapping[str, str],
+               likelihood: Mapping[str, Mapping[str, float]] | None = None) -> str:
     """An event's probability: "P(a=x or b=y | c=z) = 0.4475 (44.8%, unlikely)"."""
-    return (f"P({shown(event)}{question_suffix(given, do)}) = {p:.4f} ({decimal_percent(p)}, "
-            f"{term_for(p)})")
+    return (f"P({shown(event)}{question_suffix(given, do, likelihood)}) = {p:.4f} "
+            f"({decimal_percent(p)}, {term_for(p)})")
 
 
 def explanation_lines(found: Explanation) -> str:
     """The most probable explanation: each free node's state."""
-    lines = [f"Most probable joint state{question_suffix(found.given, found.do)} "
+    lines = [f"Most probable joint state"
+             f"{question_suffix(found.given, found.do, found.likelihood)} "
              f"(probability {found.probability:.4f}):"]
     width = max((len(shown(n)) for n in found.states), default=0) + 2
     lines += [f"  {shown(node):<{width}}{shown(state)}" for node, state in found.states.items()]

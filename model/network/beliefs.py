@@ -51,6 +51,15 @@ def believe(engine: Engine, beliefs: Beliefs, given: Assignment | None = None,
     given, do = net.question(given, do)
     weights = net.weights(likelihood)
     cells = _cells(net.states, beliefs, {**given, **do})
+    for node, parts in cells.items():  # each belief possible given the evidence so far
+        p = engine.joint([node], given, do, likelihood=likelihood)
+        for states, target in parts:
+            if target > 0 and not p[states].sum() > 0:
+                shown = "|".join(net.states[node][i] for i in states)
+                raise QueryError(Problem(
+                    f"cannot believe {node}={shown} with probability {target:g}: the "
+                    "evidence so far rules it out (probability 0)", node=node,
+                    hint="believe it with probability 0, or drop the evidence against it"))
     current = {n: w.copy() for n, w in weights.items()}
     for node in cells:
         current.setdefault(node, np.ones(len(net.states[node])))
@@ -62,18 +71,18 @@ def believe(engine: Engine, beliefs: Beliefs, given: Assignment | None = None,
             for states, target in parts:
                 held = float(p[states].sum())
                 worst = max(worst, abs(held - target))
-                if held <= 0 and target > 0:
-                    shown = ", ".join(net.states[node][i] for i in states)
-                    raise QueryError(Problem(
-                        f"cannot believe {node}={shown} with probability {target:g}: the "
-                        "evidence so far rules it out (probability 0)", node=node,
-                        hint="believe it with probability 0, or drop the evidence against it"))
+                if held <= 0 and target > 0:  # another belief ruled it out
+                    raise contradictory(cells)
                 factor[states] = target / held if held > 0 else 0.0
             current[node] = current[node] * factor
             current[node] /= current[node].max()
         if worst <= TOLERANCE:
             return _mapping(net.states, current)
-    raise QueryError(Problem(
+    raise contradictory(cells)
+
+
+def contradictory(cells: Mapping[str, object]) -> QueryError:
+    return QueryError(Problem(
         f"the beliefs about {', '.join(cells)} cannot all hold at once given the evidence",
         hint="believe fewer nodes at once, or make the beliefs agree with each other"))
 

@@ -73,7 +73,8 @@ def likelihood_weighting(net: Net, targets: Sequence[str], given: Assignment,
     tables = {n: net.tables[n].reshape(len(net.states[n]), -1) for n in order}
     strides = {n: _strides([len(net.states[p]) for p in net.parents[n]]) for n in order}
     fixed = {n: net.states[n].index(s) for n, s in {**given, **do}.items()}
-    logs = {n: np.log(w) for n, w in weights.items()}
+    with np.errstate(divide="ignore"):  # a weight of 0 rules its state out: log 0 = -inf
+        logs = {n: np.log(w) for n, w in weights.items()}
     last_use = _last_use(net, order, targets)
     hit = np.zeros(cells)  # sum of w over samples in each cell
     hit2 = np.zeros(cells)  # sum of w^2

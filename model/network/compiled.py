@@ -61,6 +61,11 @@ BLAS_CELLS = 1 << 14
 # the network's largest.
 ANSWER_CELLS = 1 << 14
 ANSWER_WORK_CELLS = 1 << 20
+# A question whose elimination in the network's order would multiply more than this many
+# cells per table also gets an order of its own graph (min-size greedy, some microseconds
+# per table), used when cheaper: evidence and pruning can leave a graph the network's order
+# suits badly, but the search only pays where the arithmetic is large.
+REORDER_WORK = 1 << 12
 # Question shapes kept; past this, or past CACHE_BYTES of kept tables, the oldest go.
 MAX_PLANS = 2_000
 CACHE_BYTES = 1 << 28
@@ -222,6 +227,7 @@ class _Buckets:
     steps: list[tuple[tuple[int, ...], Term, bool]]  # (tables used, result's axes, use BLAS)
     peak_cells: int  # of the tables made that are alive at once, at the worst step
     made_cells: int  # of every table made
+    work: int  # cells multiplied: each step's tables, times the cells of their product
     too_large: bool = False  # stopped at a table past the cell limit
 
 
@@ -467,6 +473,26 @@ class CompiledNet:
             full[tuple(fixed.get(v, slice(None)) for v in self._family[f])] = grad * scale
             out_grads[self._nodes[f]] = full
         return float(tables[-1]) * scale, out_grads
+
+    def elimination_width(self) -> tuple[int, int]:
+        """(treewidth, cells) of the network's elimination order: the most other nodes a
+        node has around it when it is summed out of the whole moral graph, and the cells of
+        the largest table that makes. A query's tables are never wider (pruning and evidence
+        only remove nodes), apart from its targets."""
+        n = len(self._nodes)
+        around: list[set[int]] = [set() for _ in range(n)]
+        for family in self._family[:n]:
+            for v in family:
+                around[v].update(family)
+        width, cells = 0, 1
+        for v in sorted(range(n), key=self._rank.__getitem__):
+            around[v].discard(v)
+            width = max(width, len(around[v]))
+            cells = max(cells, self._card[v] * math.prod(self._card[u] for u in around[v]))
+            for u in around[v]:
+                around[u] |= around[v]
+                around[u] -= {u, v}
+        return width, cells
 
     # checking a question fast ----------------------------------------------------------------
 
@@ -750,49 +776,69 @@ class CompiledNet:
 
     def _buckets(self, factors: Sequence[int], free: Sequence[int], fixed: Mapping[int, int],
                  check: bool = True) -> _Buckets:
-        """Bucket elimination of `factors` down to the nodes `free`, in the network's
-        elimination order, on scopes alone. With `check`, stop (with `peak_cells` past the
-        limit) at the first table past `max_cells`."""
-        card = self._card
-        scopes: list[Term] = []
+        """Bucket elimination of `factors` down to the nodes `free`, on scopes alone: in the
+        network's elimination order, or, where that order would cost more than REORDER_WORK,
+        in a greedy order of the question's own graph when that costs less. With `check`,
+        stop (`too_large`) at the first table past `max_cells`."""
+        scopes = [tuple(v for v in self._family[f] if v not in fixed) for f in factors]
+        plan = self._bucket_steps(scopes, free, self._rank.__getitem__, check, self._card)
+        if plan.too_large or plan.work > REORDER_WORK * len(scopes):
+            ranks = _greedy_ranks(scopes, set(free), self._card, self.max_cells)
+            local = self._bucket_steps(scopes, free, ranks.__getitem__, check, self._card)
+            if not local.too_large and (plan.too_large or local.work < plan.work):
+                return local
+        return plan
+
+    def _bucket_steps(self, scopes: list[Term], free: Sequence[int],
+                      rank: Callable[[int], int], check: bool,
+                      card: Sequence[int] | Mapping[int, int]) -> _Buckets:
+        scopes = list(scopes)
         holders: dict[int, set[int]] = {}  # node -> the tables with an axis for it
-        for k, f in enumerate(factors):
-            scope = tuple(v for v in self._family[f] if v not in fixed)
+        for k, scope in enumerate(scopes):
             for v in scope:
                 holders.setdefault(v, set()).add(k)
-            scopes.append(scope)
         inputs = len(scopes)
         keep = set(free)
         steps: list[tuple[tuple[int, ...], Term, bool]] = []
         alive: dict[int, int] = {}  # tables made and not yet used: their cells
-        peak = made = 0
-        for v in sorted((v for v in holders if v not in keep), key=self._rank.__getitem__):
+        alive_cells = peak = made = work = 0
+        done: set[int] = set()
+        for v in sorted((v for v in holders if v not in keep), key=rank):
             used = holders.pop(v)
-            out = tuple(sorted(set().union(*(scopes[i] for i in used)) - {v}))
+            union: set[int] = set()
+            for i in used:
+                union.update(scopes[i])
+            union.discard(v)
+            out = tuple(sorted(union))
             cells = math.prod(card[u] for u in out)
             if check and cells > self.max_cells:
-                return _Buckets(inputs, scopes, steps, peak, made, too_large=True)
+                return _Buckets(inputs, scopes, steps, peak, made, work, too_large=True)
+            new = len(scopes)
             for u in out:
-                holders[u] -= used
-                holders[u].add(len(scopes))
+                held = holders[u]
+                held -= used
+                held.add(new)
             largest = cells * card[v]
-            peak = max(peak, sum(alive.values()) + cells + (largest if len(used) > 2 else 0))
+            work += largest * len(used)
+            peak = max(peak, alive_cells + cells + (largest if len(used) > 2 else 0))
             for i in used:
-                alive.pop(i, None)
-            alive[len(scopes)] = cells
+                alive_cells -= alive.pop(i, 0)
+            alive[new] = cells
+            alive_cells += cells
             made += cells
+            done |= used
             scopes.append(out)
             steps.append((tuple(sorted(used)), out, largest > BLAS_CELLS))
-        done = {i for used, _, _ in steps for i in used}
         last = tuple(i for i in range(len(scopes)) if i not in done)
         out = tuple(free)
         cells = math.prod(card[v] for v in out)
         if check and cells > self.max_cells:
-            return _Buckets(inputs, scopes, steps, peak, made, too_large=True)
-        peak = max(peak, sum(alive.values()) + cells)
+            return _Buckets(inputs, scopes, steps, peak, made, work, too_large=True)
+        peak = max(peak, alive_cells + cells)
+        work += cells * len(last)
         scopes.append(out)
         steps.append((last, out, cells > BLAS_CELLS))
-        return _Buckets(inputs, scopes, steps, peak, made + cells)
+        return _Buckets(inputs, scopes, steps, peak, made + cells, work)
 
     def _eliminated(self, plan: _Buckets) -> list[int]:
         """The node each step of `plan` sums out (the last step sums none)."""
@@ -920,20 +966,33 @@ class CompiledNet:
     def _order_steps(self, inputs: Sequence[Term], varying: int, output: Term,
                      sizes: Mapping[int, int],
                      query: Callable[[], str]) -> list[tuple[int, ...]]:
-        """The contraction order (single-assignment form), refused when its largest table
-        would pass `max_cells`."""
-        path = _path(inputs, varying, output, sizes, fold=True)
-        cells = _largest(inputs, output, path, sizes)
-        if cells > self.max_cells:  # folding can need more room than the plain order
-            path = _path(inputs, varying, output, sizes, fold=False)
-            cells = _largest(inputs, output, path, sizes)
-        if cells > self.max_cells:
+        """The contraction order (single-assignment form) whose steps at query time multiply
+        the fewest cells, of opt_einsum's greedy search (with the constant tables folded
+        first, and without) and bucket elimination (in the network's order and in a greedy
+        order of this graph); refused when even the best would make a table past
+        `max_cells`."""
+        keep = [v for v in output]
+        candidates = [_path(inputs, varying, output, sizes, fold=True),
+                      _path(inputs, varying, output, sizes, fold=False)]
+        ranks = {**{v: r for v, r in enumerate(self._rank)}, BATCH: len(self._rank)}
+        for rank in (ranks, _greedy_ranks(inputs, set(keep), sizes, self.max_cells)):
+            plan = self._bucket_steps(list(inputs), keep, rank.__getitem__, True, sizes)
+            if not plan.too_large:
+                candidates.append([used for used, _, _ in plan.steps])
+        best: list[tuple[int, ...]] | None = None
+        best_work, cells = 0, math.inf
+        for path in candidates:
+            work, largest = _work(inputs, varying, output, path, sizes)
+            if largest <= self.max_cells and (best is None or work < best_work):
+                best, best_work = path, work
+            cells = min(cells, largest)
+        if best is None:
             raise LimitError(Problem(
-                f"exact query {query()} needs a table of {cells:,} cells "
+                f"exact query {query()} needs a table of {int(cells):,} cells "
                 f"(limit {self.max_cells:,})",
                 hint="ask about fewer targets jointly, observe fewer nodes, use fewer "
                      f"samples per batch, {SAMPLING_HINT}"))
-        return path
+        return best
 
 
 class _Arrays:
@@ -1104,6 +1163,49 @@ def _elimination_ranks(families: Sequence[tuple[int, ...]], card: Sequence[int],
     return ranks
 
 
+def _greedy_ranks(scopes: Sequence[Term], free: Collection[int],
+                  card: Sequence[int] | Mapping[int, int], limit: int) -> dict[int, int]:
+    """A min-size elimination order of the graph the scopes make: each step sums out the
+    node whose bucket makes the smallest table (cells counted up to just past `limit`)."""
+    around: dict[int, set[int]] = {}
+    for scope in scopes:
+        for v in scope:
+            around.setdefault(v, set()).update(scope)
+    for v, others in around.items():
+        others.discard(v)
+
+    def made(v: int) -> int:
+        cells = card[v]
+        for u in around[v]:
+            cells *= card[u]
+            if cells > limit:
+                break
+        return cells
+
+    alive = {v for v in around if v not in free}
+    cost = {v: made(v) for v in alive}
+    queue = [(c, v) for v, c in cost.items()]
+    heapq.heapify(queue)
+    ranks: dict[int, int] = {}
+    while queue:
+        cells, v = heapq.heappop(queue)
+        if v not in alive or cost[v] != cells:
+            continue
+        alive.discard(v)
+        ranks[v] = len(ranks)
+        near = around.pop(v)
+        for u in near:
+            around[u] |= near
+            around[u] -= {u, v}
+        for u in near:
+            if u in alive:
+                cost[u] = made(u)
+                heapq.heappush(queue, (cost[u], u))
+    for v in free:
+        ranks.setdefault(v, len(ranks))
+    return ranks
+
+
 def _remember(cache: dict[K, V], key: K, value: V) -> V:
     if len(cache) >= MAX_PLANS:
         del cache[next(iter(cache))]
@@ -1197,6 +1299,30 @@ def _greedy(ids: Sequence[int], output: Term, subscripts: dict[int, Term],
         ids.append(len(subscripts))
         subscripts[len(subscripts)] = output  # only the last step's is read
     return ids[-1]
+
+
+def _work(inputs: Sequence[Term], varying: int, output: Term,
+          ssa: Sequence[tuple[int, ...]], sizes: Mapping[int, int]) -> tuple[int, int]:
+    """(cells multiplied at query time, cells of the largest table made) of the contraction
+    `ssa`: steps over constant tables only run once, when the shape is planned."""
+    terms = {i: set(t) for i, t in enumerate(inputs)}
+    varies = {i: i < varying for i in range(len(inputs))}
+    users = Counter(c for t in [*inputs, output] for c in set(t))
+    largest = math.prod(sizes[c] for c in output)
+    work = 0
+    for k, step in enumerate(ssa):
+        picked = [terms.pop(i) for i in step]
+        moving = any(varies.pop(i) for i in step)
+        union = set().union(*picked)
+        users.subtract(c for t in picked for c in t)
+        merged = {c for c in union if users[c] > 0}
+        users.update(merged)
+        terms[len(inputs) + k] = merged
+        varies[len(inputs) + k] = moving
+        largest = max(largest, math.prod(sizes[c] for c in merged))
+        if moving:
+            work += math.prod(sizes[c] for c in union) * len(step)
+    return work, largest
 
 
 def _largest(inputs: Sequence[Term], output: Term, ssa: Sequence[tuple[int, ...]],

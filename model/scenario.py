@@ -401,7 +401,7 @@ class Scenario(RichDisplay):
         return type(exc)(problems)
 
     @contextmanager
-    def _located(self) -> Iterator[None]:
+    def located(self) -> Iterator[None]:
         """Problems found while answering name this scenario's file."""
         try:
             yield
@@ -413,7 +413,7 @@ class Scenario(RichDisplay):
                              likelihood: Likelihood | None = None) -> float:
         """P(given | do(do)): how likely the observations are. With a likelihood, its
         weights count as written, as the report's probability under each state."""
-        with self._located():
+        with self.located():
             return self.engine.evidence_probability(given, do, likelihood=likelihood)
 
     # queries -------------------------------------------------------------------------------
@@ -460,7 +460,7 @@ class Scenario(RichDisplay):
               do: Assignment | None = None,
               likelihood: Likelihood | None = None) -> dict[tuple[str, ...], float]:
         """P(targets jointly | given, report, do(do)) as {(state, state, ...): probability}."""
-        with self._located():
+        with self.located():
             values = self.engine.joint(targets, given, do, likelihood=likelihood)
         labels = [self.net.states[t] for t in targets]
         return {tuple(labels[a][i] for a, i in enumerate(index)): p
@@ -481,7 +481,7 @@ class Scenario(RichDisplay):
                       do: Assignment | None = None,
                       likelihood: Likelihood | None = None) -> Explanation:
         """The most probable explanation: the likeliest joint state of all other nodes."""
-        with self._located():
+        with self.located():
             given, do = self.net.question(given, do)
             states, probability = self.engine.most_probable(given, do, likelihood=likelihood)
         return Explanation(states, probability, given, do, _plain(likelihood))
@@ -508,7 +508,7 @@ class Scenario(RichDisplay):
         """P(event | given, report, do(do)), exact: the joint of the event's nodes, summed
         over the combinations where the event holds (never a sum of marginals, which
         double-counts). `likelihood` is likelihood (virtual) evidence, as in `query`."""
-        with self._located():
+        with self.located():
             found = self.event(event)
             nodes = event_nodes(found)
             cells = math.prod(len(self.net.states[n]) for n in nodes)
@@ -523,7 +523,18 @@ class Scenario(RichDisplay):
 
     def query_all(self, given: Assignment | None = None, do: Assignment | None = None,
                   likelihood: Likelihood | None = None) -> dict[str, Distribution]:
-        return {n: self.query(n, given, do, likelihood) for n in self.nodes}
+        """Every node's distribution; on the compiled engine from one pass over the network
+        (`CompiledNet.marginals`), not one query per node."""
+        if self.engine_name != "compiled":
+            return {n: self.query(n, given, do, likelihood) for n in self.nodes}
+        try:
+            with self.located():
+                every = self.compiled.marginals(given, do, likelihood=likelihood)
+        except LimitError:  # one pass over the whole network is too large: one per node
+            return {n: self.query(n, given, do, likelihood) for n in self.nodes}
+        shown = (dict(given) if given else {}, dict(do) if do else {}, _plain(likelihood))
+        return {n: Distribution(n, dict(zip(self.net.states[n], p.tolist(), strict=True)),
+                                *shown) for n, p in every.items()}
 
     def believe(self, beliefs: Mapping[str, Mapping[str, float | str]],
                 given: Assignment | None = None, do: Assignment | None = None,
@@ -536,7 +547,7 @@ class Scenario(RichDisplay):
         `network.beliefs`)."""
         from .network.beliefs import believe
 
-        with self._located():
+        with self.located():
             return believe(self.engine, beliefs, given, do, likelihood)
 
     def named_what_if(self, name: str) -> WhatIf:

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ..errors import LimitError
 from ..network.net import Assignment, Likelihood
 from ..scenario import Scenario
 
 # A group's joint has at most this many cells; past a few hundred, the joint costs more than
 # the separate queries it replaces.
 MAX_GROUP_CELLS = 256
+# Past this many groups, one pass forwards and backwards over the whole network gives every
+# node's distribution at once (`CompiledNet.marginals`), where a joint per group would
+# eliminate the network once per group.
+MAX_GROUPS = 8
 
 
 def marginals(s: Scenario, nodes: Sequence[str], given: Assignment | None = None,
@@ -21,7 +26,16 @@ def marginals(s: Scenario, nodes: Sequence[str], given: Assignment | None = None
               likelihood: Likelihood | None = None) -> dict[str, dict[str, float]]:
     """{node: {state: P(state | given, report, do(do))}} for each of `nodes`."""
     out: dict[str, dict[str, float]] = {}
-    for group in groups(nodes, lambda n: len(s.nodes[n].states)):
+    runs = groups(nodes, lambda n: len(s.nodes[n].states))
+    if len(runs) > MAX_GROUPS and s.engine_name == "compiled":
+        try:
+            with s.located():
+                every = s.compiled.marginals(given, do, likelihood=likelihood)
+            return {n: dict(zip(s.nodes[n].states, every[n].tolist(), strict=True))
+                    for n in nodes}
+        except LimitError:  # one pass over the whole network is too large: joints it is
+            pass
+    for group in runs:
         joint = s.joint(group, given, do, likelihood)
         for axis, node in enumerate(group):
             dist = dict.fromkeys(s.nodes[node].states, 0.0)

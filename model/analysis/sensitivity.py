@@ -4,28 +4,40 @@ Each written probability is swung alone across the 90% interval of the distribut
 uncertainty draws take it from (`uncertainty.draw_shape`): a range or an estimative term
 across its written range; a number written exactly across its default spread (+/- 10 points
 at 50%, narrower towards 0 and 1), marked `assumed_swing`; numbers marked `exact: true`, and
-0 and 1, not at all. Every other number stays at its point value. All 2 x n_params swung
-scenarios go through one batched contraction.
+0 and 1, not at all. Every other number stays at its point value.
+
+The outcome's probability is linear in each node's table, so one elimination forwards and
+backwards gives its derivative with respect to every table (`CompiledNet.derivatives`), and
+a swung number's effect is exactly the change in its node's table times that derivative: a
+number of a table row changes only that row's columns, so its effect is the row's change
+times the derivative summed over those columns. The cost grows with the numbers and the
+network's size, not with their product; only the numbers of the outcome's ancestors can
+move it, and the others are not swung.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..language.tables import FloatArray, Param
+from ..limits import MEMORY_BUDGET_BYTES
 from ..scenario import Scenario
 from .places import Place, places
-from .uncertainty import DEFAULT_SPREAD, Draws, beta_interval, draw_shape, marginal_draws
+from .uncertainty import DEFAULT_SPREAD, beta_interval, draw_shape
 
 if TYPE_CHECKING:
     from ..network.compiled import CompiledNet
 
 # The default spread of a number written exactly, at 50%, as the briefing names it.
 DEFAULT_SWING = DEFAULT_SPREAD
+# Swung rows of numbers are built this many bytes at a time.
+SWING_BYTES = MEMORY_BUDGET_BYTES // 16
+# A swing that moves the outcome by less than this is rounding, not an effect.
+NO_EFFECT = 1e-12
 
 
 def swing_range(param: Param, exact: bool = False) -> tuple[float, float, bool]:
@@ -96,17 +108,72 @@ def tornadoes(scenario: Scenario, engine: CompiledNet, outcomes: Sequence[str],
               top: int = 10) -> list[Tornado]:
     """A tornado of each outcome's first state (e.g. `yes`): the `top` inputs that move it,
     dropping those that do not move it at all."""
-    draws = Draws.of(scenario, swung_values(scenario))
-    params = scenario.params
     exact = scenario.exact
     where = places(scenario)
     out = []
-    for node, drawn in zip(outcomes, marginal_draws(engine, draws, outcomes), strict=True):
+    for node in outcomes:
         spec = scenario.nodes[node]
-        moved = drawn[:, 0]
-        bars = [Bar(p.id, where[p.id], *swing_range(p, p.id in exact),
-                    float(moved[2 * p.id]), float(moved[2 * p.id + 1])) for p in params]
-        ranked = sorted((b for b in bars if b.swing > 0), key=lambda b: -b.swing)
-        out.append(Tornado(node, spec.label, spec.states[0], float(engine.posterior(node)[0]),
-                           tuple(ranked[:top]), len(params)))
+        base, grads = engine.derivatives({node: spec.states[0]})
+        bars = []
+        for name, grad in grads.items():
+            swung = list(scenario.nodes[name].params)
+            if not swung:
+                continue
+            ends = [swing_range(p, p.id in exact) for p in swung]
+            moved = _effects(scenario, engine.net.tables[name], name, swung, ends, grad)
+            bars += [Bar(p.id, where[p.id], *end, base + moved[2 * k], base + moved[2 * k + 1])
+                     for k, (p, end) in enumerate(zip(swung, ends, strict=True))]
+        ranked = sorted((b for b in bars if b.swing > NO_EFFECT), key=lambda b: -b.swing)
+        out.append(Tornado(node, spec.label, spec.states[0], base, tuple(ranked[:top]),
+                           len(scenario.params)))
     return out
+
+
+def _effects(scenario: Scenario, table: FloatArray, node: str, swung: Sequence[Param],
+             ends: Sequence[tuple[float, float, bool]], grad: FloatArray) -> FloatArray:
+    """(2 k,): the change in the outcome when each of the node's k numbers is at its low
+    end, then its high end: sum((swung table - table) * derivative). A table row's numbers
+    change only its columns: the row's distribution's change times the derivative summed
+    over them. A noisy-OR's numbers change the whole table, which is rebuilt, a chunk of
+    swings at a time."""
+    spec = scenario.nodes[node]
+    swings = [(p.id, value) for p, end in zip(swung, ends, strict=True) for value in end[:2]]
+    out = np.zeros(len(swings))
+    if spec.noisy_or is not None:
+        for start, part, values in _swung_rows(scenario, swings, table.size):
+            change = (spec.table(values) - table).reshape(len(part), -1)
+            out[start:start + len(part)] = change @ grad.ravel()
+        return out
+    flat = grad.reshape(spec.card, -1)
+    position = {p.id: 2 * k for k, p in enumerate(swung)}  # its low end; its high is next
+    for block in spec.blocks:
+        rows = [k for i in _block_ids(block.estimates) if i in position
+                for k in (position[i], position[i] + 1)]
+        if not rows:
+            continue
+        summed = flat[:, list(block.columns)].sum(axis=1)  # (card,)
+        point = block.values(scenario.point_values())[0]
+        for start, part, values in _swung_rows(scenario, [swings[k] for k in rows],
+                                               spec.card):
+            moved = (block.values(values) - point) @ summed
+            out[[rows[start + j] for j in range(len(part))]] = moved
+    return out
+
+
+def _block_ids(estimates: Collection[Any]) -> list[int]:
+    return [p.id for e in estimates for p in e.dist.entries.values()]
+
+
+def _swung_rows(scenario: Scenario, swings: Sequence[tuple[int, float]], cells: int
+                ) -> Iterator[tuple[int, Sequence[tuple[int, float]], FloatArray]]:
+    """Chunks of swings: (first swing's index, the swings, their rows of numbers) with the
+    numbers up to the last swung one, each row with one number at its end."""
+    width = max(param for param, _ in swings) + 1
+    point = scenario.point_values()[:, :width]
+    chunk = max(1, SWING_BYTES // (8 * (width + 2 * cells)))
+    for start in range(0, len(swings), chunk):
+        part = swings[start:start + chunk]
+        values = np.repeat(point, len(part), axis=0)
+        for row, (param, value) in enumerate(part):
+            values[row, param] = value
+        yield start, part, values

@@ -5,6 +5,10 @@ much, on average, learning its state tells about the outcome) and by how far obs
 of its states would move the outcome's first state. The top leading ones read as sentences;
 nodes downstream of the outcome (its consequences) are ranked too but not put as signposts,
 since seeing them mostly means the outcome has already happened.
+
+Every node's joint with the outcome comes from one elimination forwards and backwards per
+state of the outcome (`CompiledNet.derivatives`), not from one query per node: the cost
+grows with the network's size, not with its square.
 """
 
 from __future__ import annotations
@@ -94,10 +98,14 @@ def mutual_information(joint: FloatArray) -> float:
 
 
 def descendants(scenario: Scenario, node: str) -> set[str]:
+    children: dict[str, list[str]] = {}
+    for name, spec in scenario.nodes.items():
+        for parent in spec.parents:
+            children.setdefault(parent, []).append(name)
     found: set[str] = set()
     stack = [node]
     while stack:
-        for child in scenario.net.children(stack.pop()):
+        for child in children.get(stack.pop(), ()):
             if child not in found:
                 found.add(child)
                 stack.append(child)
@@ -139,17 +147,33 @@ def sentence(cause: NodeSpec, seen: Observation, outcome: NodeSpec, state: str,
     return f"{said} {way} to {after} from {before} ({bands})."
 
 
+def joints_with(engine: CompiledNet, outcome: str) -> dict[str, FloatArray]:
+    """P(outcome, node) for every other node, (outcome's card, node's card): for each state
+    o of the outcome, P(node = x, o) = sum over its parents' states of T * dP(o)/dT."""
+    net = engine.net
+    out = {n: np.zeros((len(net.states[outcome]), len(states)))
+           for n, states in net.states.items() if n != outcome}
+    for i, state in enumerate(net.states[outcome]):
+        _, grads = engine.derivatives({outcome: state}, prune=False)
+        for node, grad in grads.items():
+            if node != outcome:
+                table = net.tables[node]
+                out[node][i] = (table * grad).reshape(table.shape[0], -1).sum(axis=1)
+    return out
+
+
 def signposts_for(scenario: Scenario, engine: CompiledNet, outcome: str) -> Signposts:
     """Every other node as a signpost of the outcome's first state."""
     spec = scenario.nodes[outcome]
     state = spec.states[0]
+    joints = joints_with(engine, outcome)
     base = float(engine.posterior(outcome)[0])
     downstream = descendants(scenario, outcome)
     ranked = []
     for node in scenario.nodes:
         if node == outcome:
             continue
-        joint = engine.joint([outcome, node])
+        joint = joints[node]
         chance = joint.sum(axis=0)
         cause = scenario.nodes[node]
         seen = tuple(Observation(s, float(chance[i]), float(joint[0, i] / chance[i]),

@@ -474,6 +474,26 @@ class CompiledNet:
             out_grads[self._nodes[f]] = full
         return float(tables[-1]) * scale, out_grads
 
+    def marginals(self, given: Assignment | None = None, do: Assignment | None = None, *,
+                  likelihood: Likelihood | None = None) -> dict[str, FloatArray]:
+        """P(node | given, report, do(do)) for every node at once, from one elimination
+        forwards and backwards (`derivatives`): for many nodes, far less than one query
+        each. Observed and set nodes are certain."""
+        z, grads = self.derivatives(given, do, likelihood=likelihood, prune=False)
+        if not (0 < z < math.inf):
+            raise impossible(given or {}, likelihood)
+        state = self._question(given, do)
+        out: dict[str, FloatArray] = {}
+        for node, table in self._tables.items():
+            if node in state:
+                certain = np.zeros(table.shape[0])
+                certain[state[node]] = 1.0
+                out[node] = certain
+            else:
+                joint = (table * grads[node]).reshape(table.shape[0], -1).sum(axis=1)
+                out[node] = joint / joint.sum()
+        return out
+
     def elimination_width(self) -> tuple[int, int]:
         """(treewidth, cells) of the network's elimination order: the most other nodes a
         node has around it when it is summed out of the whole moral graph, and the cells of

@@ -358,6 +358,11 @@ def explain(file: str, given: tuple[str, ...], do: tuple[str, ...],
 samples_option = click.option(
     "--samples", type=click.IntRange(1, MAX_SAMPLES), default=DEFAULT_SAMPLES,
     show_default=True, help="Draws of the uncertain numbers (ranges and terms).")
+# an analysis without --samples takes DEFAULT_SAMPLES, or as many as the memory budget holds
+analysis_samples_option = click.option(
+    "--samples", type=click.IntRange(1, MAX_SAMPLES), default=None,
+    help=f"Draws of the uncertain numbers (ranges and terms); default {DEFAULT_SAMPLES:,}, "
+         "or fewer for very large uncertain tables (the output says so).")
 seed_option = click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED,
                            show_default=True,
                            help="Seed of the draws; the same seed prints the same numbers.")
@@ -367,14 +372,14 @@ seed_option = click.option("--seed", type=click.IntRange(min=0), default=DEFAULT
 @file_or_folder_argument
 @click.option("--outcome", metavar="NODE", shell_complete=lambda c, p, i: complete_nodes(c, i),
               help="Analyse this node only (default: every role: outcome node).")
-@samples_option
+@analysis_samples_option
 @seed_option
 @jobs_option
 @backend_option
 @scheduler_option
 @json_option
 @quiet_option
-def analyze(file: str, outcome: str | None, samples: int, seed: int, jobs: int,
+def analyze(file: str, outcome: str | None, samples: int | None, seed: int, jobs: int,
             backend: Backend, scheduler: str | None, as_json: bool) -> None:
     """Judgements, uncertainty, tornado, signposts, source disagreement, decisions,
     likeliest scenarios; of one file, or of every scenario in a folder (in parallel with

@@ -60,6 +60,7 @@ class Analysis(RichDisplay):
     likely: LikelyScenarios
     strategy: Strategy | None = None  # the reader's decisions solved for `Scenario.decider`
     analysed: Scenario | None = field(default=None, compare=False, repr=False)
+    note: str = ""  # why fewer draws were taken than the default, when they were
 
     def to_dict(self) -> dict[str, Any]:
         from .disagreement import FLAG_SPREAD
@@ -77,15 +78,19 @@ class Analysis(RichDisplay):
             "decisions": [d.to_dict() for d in self.decisions],
             "likely_scenarios": self.likely.to_dict(),
             "strategy": None if self.strategy is None else self.strategy.to_dict(),
+            "note": self.note,
         }
 
 
-def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAULT_SAMPLES,
+def analyze(scenario: Scenario, outcome: str | None = None, samples: int | None = None,
             seed: int | None = DEFAULT_SEED) -> Analysis:
     """Analyse `outcome` (any node), or every `role: outcome` node when None.
 
     `samples` draws of the uncertain numbers (seeded by `seed`) feed the uncertainty
-    intervals and the decisions' intervals; everything else is exact.
+    intervals and the decisions' intervals; everything else is exact. None takes
+    DEFAULT_SAMPLES, or as many as the memory budget holds where the drawn numbers and
+    tables are so large that fewer fit (`uncertainty.most_samples`; the analysis's `note`
+    says so); a number asked for is taken as it is, or refused.
     """
     from .decisions import draw_worths, evaluate_decisions
     from .disagreement import by_source
@@ -94,8 +99,14 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAU
     from .policy import decide
     from .sensitivity import tornadoes
     from .signposts import signposts_for
-    from .uncertainty import draw, outcome_spreads
+    from .uncertainty import draw, most_samples, outcome_spreads
 
+    note = ""
+    if samples is None:
+        samples = min(DEFAULT_SAMPLES, most_samples(scenario))
+        if samples < DEFAULT_SAMPLES:
+            note = (f"{samples:,} draws, not {DEFAULT_SAMPLES:,}: the drawn numbers and the "
+                    "tables they make would not fit the memory budget for more")
     if outcome is not None:
         scenario.query(outcome)  # an unknown node is refused here, with the file's name
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
@@ -126,6 +137,7 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int = DEFAU
             most_likely_scenarios(scenario, engine),
             strategy,
             analysed=scenario,
+            note=note,
         )
         advance(15)
     return found

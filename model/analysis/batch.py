@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import Problem, ScenarioError
 from ..runs import Backend, run_each
 from ..scenario import Scenario, load
-from . import DEFAULT_SAMPLES, DEFAULT_SEED, Analysis, analyze
+from . import DEFAULT_SEED, Analysis, analyze
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -93,18 +93,19 @@ class FolderAnalysis:
 
 @dataclass(frozen=True)
 class _Analyze:
-    samples: int
+    samples: int | None
     seed: int | None
 
     def __call__(self, s: Scenario) -> Analysis:
         return analyze(s, samples=self.samples, seed=self.seed)
 
 
-def analyze_folder(folder: str | Path, samples: int = DEFAULT_SAMPLES,
+def analyze_folder(folder: str | Path, samples: int | None = None,
                    seed: int | None = DEFAULT_SEED, jobs: int = 1, backend: Backend = "local",
                    scheduler: str | None = None) -> FolderAnalysis:
-    """`analyze` every scenario of `folder` (`samples` seeded draws each), `jobs` at a time
-    or on a Dask cluster; the files that do not load are reported, not analysed."""
+    """`analyze` every scenario of `folder` (`samples` seeded draws each; None: as
+    `analyze` takes them), `jobs` at a time or on a Dask cluster; the files that do not load
+    are reported, not analysed."""
     loaded, problems = load_folder(folder)
     analyses, failed = each_loaded(_Analyze(samples, seed), loaded, jobs, backend, scheduler,
                                    f"analysing {Path(folder)}")

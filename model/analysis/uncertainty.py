@@ -298,6 +298,14 @@ def draw_bytes(scenario: Scenario, samples: int) -> int:
                 + 3 * distinct * (QUANTILE_KNOTS + 1))
 
 
+def most_samples(scenario: Scenario) -> int:
+    """The most draws whose peak (`draw_bytes`, linear in the draws) fits the memory budget;
+    at least 1."""
+    fixed = draw_bytes(scenario, 0)
+    each = draw_bytes(scenario, 1) - fixed
+    return int(max(1, min(MAX_SAMPLES, (MEMORY_BUDGET_BYTES - fixed) // max(1, each))))
+
+
 def draw(scenario: Scenario, samples: int, seed: int | None) -> Draws:
     """`samples` seeded draws of every number, each believing one estimate of every pooled
     row, and their tables; refused past the memory budget before anything is drawn."""
@@ -309,7 +317,8 @@ def draw(scenario: Scenario, samples: int, seed: int | None) -> Draws:
         raise LimitError(Problem(
             f"{samples:,} draws of this scenario's numbers need about {needed / 1e6:,.0f} MB, "
             f"over the memory budget of {MEMORY_BUDGET_BYTES / 1e6:,.0f} MB",
-            hint="ask for fewer samples, or mark tables whose numbers are exact with "
+            hint=f"ask for at most {most_samples(scenario):,} samples (--samples "
+                 f"{most_samples(scenario)}), or mark tables whose numbers are exact with "
                  "'exact: true'"))
     rng = np.random.default_rng(seed)
     sources = rng.random(samples)

@@ -28,7 +28,8 @@ BAR_WIDTH = 24
 
 def render(analysis: Analysis) -> str:
     head = (f"{shown(analysis.title)} ({analysis.scenario}, {analysis.digest}): "
-            f"{analysis.samples:,} draws, seed {analysis.seed}")
+            f"{analysis.samples:,} draws, seed {analysis.seed}"
+            + (f"\nnote: {analysis.note}" if analysis.note else ""))
     sections = [
         head,
         judgement_lines(analysis.judgements),

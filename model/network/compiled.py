@@ -659,7 +659,9 @@ class CompiledNet:
         sizes = {v: self._card[v] for term in inputs for v in term}
         path = _path(inputs, 0, output, sizes, fold=False)
         work = min(self.max_cells, max(ANSWER_WORK_CELLS, self._largest_table))
-        if _largest(inputs, output, path, sizes) > work:
+        if _largest(inputs, output, path, sizes) > work or \
+                _peak(inputs, 0, _program(inputs, output, path), sizes) * CELL_BYTES > \
+                self.budget:
             return None
         table = _evaluate([self._arrays[f] for f in tables], inputs, output, path)
         letters = {a: LETTERS[i] for i, a in enumerate((*free, *weighed_axes))}

@@ -2,19 +2,23 @@
 
     python benchmarks/bench_query.py [--queries 30] [--repeats 5] [--quick]
 
+    python benchmarks/bench_query.py --profile   # where a warm query's time goes
+
 Each network gets the same random queries for every engine: a random target and a random
 evidence set whose states come from one forward sample of the network (so the evidence is
 possible). No two queries share a shape (target and observed nodes), so "new" times are each
 shape's first sight: every repeat runs all queries on a freshly built engine (built outside
-the timing), and no contraction plan is ever reused. "warm" runs the same queries again
-once each shape has been seen twice (planned by opt_einsum). pyAgrum runs one
-LazyPropagation, built once and reused across all queries as an analyst would (evidence and
-target replaced per query), with the query's single target, its fastest setting; it is
-timed interleaved with ours. pgmpy runs VariableElimination on the first 10 queries. All
-three engines read the same float64 tables (pyAgrum's own BIF reader rounds them to float
-precision). Times are medians per query. The last table is one batched posterior of every
-outcome of the seed scenario over 10,000 sampled table sets; pgmpy and pyAgrum there are a
-loop over samples, timed on a few and scaled to 10,000.
+the timing), and no contraction plan is ever reused. "warm" asks each shape again once it
+has been seen twice (and planned), with new observed states (another forward sample's, on
+the same nodes), so no answer is reused. pyAgrum runs one LazyPropagation per network, one
+thread, the query's target set (`addTarget`) so it can prune: "new" sets new evidence nodes
+and target, "warm" changes the states with `chgEvidence`; it is timed interleaved with ours.
+pgmpy runs VariableElimination on the first 10 queries. All three engines read the same
+float64 tables (pyAgrum's own BIF reader rounds them to float precision). Times are medians
+per query; "s.query" is the seed's warm query through `Scenario.query` (checks, engine,
+result object), the engine columns call `CompiledNet.posterior`. The last table is one
+batched posterior of every outcome of the seed scenario over 10,000 sampled table sets;
+pgmpy and pyAgrum there are a loop over samples, timed on a few and scaled to 10,000.
 """
 
 from __future__ import annotations
@@ -64,12 +68,13 @@ def forward_sample(net: Net, rng: np.random.Generator) -> dict[str, str]:
     return {n: net.states[n][i] for n, i in drawn.items()}
 
 
-def random_queries(net: Net, count: int, seed: int) -> list[Query]:
-    """`count` queries, no two of the same shape (target and observed nodes)."""
+def random_queries(net: Net, count: int, seed: int) -> list[tuple[Query, Query]]:
+    """`count` (first, warm) pairs, no two of the same shape (target and observed nodes);
+    the warm one observes the same nodes in other states where the network allows."""
     rng = np.random.default_rng(seed)
     nodes = net.nodes
     most = min(20, max(2, len(nodes) // 10))
-    queries: list[Query] = []
+    queries: list[tuple[Query, Query]] = []
     shapes: set[tuple[str, frozenset[str]]] = set()
     while len(queries) < count:
         sample = forward_sample(net, rng)
@@ -77,9 +82,16 @@ def random_queries(net: Net, count: int, seed: int) -> list[Query]:
         observed = rng.choice(nodes, size=int(rng.integers(0, most + 1)), replace=False)
         given = {str(n): sample[str(n)] for n in observed if n != target}
         shape = (target, frozenset(given))
-        if shape not in shapes:
-            shapes.add(shape)
-            queries.append((target, given))
+        if shape in shapes:
+            continue
+        shapes.add(shape)
+        other = given
+        for _ in range(20):
+            again = forward_sample(net, rng)
+            other = {n: again[n] for n in given}
+            if other != given or not given:
+                break
+        queries.append(((target, given), (target, other)))
     return queries
 
 
@@ -112,12 +124,21 @@ def fill_gum(bn: Any, net: Net, node: str, table: np.ndarray) -> None:
 
 
 def gum_posterior(ie: Any, net: Net, target: str, given: Mapping[str, str]) -> np.ndarray:
+    """A new shape for pyAgrum: new evidence nodes and target."""
+    ie.eraseAllEvidence()
     ie.setEvidence(dict(given))
     ie.eraseAllTargets()
     ie.addTarget(target)
     ie.makeInference()
-    p = ie.posterior(target)
-    return np.array([p[{target: s}] for s in net.states[target]])
+    return np.asarray(ie.posterior(target).toarray())
+
+
+def gum_warm(ie: Any, target: str, given: Mapping[str, str]) -> np.ndarray:
+    """The last shape's nodes in new states: chgEvidence, as pyAgrum advises."""
+    for node, state in given.items():
+        ie.chgEvidence(node, state)
+    ie.makeInference()
+    return np.asarray(ie.posterior(target).toarray())
 
 
 def pgmpy_posterior(ve: Any, net: Net, target: str, given: Mapping[str, str]) -> np.ndarray:
@@ -146,42 +167,57 @@ def clock(run: Callable[[str, dict[str, str]], np.ndarray],
     return time.perf_counter() - start, answer
 
 
-def bench_network(name: str, net: Net, n_queries: int, repeats: int) -> dict[str, Any]:
-    queries = random_queries(net, n_queries, seed=len(net.nodes))
+def bench_network(name: str, net: Net, n_queries: int, repeats: int,
+                  scenario: Scenario | None = None) -> dict[str, Any]:
+    pairs = random_queries(net, n_queries, seed=len(net.nodes))
+    queries = [first for first, _ in pairs]
+    import pyagrum as gum
+
+    gum.setNumberOfThreads(1)
     ie = pyagrum().LazyPropagation(gum_network(net))  # one, reused across all queries
-
-    def theirs(target: str, given: dict[str, str]) -> np.ndarray:
-        return gum_posterior(ie, net, target, given)
-
-    expected = [theirs(*q) for q in queries]
+    ie.setNumberOfThreads(1)
     new: list[float] = []
     warm: list[float] = []
-    agrum: list[float] = []
+    scenario_warm: list[float] = []
+    agrum_new: list[float] = []
+    agrum_warm: list[float] = []
     diffs: list[float] = []
-
-    def run(times: list[float], ours: Callable[[str, dict[str, str]], np.ndarray]) -> None:
-        """Every query once, ours and pyAgrum's interleaved so that a busy machine slows
-        both alike."""
-        for q, their in zip(queries, expected, strict=True):
-            took, answer = clock(ours, q)
-            times.append(took)
-            diffs.append(float(np.abs(answer - their).max()))
-            agrum.append(clock(theirs, q)[0])
-
-    for _ in range(repeats):
-        run(new, CompiledNet(net).posterior)  # a fresh engine: every shape unseen
-    engine = CompiledNet(net)
-    for _ in range(2):  # each shape's first sight, then its planning
+    for _ in range(repeats):  # a fresh engine: every shape unseen
+        engine = CompiledNet(net)
         for q in queries:
-            engine.posterior(*q)
+            took, theirs = clock(lambda t, g: gum_posterior(ie, net, t, g), q)
+            agrum_new.append(took)
+            took, answer = clock(engine.posterior, q)
+            new.append(took)
+            diffs.append(float(np.abs(answer - theirs).max()))
+    engine = CompiledNet(net)
+    for q in queries:  # each shape's first sight, then its planning
+        engine.posterior(*q)
+        engine.posterior(*q)
     for _ in range(repeats):
-        run(warm, engine.posterior)
+        for first, again in pairs:
+            gum_posterior(ie, net, *first)  # pyAgrum's shape set up, outside the timing
+            took, theirs = clock(lambda t, g: gum_warm(ie, t, g), again)
+            agrum_warm.append(took)
+            took, answer = clock(engine.posterior, again)
+            warm.append(took)
+            diffs.append(float(np.abs(answer - theirs).max()))
+            if scenario is not None:
+                scenario.query(*first)
+                scenario.query(*first)
+                took, _ = clock(lambda t, g: np.array(list(scenario.query(t, g).values())),
+                                again)
+                scenario_warm.append(took)
     ve = pgmpy_classes()[2](build_network(net.states, net.parents, net.tables))
     ve_times, ve_results = timed(lambda q: pgmpy_posterior(ve, net, *q), queries[:10], 1)
+    expected = [gum_posterior(ie, net, *q) for q in queries[:10]]
     diffs += [float(np.abs(a - b).max()) for a, b in zip(ve_results, expected, strict=False)]
     return {"network": name, "nodes": len(net.nodes), "new": statistics.median(new),
             "warm": statistics.median(warm), "pgmpy": statistics.median(ve_times),
-            "pyagrum": statistics.median(agrum), "diff": max(diffs)}
+            "pyagrum": statistics.median(agrum_new),
+            "pyagrum_warm": statistics.median(agrum_warm),
+            "scenario_warm": statistics.median(scenario_warm) if scenario_warm else None,
+            "diff": max(diffs)}
 
 
 def bench_batched(scenario: Scenario, repeats: int) -> dict[str, Any]:
@@ -230,33 +266,64 @@ def bench_batched(scenario: Scenario, repeats: int) -> dict[str, Any]:
             "pgmpy": ve[0] * scale, "pyagrum": agrum[0] * scale, "diff": diff}
 
 
-def networks(quick: bool) -> list[tuple[str, Net]]:
+def networks(quick: bool) -> list[tuple[str, Net, Scenario | None]]:
     seed_path = ROOT / "scenarios" / "russia_iran_2025.yaml"
     scenario_path = seed_path if seed_path.exists() else ROOT / "tests" / "fixtures" / "tiny.yaml"
-    out = [(scenario_path.stem, load(scenario_path).net)]
+    scenario = load(scenario_path)
+    out: list[tuple[str, Net, Scenario | None]] = [(scenario_path.stem, scenario.net, scenario)]
     classic = CLASSIC[:3] if quick else CLASSIC
-    out += [(name, net_from_bif(str(example_path(name)))) for name in classic]
+    out += [(name, net_from_bif(str(example_path(name))), None) for name in classic]
     seeds = (1,) if quick else (1, 2)
-    out += [(f"random-500 #{s}", random_net(500, s, window=12, max_states=4)) for s in seeds]
+    out += [(f"random-500 #{s}", random_net(500, s, window=12, max_states=4), None)
+            for s in seeds]
     return out
 
 
 def show(rows: Sequence[Mapping[str, Any]]) -> None:
-    head = (f"{'network':<18} {'nodes':>5} {'ours new':>9} {'ours warm':>9} {'pgmpy VE':>10} "
-            f"{'pyAgrum':>9} {'pyAgrum/new':>11} {'pyAgrum/warm':>12} {'VE/new':>7} "
-            f"{'VE/warm':>7} {'max |diff|':>10}")
+    head = (f"{'network':<18} {'nodes':>5} {'ours new':>9} {'pA new':>8} {'ratio':>6} "
+            f"{'ours warm':>9} {'pA warm':>8} {'ratio':>6} {'pgmpy VE':>9} {'VE/new':>7} "
+            f"{'max |diff|':>10}")
     print(head)
     print("-" * len(head))
     for r in rows:
-        us = {k: r[k] * 1e6 for k in ("new", "warm", "pgmpy", "pyagrum")}
-        print(f"{r['network']:<18} {r['nodes']:>5} {us['new']:>9,.0f} {us['warm']:>9,.0f} "
-              f"{us['pgmpy']:>10,.0f} {us['pyagrum']:>9,.0f} "
-              f"{us['pyagrum'] / us['new']:>10.1f}x {us['pyagrum'] / us['warm']:>11.1f}x "
-              f"{us['pgmpy'] / us['new']:>6.1f}x {us['pgmpy'] / us['warm']:>6.1f}x "
-              f"{r['diff']:>10.1e}")
-    print("microseconds, median per query. new: each query's shape seen for the first time "
-          "(fresh engine,\nno plan reused); warm: shapes seen before. pyAgrum: one "
-          "LazyPropagation reused across queries.")
+        us = {k: r[k] * 1e6 for k in ("new", "warm", "pgmpy", "pyagrum", "pyagrum_warm")}
+        print(f"{r['network']:<18} {r['nodes']:>5} {us['new']:>9,.1f} {us['pyagrum']:>8,.1f} "
+              f"{us['pyagrum'] / us['new']:>5.1f}x {us['warm']:>9,.1f} "
+              f"{us['pyagrum_warm']:>8,.1f} {us['pyagrum_warm'] / us['warm']:>5.1f}x "
+              f"{us['pgmpy']:>9,.0f} {us['pgmpy'] / us['new']:>6.1f}x {r['diff']:>10.1e}")
+        if r["scenario_warm"] is not None:
+            sw = r["scenario_warm"] * 1e6
+            print(f"{'  s.query warm':<18} {'':>5} {'':>9} {'':>8} {'':>6} {sw:>9,.1f} "
+                  f"{us['pyagrum_warm']:>8,.1f} {us['pyagrum_warm'] / sw:>5.1f}x")
+    print("microseconds, median per query; ratio: pyAgrum's time over ours (above 1: ours "
+          "faster). new: each shape's\nfirst sight (fresh engine); warm: a shape seen twice, "
+          "asked with new observed states (pyAgrum: chgEvidence).")
+
+
+def profile_warm() -> None:
+    """Where a warm `Scenario.query` of the seed spends its time (cProfile, by own time)."""
+    import cProfile
+    import pstats
+
+    s = load(ROOT / "scenarios" / "russia_iran_2025.yaml")
+    asked = [{"israeli_strike": "yes", "us_strike": "no"},
+             {"israeli_strike": "no", "us_strike": "yes"}]
+    for given in asked:
+        s.query("nuclear_deal", given)
+        s.query("nuclear_deal", given)
+    runs = 50_000
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(runs):
+        s.query("nuclear_deal", asked[i % 2])
+    profiler.disable()
+    start = time.perf_counter()
+    for i in range(runs):
+        s.query("nuclear_deal", asked[i % 2])
+    took = (time.perf_counter() - start) / runs
+    print(f"warm s.query('nuclear_deal', given=...) on the seed: {took * 1e6:.1f} us per query "
+          f"unprofiled; {runs:,} profiled:")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
 
 
 def show_batched(r: Mapping[str, Any]) -> None:
@@ -278,12 +345,17 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="the smaller networks only")
+    parser.add_argument("--profile", action="store_true",
+                        help="only profile a warm query of the seed scenario")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.profile:
+        profile_warm()
+        return
     before = load_average()
     rows = []
-    for name, net in networks(args.quick):
-        rows.append(bench_network(name, net, args.queries, args.repeats))
+    for name, net, scenario in networks(args.quick):
+        rows.append(bench_network(name, net, args.queries, args.repeats, scenario))
         print(f"  done {name}", file=sys.stderr)
     show(rows)
     seed_path = ROOT / "scenarios" / "russia_iran_2025.yaml"

@@ -207,12 +207,14 @@ class _Shape:
     exact: bool  # its answers are P(free, given), not only proportional to them
     planned: _Contraction | None = None
     answers: _Answers | None = None
+    cut_answers: dict[_Cut, _Answers] = field(default_factory=dict)  # each cut's factor
 
     @property
     def nbytes(self) -> int:
         held = self.planned.nbytes if self.planned is not None else 0
-        if self.answers is not None:
-            held += self.answers.table.nbytes * (1 if self.answers.normalized is None else 2)
+        for answers in (self.answers, *self.cut_answers.values()):
+            if answers is not None:
+                held += answers.table.nbytes * (1 if answers.normalized is None else 2)
         return held
 
 
@@ -310,11 +312,12 @@ class CompiledNet:
         shape, first = self._shape(free, given, do, weights, state, batch, exact=False)
         cuts = self._weighed_cuts(shape, state, tables, weights)
         answers = shape.answers
-        if answers is not None and answers.normalized is not None and not cuts and \
-                not weights:  # a warm query: its answer is ready
+        if answers is not None and answers.normalized is not None and not weights and \
+                all(cut in shape.cut_answers for cut in cuts):  # a warm query: it is ready
             values = answers.normalized[answers.lead + tuple(state[n] for n in answers.fixed)]
-            if values.flat[0] != values.flat[0]:  # NaN: the observations are impossible
-                raise impossible(given)
+            if values.flat[0] != values.flat[0] or \
+                    any(not shape.cut_answers[cut].answer(state, weights) > 0 for cut in cuts):
+                raise impossible(given)  # NaN, or a part cut off is 0: impossible
             values = values.copy()
         else:
             values = self._values(shape, first, cuts, free, given, do, weights, state, tables,
@@ -617,8 +620,11 @@ class CompiledNet:
                 assert shape.planned is not None
                 values = self._run(shape.planned, state, tables, weights, batch)
             for cut in cuts:
-                factor = self._run(self._cut(cut, given, do, batch), state, tables, weights,
-                                   batch)
+                if cut in shape.cut_answers:
+                    factor = shape.cut_answers[cut].answer(state, weights)
+                else:
+                    factor = self._run(self._cut(cut, given, do, batch), state, tables,
+                                       weights, batch)
                 values = values * factor.reshape(factor.shape + (1,) * len(free))
         if weights and any(v in state for v in weights):
             values = values * math.prod(float(weights[v][state[v]]) for v in weights
@@ -633,6 +639,11 @@ class CompiledNet:
         query = lambda: _describe(free, given, do)  # noqa: E731
         if batch is None:
             shape.answers = self._answers(shape.main, free, fixed, normalize=not shape.exact)
+            if shape.answers is not None:  # the parts cut off, to see whether they are 0
+                for cut in shape.cut:
+                    found = self._answers(cut.factors, (), fixed, normalize=False)
+                    if found is not None:
+                        shape.cut_answers[cut] = found
         if shape.answers is None:
             shape.planned = self._contraction(shape.main, fixed, free, batch, query)
         self._shapes.nbytes += shape.nbytes

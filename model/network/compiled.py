@@ -66,6 +66,9 @@ ANSWER_WORK_CELLS = 1 << 20
 # per table), used when cheaper: evidence and pruning can leave a graph the network's order
 # suits badly, but the search only pays where the arithmetic is large.
 REORDER_WORK = 1 << 12
+# A question of more tables than this goes straight to its own order: on large pruned
+# graphs it is rarely worse than the network's, and trying both costs more than it saves.
+OWN_ORDER_TABLES = 64
 # Question shapes kept; past this, or past CACHE_BYTES of kept tables, the oldest go.
 MAX_PLANS = 2_000
 CACHE_BYTES = 1 << 28
@@ -810,17 +813,105 @@ class CompiledNet:
     def _buckets(self, factors: Sequence[int], free: Sequence[int], fixed: Mapping[int, int],
                  check: bool = True) -> _Buckets:
         """Bucket elimination of `factors` down to the nodes `free`, on scopes alone: in the
-        network's elimination order, or, where that order would cost more than REORDER_WORK,
-        in a greedy order of the question's own graph when that costs less. With `check`,
-        stop (`too_large`) at the first table past `max_cells`."""
+        network's elimination order, or, where that order would cost more than REORDER_WORK
+        per table, in a greedy order of the question's own graph when that costs less (and
+        always in that one past OWN_ORDER_TABLES tables). With `check`, stop (`too_large`)
+        at the first table past `max_cells`."""
         scopes = [tuple(v for v in self._family[f] if v not in fixed) for f in factors]
+        if len(scopes) > OWN_ORDER_TABLES:  # large: its own order, without trying the other
+            local = self._greedy_steps(scopes, free, check, self._card)
+            if not local.too_large:
+                return local
         plan = self._bucket_steps(scopes, free, self._rank.__getitem__, check, self._card)
         if plan.too_large or plan.work > REORDER_WORK * len(scopes):
-            ranks = _greedy_ranks(scopes, set(free), self._card, self.max_cells)
-            local = self._bucket_steps(scopes, free, ranks.__getitem__, check, self._card)
+            local = self._greedy_steps(scopes, free, check, self._card)
             if not local.too_large and (plan.too_large or local.work < plan.work):
                 return local
         return plan
+
+    def _greedy_steps(self, scopes: list[Term], free: Sequence[int], check: bool,
+                      card: Sequence[int] | Mapping[int, int]) -> _Buckets:
+        """Bucket elimination in a min-size greedy order of the scopes' own graph, worked
+        out as the order is found: each step sums out the node whose bucket makes the
+        smallest table (cells counted up to just past `max_cells`)."""
+        limit = self.max_cells
+        scopes = list(scopes)
+        holders: dict[int, set[int]] = {}  # node -> the tables with an axis for it
+        around: dict[int, set[int]] = {}  # node -> the nodes it shares a table with
+        for k, scope in enumerate(scopes):
+            for v in scope:
+                holders.setdefault(v, set()).add(k)
+                around.setdefault(v, set()).update(scope)
+        for v, others in around.items():
+            others.discard(v)
+
+        def made(v: int) -> int:
+            cells = card[v]
+            for u in around[v]:
+                cells *= card[u]
+                if cells > limit:
+                    break
+            return cells
+
+        keep = set(free)
+        alive = {v for v in around if v not in keep}
+        cost = {v: made(v) for v in alive}
+        queue = [(c, v) for v, c in cost.items()]
+        heapq.heapify(queue)
+        inputs = len(scopes)
+        steps: list[tuple[tuple[int, ...], Term, bool]] = []
+        alive_tables: dict[int, int] = {}
+        alive_cells = peak = made_cells = work = 0
+        done: set[int] = set()
+        while queue:
+            popped, v = heapq.heappop(queue)
+            if v not in alive or cost[v] != popped:
+                continue
+            alive.discard(v)
+            near = around.pop(v)
+            used = holders.pop(v)
+            out = tuple(u for u in scopes[next(iter(used))] if u != v) if len(used) == 1 \
+                else tuple(near)  # the bucket's union but v: v's neighbours now
+            cells = 1
+            for u in out:
+                cells *= card[u]
+            if check and cells > limit:
+                return _Buckets(inputs, scopes, steps, peak, made_cells, work, too_large=True)
+            new = len(scopes)
+            for u in out:
+                held = holders[u]
+                held -= used
+                held.add(new)
+            for u in near:
+                others = around[u]
+                others |= near
+                others.discard(u)
+                others.discard(v)
+            for u in near:
+                if u in alive:
+                    cost[u] = made(u)
+                    heapq.heappush(queue, (cost[u], u))
+            largest = cells * card[v]
+            work += largest * len(used)
+            peak = max(peak, alive_cells + cells + (largest if len(used) > 2 else 0))
+            for i in used:
+                alive_cells -= alive_tables.pop(i, 0)
+            alive_tables[new] = cells
+            alive_cells += cells
+            made_cells += cells
+            done |= used
+            scopes.append(out)
+            steps.append((tuple(used), out, largest > BLAS_CELLS))
+        last = tuple(i for i in range(len(scopes)) if i not in done)
+        out = tuple(free)
+        cells = math.prod(card[v] for v in out)
+        if check and cells > limit:
+            return _Buckets(inputs, scopes, steps, peak, made_cells, work, too_large=True)
+        peak = max(peak, alive_cells + cells)
+        work += cells * len(last)
+        scopes.append(out)
+        steps.append((last, out, cells > BLAS_CELLS))
+        return _Buckets(inputs, scopes, steps, peak, made_cells + cells, work)
 
     def _bucket_steps(self, scopes: list[Term], free: Sequence[int],
                       rank: Callable[[int], int], check: bool,
@@ -838,12 +929,17 @@ class CompiledNet:
         done: set[int] = set()
         for v in sorted((v for v in holders if v not in keep), key=rank):
             used = holders.pop(v)
-            union: set[int] = set()
-            for i in used:
-                union.update(scopes[i])
-            union.discard(v)
-            out = tuple(sorted(union))
-            cells = math.prod(card[u] for u in out)
+            if len(used) == 1:  # one table: its axes but v, in its order (a plain sum)
+                out = tuple(u for u in scopes[next(iter(used))] if u != v)
+            else:
+                union: set[int] = set()
+                for i in used:
+                    union.update(scopes[i])
+                union.discard(v)
+                out = tuple(union)  # in any order: steps match axes by node, not position
+            cells = 1
+            for u in out:
+                cells *= card[u]
             if check and cells > self.max_cells:
                 return _Buckets(inputs, scopes, steps, peak, made, work, too_large=True)
             new = len(scopes)
@@ -861,7 +957,7 @@ class CompiledNet:
             made += cells
             done |= used
             scopes.append(out)
-            steps.append((tuple(sorted(used)), out, largest > BLAS_CELLS))
+            steps.append((tuple(used), out, largest > BLAS_CELLS))
         last = tuple(i for i in range(len(scopes)) if i not in done)
         out = tuple(free)
         cells = math.prod(card[v] for v in out)
@@ -1008,8 +1104,8 @@ class CompiledNet:
         candidates = [_path(inputs, varying, output, sizes, fold=True),
                       _path(inputs, varying, output, sizes, fold=False)]
         ranks = {**{v: r for v, r in enumerate(self._rank)}, BATCH: len(self._rank)}
-        for rank in (ranks, _greedy_ranks(inputs, set(keep), sizes, self.max_cells)):
-            plan = self._bucket_steps(list(inputs), keep, rank.__getitem__, True, sizes)
+        for plan in (self._bucket_steps(list(inputs), keep, ranks.__getitem__, True, sizes),
+                     self._greedy_steps(list(inputs), keep, True, sizes)):
             if not plan.too_large:
                 candidates.append([used for used, _, _ in plan.steps])
         best: list[tuple[int, ...]] | None = None
@@ -1044,6 +1140,14 @@ class _Arrays:
 def _product(tables: Sequence[FloatArray | None], scopes: Sequence[Term],
              used: Sequence[int], out: Term, large: bool) -> FloatArray:
     """The tables `used`, multiplied and summed down to the axes `out`."""
+    if len(used) == 1:
+        scope = scopes[used[0]]
+        table = tables[used[0]]
+        assert table is not None
+        if len(scope) == len(out) + 1 and all(u in scope for u in out):
+            gone = next(a for a, u in enumerate(scope) if u not in out)
+            if tuple(u for u in scope if u in out) == out:
+                return np.asarray(np.add.reduce(table, axis=gone))
     axes: dict[int, int] = {}
     args: list[Any] = []
     for i in used:
@@ -1193,49 +1297,6 @@ def _elimination_ranks(families: Sequence[tuple[int, ...]], card: Sequence[int],
             heapq.heappush(queue, (cost[u], u))
     for rank, v in enumerate(sorted(cost), start=len(card) - len(cost)):
         ranks[v] = rank
-    return ranks
-
-
-def _greedy_ranks(scopes: Sequence[Term], free: Collection[int],
-                  card: Sequence[int] | Mapping[int, int], limit: int) -> dict[int, int]:
-    """A min-size elimination order of the graph the scopes make: each step sums out the
-    node whose bucket makes the smallest table (cells counted up to just past `limit`)."""
-    around: dict[int, set[int]] = {}
-    for scope in scopes:
-        for v in scope:
-            around.setdefault(v, set()).update(scope)
-    for v, others in around.items():
-        others.discard(v)
-
-    def made(v: int) -> int:
-        cells = card[v]
-        for u in around[v]:
-            cells *= card[u]
-            if cells > limit:
-                break
-        return cells
-
-    alive = {v for v in around if v not in free}
-    cost = {v: made(v) for v in alive}
-    queue = [(c, v) for v, c in cost.items()]
-    heapq.heapify(queue)
-    ranks: dict[int, int] = {}
-    while queue:
-        cells, v = heapq.heappop(queue)
-        if v not in alive or cost[v] != cells:
-            continue
-        alive.discard(v)
-        ranks[v] = len(ranks)
-        near = around.pop(v)
-        for u in near:
-            around[u] |= near
-            around[u] -= {u, v}
-        for u in near:
-            if u in alive:
-                cost[u] = made(u)
-                heapq.heappush(queue, (cost[u], u))
-    for v in free:
-        ranks.setdefault(v, len(ranks))
     return ranks
 
 

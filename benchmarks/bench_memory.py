@@ -48,7 +48,8 @@ def run(root: Path, cap: int, args: list[str], timeout: float) -> tuple[float, f
     except subprocess.TimeoutExpired:
         return time.perf_counter() - start, float("nan"), -1, f"no answer in {timeout:.0f} s"
     took = time.perf_counter() - start
-    lines = done.stderr.strip().splitlines()
+    lines = [line for line in done.stderr.strip().splitlines()
+             if not line.startswith("Command exited with non-zero status")]
     peak = float(lines[-1]) / 1024 if lines and lines[-1].isdigit() else float("nan")
     said = next((line for line in reversed(lines[:-1]) if line.strip()), "")
     return took, peak, done.returncode, said
@@ -62,7 +63,7 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated case names")
     args = parser.parse_args()
     cap = int(args.cap_gb * 2**30)
-    seed = str(ROOT / "scenarios" / "russia_iran_2025.yaml")
+    seed = str(args.root / "scenarios" / "russia_iran_2025.yaml")
     with tempfile.TemporaryDirectory() as folder:
         files = {"chain600": chain_of_large_tables(), "table1M": one_large_table(),
                  "chain2000": long_chain()}

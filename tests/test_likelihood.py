@@ -504,3 +504,14 @@ def test_approximate_queries_refuse_what_they_cannot_do(tiny_path: Path) -> None
         s.query("rain", approximate=0)
     with pytest.raises(QueryError, match="seed must be a whole number"):
         s.query("rain", approximate=10, seed=-1)
+
+
+def test_a_query_refused_as_too_large_can_be_estimated_instead(seed_path: Path) -> None:
+    s = model.load(seed_path)
+    s.compiled.max_cells = 4  # as if every table the question needs were too large
+    with pytest.raises(model.LimitError, match=r"approximate=100_000.*--approximate 100000"):
+        s.query("nuclear_deal", {"us_strike": "no"})
+    found = s.query("nuclear_deal", {"us_strike": "no"}, approximate=50_000)
+    exact = model.load(seed_path).query("nuclear_deal", {"us_strike": "no"})
+    assert found.approximate is not None
+    assert abs(found["yes"] - exact["yes"]) < 5 * found.approximate.standard_error["yes"]

@@ -12,9 +12,11 @@ nodes:
 """
 
 
-def chain_of_large_tables(nodes: int = 600, states: int = 100) -> str:
+def chain_of_large_tables(nodes: int = 600, states: int = 100, aliases: bool = False) -> str:
     """Each node has `states` states and the two nodes before it as parents: tables of
-    states^3 cells (1,000,000 at 100 states), written once and aliased, in about 80 KB."""
+    states^3 cells (1,000,000 at 100 states). With `aliases`, the states and the
+    distribution are written once and aliased (about 80 KB, which the loader's alias budget
+    refuses first); otherwise written out at every node (about 1 MB)."""
     names = "[" + ", ".join(f"s{i}" for i in range(states)) + "]"
     dist = "{" + ", ".join(f"s{i}: {1 / states:.6f}" for i in range(states - 1)) + "}"
     out = [HEAD]
@@ -22,12 +24,18 @@ def chain_of_large_tables(nodes: int = 600, states: int = 100) -> str:
         role = "outcome" if i == nodes - 1 else "event"
         out.append(f"  n{i}:\n    label: n{i}\n    role: {role}\n")
         if i == 0:
-            out.append(f"    states: &s {names}\n    prior: &d {dist}\n"
-                       "    because: &b [{assumption: a}]\n")
+            anchors = ("&s ", "&d ", "&b ") if aliases else ("", "", "")
+            out.append(f"    states: {anchors[0]}{names}\n    prior: {anchors[1]}{dist}\n"
+                       f"    because: {anchors[2]}[{{assumption: a}}]\n")
         else:
             parents = f"n{i - 1}" if i == 1 else f"n{i - 1}, n{i - 2}"
-            out.append(f"    states: *s\n    parents: [{parents}]\n"
-                       "    table: [{when: otherwise, p: *d, because: *b}]\n")
+            if aliases:
+                out.append(f"    states: *s\n    parents: [{parents}]\n"
+                           "    table: [{when: otherwise, p: *d, because: *b}]\n")
+            else:
+                out.append(f"    states: {names}\n    parents: [{parents}]\n"
+                           f"    table: [{{when: otherwise, p: {dist}, "
+                           "because: [{assumption: a}]}]\n")
     return "".join(out)
 
 

@@ -95,6 +95,16 @@ def test_analyze_refuses_a_negative_seed_with_exit_2(tiny_path: Path) -> None:
         analyze(model.load(tiny_path), seed=-1)
 
 
+def test_decide_refuses_a_negative_seed_with_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    wildcatter = str(ROOT / "scenarios" / "oil_wildcatter.yaml")
+    assert main(["decide", wildcatter, "--seed", "-1"]) == 2
+    assert "Invalid value for '--seed': -1 is not in the range x>=0" in capsys.readouterr().err
+    from model.analysis import decide
+
+    with pytest.raises(model.QueryError, match="seed must be a whole number of at least 0"):
+        decide(model.load(wildcatter), seed=-1)
+
+
 def test_likelihood_flags_split_names_as_written() -> None:
     assert parse_likelihoods(["a=yes:1,no:3"], "--likelihood") == {"a": {"yes": 1, "no": 3}}
     assert parse_likelihoods(["BP='<7.5':2"], "--likelihood") == {"BP": {"<7.5": 2}}

@@ -20,6 +20,7 @@ from model import scenario as scenario_module
 from model.analysis import uncertainty
 from model.analysis.uncertainty import draw
 from model.errors import LimitError
+from model.language.tables import NodeSpec
 from model.network.compiled import CompiledNet
 from tests.large_scenarios import chain_of_large_tables, long_chain, one_large_table
 from tests.random_networks import random_net
@@ -59,7 +60,9 @@ def test_tables_past_the_budget_are_refused_before_they_are_built(
     monkeypatch.setattr(scenario_module, "MEMORY_BUDGET_BYTES", 8 * 5_000)
     s = model.load(path)
     built: list[str] = []
-    monkeypatch.setattr(type(s), "tables", lambda self, *a: built.append("tables") or {})
+    table = NodeSpec.table
+    monkeypatch.setattr(NodeSpec, "table",
+                        lambda self, *a, **k: built.append(self.name) or table(self, *a, **k))
     for ask in (lambda: s.query("n11"), lambda: s.most_probable(), lambda: s.joint(["n0"])):
         with pytest.raises(LimitError, match=r"the network's tables hold 10,110 numbers "
                                              r"\(0\.0 GB\), past the memory budget"):

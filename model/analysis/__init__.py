@@ -109,9 +109,7 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int | None 
                     "tables they make would not fit the memory budget for more")
     if outcome is not None:
         scenario.query(outcome)  # an unknown node is refused here, with the file's name
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise QueryError(Problem(f"the seed must be a whole number of at least 0, got {seed!r}",
-                                 hint="e.g. seed=2025"))
+    check_seed(seed)
     outcomes = [outcome] if outcome is not None else scenario.outcomes
     engine = scenario.compiled  # batched tables: the compiled engine, whatever answers queries
     # The bar's shares are each step's part of the time on the seed at 100,000 draws.
@@ -152,7 +150,15 @@ def decide(scenario: Scenario, actor: str | None = None, samples: int = DEFAULT_
     (`model.analysis.policy`)."""
     from .policy import decide as solve
 
+    check_seed(seed)
     return solve(scenario, actor, samples, seed)
+
+
+def check_seed(seed: int | None) -> None:
+    """A seed numpy takes: None, or a whole number of at least 0."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise QueryError(Problem(f"the seed must be a whole number of at least 0, got {seed!r}",
+                                 hint="e.g. seed=2025"))
 
 
 __all__ = ["DEFAULT_SAMPLES", "DEFAULT_SEED", "Analysis", "analyze", "decide"]

@@ -143,3 +143,36 @@ def test_query_all_and_many_marginals_take_one_pass(seed_path: Path,
     assert len(passes) == 2
     for node, dist in one_each.items():
         assert found[node] == pytest.approx(dict(dist), abs=1e-12)
+
+
+FOLLOWUP = Path(__file__).resolve().parent.parent / "scenarios" / "russia_iran_2025_followup.yaml"
+
+
+def test_analyses_in_one_pass_hold_an_evidence_logs_observations() -> None:
+    """With an evidence log every question holds the log's observations: so do every
+    marginal at once, the signposts' joints and the tornado's bars (a ratio of two passes,
+    P(outcome, evidence) over P(evidence), since a swung number moves both)."""
+    if not FOLLOWUP.exists():
+        pytest.skip("no follow-up case of the seed")
+    s = model.load(FOLLOWUP)
+    seen = dict(s.background.given)
+    assert seen, "the case observes something"
+    engine = s.compiled
+    outcome = s.outcomes[0]
+    for node, dist in s.query_all().items():
+        assert dict(dist) == pytest.approx(dict(s.query(node)), abs=1e-12), node
+    for node, joint in joints_with(engine, outcome).items():
+        np.testing.assert_allclose(joint, engine.joint([outcome, node]), atol=1e-12,
+                                   err_msg=node)
+    plain = model.load(FOLLOWUP).net
+    [tornado] = tornadoes(s, engine, [outcome], top=6)
+    assert tornado.base == pytest.approx(s.query(outcome)[tornado.state], abs=1e-12)
+    for bar in tornado.bars:
+        for value, expected in ((bar.input_low, bar.at_low), (bar.input_high, bar.at_high)):
+            row = s.point_values()
+            row[0, bar.param] = value
+            edited = Net(plain.states, plain.parents,
+                         {**plain.tables, **{n: spec.table(row)[0] for n, spec in s.nodes.items()
+                                             if n in plain.tables and not spec.reader_decision}})
+            got = CompiledNet(edited).posterior(outcome, seen)[0]
+            assert expected == pytest.approx(got, abs=EXACT), bar.place.label

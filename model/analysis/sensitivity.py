@@ -111,17 +111,26 @@ def tornadoes(scenario: Scenario, engine: CompiledNet, outcomes: Sequence[str],
     exact = scenario.exact
     where = places(scenario)
     out = []
+    # P(outcome | evidence) with a number swung is the ratio of P(outcome, evidence) and
+    # P(evidence), each linear in the number's table: exact from two derivative passes (the
+    # evidence is none, P = 1 whatever the tables, unless the scenario has an evidence log)
+    evidence, by_evidence = engine.derivatives({})
     for node in outcomes:
         spec = scenario.nodes[node]
-        base, grads = engine.derivatives({node: spec.states[0]})
+        joint, grads = engine.derivatives({node: spec.states[0]})
+        base = joint / evidence
         bars = []
         for name, grad in grads.items():
             swung = list(scenario.nodes[name].params)
             if not swung:
                 continue
             ends = [swing_range(p, p.id in exact) for p in swung]
-            moved = _effects(scenario, engine.net.tables[name], name, swung, ends, grad)
-            bars += [Bar(p.id, where[p.id], *end, base + moved[2 * k], base + moved[2 * k + 1])
+            table = engine.net.tables[name]
+            moved = _effects(scenario, table, name, swung, ends, grad)
+            held = _effects(scenario, table, name, swung, ends, by_evidence[name]) \
+                if name in by_evidence else np.zeros_like(moved)
+            at = (joint + moved) / (evidence + held)
+            bars += [Bar(p.id, where[p.id], *end, float(at[2 * k]), float(at[2 * k + 1]))
                      for k, (p, end) in enumerate(zip(swung, ends, strict=True))]
         ranked = sorted((b for b in bars if b.swing > NO_EFFECT), key=lambda b: -b.swing)
         out.append(Tornado(node, spec.label, spec.states[0], base, tuple(ranked[:top]),

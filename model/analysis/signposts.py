@@ -153,13 +153,16 @@ def joints_with(engine: CompiledNet, outcome: str) -> dict[str, FloatArray]:
     net = engine.net
     out = {n: np.zeros((len(net.states[outcome]), len(states)))
            for n, states in net.states.items() if n != outcome}
+    total = 0.0
     for i, state in enumerate(net.states[outcome]):
-        _, grads = engine.derivatives({outcome: state}, prune=False)
+        z, grads = engine.derivatives({outcome: state}, prune=False)
+        total += z
         for node, grad in grads.items():
             if node != outcome:
                 table = net.tables[node]
                 out[node][i] = (table * grad).reshape(table.shape[0], -1).sum(axis=1)
-    return out
+    # divided by the evidence's probability (1 unless the scenario has an evidence log)
+    return {node: joint / total for node, joint in out.items()} if total > 0 else out
 
 
 def signposts_for(scenario: Scenario, engine: CompiledNet, outcome: str) -> Signposts:

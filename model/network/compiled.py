@@ -447,6 +447,9 @@ class CompiledNet:
         else:
             needed = set(range(n)) - forced
         factors = [*sorted(needed), *(n + v for v in weighed)]
+        scale = math.prod(float(weights[v][state[v]]) for v in weights if v in state)
+        if not factors:  # nothing observed or weighed: P = 1 whatever the tables
+            return scale, {}
         plan = self._buckets(factors, (), fixed, check=False)
         what = f"the derivatives of {_describe((), given, do)}"
         hint = "analyse fewer nodes at once, or observe fewer nodes"
@@ -468,7 +471,6 @@ class CompiledNet:
             for i in used:
                 grads[i] = _gradient(g, out, [(tables[j], plan.scopes[j]) for j in used
                                               if j != i], plan.scopes[i], self._card)
-        scale = math.prod(float(weights[v][state[v]]) for v in weights if v in state)
         out_grads: dict[str, FloatArray] = {}
         for k, f in enumerate(factors):
             if f >= n:

@@ -148,13 +148,17 @@ def sentence(cause: NodeSpec, seen: Observation, outcome: NodeSpec, state: str,
 
 
 def joints_with(engine: CompiledNet, outcome: str) -> dict[str, FloatArray]:
-    """P(outcome, node) for every other node, (outcome's card, node's card): for each state
-    o of the outcome, P(node = x, o) = sum over its parents' states of T * dP(o)/dT."""
+    """P(outcome, node) for every other node, (outcome's card, node's card): for each
+    possible state o of the outcome, P(node = x, o) = sum over its parents' states of
+    T * dP(o)/dT; the same as `engine.joint([outcome, node])`, evidence log included."""
     net = engine.net
     out = {n: np.zeros((len(net.states[outcome]), len(states)))
            for n, states in net.states.items() if n != outcome}
     total = 0.0
-    for i, state in enumerate(net.states[outcome]):
+    possible = engine.posterior(outcome) > 0  # a state ruled out (or observed otherwise in
+    for i, state in enumerate(net.states[outcome]):  # an evidence log) has a row of zeros
+        if not possible[i]:
+            continue
         z, grads = engine.derivatives({outcome: state}, prune=False)
         total += z
         for node, grad in grads.items():

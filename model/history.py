@@ -29,7 +29,7 @@ from .errors import Problem, QueryError, ScenarioError
 from .language.evidence_log import EntrySpec
 from .language.probability import ESTIMATIVE_TERMS, term_for
 from .network.engine import Engine
-from .network.net import Assignment
+from .network.net import Assignment, Likelihood
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,19 +57,44 @@ def as_day(value: dt.date | str) -> dt.date:
 
 @dataclass(frozen=True)
 class Background:
-    """The evidence in effect as a question: the nodes observed so far."""
+    """The evidence in effect as a question: the nodes observed so far, and the likelihood
+    of every uncertain report (beliefs turned into likelihoods by Jeffrey's rule as they
+    came), multiplied together per node."""
 
     given: Mapping[str, str] = field(default_factory=dict)
+    likelihood: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     entries: tuple[EntrySpec, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.given)
+        return bool(self.given or self.likelihood)
+
+    def merged(self, given: Assignment | None, do: Assignment | None,
+               likelihood: Likelihood | None = None
+               ) -> tuple[dict[str, str], dict[str, dict[str, float]] | None]:
+        """A question's own evidence with the log's: a node the question observes or sets
+        drops out of the log's evidence; likelihoods of one node multiply."""
+        named = {*(given or {}), *(do or {})}
+        observed = {**{n: s for n, s in self.given.items() if n not in named}, **(given or {})}
+        weights = {n: dict(ws) for n, ws in self.likelihood.items() if n not in named}
+        for node, ws in (likelihood or {}).items():
+            weights[node] = _times(weights.get(node, {}), ws)
+        return observed, weights or None
+
+
+def _times(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
+    """Two likelihoods of one node multiplied (a state left out weighs 1)."""
+    return {s: a.get(s, 1.0) * b.get(s, 1.0) for s in {*a, *b}}
 
 
 def background(engine: Engine, entries: Sequence[EntrySpec]) -> Background:
     """The entries' evidence, in date order, each checked possible given the ones before
-    it: an entry that makes the evidence impossible is a problem at its line."""
+    it: an entry that makes the evidence impossible is a problem at its line. A belief is
+    turned into the likelihood that gives its node the believed probability after the
+    entries before it (`network.beliefs`), and stays that likelihood afterwards."""
+    from .network.beliefs import believe
+
     given: dict[str, str] = {}
+    weights: dict[str, dict[str, float]] = {}
     for entry in entries:
         if entry.kind != "observed":
             raise ScenarioError(Problem(
@@ -78,20 +103,31 @@ def background(engine: Engine, entries: Sequence[EntrySpec]) -> Background:
                 entry.nodes[0], "write what is known for certain as 'observed', or wait for "
                                 "the engine's likelihood evidence"))
         given.update(entry.observed)
-        if not engine.evidence_probability(given) > 0:
-            shown = ", ".join(f"{n}={s}" for n, s in entry.observed.items())
+        try:
+            for node, ws in entry.likelihood.items():
+                weights[node] = _times(weights.get(node, {}), ws)
+            if entry.believe:
+                weights = believe(engine, entry.believe, given, None, weights or None)
+            possible = engine.evidence_probability(given, likelihood=weights or None) > 0
+        except QueryError as exc:
+            raise ScenarioError([Problem(f"evidence of {entry.date}: {p.message}", entry.file,
+                                         entry.line, p.node, p.hint)
+                                 for p in exc.problems]) from None
+        if not possible:
+            shown = (", ".join(f"{n}={s}" for n, s in entry.observed.items())
+                     if entry.observed else entry.label)
             raise ScenarioError(Problem(
-                f"evidence of {entry.date} ({shown}) is impossible given the scenario and "
-                "the entries before it (probability 0)", entry.file, entry.line,
+                f"evidence of {entry.date} ({shown}) is impossible given the scenario "
+                "and the entries before it (probability 0)", entry.file, entry.line,
                 entry.nodes[0] if entry.nodes else None,
-                "check the entry's states, or the numbers that rule it out"))
-    return Background(given, tuple(entries))
+                "check the entry's states and weights, or the numbers that rule it out"))
+    return Background(given, weights, tuple(entries))
 
 
 class WithEvidence:
     """An engine whose every question also holds the log's evidence; everything else is
     the wrapped engine's. The question's own `given` and `do` come first: a node they name
-    drops out of the log's observations."""
+    drops out of the log's evidence (`Background.merged`)."""
 
     def __init__(self, inner: Any, evidence: Background):
         self.inner = inner
@@ -100,31 +136,31 @@ class WithEvidence:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def _given(self, given: Assignment | None, do: Assignment | None) -> dict[str, str]:
-        named = {*(given or {}), *(do or {})}
-        return {**{n: s for n, s in self.evidence.given.items() if n not in named},
-                **(given or {})}
-
     def posterior(self, target: str, given: Assignment | None = None,
                   do: Assignment | None = None, tables: Mapping[str, FloatArray] | None = None,
-                  **options: Any) -> FloatArray:
-        return cast("FloatArray", self.inner.posterior(target, self._given(given, do), do,
-                                                       tables, **options))
+                  *, likelihood: Likelihood | None = None) -> FloatArray:
+        return self.joint((target,), given, do, tables, likelihood=likelihood)
 
     def joint(self, targets: Sequence[str], given: Assignment | None = None,
               do: Assignment | None = None, tables: Mapping[str, FloatArray] | None = None,
-              **options: Any) -> FloatArray:
+              *, likelihood: Likelihood | None = None) -> FloatArray:
+        observed, weights = self.evidence.merged(given, do, likelihood)
         if tables is None:  # the pgmpy engine takes no batched tables
-            return cast("FloatArray", self.inner.joint(targets, self._given(given, do), do,
-                                                       **options))
-        return cast("FloatArray", self.inner.joint(targets, self._given(given, do), do, tables,
-                                                   **options))
+            return cast("FloatArray", self.inner.joint(targets, observed, do,
+                                                       likelihood=weights))
+        return cast("FloatArray", self.inner.joint(targets, observed, do, tables,
+                                                   likelihood=weights))
 
     def evidence_probability(self, given: Assignment | None = None,
-                             do: Assignment | None = None, *args: Any, **options: Any) -> Any:
-        """P(given | the log's evidence, do(do)): how likely the observations are now."""
-        both = self.inner.evidence_probability(self._given(given, do), do, *args, **options)
-        prior = self.inner.evidence_probability(self._given(None, do), do, *args, **options)
+                             do: Assignment | None = None, *args: Any,
+                             likelihood: Likelihood | None = None) -> Any:
+        """P(given, report | the log's evidence, do(do)): how likely the observations (and
+        a likelihood's report) are now."""
+        observed, weights = self.evidence.merged(given, do, likelihood)
+        base_observed, base_weights = self.evidence.merged(None, do)
+        both = self.inner.evidence_probability(observed, do, *args, likelihood=weights)
+        prior = self.inner.evidence_probability(base_observed, do, *args,
+                                                likelihood=base_weights)
         return both / prior
 
     def marginals(self, given: Assignment | None = None, do: Assignment | None = None,
@@ -142,9 +178,29 @@ class WithEvidence:
                     self.inner.derivatives(self._given(given, do), do, **options))
 
     def most_probable(self, given: Assignment | None = None, do: Assignment | None = None,
-                      **options: Any) -> tuple[dict[str, str], float]:
-        states, p = self.inner.most_probable(self._given(given, do), do, **options)
+                      *, likelihood: Likelihood | None = None) -> tuple[dict[str, str], float]:
+        observed, weights = self.evidence.merged(given, do, likelihood)
+        states, p = self.inner.most_probable(observed, do, likelihood=weights)
         return {n: s for n, s in states.items() if n not in self.evidence.given}, float(p)
+
+    def marginals(self, given: Assignment | None = None, do: Assignment | None = None, *,
+                  likelihood: Likelihood | None = None) -> dict[str, FloatArray]:
+        observed, weights = self.evidence.merged(given, do, likelihood)
+        return cast("dict[str, FloatArray]", self.inner.marginals(observed, do,
+                                                                  likelihood=weights))
+
+    def derivatives(self, given: Assignment | None = None, do: Assignment | None = None, *,
+                    likelihood: Likelihood | None = None,
+                    prune: bool = True) -> tuple[float, dict[str, FloatArray]]:
+        """Z and its derivatives with the log's evidence, both divided by the probability of
+        the log's evidence: Z is then P(given | the log's evidence), and the sum over a
+        node's parents of (T * dZ/dT)[x] is P(node = x, given | the log's evidence)."""
+        observed, weights = self.evidence.merged(given, do, likelihood)
+        base_observed, base_weights = self.evidence.merged(None, do)
+        prior = float(self.inner.evidence_probability(base_observed, do,
+                                                      likelihood=base_weights))
+        z, grads = self.inner.derivatives(observed, do, likelihood=weights, prune=prune)
+        return float(z) / prior, {n: g / prior for n, g in grads.items()}
 
 
 def with_evidence(engine: Any, evidence: Background) -> Any:

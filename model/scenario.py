@@ -447,7 +447,9 @@ class Scenario(RichDisplay):
         net = self.net
         net.check_node(target)
         observed, setting = net.question(given, do)
-        found = likelihood_weighting(net, [target], observed, setting, net.weights(likelihood),
+        # the sampler reads the network itself, so the log's evidence joins the question here
+        held, weights = self.background.merged(observed, setting, likelihood)
+        found = likelihood_weighting(net, [target], held, setting, net.weights(weights),
                                      samples, seed)
         states = net.states[target]
         return Distribution(

@@ -292,21 +292,25 @@ class _Mixes:
                   {n: present[n].table for n in order})
         log = sorted((e for e in entries if e is not None), key=lambda e: e.date)
         if any(n not in net.states or s not in net.states[n]
-               for e in log for n, s in e.observed.items()):
+               for e in log for n, s in e.observed.items()) or any(
+                n not in net.states or not set(ws) <= set(net.states[n])
+                for e in log for n, ws in (*e.likelihood.items(), *e.believe.items())):
             return None
         from ..network.compiled import CompiledNet
 
         engine = CompiledNet(net)
         try:
-            given = dict(background(engine, log).given)
+            held = background(engine, log)
         except ScenarioError:
             return None
+        given, weights = held.merged(None, None)
         values = []
         for node, state in self.tracked.outcomes:
-            values.append(float(engine.joint([node], given)[net.states[node].index(state)]))
+            values.append(float(engine.joint([node], given, likelihood=weights)[
+                net.states[node].index(state)]))
         for j in self.tracked.judgements:
             nodes = list(j.nodes)
-            joint = engine.joint(nodes, given)
+            joint = engine.joint(nodes, given, likelihood=weights)
             values.append(float((joint * event_mask(j.event, net.states, nodes)).sum()))
         return np.array(values)
 

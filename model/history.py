@@ -96,12 +96,6 @@ def background(engine: Engine, entries: Sequence[EntrySpec]) -> Background:
     given: dict[str, str] = {}
     weights: dict[str, dict[str, float]] = {}
     for entry in entries:
-        if entry.kind != "observed":
-            raise ScenarioError(Problem(
-                f"evidence of {entry.date}: a {entry.kind} entry needs likelihood evidence in "
-                "the engine, which this version does not have yet", entry.file, entry.line,
-                entry.nodes[0], "write what is known for certain as 'observed', or wait for "
-                                "the engine's likelihood evidence"))
         given.update(entry.observed)
         try:
             for node, ws in entry.likelihood.items():

@@ -58,18 +58,25 @@ def test_at_a_day_is_the_query_with_that_days_observations_by_hand() -> None:
         {"poor": 0.38, "fair": 0.3, "good": 0.32}, abs=1e-12)
 
 
-def test_at_on_the_seed_follow_up_equals_the_seed_with_the_same_observations() -> None:
+def test_at_on_the_seed_follow_up_equals_the_seed_with_the_same_evidence_by_hand() -> None:
     seed, case = model.load(SEED), model.load(FOLLOWUP)
     assert case.at(case.file.as_of).query("nuclear_deal") == seed.query("nuclear_deal")
     observed: dict[str, str] = {}
+    weights: dict[str, dict[str, float]] = {}
     for entry in case.log.entries:
         observed.update(entry.observed)
+        for node, ws in entry.likelihood.items():
+            weights[node] = {s: weights.get(node, {}).get(s, 1.0) * w for s, w in ws.items()}
+        if entry.believe:
+            weights = seed.believe(entry.believe, given=observed, likelihood=weights or None)
         then = case.at(entry.date)
         for node in seed.outcomes:
             assert dict(then.query(node)) == pytest.approx(
-                dict(seed.query(node, given=observed)), abs=1e-12)
+                dict(seed.query(node, given=observed, likelihood=weights or None)), abs=1e-12)
         for j in seed.judgement_specs:
-            assert close(then.probability(j.event), seed.probability(j.event, given=observed))
+            assert close(then.probability(j.event),
+                         seed.probability(j.event, given=observed, likelihood=weights or None))
+    assert close(case.at("2025-09-28").query("nuclear_deal")["yes"], 0.03)
 
 
 def test_a_questions_own_given_and_do_replace_the_logs_word_on_those_nodes() -> None:
@@ -355,17 +362,95 @@ def test_the_json_schema_takes_case_files() -> None:
     assert list(validator.iter_errors(data))
 
 
-def test_an_uncertain_entry_says_it_needs_the_engines_likelihood_evidence(tmp_path: Path
-                                                                          ) -> None:
+
+# likelihood and belief entries ---------------------------------------------------------------
+
+
+def test_a_likelihood_entry_is_the_query_with_that_likelihood_by_hand(tmp_path: Path) -> None:
+    path = weather_with(tmp_path, """
+        evidence:
+          - date: 2025-04-01
+            likelihood: {rain: {yes: 1, no: 3}}
+            because: [{assumption: a dry forecast}]
+          - date: 2025-05-01
+            likelihood: {rain: {yes: 2}}
+            because: [{assumption: a wet week}]
+        """)
+    plain, s = model.load(WEATHER), model.load(path)
+    # P(rain | both reports) = 0.3 * 2 / (0.3 * 2 + 0.7 * 3)
+    assert close(s.query("rain")["yes"], 0.6 / (0.6 + 2.1))
+    assert close(s.at("2025-04-15").query("rain")["yes"], 0.3 / (0.3 + 2.1))
+    assert s.query("market") == pytest.approx(
+        dict(plain.query("market", likelihood={"rain": {"yes": 2, "no": 3}})), abs=1e-12)
+    assert s.query("market", likelihood={"crop": {"poor": 0}}) == pytest.approx(dict(
+        plain.query("market", likelihood={"rain": {"yes": 2, "no": 3}, "crop": {"poor": 0}})))
+    assert close(s.probability("market=yes"), s.query("market")["yes"])
+
+
+def test_a_belief_holds_its_node_at_the_belief_after_what_came_before(tmp_path: Path) -> None:
+    path = weather_with(tmp_path, """
+        evidence:
+          - date: 2025-04-01
+            observed: {rain: yes}
+            because: [{assumption: a wet April}]
+          - date: 2025-05-01
+            believe: {crop: {good: "70%"}}
+            because: [{assumption: the fields look fine}]
+          - date: 2025-06-01
+            observed: {market: yes}
+            because: [{assumption: prices went up}]
+        """)
+    plain, s = model.load(WEATHER), model.load(path)
+    then = s.at("2025-05-01")
+    assert close(then.query("crop")["good"], 0.7)
+    # the rest share what is left in proportion, as Jeffrey's rule says: poor 0.1 : fair 0.3
+    assert close(then.query("crop")["poor"], 0.3 * 0.1 / 0.4)
+    weights = plain.believe({"crop": {"good": 0.7}}, given={"rain": "yes"})
+    assert then.query("market") == pytest.approx(
+        dict(plain.query("market", given={"rain": "yes"}, likelihood=weights)), abs=1e-12)
+    # later evidence moves the believed node on: the likelihood stays, the belief does not
+    after = s.query("crop")
+    assert after == pytest.approx(dict(plain.query("crop", given={"rain": "yes",
+                                                                  "market": "yes"},
+                                                   likelihood=weights)), abs=1e-12)
+    assert not close(after["good"], 0.7)
+
+
+def test_an_uncertain_report_against_the_model_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = weather_with(tmp_path, """
+        evidence:
+          - date: 2025-04-01
+            observed: {rain: yes}
+            because: [{assumption: x}]
+          - date: 2025-05-01
+            likelihood: {crop: {poor: 0, fair: 0}}
+            because: [{assumption: y}]
+          - date: 2025-06-01
+            believe: {crop: {poor: 0.5}}
+            because: [{assumption: z}]
+        """)
+    line = len(WEATHER.read_text().splitlines()) + 9
+    with pytest.raises(ScenarioError, match=rf"weather.yaml:{line}: .*evidence of 2025-06-01"):
+        model.load(path).query("market")
+
+
+def test_the_analyses_and_the_sampler_see_uncertain_entries_too(tmp_path: Path) -> None:
+    from model.analysis import analyze
+
     path = weather_with(tmp_path, """
         evidence:
           - date: 2025-04-01
             likelihood: {rain: {yes: 1, no: 3}}
             because: [{assumption: a dry forecast}]
         """)
-    s = model.load(path)  # checked like any entry
-    with pytest.raises(ScenarioError, match="needs likelihood evidence in the engine"):
-        s.query("crop")
+    s = model.load(path)
+    exact = s.query("market")["yes"]
+    found = analyze(s, samples=200, seed=1)
+    market = next(u for u in found.uncertainty if u.node == "market")
+    assert close(market.states[0].point, exact)
+    estimate = s.query("market", approximate=200_000, seed=3)
+    assert abs(estimate["yes"] - exact) < 0.01
+    assert s.query_all()["market"] == pytest.approx(dict(s.query("market")), abs=1e-12)
 
 
 def test_the_pgmpy_engine_answers_with_the_log_alike() -> None:

@@ -70,9 +70,19 @@
 
   function parentsOf(id, doing) { return id in doing ? [] : nodes[id].parents; }
 
+  // The evidence log's uncertain reports: a weight per state of a node, applied unless the
+  // reader observes or sets that node.
+  function soft(given, doing) {
+    var out = {}, all = model.likelihood || {};
+    Object.keys(all).forEach(function (id) {
+      if (!(id in given) && !(id in doing)) { out[id] = all[id]; }
+    });
+    return out;
+  }
+
   // The tables that can matter: ancestors of the target and of the evidence.
   function relevant(target, given, doing) {
-    var keep = {}, stack = [target].concat(Object.keys(given));
+    var keep = {}, stack = [target].concat(Object.keys(given), Object.keys(soft(given, doing)));
     while (stack.length) {
       var id = stack.pop();
       if (keep[id]) { continue; }
@@ -99,6 +109,10 @@
       var f = tableOf(id, doing);
       f.vars.slice().forEach(function (v) { if (v in given) { f = collapse(f, v, given[v]); } });
       return f;
+    });
+    var weights = soft(given, doing);
+    Object.keys(weights).forEach(function (id) {
+      if (ids.indexOf(id) >= 0) { factors.push(factor([id], Float64Array.from(weights[id]))); }
     });
     var free = ids.filter(function (id) { return id !== target && !(id in given); });
     while (free.length) {

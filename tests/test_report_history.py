@@ -79,3 +79,13 @@ def test_the_charts_draw_with_either_renderer(graphviz: str) -> None:
     history = section(html, "history")
     assert history.count("<svg") == len(case().outcomes)
     assert "<script" not in history
+
+
+def test_the_panel_starts_from_the_logs_evidence() -> None:
+    from model.briefing.front import page_model
+
+    s = case()
+    assert set(page_model(s)["likelihood"]) == set(s.background.likelihood)
+    panel = section(page(), "panel")
+    for node, state in s.background.given.items():
+        assert f'value="given:{state}" selected' in panel, node

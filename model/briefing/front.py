@@ -369,4 +369,8 @@ def page_model(s: Scenario) -> dict[str, Any]:
                    "table": [float(x) for x in net.tables[n].ravel()]} for n in net.states],
         "outcomes": [{"node": o, "states": list(headline_states(s.nodes[o].states))}
                      for o in s.outcomes],
+        # the evidence log's likelihoods, one weight per state (its observations are
+        # preselected in the panel's controls)
+        "likelihood": {n: [float(ws.get(st, 1.0)) for st in net.states[n]]
+                       for n, ws in s.background.likelihood.items()},
     }

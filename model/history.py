@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
+
 from .errors import Problem, QueryError, ScenarioError
 from .language.evidence_log import EntrySpec
 from .language.probability import ESTIMATIVE_TERMS, term_for
@@ -188,12 +190,23 @@ class WithEvidence:
                     prune: bool = True) -> tuple[float, dict[str, FloatArray]]:
         """Z and its derivatives with the log's evidence, both divided by the probability of
         the log's evidence: Z is then P(given | the log's evidence), and the sum over a
-        node's parents of (T * dZ/dT)[x] is P(node = x, given | the log's evidence)."""
-        observed, weights = self.evidence.merged(given, do, likelihood)
+        node's parents of (T * dZ/dT)[x] is P(node = x, given | the log's evidence). The
+        analyses ask this of every state of a node, so `given` here adds to the log's
+        evidence rather than replacing it: a state the log rules out has Z = 0."""
         base_observed, base_weights = self.evidence.merged(None, do)
+        observed = {**base_observed, **(given or {})}
+        if any(base_observed.get(n, s) != s for n, s in (given or {}).items()):
+            observed = dict(base_observed)  # the log rules the state out: all of Z is 0
+            _, grads = self.inner.derivatives(observed, do, likelihood=base_weights,
+                                              prune=prune)
+            return 0.0, {n: np.zeros_like(g) for n, g in grads.items()}
+        weights = dict(base_weights or {})
+        for node, ws in (likelihood or {}).items():
+            weights[node] = _times(weights.get(node, {}), ws)
         prior = float(self.inner.evidence_probability(base_observed, do,
                                                       likelihood=base_weights))
-        z, grads = self.inner.derivatives(observed, do, likelihood=weights, prune=prune)
+        z, grads = self.inner.derivatives(observed, do, likelihood=weights or None,
+                                          prune=prune)
         return float(z) / prior, {n: g / prior for n, g in grads.items()}
 
 

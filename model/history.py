@@ -159,20 +159,6 @@ class WithEvidence:
                                                 likelihood=base_weights)
         return both / prior
 
-    def marginals(self, given: Assignment | None = None, do: Assignment | None = None,
-                  **options: Any) -> dict[str, FloatArray]:
-        """Every node's distribution given the question and the log's evidence."""
-        return cast("dict[str, FloatArray]",
-                    self.inner.marginals(self._given(given, do), do, **options))
-
-    def derivatives(self, given: Assignment | None = None, do: Assignment | None = None,
-                    **options: Any) -> tuple[float, dict[str, FloatArray]]:
-        """P(given and the log's evidence | do(do)) and its derivative by every table (not
-        divided by the evidence's probability, which the tables change too: a conditional's
-        change is the ratio of two of these)."""
-        return cast("tuple[float, dict[str, FloatArray]]",
-                    self.inner.derivatives(self._given(given, do), do, **options))
-
     def most_probable(self, given: Assignment | None = None, do: Assignment | None = None,
                       *, likelihood: Likelihood | None = None) -> tuple[dict[str, str], float]:
         observed, weights = self.evidence.merged(given, do, likelihood)

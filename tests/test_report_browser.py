@@ -417,6 +417,7 @@ def body_extent(page: Any) -> tuple[float, float]:
     return (top - lowest) / (top - bottom), height
 
 
+@pytest.mark.slow  # prints the seed to PDF and reads every page (seconds)
 def test_the_seed_prints_on_at_most_14_a4_pages_numbered_with_a_running_footer(
         browser: Any, briefings: dict[str, Path]) -> None:
     s = model.load(REPORT_SCENARIOS["seed"])

@@ -453,9 +453,9 @@ BIF_HEAD = "network n {\n}\nvariable a {\n  type discrete [ 2 ] { yes, no };\n}\
      "continuous nodes are not supported"),
     ("unclosed_string.net", 'net { }\nnode a { states = ("y" "n); }\n', 2, "unexpected '\"'"),
     ("malformed.xmlbif", "<BIF><NETWORK>\n<VARIABLE>\n</BIF>", 3, "not well-formed XML"),
-    ("decision.xmlbif", '<BIF><NETWORK>\n<VARIABLE TYPE="decision"><NAME>d</NAME>'
+    ("function.xmlbif", '<BIF><NETWORK>\n<VARIABLE TYPE="function"><NAME>d</NAME>'
      "<OUTCOME>a</OUTCOME></VARIABLE>\n</NETWORK></BIF>", 2,
-     'variables of TYPE="decision" are not supported'),
+     'variables of TYPE="function" are not supported'),
     ("entity.xmlbif", '<?xml version="1.0"?>\n<!DOCTYPE BIF [\n<!ENTITY a "aaaa">\n]>\n'
      "<BIF/>", 3, "declares an XML entity"),
     ("table_too_long.xdsl", '<smile id="n"><nodes>\n<cpt id="a"><state id="y"/><state id="n"/>'

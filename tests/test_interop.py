@@ -199,6 +199,7 @@ def test_imported_file_says_where_each_number_is_from(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", [
     EXAMPLES / "alarm.bif.gz", EXAMPLES / "child.bif.gz", NETWORKS / "hugin_exam.net",
     NETWORKS / "genie_pump.xdsl", NETWORKS / "pyagrum-1.9.0_sachs.uai",
+    NETWORKS / "genie_wildcatter.xdsl",
 ], ids=lambda p: p.name)
 def test_the_yaml_written_is_the_data_a_network_file_loads_to(path: Path) -> None:
     """One path serves both: the YAML `scenario import` writes reads back as exactly the

@@ -63,6 +63,10 @@ def import_network(path: str | Path, today: dt.date | None = None) -> Imported:
         "rows: one per combination of the parents' states, the first parent's changing "
         "slowest; each row's numbers in the order of the node's states.",
     ]
+    if network.decisions:
+        head.append("Decision nodes without probabilities are the file's decisions, solved "
+                    "for the best policy (`scenario decide`); its utility nodes are the rows "
+                    "under `utilities`.")
     text = dump(data, head, _row_notes(data["nodes"]))
     size = len(text.encode())
     if size > MAX_FILE_BYTES:
@@ -78,7 +82,7 @@ def _row_notes(nodes: Mapping[str, Any]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for name, node in nodes.items():
         parents: Sequence[str] = node.get("parents", [])
-        if not parents or len(node["rows"]) > MAX_NOTED_ROWS:
+        if not parents or "rows" not in node or len(node["rows"]) > MAX_NOTED_ROWS:
             continue
         combos = itertools.product(*(nodes[p]["states"] for p in parents))
         out[name] = [", ".join(combo) for combo in combos]

@@ -77,8 +77,8 @@ def row(values: Sequence[float]) -> str:
 def dump(data: Mapping[str, Any], head: Sequence[str] = (),
          row_notes: Mapping[str, Sequence[str]] | None = None) -> str:
     """A scenario's data as YAML: top-level keys in order, `nodes` one block per node, each
-    node's `rows` one line per row (with `row_notes[node][i]` as its comment), the rest in
-    flow style. `head` lines open the file as comments."""
+    node's `rows` one line per row (with `row_notes[node][i]` as its comment), `utilities`
+    one line per row, the rest in flow style. `head` lines open the file as comments."""
     lines = [f"# {comment(line)}" for line in head]
     for key, value in data.items():
         if key == "nodes" and isinstance(value, Mapping):
@@ -86,6 +86,11 @@ def dump(data: Mapping[str, Any], head: Sequence[str] = (),
             for name, node in value.items():
                 lines.append(f"  {string(str(name))}:")
                 lines += _node(node, (row_notes or {}).get(str(name)))
+        elif key == "utilities" and isinstance(value, Mapping):
+            lines.append("utilities:")
+            for actor, rows in value.items():
+                lines.append(f"  {string(str(actor))}:")
+                lines += [f"    - {flow(r)}" for r in rows]
         elif isinstance(value, Mapping | list | tuple):
             lines.append(f"{string(key)}: {flow(value)}")
         else:

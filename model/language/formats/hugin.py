@@ -11,7 +11,8 @@ pyAgrum reads them, `//` and `/* */`); strings have no escapes. Unlike
 pgmpy 1.1.2's reader, this one tokenizes the file, so the word `node` inside a description,
 state names with spaces, `data` and `=` on separate lines, and unquoted states (`(0 1)`, as
 pyAgrum writes them) are read as Hugin reads them. Node kinds it does not turn into tables
-(continuous, decision, utility, function nodes; class instances) are refused where they are.
+(continuous, decision, utility, function nodes; class instances) are refused where they are:
+influence diagrams come in as XDSL or BIFXML.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ _TOKEN = re.compile(rf'\s*(?:({_STRING})|([{{}}()=;|,])|([^\s{{}}()=;|,"]+)|(\S)
 _INNERMOST = re.compile(r"\(([^()]*)\)")
 _KINDS = {"discrete", "continuous", "chance", "decision", "utility", "function"}
 _RECORD_ATTRIBUTE = LABEL.replace("-", "_")
+_DIAGRAMS = ("influence diagrams are read from XDSL and BIFXML files, not from NET: open the "
+             "file in GeNIe and save it as XDSL")
 _UNSUPPORTED = {
     "continuous": "continuous nodes are not read: discretize the node in Hugin first",
-    "decision": "influence diagrams (decisions, utilities) are not read yet",
-    "utility": "influence diagrams (decisions, utilities) are not read yet",
+    "decision": _DIAGRAMS,
+    "utility": _DIAGRAMS,
     "function": "function nodes are not read: give the node a table in Hugin first",
 }
 

@@ -2,6 +2,10 @@
 variable's states, each table as rows (one per parent combination, the first parent's states
 changing slowest, a row's numbers in the order of the states), and where each was written.
 
+An influence diagram adds decisions (variables whose parents are what is known when each is
+taken, with no table) and utilities (a worth for each combination of a utility node's
+parents), all of one decision maker.
+
 The stated limits are applied as the file is read (`Budget`): a file that declares a
 200,000-state variable, 20,000 variables or a table past the cell limit is refused where it
 says so, before anything of that size is built.
@@ -41,8 +45,35 @@ class Table:
 
 
 @dataclass
+class Decision:
+    """A decision node: its variable is among the network's, its parents are what is known
+    when it is taken (information arcs); it has no table."""
+
+    node: str
+    parents: tuple[str, ...]
+    line: int | None
+
+
+@dataclass
+class Utility:
+    """What a utility node adds to the decision maker's utility: a worth for each combination
+    of its parents' states (the first parent's changing slowest), weights of any
+    multi-attribute node that combines it already applied."""
+
+    node: str  # the utility node's name in the file
+    parents: tuple[str, ...]
+    values: FloatArray  # (rows,)
+    line: int | None
+    label: str | None = None  # the name a tool shows
+    via: str | None = None  # the multi-attribute node that weighs it, if any
+
+
+@dataclass
 class Network:
-    """What a reader found: variables in file order, their tables, and what it noted."""
+    """What a reader found: variables in file order (decisions among them), the tables of the
+    chance variables, the decisions and utilities of an influence diagram, and what it noted.
+    `limid` says the format states what each decision knows in full (pyAgrum's and Hugin's
+    limited-memory influence diagrams), rather than implying no forgetting (GeNIe)."""
 
     source: Source
     format: str
@@ -51,6 +82,9 @@ class Network:
     tables: dict[str, Table]
     warnings: list[Problem] = field(default_factory=list)
     record: str | None = None  # the original names `scenario export` recorded, encoded
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    utilities: list[Utility] = field(default_factory=list)
+    limid: bool = False
 
 
 class Budget:
@@ -84,6 +118,11 @@ class Budget:
                               f"the limit of {MAX_TABLE_CELLS:,}", at, line, node=node,
                               hint="fewer parents or states, or a noisy-OR in a scenario")
         return cells
+
+    def utility(self, node: str, parent_cards: Sequence[int], at: int | None = None,
+                line: int | None = None) -> None:
+        """A utility table about to be read: one worth per combination of its parents."""
+        self.table(node, 1, parent_cards, at, line)
 
     def table(self, node: str, card: int, parent_cards: Sequence[int], at: int | None = None,
               line: int | None = None) -> None:

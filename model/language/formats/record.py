@@ -2,9 +2,17 @@
 the file it writes (a comment, or a Hugin attribute) so that reading the file back here
 gives every node and state its name again. Other tools ignore the record.
 
+An influence diagram's record also keeps whose the decisions are (`actor`: the format has
+one unnamed decision maker) and, where a format states what each decision knows in full so
+that no forgetting is written out as arcs, each decision's own parents (`informed`: the
+parents the scenario gives it and the parents written), restored while the file still
+writes the same.
+
 The record is JSON in base64 (the standard alphabet: no `-`, so it may sit in an XML
 comment), so that no name can break the comment or string that carries it:
-`{"nodes": {written: name}, "states": {written node: {written: name}}}`.
+`{"nodes": {written: name}, "states": {written node: {written: name}}, "actor": name,
+"informed": {decision: {"parents": [name, ...], "written": [name, ...]}}}`, names in
+`informed` as the scenario has them.
 """
 
 from __future__ import annotations
@@ -20,15 +28,31 @@ LABEL = "scenario-names"
 
 
 @dataclass(frozen=True)
+class Informed:
+    """A decision's parents as the scenario gives them, and as the file writes them."""
+
+    parents: tuple[str, ...]
+    written: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class NameRecord:
     nodes: Mapping[str, str] = field(default_factory=dict)  # written -> original
     states: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # by written node
+    actor: str | None = None  # whose the decisions and utilities are
+    informed: Mapping[str, Informed] = field(default_factory=dict)  # by original decision
 
     def __bool__(self) -> bool:
-        return bool(self.nodes or self.states)
+        return bool(self.nodes or self.states or self.actor or self.informed)
 
     def encode(self) -> str:
-        data = {"nodes": dict(self.nodes), "states": {n: dict(s) for n, s in self.states.items()}}
+        data: dict[str, Any] = {"nodes": dict(self.nodes),
+                                "states": {n: dict(s) for n, s in self.states.items()}}
+        if self.actor is not None:
+            data["actor"] = self.actor
+        if self.informed:
+            data["informed"] = {d: {"parents": list(i.parents), "written": list(i.written)}
+                                for d, i in self.informed.items()}
         raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
         return base64.b64encode(raw).decode("ascii")
 
@@ -43,10 +67,21 @@ def decode(text: str) -> NameRecord | None:
     if not isinstance(data, dict):
         return None
     nodes, states = data.get("nodes", {}), data.get("states", {})
+    actor, informed = data.get("actor"), data.get("informed", {})
     if not (_text_map(nodes) and isinstance(states, dict)
-            and all(isinstance(k, str) and _text_map(v) for k, v in states.items())):
+            and all(isinstance(k, str) and _text_map(v) for k, v in states.items())
+            and (actor is None or isinstance(actor, str)) and isinstance(informed, dict)
+            and all(isinstance(k, str) and isinstance(v, dict)
+                    and _names(v.get("parents")) and _names(v.get("written"))
+                    for k, v in informed.items())):
         return None
-    return NameRecord(nodes, states)
+    return NameRecord(nodes, states, actor,
+                      {d: Informed(tuple(v["parents"]), tuple(v["written"]))
+                       for d, v in informed.items()})
+
+
+def _names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def _text_map(value: Any) -> bool:

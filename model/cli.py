@@ -685,18 +685,24 @@ def import_(network: str, output: str | None) -> None:
 @click.option("--to", "to", type=click.Choice(EXPORT_FORMATS), required=True,
               help="bif or xmlbif (SamIam, pyAgrum, bnlearn, pgmpy), net (Hugin, Netica), "
                    "xdsl (GeNIe), uai (inference solvers).")
+@click.option("--policy", is_flag=True,
+              help="Write the reader's decisions as chance nodes holding the best policy, "
+                   "for a format without decision nodes (bif, net, uai).")
 @output_option("print it")
-def export(file: str, to: ExportFormat, output: str | None) -> None:
+def export(file: str, to: ExportFormat, policy: bool, output: str | None) -> None:
     """Write the scenario's network for other Bayesian-network tools (point values).
 
     Names a format does not allow are written otherwise, each listed in a warning, and the
-    file records the originals, so loading it here gives them back.
+    file records the originals, so loading it here gives them back. An influence diagram
+    (decisions of the reader's own) goes to xdsl and xmlbif with its decision and utility
+    nodes; the other formats refuse it unless --policy is given.
 
     Example:
 
         scenario export scenarios/russia_iran_2025.yaml --to xdsl -o russia_iran.xdsl
+        scenario export scenarios/oil_wildcatter.yaml --to xmlbif -o wildcatter.bifxml
     """
-    emit_converted(export_scenario(load(file), to), output)
+    emit_converted(export_scenario(load(file), to, policy), output)
 
 
 @cli.command()

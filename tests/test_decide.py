@@ -164,10 +164,10 @@ def test_the_analyses_answer_under_the_policy_too() -> None:
     assert a.to_dict()["strategy"]["expected"] == pytest.approx(s.solve().meu[0])
 
 
-def test_an_export_says_the_reader_s_decisions_go_out_as_their_policy() -> None:
+def test_an_export_as_policy_says_the_reader_s_decisions_go_out_as_their_policy() -> None:
     from model.interop import export_scenario
 
-    converted = export_scenario(model.load(WILDCATTER), "bif")
+    converted = export_scenario(model.load(WILDCATTER), "bif", policy=True)
     assert any("exported as chance nodes holding wildcatter's best policy" in str(w)
                for w in converted.warnings)
 

@@ -153,3 +153,16 @@ def _listed(items: Sequence[str]) -> str:
 def identifier(text: str, rule: Rule) -> str:
     """`text` (a scenario id, say) as a name the rule allows."""
     return _mapped([text], rule)[text]
+
+
+def fresh(text: str, rule: Rule | None, taken: set[str]) -> str:
+    """`text` as a name the rule allows that is not `taken` yet (it is taken now): a node
+    the file adds, such as a utility node."""
+    base = identifier(text, rule) if rule is not None else text
+    name = base
+    for i in itertools.count(2):
+        if name not in taken:
+            break
+        name = f"{base}_{i}"
+    taken.add(name)
+    return name

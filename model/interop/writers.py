@@ -7,13 +7,18 @@ rows, Hugin's data, XMLBIF's and GeNIe's tables and UAI's (last variable fastest
 pgmpy's writers are not used: importing pgmpy takes seconds, its NET writer rounds to 8
 decimals, its XDSL writer lists children before their parents (GeNIe reads parents first)
 and its XMLBIF writer renames states.
+
+An influence diagram goes to XDSL and XMLBIF (pyAgrum's BIFXML) with its decisions (states
+and the parents each is written with, no table) and utility nodes (a worth per combination
+of their parents, the last changing fastest, as both formats list them); XDSL sums several
+utility nodes in a multi-attribute node of weights 1, pyAgrum adds them up as they are.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,15 +31,31 @@ WRITTEN_BY = "scenario-modeller (scenario export)"
 
 
 @dataclass(frozen=True)
+class UtilityNode:
+    """A utility node as written: its name and label, its parents (scenario nodes), and a
+    worth per combination of their states, the last parent's changing fastest."""
+
+    name: str
+    label: str
+    parents: tuple[str, ...]
+    values: FloatArray
+
+
+@dataclass(frozen=True)
 class ToWrite:
     """What a writer is given: the network, its names as the format takes them, and the
-    network's id (written as the format allows), title and node labels."""
+    network's id (written as the format allows), title and node labels; for an influence
+    diagram, the parents each decision is written with, the utility nodes, and (XDSL) the
+    name and label of the node that sums them."""
 
     net: Net
     names: Written
     id: str
     title: str
     labels: Mapping[str, str]
+    decisions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    utilities: tuple[UtilityNode, ...] = ()
+    total: tuple[str, str] | None = None
 
     def rows(self, node: str) -> FloatArray:
         table = self.net.tables[node]
@@ -47,7 +68,11 @@ class ToWrite:
         return self.names.states[node]
 
     def parents(self, node: str) -> list[str]:
-        return [self.names.nodes[p] for p in self.net.parents[node]]
+        parents = self.decisions.get(node, self.net.parents[node])
+        return [self.names.nodes[p] for p in parents]
+
+    def utility_parents(self, utility: UtilityNode) -> list[str]:
+        return [self.names.nodes[p] for p in utility.parents]
 
 
 def escape(text: str) -> str:
@@ -64,14 +89,18 @@ def _numbers(values: FloatArray, separator: str = " ") -> str:
     return separator.join(map(repr, values.ravel().tolist()))
 
 
-def positions(net: Net) -> dict[str, tuple[int, int]]:
-    """A layered drawing's centres: each node one row below its deepest parent."""
+def positions(net: Net, extra: Sequence[tuple[str, Sequence[str]]] = ()
+              ) -> dict[str, tuple[int, int]]:
+    """A layered drawing's centres: each node one row below its deepest parent; `extra`
+    nodes (utility nodes), each with its parents among those before it, go below."""
     depth: dict[str, int] = {}
     for node in net.states:  # parents come first
         depth[node] = 1 + max((depth[p] for p in net.parents[node]), default=-1)
+    for node, parents in extra:
+        depth[node] = 1 + max((depth[p] for p in parents), default=-1)
     column: dict[int, int] = {}
     out = {}
-    for node in net.states:
+    for node in depth:
         x = column.get(depth[node], 0)
         column[depth[node]] = x + 1
         out[node] = (90 + 170 * x, 50 + 110 * depth[node])
@@ -147,13 +176,22 @@ def write_xmlbif(doc: ToWrite) -> str:
         lines.append(f"<!-- {LABEL}: {doc.names.record.encode()} -->")
     lines += ['<BIF VERSION="0.3">', "<NETWORK>", f"<NAME>{escape(doc.id)}</NAME>"]
     for node in doc.net.states:
-        lines += ['<VARIABLE TYPE="nature">', f"\t<NAME>{escape(doc.name(node))}</NAME>",
+        kind = "decision" if node in doc.decisions else "nature"
+        lines += [f'<VARIABLE TYPE="{kind}">', f"\t<NAME>{escape(doc.name(node))}</NAME>",
                   *(f"\t<OUTCOME>{escape(s)}</OUTCOME>" for s in doc.states(node)),
                   "</VARIABLE>"]
+    for u in doc.utilities:  # one outcome, as pyAgrum reads a utility variable
+        lines += ['<VARIABLE TYPE="utility">', f"\t<NAME>{escape(u.name)}</NAME>",
+                  "\t<OUTCOME>utility</OUTCOME>", "</VARIABLE>"]
     for node in doc.net.states:
+        table = [] if node in doc.decisions else [f"\t<TABLE>{_numbers(doc.rows(node))}</TABLE>"]
         lines += ["<DEFINITION>", f"\t<FOR>{escape(doc.name(node))}</FOR>",
                   *(f"\t<GIVEN>{escape(p)}</GIVEN>" for p in doc.parents(node)),
-                  f"\t<TABLE>{_numbers(doc.rows(node))}</TABLE>", "</DEFINITION>"]
+                  *table, "</DEFINITION>"]
+    for u in doc.utilities:
+        lines += ["<DEFINITION>", f"\t<FOR>{escape(u.name)}</FOR>",
+                  *(f"\t<GIVEN>{escape(p)}</GIVEN>" for p in doc.utility_parents(u)),
+                  f"\t<TABLE>{_numbers(u.values)}</TABLE>", "</DEFINITION>"]
     lines += ["</NETWORK>", "</BIF>"]
     return "\n".join(lines) + "\n"
 
@@ -168,20 +206,40 @@ def write_xdsl(doc: ToWrite) -> str:
     lines += [f'<smile version="1.0" id={quoteattr(doc.id)} numsamples="10000" '
               'discsamples="10000">', "\t<nodes>"]
     for node in doc.net.states:  # parents first, as GeNIe reads them
-        lines.append(f"\t\t<cpt id={quoteattr(doc.name(node))}>")
+        decision = node in doc.decisions
+        tag = "decision" if decision else "cpt"
+        lines.append(f"\t\t<{tag} id={quoteattr(doc.name(node))}>")
         lines += [f"\t\t\t<state id={quoteattr(s)} />" for s in doc.states(node)]
         if doc.parents(node):
             lines.append(f"\t\t\t<parents>{' '.join(doc.parents(node))}</parents>")
-        lines += [f"\t\t\t<probabilities>{_numbers(doc.rows(node))}</probabilities>",
-                  "\t\t</cpt>"]
+        if not decision:
+            lines.append(f"\t\t\t<probabilities>{_numbers(doc.rows(node))}</probabilities>")
+        lines.append(f"\t\t</{tag}>")
+    for u in doc.utilities:
+        lines += [f"\t\t<utility id={quoteattr(u.name)}>",
+                  f"\t\t\t<parents>{' '.join(doc.utility_parents(u))}</parents>",
+                  f"\t\t\t<utilities>{_numbers(u.values)}</utilities>", "\t\t</utility>"]
+    if doc.total is not None:  # GeNIe's ALU node: the utility nodes, weighted 1 each
+        lines += [f"\t\t<mau id={quoteattr(doc.total[0])}>",
+                  f"\t\t\t<parents>{' '.join(u.name for u in doc.utilities)}</parents>",
+                  f"\t\t\t<weights>{' '.join('1' for _ in doc.utilities)}</weights>",
+                  "\t\t</mau>"]
     lines += ["\t</nodes>", "\t<extensions>",
               f'\t\t<genie version="1.0" app="{WRITTEN_BY}" name={quoteattr(doc.title)}>']
-    where = positions(doc.net)
-    for node in doc.net.states:
-        x, y = where[node]
-        lines += [f"\t\t\t<node id={quoteattr(doc.name(node))}>",
-                  f"\t\t\t\t<name>{escape(doc.labels.get(node, node))}</name>",
-                  '\t\t\t\t<interior color="e5f6f7" />', '\t\t\t\t<outline color="000080" />',
+    extra: list[tuple[str, Sequence[str]]] = [(u.name, u.parents) for u in doc.utilities]
+    if doc.total is not None:
+        extra.append((doc.total[0], [u.name for u in doc.utilities]))
+    where = positions(doc.net, extra)
+    shown = [(node, doc.name(node), doc.labels.get(node, node), "e5f6f7")
+             for node in doc.net.states]
+    shown += [(u.name, u.name, u.label, "ccffcc") for u in doc.utilities]
+    if doc.total is not None:
+        shown.append((doc.total[0], doc.total[0], doc.total[1], "ccffcc"))
+    for key, name, label, color in shown:
+        x, y = where[key]
+        lines += [f"\t\t\t<node id={quoteattr(name)}>",
+                  f"\t\t\t\t<name>{escape(label)}</name>",
+                  f'\t\t\t\t<interior color="{color}" />', '\t\t\t\t<outline color="000080" />',
                   '\t\t\t\t<font color="000000" name="Arial" size="8" />',
                   f"\t\t\t\t<position>{x - 60} {y - 25} {x + 60} {y + 25}</position>",
                   "\t\t\t</node>"]

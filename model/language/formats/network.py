@@ -72,7 +72,7 @@ class Utility:
 class Network:
     """What a reader found: variables in file order (decisions among them), the tables of the
     chance variables, the decisions and utilities of an influence diagram, and what it noted.
-    `limid` says the format states what each decision knows in full (pyAgrum's and Hugin's
+    `limid` says the format states what each decision knows in full (pyAgrum's
     limited-memory influence diagrams), rather than implying no forgetting (GeNIe)."""
 
     source: Source

@@ -10,7 +10,8 @@ through joblib's Dask backend, so the same call scales from a laptop to a cluste
 the items travel by pickle, so `work` is a module-level function and the items plain data or
 loaded `Scenario`s; a cluster's workers need this package installed, and nothing else: the
 scenarios travel with their source texts already read. Results come back in the order of
-`items`, whichever finishes first; a bar on stderr counts them (see `progress`).
+`items`, whichever finishes first, and a run that is refused raises the problem of the first
+item refused, as one after the other would; a bar on stderr counts them (see `progress`).
 
 joblib (about 90 ms to import) and dask.distributed (about 0.5 s, and a few seconds to start
 a local cluster) are imported only when a run needs them.
@@ -21,7 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar, cast, get_args
 
 from .errors import Problem, ScenarioError
 from .progress import task
@@ -45,8 +46,14 @@ def workers(jobs: int) -> int:
     return jobs or cores()
 
 
-def _indexed(work: Callable[[T], R], i: int, item: T) -> tuple[int, R]:
-    return i, work(item)
+def _indexed(work: Callable[[T], R], i: int,
+             item: T) -> tuple[int, R | None, ScenarioError | None]:
+    """The item's number with its result, or with the problem it raised (so the caller can
+    raise the first item's problem, not whichever worker failed first)."""
+    try:
+        return i, work(item), None
+    except ScenarioError as exc:
+        return i, None, exc
 
 
 def run_each(work: Callable[[T], R], items: Sequence[T], *, jobs: int = 1,
@@ -62,6 +69,7 @@ def run_each(work: Callable[[T], R], items: Sequence[T], *, jobs: int = 1,
                                     hint="add --backend dask"))
     n = workers(jobs)
     results: dict[int, R] = {}
+    refused: dict[int, ScenarioError] = {}
     with task(description, len(items), unit) as advance:
         if backend == "local" and (n == 1 or len(items) <= 1):
             for i, item in enumerate(items):
@@ -71,12 +79,18 @@ def run_each(work: Callable[[T], R], items: Sequence[T], *, jobs: int = 1,
             import joblib
 
             with _backend(backend, scheduler, n) as n_jobs:
-                found: Iterator[tuple[int, R]] = joblib.Parallel(
-                    n_jobs=n_jobs, return_as="generator_unordered")(
-                    joblib.delayed(_indexed)(work, i, item) for i, item in enumerate(items))
-                for i, result in found:
-                    results[i] = result
+                found: Iterator[tuple[int, R | None, ScenarioError | None]] = \
+                    joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+                        joblib.delayed(_indexed)(work, i, item)
+                        for i, item in enumerate(items))
+                for i, result, problem in found:
+                    if problem is not None:
+                        refused[i] = problem
+                    else:
+                        results[i] = cast(R, result)
                     advance(1)
+    if refused:  # as one after the other would: the problem of the first item refused
+        raise refused[min(refused)]
     return [results[i] for i in range(len(items))]
 
 

@@ -8,6 +8,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ def square(x: int) -> int:
 
 
 def refuse(x: int) -> int:
+    if x == 1:
+        time.sleep(0.3)  # the second item is refused first
     raise QueryError(Problem(f"no {x}", node="n", hint="try another"))
 
 
@@ -59,8 +62,10 @@ def test_problems_cross_from_workers_whole() -> None:
     error = QueryError(Problem("no 3", file="f.yaml", line=4, node="n", hint="h"))
     again = pickle.loads(pickle.dumps(error))
     assert type(again) is QueryError and again.problems == error.problems
-    with pytest.raises(QueryError, match=r"node 'n': no 1 \(try another\)"):
-        run_each(refuse, [1, 2], jobs=2)
+    # the first item's problem, whichever worker fails first, as one after the other would
+    for jobs in (1, 2):
+        with pytest.raises(QueryError, match=r"node 'n': no 1 \(try another\)"):
+            run_each(refuse, [1, 2], jobs=jobs)
 
 
 def test_bad_runner_settings_are_refused() -> None:

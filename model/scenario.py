@@ -39,8 +39,11 @@ from .results import Approximation, Distribution, Explanation
 
 SAMPLING_SEED = 2025  # approximate queries are seeded, so a rerun prints the same estimate
 
-# What `at` recomputes for its day: the evidence in effect and the engines that apply it.
+# What `at` recomputes for its day: the evidence in effect and the engines that apply it;
+# with decisions of the reader's own, also their policies (solved with the evidence) and the
+# network that holds them.
 _AS_AT = ("background", "engine", "compiled")
+_DECIDED = ("solver", "net", "_engine", "_compiled", "network")
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -241,7 +244,26 @@ class Scenario(RichDisplay):
     def background(self) -> Background:
         """The evidence in effect as one question (observations, and likelihoods), each
         entry checked possible given those before it (problems at the entry's line)."""
+        if self.reader_decisions:  # the policies are solved with the evidence, so it is
+            # checked on the diagram (the same answers on what comes before the decisions)
+            self._check_before_decisions()
+            return background(self._diagram_engine, self.evidence)
         return background(self._engine, self.evidence)
+
+    def _check_before_decisions(self) -> None:
+        """The evidence log may report only what the reader's decisions cannot change: the
+        decisions are solved with it, as knowledge in hand before the first is taken."""
+        below = self.diagram.influenced()
+        for entry in self.evidence:
+            for node in entry.nodes:
+                if node in below:
+                    raise ScenarioError(Problem(
+                        f"evidence of {entry.date} reports '{node}', which the reader's "
+                        f"decision '{below[node]}' can change: the decisions are solved with "
+                        "the evidence log, as what is known before they are taken",
+                        entry.file, entry.line, node,
+                        "report only what comes before the decisions, or record what was "
+                        "decided and what followed in another scenario"))
 
     def check_evidence(self) -> None:
         """Raise a located ScenarioError if the evidence in effect is impossible."""
@@ -256,7 +278,8 @@ class Scenario(RichDisplay):
                                      file=self.document.name,
                                      hint="ask about a day on or after as_of"))
         out = copy.copy(self)
-        out.__dict__ = {k: v for k, v in self.__dict__.items() if k not in _AS_AT}
+        dropped = (*_AS_AT, *_DECIDED) if self.reader_decisions else _AS_AT
+        out.__dict__ = {k: v for k, v in self.__dict__.items() if k not in dropped}
         out._solutions = {}
         out.as_at = day
         return out
@@ -330,11 +353,16 @@ class Scenario(RichDisplay):
                           plan.order, plan.knows)
 
     @cached_property
-    def solver(self) -> CompiledNet:
-        """The compiled engine over `diagram.net`, which solves the reader's decisions."""
+    def _diagram_engine(self) -> CompiledNet:
         from .network.compiled import CompiledNet
 
         return CompiledNet(self.diagram.net)
+
+    @cached_property
+    def solver(self) -> CompiledNet:
+        """The compiled engine over `diagram.net`, with the evidence in effect, which solves
+        the reader's decisions (their expected utilities are given the evidence)."""
+        return evidence_compiled(self._diagram_engine, self.background)
 
     def solve(self, actor: str | None = None) -> Solution:
         """The reader's decisions solved for `actor` (default `decider`) at the written

@@ -106,6 +106,14 @@ class Diagram:
             return None
         return count
 
+    def influenced(self) -> dict[str, str]:
+        """Every node a decision can change (itself and its descendants), with the first
+        decision that can."""
+        out: dict[str, str] = {}
+        for d, below in reversed(list(self._descendants().items())):
+            out.update({n: d for n in (d, *below)})
+        return out
+
     def _descendants(self) -> dict[str, set[str]]:
         """Each decision's descendants along every link, information arcs included."""
         children: dict[str, list[str]] = {}

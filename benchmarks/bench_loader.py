@@ -88,11 +88,33 @@ def compact_yaml(net: Net, name: str) -> str:
 
 
 def long_yaml(net: Net, name: str) -> str:
-    """The network as `scenario import` wrote it before compact tables (a row per combination
-    with its `when`)."""
-    from model.interop import scenario_yaml
+    """The network in the long `table:` form, as `scenario import` wrote it before compact
+    tables: a row per parent combination with its `when`, `p` and `because`."""
+    import itertools
 
-    return scenario_yaml(net, f"{name}.bif", __import__("datetime").date(2025, 1, 1))
+    q = json.dumps
+    lines = [HEAD.format(id=name).rstrip(), "nodes:"]
+    because = f"[{{assumption: imported from {name}.bif; no citation}}]"
+    for node, states in net.states.items():
+        table = net.tables[node].reshape(len(states), -1)
+        lines += [f"  {q(node)}:", f"    label: {q(node)}",
+                  f"    states: [{', '.join(map(q, states))}]"]
+        parents = net.parents[node]
+
+        def p(column: np.ndarray, states: tuple[str, ...] = states) -> str:
+            return ", ".join(f"{q(s)}: {float(v)!r}" for s, v in zip(states, column,
+                                                                     strict=True))
+
+        if not parents:
+            lines += [f"    prior: {{{p(table[:, 0])}}}", f"    because: {because}"]
+            continue
+        lines += [f"    parents: [{', '.join(map(q, parents))}]", "    table:"]
+        combos = itertools.product(*(net.states[v] for v in parents))
+        for combo, column in zip(combos, table.T, strict=True):
+            when = ", ".join(f"{q(v)}: {q(s)}" for v, s in zip(parents, combo, strict=True))
+            lines += [f"      - when: {{{when}}}", f"        p: {{{p(column)}}}",
+                      f"        because: {because}"]
+    return "\n".join(lines) + "\n"
 
 
 def dense(tables: int, card: int) -> str:

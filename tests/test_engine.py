@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import itertools
 import warnings
@@ -297,6 +298,130 @@ def test_first_sight_equals_planned_on_random_nets(seed: int, answer_cells: int,
     for given, do in itertools.islice(questions(net, rng, 12), 0, None, 5):
         for what, ask in asks(net, given, do, rng):
             assert_same(*first_and_planned(net, ask, monkeypatch), f"{what} | {given}, do {do}")
+
+
+# plans shared by engines of one structure ----------------------------------------------------
+
+
+def renumbered(net: Net, seed: int) -> Net:
+    """`net`'s structure with other numbers (zeros where `net` has them, so the same
+    observations stay impossible)."""
+    rng = np.random.default_rng(seed)
+    tables = {}
+    for node, table in net.tables.items():
+        other = rng.dirichlet(np.ones(table.shape[0]), size=table[0].size).T
+        other = other.reshape(table.shape) * (table > 0)
+        tables[node] = other / other.sum(axis=0, keepdims=True)
+    return Net(net.states, net.parents, tables)
+
+
+def every_kind_of_answer(engine: CompiledNet, net: Net, seed: int) -> list[Any]:
+    """Posteriors, joints and evidence probabilities, each asked twice (first sight and
+    planned), with a likelihood, with batched tables, and the one-pass answers."""
+    rng = np.random.default_rng(seed)
+    last, first = net.nodes[-1], net.nodes[0]
+    states = net.states[first]
+    likelihood = {first: {states[0]: 0.3, states[-1]: 2.0}}
+    batch = {n: np.stack([t, renumbered(net, seed + 1).tables[n]])
+             for n, t in list(net.tables.items())[::3]}
+
+    def kinds(given: dict[str, str], do: dict[str, str]) -> list[Callable[[], Any]]:
+        return [lambda: engine.posterior(last, given, do),
+                lambda: engine.joint([first, last], given, do),
+                lambda: engine.evidence_probability(given, do),
+                lambda: engine.posterior(last, given, do, likelihood=likelihood),
+                lambda: engine.posterior(last, given, do, batch),
+                lambda: engine.evidence_probability(given, do, batch),
+                lambda: engine.derivatives(given, do)[1],
+                lambda: engine.marginals(given, do),
+                lambda: engine.most_probable(given, do)]
+
+    found: list[Any] = []
+    for given, do in itertools.islice(questions(net, rng, 8), 0, None, 4):
+        for ask in kinds(given, do) * 2:
+            try:
+                found.append(ask())
+            except QueryError as error:
+                found.append(str(error))
+    return found
+
+
+def assert_identical(first: Any, second: Any) -> None:
+    if isinstance(first, dict):
+        assert list(first) == list(second)
+        for key in first:
+            assert_identical(first[key], second[key])
+    elif isinstance(first, list | tuple):
+        assert len(first) == len(second)
+        for a, b in zip(first, second, strict=True):
+            assert_identical(a, b)
+    elif isinstance(first, np.ndarray | float):
+        assert np.array_equal(first, second), (first, second)
+    else:
+        assert first == second
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_engines_of_one_structure_answer_to_the_bit_as_engines_planned_afresh(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    net = random_net(11, seed, zeros=seed == 1)
+    other = renumbered(net, seed)
+    every_kind_of_answer(CompiledNet(net), net, seed)  # plans every shape of the questions
+    shared = CompiledNet(other)
+    assert shared._plans is CompiledNet(net)._plans
+    reloaded = every_kind_of_answer(shared, other, seed)
+    monkeypatch.setattr(engine_module, "SHARE_PLANS", False)
+    fresh = CompiledNet(other)
+    assert fresh._plans is not shared._plans
+    assert_identical(reloaded, every_kind_of_answer(fresh, other, seed))
+    for node in other.nodes:  # and the shared plans answer right
+        np.testing.assert_allclose(shared.posterior(node, {other.nodes[0]: "s0"}),
+                                   posterior(other, [node], {other.nodes[0]: "s0"}),
+                                   atol=EXACT)
+
+
+def test_other_structures_and_limits_plan_apart() -> None:
+    net = random_net(8, 1)
+    plans = CompiledNet(net)._plans
+    states = {**net.states, "v7": (*net.states["v7"], "extra")}
+    table = net.tables["v7"]
+    wider = np.concatenate([table, np.zeros((1, *table.shape[1:]))])
+    assert CompiledNet(Net(states, net.parents, {**net.tables, "v7": wider}))._plans \
+        is not plans
+    assert CompiledNet(net, max_cells=1000)._plans is not plans
+    assert CompiledNet(renumbered(net, 2))._plans is plans
+
+
+def test_a_plan_made_under_other_settings_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    net = random_net(10, 4)
+    given = {"v3": "s0"}
+    with monkeypatch.context() as patched:
+        patched.setattr(engine_module, "ANSWER_CELLS", 0)  # planned as contractions
+        engine = CompiledNet(net)
+        engine.posterior("v9", given)
+        engine.posterior("v9", given)
+        assert all(shape.answers is None for shape in engine._shapes.shapes.values())
+    engine = CompiledNet(net)
+    engine.posterior("v9", given)
+    engine.posterior("v9", given)
+    assert any(shape.answers is not None for shape in engine._shapes.shapes.values())
+
+
+def test_kept_plans_and_structures_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "MAX_PLANS", 20)
+    monkeypatch.setattr(engine_module, "PLANS_BYTES", 20_000)
+    net = random_net(14, 6)
+    engine = CompiledNet(net)
+    for given, do in questions(net, np.random.default_rng(6), 30):
+        for _ in range(2):
+            with contextlib.suppress(QueryError):
+                engine.posterior("v13", given, do)
+        plans = engine._plans
+        assert len(plans._memo) <= 20
+        assert plans.nbytes == sum(size for _, size in plans._memo.values()) <= 20_000
+    for seed in range(2 * engine_module.MAX_STRUCTURES):
+        CompiledNet(random_net(5, 100 + seed))
+    assert len(engine_module._STRUCTURES) <= engine_module.MAX_STRUCTURES
 
 
 # refusals ------------------------------------------------------------------------------------

@@ -24,6 +24,12 @@ large ones). Batched tables (thousands of sampled table sets, for uncertainty an
 take the planned path, with the batch as the innermost axis, in chunks of samples small
 enough for each step to stay in cache.
 
+No plan reads a table's numbers: the pruned shapes, bucket orders, answer and contraction
+recipes depend on the states and parents alone, and are kept per structure (`_Plans`), so
+an engine over a network of the same structure (a scenario saved again in watch mode,
+another day of its evidence log, a sweep's variant) plans nothing again and answers by
+the very steps a fresh engine takes, to the bit.
+
 Every path estimates its tables before making them: none may pass `max_cells` cells, and
 those alive at once may not pass the memory budget (`limits.MEMORY_BUDGET_BYTES`); a query
 past either is refused with a `LimitError` that offers sampling instead.
@@ -33,7 +39,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
@@ -250,6 +257,138 @@ class _Cache:
         return shape
 
 
+@dataclass(frozen=True)
+class _AnswerPlan:
+    """How to make every answer of a shape at once (`_Answers`), worked out on scopes."""
+
+    tables: tuple[int, ...]  # the node numbers of the tables contracted
+    steps: tuple[tuple[tuple[int, ...], str], ...]  # (slots, einsum equation) in order
+    free: int  # how many free targets lead the result's axes
+    fixed: tuple[str, ...]  # then the fixed nodes' axes
+    weighed: tuple[str, ...]  # nodes whose likelihood weights multiply in
+    equation: str  # a slice times the weights, down to the free targets
+
+
+@dataclass(frozen=True)
+class _Recipe:
+    """A planned contraction before any table is read: its operands, the tables no query
+    of the shape changes (by node number), each step of the order in turn (folded ahead
+    of time when it takes only those tables, or run at query time) and the query steps."""
+
+    operands: tuple[_Operand, ...]
+    constants: tuple[int, ...]
+    program: tuple[tuple[tuple[int, ...], str, bool], ...]  # (slots, equation, folded)
+    steps: tuple[_Step, ...]
+    batched: bool
+    chunk: int
+
+
+class _Plans:
+    """What planning finds for one network structure: the nodes' numbering, cardinalities
+    and elimination order, and every plan made so far (pruned shapes, bucket
+    eliminations, answer and contraction recipes). None of it reads a table's numbers,
+    so every engine over a network of the same states and parents (and limits) shares it:
+    a scenario reloaded with other numbers plans nothing again, and computes each answer
+    by the very steps a fresh engine would, to the bit."""
+
+    def __init__(self, net: Net, max_cells: int):
+        # planning works on node numbers (the net's order); factor n + v is the
+        # likelihood on node v, with node v as its only axis
+        self.nodes = list(net.states)
+        n = len(self.nodes)
+        self.index = {name: i for i, name in enumerate(self.nodes)}
+        self.family = [tuple(self.index[v] for v in (name, *net.parents[name]))
+                       for name in self.nodes] + [(v,) for v in range(n)]
+        children: list[list[int]] = [[] for _ in self.nodes]
+        for i, family in enumerate(self.family[:n]):
+            for parent in family[1:]:
+                children[parent].append(i)
+        for v in range(n):
+            children[v].append(n + v)
+        self.children = [tuple(c) for c in children]
+        self.card = [len(net.states[name]) for name in self.nodes]
+        self.rank = _elimination_ranks(self.family[:n], self.card, max_cells)
+        self.state = {name: {s: i for i, s in enumerate(ss)} for name, ss in net.states.items()}
+        self.largest_table = max((math.prod(self.card[v] for v in family)
+                                  for family in self.family[:n]), default=1)
+        # every plan by (kind, key), oldest first, with the bytes it holds (estimated)
+        self._memo: dict[tuple[str, tuple[Any, ...]], tuple[Any, int]] = {}
+        self.nbytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, kind: str, key: tuple[Any, ...]) -> tuple[Any, int] | None:
+        """(the plan, its size), or None when none is kept."""
+        return self._memo.get((kind, key))
+
+    def remember(self, kind: str, key: tuple[Any, ...], plan: V) -> V:
+        """Keep `plan`, letting the oldest go past MAX_PLANS plans or PLANS_BYTES."""
+        size = 256 + _plan_bytes(plan)  # the key, the entry and the plan
+        with self._lock:  # engines of one structure may plan in several threads
+            memo = self._memo
+            while memo and (len(memo) >= MAX_PLANS or self.nbytes + size > PLANS_BYTES):
+                self.nbytes -= memo.pop(next(iter(memo)))[1]
+            if (kind, key) not in memo:
+                memo[kind, key] = (plan, size)
+                self.nbytes += size
+        return plan
+
+
+def _plan_bytes(plan: object) -> int:
+    """About how many bytes a plan holds: 32 a number (with the tuples around them), an
+    einsum equation its length, an opt_einsum expression about 1 KB."""
+    if isinstance(plan, _Buckets):
+        return 64 * (len(plan.scopes) + len(plan.steps)) + 32 * (
+            sum(map(len, plan.scopes)) + sum(len(u) + len(o) for u, o, _ in plan.steps))
+    if isinstance(plan, _AnswerPlan):
+        return 32 * len(plan.tables) + sum(64 + 32 * len(ids) + len(eq) for ids, eq in plan.steps)
+    if isinstance(plan, _Recipe):
+        return 256 * len(plan.operands) + sum(
+            64 + 32 * len(ids) + len(eq) for ids, eq, _ in plan.program) + sum(
+            128 + (1024 if step.blas is not None else 0) for step in plan.steps)
+    if isinstance(plan, tuple):  # a pruned shape: its main tables and the parts cut off
+        main, cut = plan
+        return 64 * (1 + len(cut)) + 32 * (len(main) + sum(
+            len(c.factors) + len(c.checks) + len(c.weighed) for c in cut))
+    return 0  # None: no answers for the shape
+
+
+# Structures whose plans are kept, the most recently used last; each keeps at most
+# MAX_PLANS plans and PLANS_BYTES of them, so the memory they hold stays bounded.
+MAX_STRUCTURES = 4
+PLANS_BYTES = 1 << 25
+_STRUCTURES: OrderedDict[tuple[Any, ...], _Plans] = OrderedDict()
+_STRUCTURES_LOCK = threading.Lock()
+# Set to False to plan every engine afresh (the benchmarks compare the two).
+SHARE_PLANS = True
+
+
+def _settings() -> tuple[int, ...]:
+    """The module's planning settings, part of every plan's key: a plan found under other
+    settings (a test may change them) is never taken for one under these."""
+    return (FOLD_CELLS, CHUNK_CELLS, BLAS_CELLS, ANSWER_CELLS, ANSWER_WORK_CELLS,
+            REORDER_WORK, OWN_ORDER_TABLES)
+
+
+def _plans_of(net: Net, max_cells: int, budget: int) -> _Plans:
+    """The plans of `net`'s structure, made on first use."""
+    if not SHARE_PLANS:
+        return _Plans(net, max_cells)
+    key = (tuple((name, tuple(states), tuple(net.parents[name]))
+                 for name, states in net.states.items()), max_cells, budget)
+    with _STRUCTURES_LOCK:
+        plans = _STRUCTURES.get(key)
+        if plans is not None:
+            _STRUCTURES.move_to_end(key)
+            return plans
+    plans = _Plans(net, max_cells)
+    with _STRUCTURES_LOCK:
+        plans = _STRUCTURES.setdefault(key, plans)
+        _STRUCTURES.move_to_end(key)
+        while len(_STRUCTURES) > MAX_STRUCTURES:
+            _STRUCTURES.popitem(last=False)
+    return plans
+
+
 class CompiledNet:
     """Exact posteriors, joints and evidence probabilities of a `Net` by compiled contraction.
 
@@ -266,29 +405,22 @@ class CompiledNet:
         self.net = net
         self.max_cells = max_cells
         self.budget = budget
-        # the planning works on node numbers (the net's order); factor n + v is the
-        # likelihood on node v, with node v as its only axis
-        self._nodes = list(net.states)
-        n = len(self._nodes)
-        self._index = {name: i for i, name in enumerate(self._nodes)}
-        self._family = [tuple(self._index[v] for v in (name, *net.parents[name]))
-                        for name in self._nodes] + [(v,) for v in range(n)]
-        children: list[list[int]] = [[] for _ in self._nodes]
-        for i, family in enumerate(self._family[:n]):
-            for parent in family[1:]:
-                children[parent].append(i)
-        for v in range(n):
-            children[v].append(n + v)
-        self._children = [tuple(c) for c in children]
-        self._card = [len(net.states[name]) for name in self._nodes]
-        self._rank = _elimination_ranks(self._family[:n], self._card, max_cells)
-        self._state = {name: {s: i for i, s in enumerate(ss)} for name, ss in net.states.items()}
+        # what planning finds depends on the states and parents alone: shared with every
+        # engine over a network of the same structure (a reload, a sweep, another day)
+        plans = self._plans = _plans_of(net, max_cells, budget)
+        self._nodes = plans.nodes
+        self._index = plans.index
+        self._family = plans.family
+        self._children = plans.children
+        self._card = plans.card
+        self._rank = plans.rank
+        self._state = plans.state
         self._tables = {name: _table(net, name) for name in net.states}
         # per node and state: is the state possible under every parent combination?
         self._positive = {name: t.reshape(t.shape[0], -1).min(axis=1) > 0
                           for name, t in self._tables.items()}
         self._arrays = list(self._tables.values())  # by node number
-        self._largest_table = max((t.size for t in self._arrays), default=1)
+        self._largest_table = plans.largest_table
         self._shapes = _Cache()
         self._cuts: dict[tuple[_Cut, frozenset[str], Batch], _Contraction] = {}
 
@@ -658,8 +790,28 @@ class CompiledNet:
         """Every answer of the shape, when they fit in ANSWER_CELLS and making them needs no
         table past ANSWER_WORK_CELLS (or the network's largest, and never past `max_cells`);
         otherwise None."""
+        key = (tuple(factors), free, frozenset(fixed), _settings())
+        kept = self._plans.get("answers", key)
+        plan: _AnswerPlan | None = kept[0] if kept is not None else self._plans.remember(
+            "answers", key, self._answer_plan(factors, free, fixed))
+        if plan is None:
+            return None
+        table = _run_steps([self._arrays[f] for f in plan.tables], plan.steps)
+        table.flags.writeable = False
+        normalized = None
+        if normalize and not plan.weighed:  # each posterior, ready (NaN where impossible)
+            total = table.sum(axis=tuple(range(plan.free)), keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                normalized = np.where((total > 0) & np.isfinite(total), table / total, np.nan)
+            normalized.flags.writeable = False
+        return _Answers(table, normalized, (slice(None),) * plan.free, plan.fixed,
+                        plan.weighed, plan.equation)
+
+    def _answer_plan(self, factors: Sequence[int], free: tuple[str, ...],
+                     fixed: Collection[str]) -> _AnswerPlan | None:
+        """How `_answers` makes them, or None where they are too many or too large."""
         index, n = self._index, len(self._nodes)
-        tables = [f for f in factors if f < n]
+        tables = tuple(f for f in factors if f < n)
         if not tables:
             return None
         weighed = tuple(self._nodes[f - n] for f in factors if f >= n)
@@ -675,24 +827,16 @@ class CompiledNet:
         sizes = {v: self._card[v] for term in inputs for v in term}
         path = _path(inputs, 0, output, sizes, fold=False)
         work = min(self.max_cells, max(ANSWER_WORK_CELLS, self._largest_table))
+        program = _program(inputs, output, path)
         if _largest(inputs, output, path, sizes) > work or \
-                _peak(inputs, 0, _program(inputs, output, path), sizes) * CELL_BYTES > \
-                self.budget:
+                _peak(inputs, 0, program, sizes) * CELL_BYTES > self.budget:
             return None
-        table = _evaluate([self._arrays[f] for f in tables], inputs, output, path)
         letters = {a: LETTERS[i] for i, a in enumerate((*free, *weighed_axes))}
         kept = "".join(letters[a] for a in (*free, *weighed_axes))
         equation = ",".join([kept, *(letters[a] for a in weighed)]) + "->" + \
             "".join(letters[a] for a in free)
-        table.flags.writeable = False
-        normalized = None
-        if normalize and not weighed:  # each posterior, ready (NaN where impossible)
-            total = table.sum(axis=tuple(range(len(free))), keepdims=True)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                normalized = np.where((total > 0) & np.isfinite(total), table / total, np.nan)
-            normalized.flags.writeable = False
-        return _Answers(table, normalized, (slice(None),) * len(free), fixed_axes, weighed,
-                        equation)
+        return _AnswerPlan(tables, _steps_of(program), len(free), fixed_axes, weighed,
+                           equation)
 
     def _factor(self, f: int, fixed: Mapping[int, int],
                 weights: Mapping[str, FloatArray]) -> FloatArray:
@@ -749,8 +893,18 @@ class CompiledNet:
 
     # the tables a question shape needs -----------------------------------------------------
 
-    def _prune(self, free: Sequence[str], given: Collection[str], do: Collection[str],
-               weighed: Collection[str], exact: bool) -> _Shape:
+    def _prune(self, free: tuple[str, ...], given: Collection[str], do: Collection[str],
+               weighed: frozenset[str], exact: bool) -> _Shape:
+        """The shape's needed tables (`_pruned`), found once per structure."""
+        key = (free, frozenset(given), frozenset(do), weighed, exact)
+        kept = self._plans.get("pruned", key)
+        main, cut = kept[0] if kept is not None else self._plans.remember(
+            "pruned", key, self._pruned(free, given, do, weighed, exact))
+        return _Shape(main, cut, exact)
+
+    def _pruned(self, free: Sequence[str], given: Collection[str], do: Collection[str],
+                weighed: Collection[str], exact: bool
+                ) -> tuple[tuple[int, ...], tuple[_Cut, ...]]:
         """The needed tables: those of the ancestors of the targets and the evidence (with
         the likelihoods on nodes not fixed), split (unless `exact`) into the part linked to
         the free targets and the parts cut off."""
@@ -763,7 +917,7 @@ class CompiledNet:
         needed -= forced  # a set node's table is replaced by certainty
         needed |= {n + v for v in reported}
         if exact:
-            return _Shape(tuple(sorted(needed)), (), exact=True)
+            return tuple(sorted(needed)), ()
         fixed = observed | forced
         main = self._linked([index[name] for name in free], needed, fixed)
         rest = needed - main
@@ -774,7 +928,7 @@ class CompiledNet:
             checks = tuple(self._nodes[v] for v in sorted(part & observed))
             weighed_here = tuple(self._nodes[f - n] for f in sorted(part) if f >= n)
             cut.append(_Cut(tuple(sorted(part)), checks, weighed_here))
-        return _Shape(tuple(sorted(main)), tuple(cut), exact=False)
+        return tuple(sorted(main)), tuple(cut)
 
     def _ancestors(self, start: Iterable[int], do: Collection[int]) -> set[int]:
         """`start` and its ancestors once set nodes have lost their parents."""
@@ -814,6 +968,18 @@ class CompiledNet:
 
     def _buckets(self, factors: Sequence[int], free: Sequence[int], fixed: Mapping[int, int],
                  check: bool = True) -> _Buckets:
+        """The bucket elimination of `_plan_buckets`, found once per structure (its steps
+        are only read)."""
+        key = (tuple(factors), tuple(free), frozenset(fixed), check, _settings())
+        kept = self._plans.get("buckets", key)
+        if kept is not None:
+            plan: _Buckets = kept[0]
+            return plan
+        return self._plans.remember("buckets", key,
+                                    self._plan_buckets(factors, free, fixed, check))
+
+    def _plan_buckets(self, factors: Sequence[int], free: Sequence[int],
+                      fixed: Collection[int], check: bool) -> _Buckets:
         """Bucket elimination of `factors` down to the nodes `free`, on scopes alone: in the
         network's elimination order, or, where that order would cost more than REORDER_WORK
         per table, in a greedy order of the question's own graph when that costs less (and
@@ -1015,9 +1181,39 @@ class CompiledNet:
     def _contraction(self, factors: Sequence[int], fixed: Collection[str],
                      free: tuple[str, ...], batch: Batch,
                      query: Callable[[], str]) -> _Contraction:
-        """The planned product of `factors`' tables, summed down to `free` (and the batch)."""
+        """The planned product of `factors`' tables, summed down to `free` (and the batch):
+        its recipe (found once per structure), the steps over tables no query of the shape
+        changes made now and kept."""
         if not factors:
             return _NOTHING
+        key = (tuple(factors), frozenset(fixed), free, batch, _settings())
+        kept = self._plans.get("recipe", key)
+        # a query too large is refused each time (nothing is kept), naming its own states
+        recipe: _Recipe = kept[0] if kept is not None else self._plans.remember(
+            "recipe", key, self._recipe(factors, fixed, free, batch, query))
+        slots: list[FloatArray | None] = [None] * len(recipe.operands)
+        slots += [self._arrays[f] for f in recipe.constants]
+        for ids, equation, folded in recipe.program:
+            if not folded:
+                slots.append(None)  # a query step's result
+                continue
+            made: list[Any] = [slots[i] for i in ids]
+            slots.append(np.einsum(equation, *made, optimize=len(ids) > 2))
+            for i in ids:
+                slots[i] = None
+        if not recipe.steps:
+            value = slots[-1]
+            assert value is not None
+            return _Contraction((), (), (), np.asarray(value), False, 1, 0)
+        nbytes = sum(t.nbytes for t in slots if t is not None)
+        return _Contraction(recipe.operands, tuple(slots), recipe.steps, np.ones(()),
+                            recipe.batched, recipe.chunk, nbytes)
+
+    def _recipe(self, factors: Sequence[int], fixed: Collection[str], free: tuple[str, ...],
+                batch: Batch, query: Callable[[], str]) -> _Recipe:
+        """How `_contraction` makes its product: the order of opt_einsum's and bucket
+        elimination's that multiplies least at query time (`_order_steps`), the samples
+        per chunk, the steps folded ahead of time; refused past the memory budget."""
         operands, inputs, constants = self._terms(factors, fixed, batch)
         batched = any(op.batched for op in operands)
         output = tuple(self._index[t] for t in free) + ((BATCH,) if batched else ())
@@ -1040,17 +1236,20 @@ class CompiledNet:
         self._within_budget(peak * CELL_BYTES, f"exact query {query()}",
                             "ask about fewer targets jointly, observe fewer nodes, use fewer "
                             f"samples per batch, {SAMPLING_HINT}")
-        slots: list[FloatArray | None] = [None] * len(operands) + list(constants)
+        # which slots hold a table made ahead of time (the constants, then folded steps)
+        ready = [False] * len(operands) + [True] * len(constants)
+        order: list[tuple[tuple[int, ...], str, bool]] = []
         steps: list[_Step] = []
         for ids, out in program.steps:
             terms = [program.terms[i] for i in ids]
             equation = _equation(terms, out)
-            if all(i >= len(operands) and slots[i] is not None for i in ids):
-                # nothing in it changes between queries of the shape: made now and kept
-                made: list[Any] = [slots[i] for i in ids]
-                slots.append(np.einsum(equation, *made, optimize=len(ids) > 2))
-                for i in ids:
-                    slots[i] = None
+            # nothing in it changes between queries of the shape: made ahead and kept
+            folded = all(ready[i] for i in ids)
+            order.append((ids, equation, folded))
+            for i in ids:
+                ready[i] = False  # let go once used
+            ready.append(folded)
+            if folded:
                 continue
             cells_here = max(math.prod(sizes[v] for v in t) for t in (*terms, out))
             blas = None
@@ -1058,24 +1257,18 @@ class CompiledNet:
                 blas = oe.contract_expression(
                     equation, *(tuple(sizes[v] for v in t) for t in terms),
                     use_blas=cells_here > BLAS_CELLS)
-            steps.append(_Step(tuple(ids), len(slots), equation, blas))
-            slots.append(None)
-        if not steps:
-            value = slots[-1]
-            assert value is not None
-            return _Contraction((), (), (), np.asarray(value), False, 1, 0)
-        nbytes = sum(t.nbytes for t in slots if t is not None)
-        return _Contraction(tuple(operands), tuple(slots), tuple(steps), np.ones(()),
-                            batched, chunk, nbytes)
+            steps.append(_Step(tuple(ids), len(ready) - 1, equation, blas))
+        return _Recipe(tuple(operands), tuple(constants), tuple(order), tuple(steps), batched,
+                       chunk)
 
     def _terms(self, factors: Sequence[int], fixed: Collection[str],
-               batch: Batch) -> tuple[list[_Operand], list[Term], list[FloatArray]]:
+               batch: Batch) -> tuple[list[_Operand], list[Term], list[int]]:
         """Operands taken at query time, the terms (axes) of every factor (operands first),
-        and the tables no query of this shape changes."""
+        and the tables no query of this shape changes (by node number)."""
         operands: list[_Operand] = []
         varying: list[Term] = []
         constant: list[Term] = []
-        tables: list[FloatArray] = []
+        tables: list[int] = []
         n = len(self._nodes)
         for f in factors:
             axes = [self._nodes[v] for v in self._family[f]]
@@ -1091,7 +1284,7 @@ class CompiledNet:
                 varying.append(term)
             else:
                 constant.append(term)
-                tables.append(self._arrays[f])
+                tables.append(f)
         return operands, varying + constant, tables
 
     def _order_steps(self, inputs: Sequence[Term], varying: int, output: Term,
@@ -1237,15 +1430,19 @@ def _equation(terms: Sequence[Term], out: Term) -> str:
         "".join(letters[v] for v in out)
 
 
-def _evaluate(tables: Sequence[FloatArray], inputs: Sequence[Term], output: Term,
-              ssa: Sequence[tuple[int, ...]]) -> FloatArray:
-    """The contraction of `tables` (axes `inputs`) down to `output` along `ssa`."""
-    program = _program(inputs, output, ssa)
+def _steps_of(program: _Program) -> tuple[tuple[tuple[int, ...], str], ...]:
+    """Each step of `program` as (slots, einsum equation)."""
+    return tuple((ids, _equation([program.terms[i] for i in ids], out))
+                 for ids, out in program.steps)
+
+
+def _run_steps(tables: Sequence[FloatArray],
+               steps: Sequence[tuple[tuple[int, ...], str]]) -> FloatArray:
+    """The contraction of `tables` by `steps` (`_steps_of`), each slot let go once used."""
     slots: list[FloatArray | None] = list(tables)
-    for ids, out in program.steps:
-        terms = [program.terms[i] for i in ids]
+    for ids, equation in steps:
         args: list[Any] = [slots[i] for i in ids]
-        slots.append(np.einsum(_equation(terms, out), *args, optimize=len(ids) > 2))
+        slots.append(np.einsum(equation, *args, optimize=len(ids) > 2))
         for i in ids:
             slots[i] = None
     result = slots[-1]

@@ -93,6 +93,48 @@ def test_a_dot_that_emits_a_script_gets_none_of_it_onto_the_page(
     assert "script" not in svg and "onload" not in svg and "javascript" not in svg
 
 
+def counting_dot(folder: Path, svg: str = HOSTILE_SVG, version: int = 1) -> Path:
+    """A `dot` on PATH that notes each time it runs in `folder`/runs."""
+    (folder / "out.svg").write_text(svg, encoding="utf-8")
+    return fake_dot(folder / "bin", f"# version {version}\ncat > /dev/null; "
+                                    f"echo x >> {folder / 'runs'}; cat {folder / 'out.svg'}\n")
+
+
+def runs(folder: Path) -> int:
+    path = folder / "runs"
+    return len(path.read_text().split()) if path.exists() else 0
+
+
+def test_a_diagram_drawn_again_is_not_drawn_twice(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    dot = counting_dot(tmp_path)
+    monkeypatch.setenv("PATH", f"{dot.parent}{os.pathsep}{os.environ['PATH']}")
+    first = render_svg(DOT, "dot", {"n0": "first"}, alt="A")
+    assert render_svg(DOT, "auto", {"n0": "first"}, alt="A") == first
+    assert runs(tmp_path) == 1
+    assert "<title>other</title>" in render_svg(DOT, "dot", {"n0": "other"}, alt="A")
+    render_svg(DOT + " ", "dot", {"n0": "first"}, alt="A")
+    assert runs(tmp_path) == 3  # other hover texts, another source: drawn
+    counting_dot(tmp_path, HOSTILE_SVG.replace('"10pt"', '"12pt"'), 10)  # another dot
+    assert '"12pt"' in render_svg(DOT, "dot", {"n0": "first"}, alt="A")
+    assert runs(tmp_path) == 4
+    monkeypatch.setattr(graphviz, "KEEP_RENDERS", False)
+    render_svg(DOT, "dot", {"n0": "first"}, alt="A")
+    assert runs(tmp_path) == 5
+
+
+def test_the_diagrams_kept_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dot = counting_dot(tmp_path)
+    monkeypatch.setenv("PATH", f"{dot.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(graphviz, "KEPT_RENDERS", 2)
+    for i in range(4):
+        render_svg(DOT + " " * i, "dot")
+    assert len(graphviz._KEPT) <= 2
+    monkeypatch.setattr(graphviz, "KEPT_RENDER_CHARS", 10)
+    render_svg(DOT + " " * 9, "dot")
+    assert len(graphviz._KEPT) == 1  # past the characters kept: only the latest
+
+
 def test_a_dot_that_never_answers_is_stopped_with_what_it_started(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     marker = tmp_path / "started"

@@ -9,7 +9,9 @@ never silently loses its diagrams.
 Whatever either renderer returns is parsed and rebuilt from an allow-list of SVG elements
 and attributes (`inline_svg`), so a `dot` that emits a script, an event handler, a link or
 an external reference gets none of it onto the page. Each render has a time limit that
-grows with the diagram (`timeout`), so a renderer that never answers is stopped.
+grows with the diagram (`timeout`), so a renderer that never answers is stopped. The last
+few diagrams drawn are kept by renderer and source, so a briefing rebuilt with the same
+diagrams (watch mode, after an edit that changed no label) draws none of them again.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 from xml.parsers import expat
 
 from ..errors import Problem, ScenarioError
@@ -96,11 +100,53 @@ def render_svg(dot_source: str, graphviz: str | None = None,
     `alt`, when given, is the diagram's text alternative (`role="img"` and `aria-label`).
     """
     chosen = choose_graphviz(graphviz)
-    if chosen == "dot" or (chosen == "auto" and shutil.which("dot")):
-        svg = _render_with_dot(dot_source)
-    else:
-        svg = _render_with_wasm(dot_source, forced=chosen == "wasm")
-    return inline_svg(svg, titles or {}, alt)
+    executable = shutil.which("dot") if chosen in ("dot", "auto") else None
+    renderer = _renderer(executable) if chosen == "dot" or executable else ("wasm",)
+    hovers = tuple((titles or {}).items())
+    if not KEEP_RENDERS:
+        return inline_svg(_render(dot_source, renderer, chosen), dict(hovers), alt)
+    key = (renderer, dot_source, hovers, alt)
+    with _KEPT_LOCK:
+        kept = _KEPT.get(key)
+        if kept is not None:
+            _KEPT.move_to_end(key)
+            return kept
+    svg = inline_svg(_render(dot_source, renderer, chosen), dict(hovers), alt)
+    with _KEPT_LOCK:
+        _KEPT[key] = svg
+        while len(_KEPT) > KEPT_RENDERS or (
+                len(_KEPT) > 1 and sum(len(k[1]) + len(v) for k, v in _KEPT.items())
+                > KEPT_RENDER_CHARS):
+            _KEPT.popitem(last=False)
+    return svg
+
+
+# Diagrams drawn lately, by renderer, DOT source, hover texts and text alternative: the
+# same diagram drawn again (a briefing rebuilt in watch mode after an edit that changed no
+# label) is the same SVG, so it is not drawn twice. Bounded by count and characters.
+KEEP_RENDERS = True  # False draws every diagram anew (the benchmarks compare the two)
+KEPT_RENDERS = 32
+KEPT_RENDER_CHARS = 32_000_000
+_KEPT: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
+
+
+def _renderer(executable: str | None) -> tuple[Any, ...]:
+    """Which `dot` draws: its path and the file's size and time (another `dot` installed
+    there draws anew)."""
+    if executable is None:
+        return ("dot", None)
+    try:
+        found = os.stat(executable)
+    except OSError:
+        return ("dot", executable)
+    return ("dot", executable, found.st_size, found.st_mtime_ns)
+
+
+def _render(dot_source: str, renderer: tuple[Any, ...], chosen: Graphviz) -> str:
+    if renderer[0] == "dot":
+        return _render_with_dot(dot_source)
+    return _render_with_wasm(dot_source, forced=chosen == "wasm")
 
 
 def _render_with_dot(dot_source: str) -> str:

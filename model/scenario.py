@@ -38,12 +38,15 @@ from .network.net import Assignment, Likelihood, Net
 from .results import Approximation, Distribution, Explanation
 
 SAMPLING_SEED = 2025  # approximate queries are seeded, so a rerun prints the same estimate
+KEPT_EVENTS = 256  # events read, kept by their text
 
 # What `at` recomputes for its day: the evidence in effect and the engines that apply it;
 # with decisions of the reader's own, also their policies (solved with the evidence) and the
 # network that holds them.
 _AS_AT = ("background", "engine", "compiled")
 _DECIDED = ("solver", "net", "_engine", "_compiled", "network")
+# What `fresh` makes anew: the engines, with the caches of what they answered.
+_ENGINES = ("engine", "compiled", "_engine", "_compiled", "solver", "_diagram_engine")
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,6 +107,7 @@ class Scenario(RichDisplay):
         self.document = doc
         self.checked: Checked = check(doc)
         self._solutions: dict[str, Solution] = {}
+        self._events: dict[str, Event] = {}  # events read, by their text
         self.case: CheckedCase | None = None if case is None else check_case(case, self.checked)
         self.log: Log = self.checked.log
         self._log_warnings: list[Problem] = []
@@ -282,6 +286,18 @@ class Scenario(RichDisplay):
         out.__dict__ = {k: v for k, v in self.__dict__.items() if k not in dropped}
         out._solutions = {}
         out.as_at = day
+        return out
+
+    def fresh(self) -> Scenario:
+        """The scenario with engines of its own that have answered nothing yet (sharing
+        the network, its plans and the evidence in effect): what is asked of one leaves
+        the other's caches as they were, so neither's answers depend on what the other
+        was asked first. The briefing analyses on one and asks its sections' questions of
+        the other, so a page whose analysis is kept (watch mode) is the page made afresh."""
+        self.compiled  # noqa: B018 (the network and the evidence in effect, made once)
+        out = copy.copy(self)
+        out.__dict__ = {k: v for k, v in self.__dict__.items() if k not in _ENGINES}
+        out._solutions = {}
         return out
 
     def timeline(self) -> pd.DataFrame:
@@ -519,6 +535,8 @@ class Scenario(RichDisplay):
     def event(self, event: str | Event) -> Event:
         """An event read and checked against this scenario's nodes and states; a QueryError
         names each unknown name (with "did you mean") or the column of a syntax error."""
+        if isinstance(event, str) and event in self._events:
+            return self._events[event]
         states = {n: spec.states for n, spec in self.nodes.items()}
         if isinstance(event, str):
             found, errors = read_event(event, states)
@@ -530,6 +548,10 @@ class Scenario(RichDisplay):
                                       file=self.document.name,
                                       node=e.node if e.node in states else None, hint=e.hint)
                               for e in errors])
+        if isinstance(event, str):  # the judgements' events are asked for again and again
+            if len(self._events) >= KEPT_EVENTS:
+                self._events.pop(next(iter(self._events)), None)
+            self._events[event] = found
         return found
 
     def probability(self, event: str | Event, given: Assignment | None = None,

@@ -4,9 +4,12 @@ hash, the server answers for 127.0.0.1 alone, and an open tab reloads by itself.
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +17,10 @@ from pathlib import Path
 
 import pytest
 
+import model
+from model.briefing.page import render
 from model.briefing.watch import Build, Session, live_page, script_hash
+from tests.conftest import SEED
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -171,3 +177,58 @@ def test_an_open_tab_reloads_itself_on_save(running: Running) -> None:
             page.wait_for_timeout(100)
         browser.close()
     assert not violations, violations
+
+
+# a rebuilt page is the page made afresh ----------------------------------------------------
+
+
+def generated(page: str) -> dt.datetime:
+    """The time a page says it was generated (to the second, as it shows it)."""
+    found = re.search(r'<time datetime="([^"]+)"', page)
+    assert found
+    return dt.datetime.fromisoformat(found.group(1))
+
+
+SEED_EDITS = [  # (what, old, new) in turn, each on the file as the one before left it
+    ("a paraphrase", "says:", "says: (edited)"),
+    ("the paraphrase again", "says: (edited)", "says: (edited twice)"),
+    ("a number", "prior: {yes: very likely}", "prior: {yes: likely}"),
+    ("a paraphrase after it", "says: (edited twice)", "says: (edited thrice)"),
+    ("a label", "label: US course on Iran", "label: The US course on Iran"),
+    ("a what-if", "name: Tehran refuses to talk", "name: Tehran will not talk"),
+    ("a description", "description: Iran negotiates", "description: Tehran negotiates"),
+    ("a paragraph", "para: 13", "para: 14"),
+]
+
+
+def test_a_page_rebuilt_after_each_kind_of_edit_is_the_page_made_afresh(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from model.analysis import memo
+
+    analysed: list[object] = []
+    apart = memo.analyze_apart
+    monkeypatch.setattr(memo, "analyze_apart", lambda s: analysed.append(s) or apart(s))
+    file = tmp_path / SEED.name
+    shutil.copy(SEED, file)
+    out = tmp_path / "seed.html"
+    with Session(file, out, port=0) as session:
+        assert not session.build().problems
+        for what, old, new in [("nothing", "", ""), *SEED_EDITS]:
+            save(file, old, new)
+            before = len(analysed)
+            assert not session.build().problems, what
+            page = out.read_text()
+            assert page == render(model.load(file), generated=generated(page)), what
+            kept = what in ("a paraphrase", "the paraphrase again", "a paraphrase after it",
+                            "a what-if", "a description", "a paragraph", "nothing")
+            assert (len(analysed) == before) == kept, what
+        session.stop()
+    # and the page a fresh process writes
+    script = ("import sys, datetime as dt, model\n"
+              "from model.briefing.page import render\n"
+              "sys.stdout.write(render(model.load(sys.argv[1]), "
+              "generated=dt.datetime.fromisoformat(sys.argv[2])))\n")
+    fresh = subprocess.run([sys.executable, "-c", script, str(file),
+                            generated(page).isoformat()], capture_output=True, check=True,
+                           text=True, cwd=tmp_path).stdout
+    assert fresh == page

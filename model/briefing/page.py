@@ -26,6 +26,7 @@ from .graphviz import choose_graphviz
 if TYPE_CHECKING:
     import jinja2
 
+    from ..analysis.memo import Analyses
     from ..scenario import Scenario
     from .context import Facts, Section, SectionBuilder
 
@@ -114,15 +115,17 @@ def sections(facts: Facts) -> list[Section]:
 
 
 def render(scenario: Scenario, *, graphviz: str | None = None,
-           generated: dt.datetime | None = None, since: str | None = None) -> str:
+           generated: dt.datetime | None = None, since: str | None = None,
+           analyses: Analyses | None = None) -> str:
     """The briefing's HTML. `graphviz` picks the renderer ("auto", "dot" or "wasm");
     `generated` fixes the time the header shows (now by default); `since` (a git revision
-    or an older copy of the file) adds what changed since then."""
+    or an older copy of the file) adds what changed since then; `analyses` keeps the
+    analyses of earlier pages, for one that reads nothing changed since (watch mode)."""
     from .context import Facts, header
     from .size import check_size
 
     check_size(scenario)  # before any work that grows with the page
-    facts = Facts(scenario, choose_graphviz(graphviz))
+    facts = Facts(scenario, choose_graphviz(graphviz), analyses=analyses)
     if since is not None:
         from ..analysis.diff import diff
         from ..analysis.revisions import load_since

@@ -8,7 +8,11 @@ Each time the scenario file, or a source text it cites (`sources: ... path:`), i
 file is loaded and checked again and the briefing rewritten, as `scenario report` writes it
 (a self-contained, static page whose policy allows only its own script). A file with
 problems leaves the last good briefing in place; `on_build` hears of every build, with its
-problems, so the command line prints them as `validate` does, and goes on watching.
+problems, so the command line prints them as `validate` does, and goes on watching. A save
+that changes nothing the analysis reads (a paraphrase, a description) keeps the last
+analysis; the diagrams and the engine's plans are kept too, so the page is laid out again
+in a fraction of the first build's time, and it is byte for byte the page `scenario report`
+writes.
 
 The page is also served from 127.0.0.1 (never another address; requests naming another
 host are refused, so a web page elsewhere cannot read it through DNS rebinding), with one
@@ -34,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..analysis.memo import Analyses
 from ..errors import Problem, ScenarioError
 from ..files import write_atomic
 from ..scenario import Scenario, load
@@ -142,6 +147,9 @@ class Session:
         self.file = Path(file)
         self.output = Path(output) if output is not None else None
         self.graphviz = graphviz
+        # the last analyses, so a save that changes no number, structure, evidence or
+        # setting (a paraphrase) only lays the page out again (see `analysis.memo`)
+        self.analyses: Analyses | None = Analyses()
         self.shown = _Shown()
         self.watched: set[Path] = {self.file.resolve()}
         self._stop = threading.Event()
@@ -181,7 +189,7 @@ class Session:
         version = self.shown.version + 1
         try:
             s = load(self.file)
-            page = render(s, graphviz=self.graphviz)
+            page = render(s, graphviz=self.graphviz, analyses=self.analyses)
             written = write_atomic(self.output or default_path(s), page)
         except ScenarioError as exc:
             self.shown.publish(version, problems_page(str(self.file), exc.problems, version))

@@ -6,9 +6,14 @@ for every outcome under thousands of draws, so this is most of their inference.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from ..errors import LimitError
+from ..language.events import Event, event_mask, event_nodes
+from ..language.tables import FloatArray
 from ..network.net import Assignment, Likelihood
 from ..scenario import Scenario
 
@@ -57,4 +62,42 @@ def groups(nodes: Sequence[str], card: Callable[[str], int],
             cells = 1
         out[-1].append(node)
         cells *= card(node)
+    return out
+
+
+def event_probabilities(s: Scenario, events: Sequence[str | Event],
+                        given: Assignment | None = None,
+                        do: Assignment | None = None) -> list[float]:
+    """P(each event | given, do(do)), exact (as `Scenario.probability` gives each): from
+    one joint of all their nodes when it has at most MAX_GROUP_CELLS cells, a sum over it
+    per event; otherwise one joint per event."""
+    found = [s.event(e) for e in events]
+    nodes = list(dict.fromkeys(n for e in found for n in event_nodes(e)))
+    if not found or math.prod(len(s.nodes[n].states) for n in nodes) > MAX_GROUP_CELLS:
+        return [s.probability(e, given, do) for e in found]
+    with s.located():
+        joint = s.engine.joint(nodes, given, do)
+    return [min(max(float((joint * event_mask(e, s.net.states, nodes)).sum()), 0.0), 1.0)
+            for e in found]
+
+
+def events_given_each(s: Scenario, events: Sequence[str | Event],
+                      node: str) -> FloatArray | None:
+    """(events, node's states): P(event | node = state) for each, from one joint of the
+    events' nodes and `node` (NaN where the state cannot happen); None when that joint has
+    more than MAX_GROUP_CELLS cells."""
+    found = [s.event(e) for e in events]
+    nodes = list(dict.fromkeys([*(n for e in found for n in event_nodes(e)), node]))
+    if math.prod(len(s.nodes[n].states) for n in nodes) > MAX_GROUP_CELLS:
+        return None
+    with s.located():
+        joint = np.moveaxis(s.engine.joint(nodes), nodes.index(node), -1)
+    rest = tuple(range(len(nodes) - 1))
+    chance = joint.sum(axis=rest)
+    out = np.full((len(found), len(chance)), np.nan)
+    possible = chance > 0
+    for k, e in enumerate(found):
+        mask = np.moveaxis(event_mask(e, s.net.states, nodes), nodes.index(node), -1)
+        both = (joint * mask).sum(axis=rest)
+        out[k, possible] = np.clip(both[possible] / chance[possible], 0.0, 1.0)
     return out

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..analysis.judgements import Judgement
+from ..analysis.marginals import event_probabilities, events_given_each
 from ..analysis.signposts import condition, descendants, strongest
 from ..errors import QueryError
 from ..language.events import event_nodes
 from ..language.probability import percent, points, shown_term
 from ..language.schema import WhatIf
+from ..language.tables import FloatArray
 from ..scenario import Scenario, words
 from .context import (
     ROLE_GROUPS,
@@ -145,14 +147,14 @@ def _judgement_moves(facts: Facts, judged: tuple[KeyJudgement, ...], w: WhatIf
     together), leaving out those whose event names a node the what-if observes or sets."""
     s = facts.scenario
     touched = {*w.given, *w.do}
+    kept = [(j, spec) for j, spec in zip(judged, facts.analysis.judgements, strict=True)
+            if not touched & set(event_nodes(s.event(spec.event)))]
+    try:
+        afters = event_probabilities(s, [spec.event for _, spec in kept], w.given, w.do)
+    except QueryError:
+        return None
     moves = []
-    for j, spec in zip(judged, facts.analysis.judgements, strict=True):
-        if touched & set(event_nodes(s.event(spec.event))):
-            continue
-        try:
-            after = s.probability(spec.event, given=w.given, do=w.do)
-        except QueryError:
-            return None
+    for (j, spec), after in zip(kept, afters, strict=True):
         before = spec.probability
         shown = points(after - before)
         moves.append(Move(j.name, "", j.title, percent(before), percent(after),
@@ -201,8 +203,11 @@ def _mind_changers(facts: Facts, judged: tuple[KeyJudgement, ...]
     development that would move it furthest, when that is a move worth putting on the
     front."""
     if judged:
-        return tuple(found for j, spec in zip(judged, facts.analysis.judgements, strict=True)
-                     if (found := _judgement_signpost(facts, j, spec.event)) is not None)
+        events = [spec.event for spec in facts.analysis.judgements]
+        given_each: dict[str, FloatArray | None] = {}  # node -> P(each event | its states)
+        return tuple(found for k, (j, event) in enumerate(zip(judged, events, strict=True))
+                     if (found := _judgement_signpost(facts, j, event, events, k,
+                                                      given_each)) is not None)
     out = []
     for sp in facts.analysis.signposts:
         posts = [(strongest(p.observations), p) for p in sp.watch]
@@ -216,10 +221,14 @@ def _mind_changers(facts: Facts, judged: tuple[KeyJudgement, ...]
     return tuple(out)
 
 
-def _judgement_signpost(facts: Facts, j: KeyJudgement, event: str) -> MindChanger | None:
-    """The state of another node whose sighting moves the judgement furthest. Left out: the
-    event's own nodes (seeing them restates it), their consequences (seeing those mostly
-    means it has happened), and the reader's own decisions (chosen, not observed)."""
+def _judgement_signpost(facts: Facts, j: KeyJudgement, event: str, events: list[str],
+                        k: int, given_each: dict[str, FloatArray | None]
+                        ) -> MindChanger | None:
+    """The state of another node whose sighting moves the judgement (`event`, the k-th of
+    `events`) furthest. Left out: the event's own nodes (seeing them restates it), their
+    consequences (seeing those mostly means it has happened), and the reader's own
+    decisions (chosen, not observed). `given_each` keeps each node's P(every event | its
+    states), from one joint (`events_given_each`) shared by the judgements."""
     s = facts.scenario
     named = event_nodes(s.event(event))
     after: set[str] = set()
@@ -229,10 +238,14 @@ def _judgement_signpost(facts: Facts, j: KeyJudgement, event: str) -> MindChange
     for node, spec in s.nodes.items():
         if node in named or node in after or (spec.role == "decision" and not spec.params):
             continue
-        for state in spec.states:
+        if node not in given_each:
+            given_each[node] = events_given_each(s, events, node)
+        each = given_each[node]
+        for i, state in enumerate(spec.states):
             if facts.baseline[node][state] <= 0:
                 continue
-            p = s.probability(event, given={node: state})
+            p = s.probability(event, given={node: state}) if each is None else \
+                float(each[k, i])
             if best is None or abs(p - j.pct.p) > abs(best[0] - j.pct.p):
                 best = (p, node, state)
     if best is None or abs(best[0] - j.pct.p) < MIN_MOVE:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import model
@@ -139,6 +140,32 @@ def test_a_predicted_decision_keeps_its_prior_and_shows_each_actor_s_worth() -> 
         assert set(b.best) == {a for a in tree.actors if decision.best[a] == b.state}
     assert_rolled_back(tree)
     assert len(tree.order) == 3 and set(tree.order[1:]) <= set(s.outcomes)
+
+
+def test_a_predicted_decision_weighs_from_one_joint_as_table_by_table(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from model.analysis import marginals
+    from model.analysis.decision_tree import Weighed
+    from model.network.influence import weigh
+
+    s = load(SEED)
+    outcomes = [o for o in s.outcomes if o != "us_course"]
+    weighed = Weighed(s, "us_course", outcomes)
+    assert weighed.joints  # small enough: one joint per option
+    for axes in ([outcomes[0]], outcomes[1:3], outcomes[::-1][:2]):
+        for actor, utility in s.utilities.items():
+            for option in s.nodes["us_course"].states:
+                expected = weigh(s.compiled, axes, utility.tables(), do={"us_course": option})
+                for found, wanted in zip(weighed(axes, actor, option), expected, strict=True):
+                    np.testing.assert_allclose(found, wanted, rtol=1e-12, atol=1e-12)
+    tree = predicted_tree(s, "us_course")
+    monkeypatch.setattr(marginals, "MAX_GROUP_CELLS", 1)  # a joint per table instead
+    assert not Weighed(s, "us_course", outcomes).joints
+    apart = predicted_tree(load(SEED), "us_course")
+    assert apart.order == tree.order
+    for a, b in zip(tree.root.ends(), apart.root.ends(), strict=True):
+        np.testing.assert_allclose(a.values, b.values, rtol=1e-12, atol=1e-12)
+        assert a.prefix == b.prefix
 
 
 # the section ----------------------------------------------------------------------------------

@@ -24,12 +24,12 @@ import heapq
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from ..language.tables import FloatArray
-from ..network.influence import Solution, weigh
+from ..network.influence import Solution, aligned, weigh
 from ..scenario import Scenario
 
 Kind = Literal["decision", "chance", "end"]
@@ -134,13 +134,14 @@ def predicted_tree(s: Scenario, decision: str) -> DecisionTree:
     most), every actor's expected utility throughout."""
     actors = tuple(s.utilities)
     prior = s.query(decision)
-    outcomes = telling_outcomes(s, decision, prior)
+    weighed = Weighed(s, decision, [o for o in s.outcomes if o != decision])
+    outcomes = telling_outcomes(s, decision, prior, weighed)
     ps, masses = [], []
     for option in s.nodes[decision].states:
         per_actor = []
         p = np.ones(1)
         for a in actors:
-            p, mass = weigh(s.compiled, outcomes, s.utilities[a].tables(), do={decision: option})
+            p, mass = weighed(outcomes, a, option)
             per_actor.append(prior[option] * mass[0])
         ps.append(prior[option] * p[0])
         masses.append(per_actor)
@@ -153,23 +154,70 @@ def predicted_tree(s: Scenario, decision: str) -> DecisionTree:
     return _grow("predicted", decision, actors, arrays, s, None, False)
 
 
-def telling_outcomes(s: Scenario, decision: str, prior: Mapping[str, float]) -> list[str]:
+class Weighed:
+    """(P(axes | do(option)), the sum of P(x | do(option)) U(x) over the rest) for a predicted
+    decision's options, each actor's utility U, and axes among `nodes` (each (1, *cards of
+    axes), as `influence.weigh` gives them): from one joint per option over `nodes` and every
+    node the worths depend on, when it has at most MAX_GROUP_CELLS cells; else a joint per
+    utility table (`weigh`)."""
+
+    def __init__(self, s: Scenario, decision: str, nodes: Sequence[str]):
+        from .marginals import MAX_GROUP_CELLS
+
+        self.s = s
+        self.decision = decision
+        self.tables = {a: u.tables() for a, u in s.utilities.items()}
+        spanned = list(dict.fromkeys([*nodes, *(n for u in s.utilities.values()
+                                                for n in u.nodes)]))
+        self.nodes = spanned
+        self.joints: dict[str, FloatArray] = {}
+        self.worths: dict[str, FloatArray] = {}
+        cards = tuple(len(s.nodes[n].states) for n in spanned)
+        if math.prod(cards) > MAX_GROUP_CELLS:
+            return
+        states = s.net.states
+        for a, tables in self.tables.items():
+            total = np.zeros((1, *cards))
+            for scope, table in tables:
+                total = total + aligned(table, scope, tuple(spanned), states)
+            self.worths[a] = total[0]
+        with s.located():
+            self.joints = {option: s.compiled.joint(spanned, do={decision: option})
+                           for option in s.nodes[decision].states}
+
+    def __call__(self, axes: Sequence[str], actor: str,
+                 option: str) -> tuple[FloatArray, FloatArray]:
+        if not self.joints:
+            return weigh(self.s.compiled, axes, self.tables[actor], do={self.decision: option})
+        joint = self.joints[option]
+        every = list(range(joint.ndim))
+        kept = [self.nodes.index(a) for a in axes]
+        both: list[Any] = [joint, every, self.worths[actor], every, kept]
+        p = np.asarray(np.einsum(*both[:2], kept), dtype=np.float64)
+        mass = np.asarray(np.einsum(*both), dtype=np.float64)
+        return p[None], mass[None]
+
+
+def telling_outcomes(s: Scenario, decision: str, prior: Mapping[str, float],
+                     weighed: Weighed | None = None) -> list[str]:
     """The outcomes whose states move the actors' expected utilities most, at most
     `OUTCOME_LEVELS`, in file order: by the mean absolute change knowing the outcome makes to
     each actor's expected utility under each option, in units of that actor's largest worth."""
     actors = tuple(s.utilities)
+    if weighed is None:
+        weighed = Weighed(s, decision, [o for o in s.outcomes if o != decision])
+    units = {a: max((abs(p.point) for p in s.utilities[a].params), default=1.0) or 1.0
+             for a in actors}
     scores: dict[str, float] = {}
     for outcome in (o for o in s.outcomes if o != decision):
         score = 0.0
         for a in actors:
-            tables = s.utilities[a].tables()
-            unit = max((abs(p.point) for p in s.utilities[a].params), default=1.0) or 1.0
             for option in s.nodes[decision].states:
-                p, mass = weigh(s.compiled, [outcome], tables, do={decision: option})
+                p, mass = weighed([outcome], a, option)
                 mean = float(mass[0].sum())
                 with np.errstate(divide="ignore", invalid="ignore"):
                     given = np.where(p[0] > 0, mass[0] / np.where(p[0] > 0, p[0], 1.0), mean)
-                score += prior[option] * float((p[0] * np.abs(given - mean)).sum()) / unit
+                score += prior[option] * float((p[0] * np.abs(given - mean)).sum()) / units[a]
         scores[outcome] = score
     top = sorted(scores, key=lambda o: -scores[o])[:OUTCOME_LEVELS]
     return [o for o in s.outcomes if o in top]

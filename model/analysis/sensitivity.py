@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from ..language.tables import FloatArray, Param
 from ..limits import MEMORY_BUDGET_BYTES
 from ..scenario import Scenario
 from .places import Place, places
-from .uncertainty import DEFAULT_SPREAD, beta_interval, draw_shape
+from .uncertainty import DEFAULT_SPREAD, beta_interval, default_shape
 
 if TYPE_CHECKING:
     from ..network.compiled import CompiledNet
@@ -46,9 +47,16 @@ def swing_range(param: Param, exact: bool = False) -> tuple[float, float, bool]:
     prob = param.prob
     if prob.uncertain:
         return prob.low, prob.high, False
-    shape = draw_shape(param, exact)
+    return _default_swing(prob.point, exact)
+
+
+@lru_cache(maxsize=4096)
+def _default_swing(point: float, exact: bool) -> tuple[float, float, bool]:
+    """`swing_range` of a number written exactly: asked for every number by each outcome's
+    tornado and each judgement, of the few values a file writes."""
+    shape = None if exact or point <= 0.0 or point >= 1.0 else default_shape(point)
     if shape is None:
-        return prob.point, prob.point, False
+        return point, point, False
     return (*beta_interval(shape), True)
 
 

@@ -219,7 +219,7 @@ def weigh(engine: CompiledNet, axes: Sequence[str], utility: Utility,
     worth = np.zeros((batch, *cards))
     for scope, table in utility:
         if set(scope) <= set(axes):
-            worth = worth + joint * _aligned(table, scope, tuple(axes), states)
+            worth = worth + joint * aligned(table, scope, tuple(axes), states)
             continue
         targets = [*axes, *(n for n in scope if n not in axes)]
         extra = tuple(range(1 + len(axes), 1 + len(targets)))
@@ -230,7 +230,7 @@ def weigh(engine: CompiledNet, axes: Sequence[str], utility: Utility,
             stop = min(batch, start + run)
             part = _joint(engine, targets, _rows(tables, start, stop), stop - start, do)
             rows = table if table.shape[0] == 1 else table[start:stop]
-            parts.append((part * _aligned(rows, scope, tuple(targets), states)).sum(axis=extra))
+            parts.append((part * aligned(rows, scope, tuple(targets), states)).sum(axis=extra))
         worth = worth + scale * np.concatenate(parts)
     return joint, worth
 
@@ -295,7 +295,7 @@ def _joint(engine: CompiledNet, targets: Sequence[str],
     return np.asarray(np.broadcast_to(point, (batch, *point.shape)), dtype=np.float64)
 
 
-def _aligned(table: FloatArray, scope: Sequence[str], targets: Sequence[str],
+def aligned(table: FloatArray, scope: Sequence[str], targets: Sequence[str],
              states: Mapping[str, tuple[str, ...]]) -> FloatArray:
     """A utility table (batch, *cards of scope) laid along `targets`' axes (size 1 elsewhere)."""
     order = sorted(range(len(scope)), key=lambda i: targets.index(scope[i]))

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-STEP_MS = 20  # a burst of writes (an editor's save) is one change once quiet this long
+STEP_MS = 10  # a burst of writes (an editor's save: a few ms) is one change once quiet this long
 PING_S = 15.0  # a comment on the event stream this often finds tabs that have gone
 NO_SCRIPT = "'none'"
 

@@ -123,6 +123,7 @@ def tornadoes(scenario: Scenario, engine: CompiledNet, outcomes: Sequence[str],
     # P(evidence), each linear in the number's table: exact from two derivative passes (the
     # evidence is none, P = 1 whatever the tables, unless the scenario has an evidence log)
     evidence, by_evidence = engine.derivatives({})
+    changes: dict[str, list[RowChange]] = {}  # each node's, the same for every outcome
     for node in outcomes:
         spec = scenario.nodes[node]
         joint, grads = engine.derivatives({node: spec.states[0]})
@@ -134,9 +135,11 @@ def tornadoes(scenario: Scenario, engine: CompiledNet, outcomes: Sequence[str],
                 continue
             ends = [swing_range(p, p.id in exact) for p in swung]
             table = engine.net.tables[name]
-            moved = _effects(scenario, table, name, swung, ends, grad)
-            held = _effects(scenario, table, name, swung, ends, by_evidence[name]) \
-                if name in by_evidence else np.zeros_like(moved)
+            if name not in changes and scenario.nodes[name].noisy_or is None:
+                changes[name] = _row_changes(scenario, name, swung, ends)
+            moved = _effects(scenario, table, name, swung, ends, grad, changes.get(name))
+            held = _effects(scenario, table, name, swung, ends, by_evidence[name],
+                            changes.get(name)) if name in by_evidence else np.zeros_like(moved)
             at = (joint + moved) / (evidence + held)
             bars += [Bar(p.id, where[p.id], *end, float(at[2 * k]), float(at[2 * k + 1]))
                      for k, (p, end) in enumerate(zip(swung, ends, strict=True))]
@@ -146,13 +149,19 @@ def tornadoes(scenario: Scenario, engine: CompiledNet, outcomes: Sequence[str],
     return out
 
 
+# A table row's swings: the indices of their effects (low, high per number), the row's
+# columns, and each swing's change to the row's distribution, (swings, card).
+RowChange = tuple[list[int], list[int], FloatArray]
+
+
 def _effects(scenario: Scenario, table: FloatArray, node: str, swung: Sequence[Param],
-             ends: Sequence[tuple[float, float, bool]], grad: FloatArray) -> FloatArray:
+             ends: Sequence[tuple[float, float, bool]], grad: FloatArray,
+             rows: list[RowChange] | None = None) -> FloatArray:
     """(2 k,): the change in the outcome when each of the node's k numbers is at its low
     end, then its high end: sum((swung table - table) * derivative). A table row's numbers
-    change only its columns: the row's distribution's change times the derivative summed
-    over them. A noisy-OR's numbers change the whole table, which is rebuilt, a chunk of
-    swings at a time."""
+    change only its columns: the row's distribution's change (`_row_changes`, given as
+    `rows` when known) times the derivative summed over them. A noisy-OR's numbers change
+    the whole table, which is rebuilt, a chunk of swings at a time."""
     spec = scenario.nodes[node]
     swings = [(p.id, value) for p, end in zip(swung, ends, strict=True) for value in end[:2]]
     out = np.zeros(len(swings))
@@ -162,18 +171,30 @@ def _effects(scenario: Scenario, table: FloatArray, node: str, swung: Sequence[P
             out[start:start + len(part)] = change @ grad.ravel()
         return out
     flat = grad.reshape(spec.card, -1)
+    for at, columns, change in rows if rows is not None else \
+            _row_changes(scenario, node, swung, ends):
+        out[at] = change @ flat[:, columns].sum(axis=1)
+    return out
+
+
+def _row_changes(scenario: Scenario, node: str, swung: Sequence[Param],
+                 ends: Sequence[tuple[float, float, bool]]) -> list[RowChange]:
+    """Each table row's swings and what they change (see `RowChange`), a chunk of swings
+    at a time."""
+    spec = scenario.nodes[node]
+    swings = [(p.id, value) for p, end in zip(swung, ends, strict=True) for value in end[:2]]
     position = {p.id: 2 * k for k, p in enumerate(swung)}  # its low end; its high is next
+    out: list[RowChange] = []
     for block in spec.blocks:
         rows = [k for i in _block_ids(block.estimates) if i in position
                 for k in (position[i], position[i] + 1)]
         if not rows:
             continue
-        summed = flat[:, list(block.columns)].sum(axis=1)  # (card,)
         point = block.values(scenario.point_values())[0]
         for start, part, values in _swung_rows(scenario, [swings[k] for k in rows],
                                                spec.card):
-            moved = (block.values(values) - point) @ summed
-            out[[rows[start + j] for j in range(len(part))]] = moved
+            out.append(([rows[start + j] for j in range(len(part))], list(block.columns),
+                        block.values(values) - point))
     return out
 
 

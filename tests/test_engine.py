@@ -407,6 +407,19 @@ def test_a_plan_made_under_other_settings_is_not_taken(monkeypatch: pytest.Monke
     assert any(shape.answers is not None for shape in engine._shapes.shapes.values())
 
 
+def test_an_engine_sent_to_another_process_plans_there_as_it_needs() -> None:
+    import pickle
+
+    net = random_net(9, 8)
+    engine = CompiledNet(net)
+    engine.posterior("v8", {"v2": "s0"})
+    copied = pickle.loads(pickle.dumps(engine))
+    assert not copied._plans._memo and copied._plans is not engine._plans
+    for given in ({"v2": "s1"}, {"v3": "s0"}, {"v3": "s1"}):
+        np.testing.assert_allclose(copied.posterior("v8", given),
+                                   posterior(net, ["v8"], given), atol=EXACT)
+
+
 def test_kept_plans_and_structures_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_module, "MAX_PLANS", 20)
     monkeypatch.setattr(engine_module, "PLANS_BYTES", 20_000)

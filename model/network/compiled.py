@@ -316,6 +316,17 @@ class _Plans:
         self.nbytes = 0
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (an engine sent to another process) without its plans, which the other
+        process makes as it needs them."""
+        state = {k: v for k, v in self.__dict__.items() if k != "_lock"}
+        state["_memo"], state["nbytes"] = {}, 0
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def get(self, kind: str, key: tuple[Any, ...]) -> tuple[Any, int] | None:
         """(the plan, its size), or None when none is kept."""
         return self._memo.get((kind, key))

@@ -398,7 +398,8 @@ def test_a_failed_render_leaves_the_previous_report_untouched(
     def broken(*args: object, **kwargs: object) -> str:
         raise DiagramError(model.Problem("graphviz broke"))
 
-    monkeypatch.setattr("model.briefing.figures.render_svg", broken)
+    monkeypatch.setattr("model.briefing.diagrams.render_svg", broken)
+    monkeypatch.setattr("model.briefing.diagrams.draw_svg_ahead", broken)
     with pytest.raises(DiagramError, match="graphviz broke"):
         report(tiny_path, target)
     assert target.read_text(encoding="utf-8") == "previous"

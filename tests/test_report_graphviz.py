@@ -123,6 +123,32 @@ def test_a_diagram_drawn_again_is_not_drawn_twice(tmp_path: Path,
     assert runs(tmp_path) == 5
 
 
+def test_a_diagram_drawn_ahead_is_taken_by_the_render_that_wants_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dot = counting_dot(tmp_path)
+    monkeypatch.setenv("PATH", f"{dot.parent}{os.pathsep}{os.environ['PATH']}")
+    graphviz.draw_ahead(DOT, "dot", {"n0": "first"}, alt="A")
+    graphviz.draw_ahead(DOT, "auto", {"n0": "first"}, alt="A")  # once is enough
+    svg = render_svg(DOT, "dot", {"n0": "first"}, alt="A")
+    assert "<title>first</title>" in svg and runs(tmp_path) == 1
+    assert svg == inline_svg(HOSTILE_SVG, {"n0": "first"}, alt="A")
+    graphviz.draw_ahead(DOT + "  ", "wasm")  # drawn in this process: not ahead
+    monkeypatch.setattr(graphviz, "KEEP_RENDERS", False)
+    graphviz.draw_ahead(DOT + "   ", "dot")  # nothing is kept to take it from
+    assert not graphviz._AHEAD and runs(tmp_path) == 1
+
+
+def test_a_diagram_that_fails_ahead_fails_its_render_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_dot(tmp_path / "bin", f"cat > /dev/null; echo x >> {tmp_path / 'runs'}; "
+                               "echo 'syntax error in line 1' >&2; exit 1\n")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    graphviz.draw_ahead(DOT, "dot")
+    with pytest.raises(DiagramError, match="Graphviz's `dot` failed: syntax error in line 1"):
+        render_svg(DOT, "dot")
+    assert runs(tmp_path) == 1
+
+
 def test_the_diagrams_kept_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dot = counting_dot(tmp_path)
     monkeypatch.setenv("PATH", f"{dot.parent}{os.pathsep}{os.environ['PATH']}")

@@ -76,7 +76,8 @@ def test_a_briefing_past_the_memory_budget_is_refused_before_any_drawing(
     def no_drawing(*args: object, **kwargs: object) -> str:
         raise AssertionError("nothing may be drawn for a page that is refused")
 
-    monkeypatch.setattr("model.briefing.figures.render_svg", no_drawing)
+    monkeypatch.setattr("model.briefing.diagrams.render_svg", no_drawing)
+    monkeypatch.setattr("model.briefing.diagrams.draw_svg_ahead", no_drawing)
     with pytest.raises(LimitError, match=r"aliased\.yaml: the briefing would be about [\d,]+ "
                                          r"MB, and building it would take about [\d.]+ GB of "
                                          r"memory, over the memory budget of 1\.5 GB") as caught:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..analysis import Analysis
 from ..analysis.marginals import marginals
 from ..analysis.memo import Analyses, analyze_apart
+from ..analysis.tree import ScenarioTree, scenario_tree
 from ..analysis.uncertainty import StateSpread
 from ..errors import QueryError
 from ..language.probability import decimal_percent, percent
@@ -58,6 +59,12 @@ class Facts:
         if self.analyses is not None:
             return self.analyses.of(self.scenario)
         return analyze_apart(self.scenario)
+
+    @cached_property
+    def tree(self) -> ScenarioTree | None:
+        """The scenario tree's paths (None without outcomes, or where it has none), for its
+        diagram and its table."""
+        return scenario_tree(self.scenario, self.baseline) if self.scenario.outcomes else None
 
     @cached_property
     def what_ifs(self) -> dict[str, dict[str, dict[str, float]] | None]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from ..analysis.tree import ScenarioTree, TreePath, scenario_tree
+from ..analysis.tree import ScenarioTree, TreePath
 from ..language.probability import percent_text, shares
 from .context import (
     ROLE_ORDER,
@@ -18,8 +18,10 @@ from .context import (
     outcome_columns,
     state_lines,
 )
-from .figures import ROLE_STYLES, RoleStyle, network_svg, tree_svg
+from .figures import ROLE_STYLES, RoleStyle, network_dot, tree_dot
 from .format import Pct, day
+from .graphviz import draw_ahead as draw_svg_ahead
+from .graphviz import render_svg
 
 # the network -------------------------------------------------------------------------------
 
@@ -40,15 +42,41 @@ class NetworkFigure:
     given: str = "with nothing observed or set"  # what the figures hold
 
 
-def network_section(facts: Facts) -> Section:
+@dataclass(frozen=True)
+class Drawing:
+    """A diagram to draw: its DOT source, hover texts and text alternative."""
+
+    source: str
+    titles: dict[str, str]
+    alt: str
+
+    def svg(self, facts: Facts) -> Markup:
+        # Safe markup: scenario text reaches the SVG only escaped, through DOT and titles.
+        return Markup(render_svg(self.source, facts.graphviz, self.titles, self.alt))
+
+
+def draw_ahead(facts: Facts) -> None:
+    """Start drawing the network and the scenario tree (with the system `dot`, in processes
+    of their own) while the rest of the page is computed; their sections take the drawings."""
+    for drawing in (network_drawing(facts), tree_drawing(facts)):
+        if drawing is not None:
+            draw_svg_ahead(drawing.source, facts.graphviz, drawing.titles, drawing.alt)
+
+
+def network_drawing(facts: Facts) -> Drawing:
     s = facts.scenario
-    # Safe markup: scenario text reaches the SVG only escaped, through DOT and its titles.
-    roles = [spec.role for spec in s.nodes.values()]
     links = sum(len(spec.parents) for spec in s.nodes.values())
     alt = (f"Diagram of the network: {len(s.nodes)} nodes and {links} links, arrows from "
            "cause to effect, each node with its probability today. Every node is listed, "
            "with what it depends on, in the annex Drivers and evidence.")
-    svg = Markup(network_svg(s, facts.baseline, facts.graphviz, alt))
+    return Drawing(*network_dot(s, facts.baseline), alt)
+
+
+def network_section(facts: Facts) -> Section:
+    s = facts.scenario
+    roles = [spec.role for spec in s.nodes.values()]
+    links = sum(len(spec.parents) for spec in s.nodes.values())
+    svg = network_drawing(facts).svg(facts)
     legend = tuple(LegendItem(r, ROLE_STYLES[r], roles.count(r)) for r in ROLE_ORDER
                    if r in roles)
     return Section("network", "The network", NetworkFigure(svg, legend, len(s.nodes), links,
@@ -78,17 +106,22 @@ class TreeFigure:
     shown_pct: Pct
 
 
-def tree_section(facts: Facts) -> Section | None:
-    s = facts.scenario
-    if not s.outcomes:
-        return None
-    tree = scenario_tree(s, facts.baseline)
+def tree_drawing(facts: Facts) -> Drawing | None:
+    tree = facts.tree
     if tree is None:
         return None
     alt = (f"Tree of the {len(tree.paths)} most probable paths of the drivers "
            f"({', '.join(facts.label(d) for d in tree.drivers)}); the same paths, with their "
            "probabilities and outcomes, are in the table below the tree.")
-    svg = Markup(tree_svg(s, tree, day(s.file.as_of), facts.graphviz, alt))  # as the network
+    return Drawing(*tree_dot(facts.scenario, tree, day(facts.scenario.file.as_of)), alt)
+
+
+def tree_section(facts: Facts) -> Section | None:
+    s = facts.scenario
+    tree, drawing = facts.tree, tree_drawing(facts)
+    if tree is None or drawing is None:
+        return None
+    svg = drawing.svg(facts)
     # The leaves add up to 100, in the table as in the diagram; so do the shown paths' total
     # and the lumped leaf.
     whole = shares([leaf.probability for leaf in tree.leaves])

@@ -15,7 +15,7 @@ from ..analysis.tree import ScenarioTree, TreePath
 from ..language.probability import percent, percents
 from ..scenario import Scenario
 from .format import headline_states
-from .graphviz import Graphviz, label, quote, render_svg
+from .graphviz import label, quote
 
 LABEL_WIDTH = 24
 TREE_LABEL_WIDTH = 22
@@ -96,16 +96,10 @@ def state_lines(dist: Mapping[str, float], states: tuple[str, ...],
     return lines
 
 
-def network_svg(s: Scenario, baseline: Mapping[str, Mapping[str, float]],
-                graphviz: Graphviz | None, alt: str = "") -> str:
-    """The network, nodes styled by role and labelled with their current probabilities."""
-    source, titles = network_dot(s, baseline)
-    return render_svg(source, graphviz, titles, alt)
-
-
 def network_dot(s: Scenario, baseline: Mapping[str, Mapping[str, float]]
                 ) -> tuple[str, dict[str, str]]:
-    """The network's DOT, and the hover text of each Graphviz node and edge."""
+    """The network's DOT, nodes styled by role and labelled with their current
+    probabilities, and the hover text of each Graphviz node and edge."""
     ids = {name: f"n{i}" for i, name in enumerate(s.nodes)}
     titles: dict[str, str] = {}
     out = ["digraph network {\n", _GRAPH,
@@ -135,9 +129,9 @@ def network_dot(s: Scenario, baseline: Mapping[str, Mapping[str, float]]
     return "".join(out), titles
 
 
-def tree_svg(s: Scenario, tree: ScenarioTree, as_of: str,
-             graphviz: Graphviz | None, alt: str = "") -> str:
-    """The tree drawn left to right: branch probabilities on edges, outcomes at the leaves."""
+def tree_dot(s: Scenario, tree: ScenarioTree, as_of: str) -> tuple[str, dict[str, str]]:
+    """The tree's DOT, drawn left to right: branch probabilities on edges, outcomes at the
+    leaves; and the hover text of each Graphviz node and edge."""
     ids: dict[tuple[str, ...], str] = {(): "t0"}
     leaf_text = percents([leaf.probability for leaf in tree.leaves])
     branch_text = sibling_percents(tree)
@@ -181,7 +175,7 @@ def tree_svg(s: Scenario, tree: ScenarioTree, as_of: str,
         out.append(f't0 -> leaf0 [style="dashed", label={quote(leaf_text[-1])}];\n')
         titles["leaf0"] = f"The {tree.other_count} less likely paths, taken together"
     out.append("}\n")
-    return render_svg("".join(out), graphviz, titles, alt)
+    return "".join(out), titles
 
 
 def _leaf(s: Scenario, path: TreePath, node_id: str, head: str) -> str:

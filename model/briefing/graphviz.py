@@ -25,6 +25,7 @@ import subprocess
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal, get_args
 from xml.parsers import expat
 
@@ -113,14 +114,66 @@ def render_svg(dot_source: str, graphviz: str | None = None,
         if kept is not None:
             _KEPT.move_to_end(key)
             return kept
+        ahead = _AHEAD.get(key)
+    if ahead is not None:  # being drawn ahead (`draw_ahead`): its drawing, or its error
+        ahead.done.wait()
+        if ahead.error is not None:
+            raise ahead.error
+        with _KEPT_LOCK:
+            kept = _KEPT.get(key)
+        if kept is not None:
+            return kept
     svg = inline_svg(_render(dot_source, renderer), dict(hovers), alt)
+    _keep(key, svg)
+    return svg
+
+
+def draw_ahead(dot_source: str, graphviz: str | None = None,
+               titles: Mapping[str, str] | None = None, alt: str = "") -> None:
+    """Start drawing a diagram in a thread, so that `render_svg` with the same arguments
+    later takes the drawing (waiting for it if need be) while the page's other parts are
+    computed meanwhile: only with the system `dot`, which draws in a process of its own
+    (the WebAssembly Graphviz draws in this one, a diagram at a time), and only where
+    diagrams are kept (`KEEP_RENDERS`)."""
+    chosen = choose_graphviz(graphviz)
+    executable = shutil.which("dot") if chosen in ("dot", "auto") else None
+    if not KEEP_RENDERS or executable is None:
+        return
+    hovers = tuple((titles or {}).items())
+    key = (_renderer(executable), dot_source, hovers, alt)
+    with _KEPT_LOCK:
+        if key in _KEPT or key in _AHEAD:
+            return
+        ahead = _AHEAD[key] = _Ahead(threading.Event())
+
+    def draw() -> None:
+        try:
+            _keep(key, inline_svg(_render_with_dot(dot_source), dict(hovers), alt))
+        except DiagramError as exc:  # raised again by the `render_svg` that wants it
+            ahead.error = exc
+        finally:
+            with _KEPT_LOCK:
+                _AHEAD.pop(key, None)
+            ahead.done.set()
+
+    threading.Thread(target=draw, daemon=True, name="scenario-diagram").start()
+
+
+@dataclass
+class _Ahead:
+    """A diagram being drawn ahead: set once done, with its error if it failed."""
+
+    done: threading.Event
+    error: DiagramError | None = None
+
+
+def _keep(key: tuple[Any, ...], svg: str) -> None:
     with _KEPT_LOCK:
         _KEPT[key] = svg
         while len(_KEPT) > KEPT_RENDERS or (
                 len(_KEPT) > 1 and sum(len(k[1]) + len(v) for k, v in _KEPT.items())
                 > KEPT_RENDER_CHARS):
             _KEPT.popitem(last=False)
-    return svg
 
 
 # Diagrams drawn lately, by renderer, DOT source, hover texts and text alternative: the
@@ -130,6 +183,7 @@ KEEP_RENDERS = True  # False draws every diagram anew (the benchmarks compare th
 KEPT_RENDERS = 32
 KEPT_RENDER_CHARS = 32_000_000
 _KEPT: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_AHEAD: dict[tuple[Any, ...], _Ahead] = {}  # being drawn ahead, by the same keys
 _KEPT_LOCK = threading.Lock()
 
 

@@ -122,6 +122,7 @@ def render(scenario: Scenario, *, graphviz: str | None = None,
     or an older copy of the file) adds what changed since then; `analyses` keeps the
     analyses of earlier pages, for one that reads nothing changed since (watch mode)."""
     from .context import Facts, header
+    from .diagrams import draw_ahead
     from .size import check_size
 
     check_size(scenario)  # before any work that grows with the page
@@ -133,6 +134,7 @@ def render(scenario: Scenario, *, graphviz: str | None = None,
         facts.since = diff(load_since(scenario.path, since), scenario, since, scenario.path.name)
     if generated is not None:
         facts.generated = generated
+    draw_ahead(facts)  # the diagrams drawn while the analysis runs
     shown = sections(facts)
     sampled = any(u.states and any(st.p95 - st.p5 > 1e-12 for st in u.states)
                   for u in facts.analysis.uncertainty) or bool(facts.analysis.decisions)

@@ -140,6 +140,7 @@ def test_a_kept_analysis_is_the_analysis_made_afresh_with_the_new_digest() -> No
     assert kept.digest == paraphrased.digest and kept.analysed is paraphrased
     assert kept.judgements is first.judgements  # not computed again
     assert kept == analyze_apart(paraphrased) == analyze(paraphrased)
+    assert all(a.analysed is None for a in analyses._kept.values())  # no engine kept alive
 
 
 def test_analyses_kept_are_bounded() -> None:

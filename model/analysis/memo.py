@@ -116,8 +116,8 @@ class Analyses:
         found = self._kept.pop(key, None) if key is not None else None
         if found is None:
             found = analyze_apart(scenario)
-        if key is not None:
-            self._kept[key] = found  # the latest last
+        if key is not None:  # kept without its scenario, whose engines it need not keep
+            self._kept[key] = replace(found, analysed=None)  # the latest last
             while len(self._kept) > self.size:
                 del self._kept[next(iter(self._kept))]
         return replace(found, digest=scenario.digest, analysed=scenario)

@@ -157,3 +157,12 @@ def test_the_analysis_apart_leaves_the_scenarios_engine_as_it_was() -> None:
     engine = s.compiled
     analyze_apart(s)
     assert s.compiled is engine and not engine._shapes.shapes  # asked nothing
+
+
+def test_a_fresh_scenario_shares_the_network_and_evidence_but_not_the_engines() -> None:
+    s = model.load(FOLLOWUP)
+    twin = s.fresh()
+    assert twin.net is s.net and twin.background is s.background
+    assert twin.compiled is not s.compiled and twin._compiled is not s._compiled
+    for node in s.nodes:
+        assert twin.query(node) == pytest.approx(s.query(node), abs=1e-12)

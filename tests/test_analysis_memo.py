@@ -159,10 +159,16 @@ def test_the_analysis_apart_leaves_the_scenarios_engine_as_it_was() -> None:
     assert s.compiled is engine and not engine._shapes.shapes  # asked nothing
 
 
-def test_a_fresh_scenario_shares_the_network_and_evidence_but_not_the_engines() -> None:
-    s = model.load(FOLLOWUP)
+@pytest.mark.parametrize("path", [FOLLOWUP, WILDCATTER], ids=lambda p: p.stem)
+def test_a_fresh_scenario_shares_the_network_and_evidence_but_not_the_engines(
+        path: Path) -> None:
+    s = model.load(path)
     twin = s.fresh()
     assert twin.net is s.net and twin.background is s.background
     assert twin.compiled is not s.compiled and twin._compiled is not s._compiled
+    if s.reader_decisions:
+        assert twin.solver is not s.solver
+        assert twin._diagram_engine is not s._diagram_engine
+        assert twin.solve().meu == pytest.approx(s.solve().meu, abs=1e-12)
     for node in s.nodes:
         assert twin.query(node) == pytest.approx(s.query(node), abs=1e-12)

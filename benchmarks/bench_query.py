@@ -47,6 +47,7 @@ from model.network.pgmpy_engine import (  # noqa: E402
     pgmpy_classes,
 )
 from model.scenario import Scenario, load  # noqa: E402
+from tests.pyagrum_network import fill_gum, gum_network  # noqa: E402
 from tests.random_networks import random_net  # noqa: E402
 
 CLASSIC = ["asia", "alarm", "hailfinder", "win95pts", "andes", "pathfinder"]
@@ -106,28 +107,6 @@ def pyagrum() -> Any:
     import pyagrum as gum
 
     return gum
-
-
-def gum_network(net: Net) -> Any:
-    """The same network as a pyAgrum BayesNet, tables copied as float64."""
-    gum = pyagrum()
-    bn = gum.BayesNet()
-    for node, states in net.states.items():
-        bn.add(gum.LabelizedVariable(node, node, list(states)))
-    for node, ps in net.parents.items():
-        for p in ps:
-            bn.addArc(p, node)
-    for node in net.states:
-        fill_gum(bn, net, node, net.tables[node])
-    return bn
-
-
-def fill_gum(bn: Any, net: Net, node: str, table: np.ndarray) -> None:
-    cpt = bn.cpt(node)
-    ours = [node, *net.parents[node]]
-    # pyAgrum lays a table out with its variables in reverse order of cpt.names
-    axes = [ours.index(v) for v in reversed(cpt.names)]
-    cpt.fillWith(np.transpose(table, axes).ravel().tolist())
 
 
 def gum_posterior(ie: Any, net: Net, target: str, given: Mapping[str, str]) -> np.ndarray:

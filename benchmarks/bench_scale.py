@@ -142,28 +142,13 @@ def random_queries(net: Net, count: int, seed: int) -> list[tuple[Query, Query]]
     return out
 
 
-def gum_network(net: Net) -> Any:
-    import pyagrum as gum
-
-    bn = gum.BayesNet()
-    for node, states in net.states.items():
-        bn.add(gum.LabelizedVariable(node, node, list(states)))
-    for node, ps in net.parents.items():
-        for p in ps:
-            bn.addArc(p, node)
-    for node in net.states:
-        cpt = bn.cpt(node)
-        ours = [node, *net.parents[node]]
-        axes = [ours.index(v) for v in reversed(cpt.names)]
-        cpt.fillWith(np.transpose(net.tables[node], axes).ravel().tolist())
-    return bn
-
-
 class Agrum:
     """One LazyPropagation, used as pyAgrum's documentation advises for repeated queries."""
 
     def __init__(self, net: Net):
         import pyagrum as gum
+
+        from tests.pyagrum_network import gum_network
 
         gum.setNumberOfThreads(1)
         self.net = net

@@ -179,19 +179,10 @@ def test_a_likelihood_on_an_observed_node_weighs_the_evidence_only(tiny_path: Pa
 
 
 def pyagrum_network(net: Net) -> Any:
-    gum = pytest.importorskip("pyagrum")
-    bn = gum.BayesNet()
-    for node, states in net.states.items():
-        bn.add(gum.LabelizedVariable(node, node, list(states)))
-    for node, ps in net.parents.items():
-        for p in ps:
-            bn.addArc(p, node)
-    for node in net.states:
-        cpt = bn.cpt(node)
-        ours = [node, *net.parents[node]]
-        axes = [ours.index(v) for v in reversed(cpt.names)]
-        cpt.fillWith(np.transpose(net.tables[node], axes).ravel().tolist())
-    return bn
+    pytest.importorskip("pyagrum")
+    from tests.pyagrum_network import gum_network
+
+    return gum_network(net)
 
 
 def agree_with_pyagrum(net: Net, asked: list[tuple[dict[str, str], dict[str, dict[str, float]]]],

@@ -243,6 +243,70 @@ class _Buckets:
     too_large: bool = False  # stopped at a table past the cell limit
 
 
+class _Steps:
+    """Bucket elimination's steps as an order is worked out on scopes (`_Buckets` when
+    done): which tables hold each node, the tables each step uses and makes, and the cells
+    alive at once, made and multiplied. The order is the caller's."""
+
+    def __init__(self, scopes: Sequence[Term], card: Sequence[int] | Mapping[int, int],
+                 limit: int, check: bool):
+        self.scopes = list(scopes)
+        self.inputs = len(self.scopes)
+        self.card, self.limit, self.check = card, limit, check
+        self.holders: dict[int, set[int]] = {}  # node -> the tables with an axis for it
+        for k, scope in enumerate(self.scopes):
+            for v in scope:
+                self.holders.setdefault(v, set()).add(k)
+        self.steps: list[tuple[tuple[int, ...], Term, bool]] = []
+        self.alive: dict[int, int] = {}  # tables made and not yet used: their cells
+        self.alive_cells = self.peak = self.made = self.work = 0
+        self.done: set[int] = set()
+
+    def eliminate(self, v: int, used: set[int], out: Term) -> bool:
+        """Sum node `v` out of tables `used` (taken from `holders` by the caller) into one
+        table over `out`; False, and nothing done, where that table is past the limit."""
+        card = self.card
+        cells = 1
+        for u in out:
+            cells *= card[u]
+        if self.check and cells > self.limit:
+            return False
+        new = len(self.scopes)
+        for u in out:
+            held = self.holders[u]
+            held -= used
+            held.add(new)
+        largest = cells * card[v]
+        self.work += largest * len(used)
+        self.peak = max(self.peak, self.alive_cells + cells + (largest if len(used) > 2 else 0))
+        for i in used:
+            self.alive_cells -= self.alive.pop(i, 0)
+        self.alive[new] = cells
+        self.alive_cells += cells
+        self.made += cells
+        self.done |= used
+        self.scopes.append(out)
+        self.steps.append((tuple(used), out, largest > BLAS_CELLS))
+        return True
+
+    def stopped(self) -> _Buckets:
+        return _Buckets(self.inputs, self.scopes, self.steps, self.peak, self.made, self.work,
+                        too_large=True)
+
+    def finish(self, free: Sequence[int]) -> _Buckets:
+        """The last step: what is left multiplied down to the free targets."""
+        last = tuple(i for i in range(len(self.scopes)) if i not in self.done)
+        out = tuple(free)
+        cells = math.prod(self.card[v] for v in out)
+        if self.check and cells > self.limit:
+            return self.stopped()
+        self.scopes.append(out)
+        self.steps.append((last, out, cells > BLAS_CELLS))
+        return _Buckets(self.inputs, self.scopes, self.steps,
+                        max(self.peak, self.alive_cells + cells), self.made + cells,
+                        self.work + cells * len(last))
+
+
 @dataclass
 class _Cache:
     """Question shapes by key, oldest first, with the bytes of the tables they keep."""
@@ -1014,12 +1078,10 @@ class CompiledNet:
         out as the order is found: each step sums out the node whose bucket makes the
         smallest table (cells counted up to just past `max_cells`)."""
         limit = self.max_cells
-        scopes = list(scopes)
-        holders: dict[int, set[int]] = {}  # node -> the tables with an axis for it
+        worked = _Steps(scopes, card, limit, check)
         around: dict[int, set[int]] = {}  # node -> the nodes it shares a table with
-        for k, scope in enumerate(scopes):
+        for scope in worked.scopes:
             for v in scope:
-                holders.setdefault(v, set()).add(k)
                 around.setdefault(v, set()).update(scope)
         for v, others in around.items():
             others.discard(v)
@@ -1037,30 +1099,17 @@ class CompiledNet:
         cost = {v: made(v) for v in alive}
         queue = [(c, v) for v, c in cost.items()]
         heapq.heapify(queue)
-        inputs = len(scopes)
-        steps: list[tuple[tuple[int, ...], Term, bool]] = []
-        alive_tables: dict[int, int] = {}
-        alive_cells = peak = made_cells = work = 0
-        done: set[int] = set()
         while queue:
             popped, v = heapq.heappop(queue)
             if v not in alive or cost[v] != popped:
                 continue
             alive.discard(v)
             near = around.pop(v)
-            used = holders.pop(v)
-            out = tuple(u for u in scopes[next(iter(used))] if u != v) if len(used) == 1 \
-                else tuple(near)  # the bucket's union but v: v's neighbours now
-            cells = 1
-            for u in out:
-                cells *= card[u]
-            if check and cells > limit:
-                return _Buckets(inputs, scopes, steps, peak, made_cells, work, too_large=True)
-            new = len(scopes)
-            for u in out:
-                held = holders[u]
-                held -= used
-                held.add(new)
+            used = worked.holders.pop(v)
+            out = tuple(u for u in worked.scopes[next(iter(used))] if u != v) \
+                if len(used) == 1 else tuple(near)  # the bucket's union but v: its neighbours
+            if not worked.eliminate(v, used, out):
+                return worked.stopped()
             for u in near:
                 others = around[u]
                 others |= near
@@ -1070,83 +1119,27 @@ class CompiledNet:
                 if u in alive:
                     cost[u] = made(u)
                     heapq.heappush(queue, (cost[u], u))
-            largest = cells * card[v]
-            work += largest * len(used)
-            peak = max(peak, alive_cells + cells + (largest if len(used) > 2 else 0))
-            for i in used:
-                alive_cells -= alive_tables.pop(i, 0)
-            alive_tables[new] = cells
-            alive_cells += cells
-            made_cells += cells
-            done |= used
-            scopes.append(out)
-            steps.append((tuple(used), out, largest > BLAS_CELLS))
-        last = tuple(i for i in range(len(scopes)) if i not in done)
-        out = tuple(free)
-        cells = math.prod(card[v] for v in out)
-        if check and cells > limit:
-            return _Buckets(inputs, scopes, steps, peak, made_cells, work, too_large=True)
-        peak = max(peak, alive_cells + cells)
-        work += cells * len(last)
-        scopes.append(out)
-        steps.append((last, out, cells > BLAS_CELLS))
-        return _Buckets(inputs, scopes, steps, peak, made_cells + cells, work)
+        return worked.finish(free)
 
     def _bucket_steps(self, scopes: list[Term], free: Sequence[int],
                       rank: Callable[[int], int], check: bool,
                       card: Sequence[int] | Mapping[int, int]) -> _Buckets:
-        scopes = list(scopes)
-        holders: dict[int, set[int]] = {}  # node -> the tables with an axis for it
-        for k, scope in enumerate(scopes):
-            for v in scope:
-                holders.setdefault(v, set()).add(k)
-        inputs = len(scopes)
+        """Bucket elimination in the order `rank` gives, worked out on scopes alone."""
+        worked = _Steps(scopes, card, self.max_cells, check)
         keep = set(free)
-        steps: list[tuple[tuple[int, ...], Term, bool]] = []
-        alive: dict[int, int] = {}  # tables made and not yet used: their cells
-        alive_cells = peak = made = work = 0
-        done: set[int] = set()
-        for v in sorted((v for v in holders if v not in keep), key=rank):
-            used = holders.pop(v)
+        for v in sorted((v for v in worked.holders if v not in keep), key=rank):
+            used = worked.holders.pop(v)
             if len(used) == 1:  # one table: its axes but v, in its order (a plain sum)
-                out = tuple(u for u in scopes[next(iter(used))] if u != v)
+                out = tuple(u for u in worked.scopes[next(iter(used))] if u != v)
             else:
                 union: set[int] = set()
                 for i in used:
-                    union.update(scopes[i])
+                    union.update(worked.scopes[i])
                 union.discard(v)
                 out = tuple(union)  # in any order: steps match axes by node, not position
-            cells = 1
-            for u in out:
-                cells *= card[u]
-            if check and cells > self.max_cells:
-                return _Buckets(inputs, scopes, steps, peak, made, work, too_large=True)
-            new = len(scopes)
-            for u in out:
-                held = holders[u]
-                held -= used
-                held.add(new)
-            largest = cells * card[v]
-            work += largest * len(used)
-            peak = max(peak, alive_cells + cells + (largest if len(used) > 2 else 0))
-            for i in used:
-                alive_cells -= alive.pop(i, 0)
-            alive[new] = cells
-            alive_cells += cells
-            made += cells
-            done |= used
-            scopes.append(out)
-            steps.append((tuple(used), out, largest > BLAS_CELLS))
-        last = tuple(i for i in range(len(scopes)) if i not in done)
-        out = tuple(free)
-        cells = math.prod(card[v] for v in out)
-        if check and cells > self.max_cells:
-            return _Buckets(inputs, scopes, steps, peak, made, work, too_large=True)
-        peak = max(peak, alive_cells + cells)
-        work += cells * len(last)
-        scopes.append(out)
-        steps.append((last, out, cells > BLAS_CELLS))
-        return _Buckets(inputs, scopes, steps, peak, made + cells, work)
+            if not worked.eliminate(v, used, out):
+                return worked.stopped()
+        return worked.finish(free)
 
     def _eliminated(self, plan: _Buckets) -> list[int]:
         """The node each step of `plan` sums out (the last step sums none)."""

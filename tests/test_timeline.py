@@ -460,3 +460,38 @@ def test_the_pgmpy_engine_answers_with_the_log_alike() -> None:
                                                             abs=1e-9)
     assert reference.at("2025-05-01").query("market") == pytest.approx(
         dict(compiled.at("2025-05-01").query("market")), abs=1e-9)
+
+
+@pytest.mark.parametrize(("because", "words"), [
+    ("{source: bulletin, para: 4, says: rain}", ("paragraph 4 is beyond the end of source "
+                                                 "'bulletin', which has 2 paragraphs",)),
+    ("{source: bulletin, quote: hail all week, says: hail}",
+     ("quote not found in source 'bulletin'", "copy the words exactly")),
+    ("{source: bulletin, para: 1, quote: Rain is likely, says: rain}",
+     ("quote not found in paragraph 1 of 'bulletin'", "it is in paragraph 2")),
+])
+def test_a_reports_paragraphs_and_quote_are_checked_in_its_source_text(
+        because: str, words: tuple[str, ...], tmp_path: Path) -> None:
+    """The log's citations are checked as the nodes' are (one check serves both)."""
+    (tmp_path / "bulletin.txt").write_text("Dry spell ahead.\n\nRain is likely by May.\n")
+    text = WEATHER.read_text().replace(
+        "sources:\n", "sources:\n  bulletin: {title: The bulletin, path: bulletin.txt}\n", 1)
+    text += textwrap.dedent(f"""
+        evidence:
+          - date: 2025-04-01
+            observed: {{rain: yes}}
+            because: [{because}]
+        """)
+    path = tmp_path / "weather.yaml"
+    path.write_text(text)
+    line = len(text.splitlines())
+    with pytest.raises(ScenarioError) as caught:
+        model.load(path)
+    message = str(caught.value)
+    assert f"weather.yaml:{line}:" in message, message
+    for w in words:
+        assert w in message, message
+    (tmp_path / "weather.yaml").write_text(text.replace(because, "{source: bulletin, para: 2, "
+                                                                 "quote: rain is likely, "
+                                                                 "says: rain}"))
+    assert model.load(path).query("rain")["yes"] == 1.0

@@ -10,13 +10,13 @@ Every problem of the file is reported at once, each with its line, node and what
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 from ..errors import Problem, ScenarioError, did_you_mean
 from ..files import read_regular
 from ..limits import MAX_SOURCE_BYTES, MAX_TABLE_CELLS
 from .assignments import assignment_problems
+from .citations import paragraph_problem
 from .decisions import DecisionPlan, plan_decisions, reader_decision
 from .evidence_log import Log, LogChecker, combine
 from .exact import exact_params
@@ -180,21 +180,10 @@ class Checker:
         paras = self.paragraphs.get(c.source)
         if paras is None:
             return
-        beyond = [p for p in c.paras if p > len(paras)]
-        if beyond:
-            self.fail((*loc, "para"), f"paragraph {beyond[0]} is beyond the end of source "
-                                      f"'{c.source}', which has {len(paras)} paragraphs", node,
-                      "paragraphs are the text's non-blank lines, numbered from 1")
-            return
-        if c.quote is not None:
-            wanted = _squash(c.quote)
-            if not any(wanted in _squash(paras[p - 1]) for p in c.paras):
-                found = [i + 1 for i, text in enumerate(paras) if wanted in _squash(text)]
-                where = (f"it is in paragraph {found[0]}" if found
-                         else "copy the words exactly, or drop 'quote' and paraphrase in 'says'")
-                cited = ", ".join(map(str, c.paras))
-                self.fail((*loc, "quote"), f"quote not found in paragraph {cited} of "
-                                           f"'{c.source}'", node, where)
+        problem = paragraph_problem(c.source, paras, c.paras, c.quote)
+        if problem is not None:
+            field, message, hint = problem
+            self.fail((*loc, field), message, node, hint)
 
     # structure ---------------------------------------------------------------------------
 
@@ -273,7 +262,3 @@ class Checker:
             for both in sorted(set(w.given) & set(w.do)):
                 self.fail((*loc, "do", both), f"what-if '{w.name}' both observes and sets "
                                               f"'{both}'", both, "keep it in 'given' or in 'do'")
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u2019", "'")).strip().lower()

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import Problem, did_you_mean
+from .citations import paragraph_problem
 from .findings import Findings
 from .loader import Loc
 from .probability import SUM_TOLERANCE, percent
@@ -270,20 +270,10 @@ class LogChecker:
         paras = self.paragraphs.get(r.source)
         if paras is None:
             return
-        beyond = [p for p in r.paras if p > len(paras)]
-        if beyond:
-            self.fail((*loc, "para"), f"paragraph {beyond[0]} is beyond the end of source "
-                                      f"'{r.source}', which has {len(paras)} paragraphs", None,
-                      "paragraphs are the text's non-blank lines, numbered from 1")
-            return
-        if r.quote is not None:
-            wanted = _squash(r.quote)
-            searched = [paras[p - 1] for p in r.paras] if r.paras else list(paras)
-            if not any(wanted in _squash(text) for text in searched):
-                self.fail((*loc, "quote"), f"quote not found in source '{r.source}'"
-                          + (f", paragraph {', '.join(map(str, r.paras))}" if r.paras else ""),
-                          None, "copy the words exactly, or drop 'quote' and paraphrase in "
-                                "'says'")
+        problem = paragraph_problem(r.source, paras, r.paras, r.quote)
+        if problem is not None:
+            field, message, hint = problem
+            self.fail((*loc, field), message, None, hint)
 
     def default_label(self, kind: EvidenceKind, observed: Mapping[str, str],
                       likelihood: Mapping[str, Mapping[str, float]],
@@ -352,7 +342,3 @@ def combine(parts: Sequence[tuple[Sequence[EntrySpec], Sequence[ResolutionSpec]]
                 f"observed '{state}'", r.file, r.line, r.node,
                 "correct the resolution or the observation"))
     return Log(tuple(entries), tuple(resolutions)), problems, warnings
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u2019", "'")).strip().lower()

@@ -135,14 +135,19 @@ def _mapped(names: Sequence[str], rule: Rule) -> dict[str, str]:
             base = rule.prefix + base
             if not rule.fits(base):
                 base = rule.prefix + re.sub(r"[^A-Za-z0-9_]", "_", base)
-        new = base
-        for i in itertools.count(2):
-            if new not in taken:
-                break
-            new = f"{base}_{i}"
-        taken.add(new)
-        out[name] = new
+        out[name] = _unused(base, taken)
     return out
+
+
+def _unused(base: str, taken: set[str]) -> str:
+    """`base`, or `base_2`, `base_3`, ...: the first not `taken` yet (it is taken now)."""
+    name = base
+    for i in itertools.count(2):
+        if name not in taken:
+            break
+        name = f"{base}_{i}"
+    taken.add(name)
+    return name
 
 
 def _listed(items: Sequence[str]) -> str:
@@ -158,11 +163,4 @@ def identifier(text: str, rule: Rule) -> str:
 def fresh(text: str, rule: Rule | None, taken: set[str]) -> str:
     """`text` as a name the rule allows that is not `taken` yet (it is taken now): a node
     the file adds, such as a utility node."""
-    base = identifier(text, rule) if rule is not None else text
-    name = base
-    for i in itertools.count(2):
-        if name not in taken:
-            break
-        name = f"{base}_{i}"
-    taken.add(name)
-    return name
+    return _unused(identifier(text, rule) if rule is not None else text, taken)

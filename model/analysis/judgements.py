@@ -44,7 +44,7 @@ from ..language.events import Event, event_mask, event_nodes
 from ..language.judgements import JudgementSpec
 from ..language.probability import term_for
 from ..language.schema import Assumption, Citation, Confidence
-from ..language.tables import Block, FloatArray, when_text
+from ..language.tables import Block, FloatArray, Support, when_text
 from ..scenario import Scenario
 from . import DEFAULT_SAMPLES, DEFAULT_SEED
 from .disagreement import estimating_sources
@@ -72,7 +72,6 @@ TOP_INPUTS = 5
 # estimates moves the judgement at least this much.
 GAP_MOVES = 0.01
 
-Support = Citation | Assumption
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from ..limits import MAX_TABLE_CELLS
 from .events import Event, event_mask, event_nodes, read_event
 from .findings import Findings
 from .loader import Loc
-from .schema import Assumption, Citation, Confidence, Judgement
+from .schema import Citation, Confidence, Judgement
+from .tables import Support
 
-Support = Citation | Assumption
 CitationCheck = Callable[[Citation, Loc, str | None], None]
 
 

@@ -21,6 +21,7 @@ def test_sources_and_the_nodes_they_estimate() -> None:
                                      "ledger": ["talks", "clash"]}
 
 
+@pytest.mark.slow  # seconds: runs with the slow tests (CI runs both)
 def test_each_figure_equals_pgmpy_on_that_sources_tables() -> None:
     s = model.load(FIXTURE)
     for result in by_source(s, CompiledNet(s.net), s.outcomes):

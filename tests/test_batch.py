@@ -111,6 +111,7 @@ def test_two_files_with_one_id_are_reported_not_overwritten(folder: Path,
     assert len(twice) == 2
 
 
+@pytest.mark.slow  # seconds: runs with the slow tests (CI runs both)
 def test_the_commands_run_a_folder(folder: Path, tmp_path: Path) -> None:
     done = run("report", str(folder), "-o", str(tmp_path / "out"), "--jobs", "2")
     assert done.returncode == 2  # the bad file

@@ -13,6 +13,8 @@ import sys
 import termios
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny.yaml"
 BAD = Path(__file__).resolve().parent / "fixtures" / "bad" / "many_problems.yaml"
@@ -54,6 +56,7 @@ def test_version() -> None:
     assert done.returncode == 0 and done.stdout.strip() == "scenario 0.1.0"
 
 
+@pytest.mark.slow  # seconds: runs with the slow tests (CI runs both)
 def test_quiet_leaves_out_notices_before_or_after_the_command(tmp_path: Path) -> None:
     for args in (["-q", "report", str(TINY)], ["report", "-q", str(TINY)]):
         done = run(*args, "-o", str(tmp_path / "t.html"))
@@ -82,6 +85,7 @@ def test_colour_only_at_a_terminal_and_never_under_no_color() -> None:
     assert "\x1b[" not in run("validate", str(BAD)).stderr
 
 
+@pytest.mark.slow  # seconds: runs with the slow tests (CI runs both)
 def test_progress_bars_only_at_a_terminal_and_not_with_json() -> None:
     args = ("sweep", str(TINY), "--vary", "rain=0:1:6", "--intervals", "--samples", "200000")
     assert "sweeping tiny" in at_a_terminal(*args)

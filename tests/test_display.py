@@ -129,6 +129,7 @@ def test_a_type_without_a_renderer_falls_back_to_its_repr() -> None:
     assert pretty(Plain()) == "drawn"
 
 
+@pytest.mark.slow  # seconds: runs with the slow tests (CI runs both)
 def test_the_example_notebook_runs_and_shows_each_object() -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")

@@ -132,6 +132,7 @@ YAML_12_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
 @settings(max_examples=500, deadline=None, derandomize=True)
 @given(text=st.from_regex(YAML_12_FLOAT, fullmatch=True)
        | st.text(alphabet="0123456789+-.eE_xXoObBinfaNIF٣", min_size=1, max_size=12))
+@pytest.mark.slow  # seconds: runs with the slow tests (CI runs both)
 def test_plain_scalars_are_numbers_exactly_when_yaml_1_2_says_so(text: str) -> None:
     try:
         value = parse_document(f"a: {text}\n").data["a"]
@@ -196,6 +197,7 @@ lines = st.one_of(
                      "  - !!seq [1]", "  \t- [1]", "---"]))
 
 
+@pytest.mark.slow  # seconds: runs with the slow tests (CI runs both)
 @settings(max_examples=400, deadline=None, derandomize=True)
 @given(body=st.lists(lines, min_size=1, max_size=14).map("\n".join))
 def test_rows_read_in_bulk_equal_rows_read_one_event_at_a_time(body: str) -> None:

@@ -184,6 +184,7 @@ def test_the_command_prints_a_table_with_the_names_in_a_legend() -> None:
     assert rows[1][2] == f"{expected[0] * 100:.1f}%"
 
 
+@pytest.mark.slow  # seconds: runs with the slow tests (CI runs both)
 def test_the_command_writes_json_csv_and_parquet(tmp_path: Path) -> None:
     done = run("sweep", str(SOURCES), "--each", "source", "--json")
     assert done.returncode == 0, done.stderr

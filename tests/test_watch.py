@@ -201,6 +201,7 @@ SEED_EDITS = [  # (what, old, new) in turn, each on the file as the one before l
 ]
 
 
+@pytest.mark.slow  # seconds: runs with the slow tests (CI runs both)
 def test_a_page_rebuilt_after_each_kind_of_edit_is_the_page_made_afresh(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from model.analysis import memo

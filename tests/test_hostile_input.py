@@ -411,9 +411,14 @@ def test_deep_nesting_is_refused_fast(tmp_path: Path) -> None:
         closer = "]" if opener == "[" else "}"
         error = refused("a: " + opener * 20_000 + closer * 20_000 + "\n",
                         tmp_path / "deep.yaml")
-        # `{{` opens a mapping whose key is a mapping: refused as a key before it nests
-        words = "nested more than 64 deep" if opener == "[" else "a key must be a plain name"
-        assert words in str(error) and error.problems[0].line == 1
+        # `{{` opens a mapping whose key is a mapping: refused as a key before it nests,
+        # unless libyaml (0.2.5 as PyYAML 6.0.4's wheels build it) meets its own nesting cap
+        # first, while scanning ahead
+        words = ["nested more than 64 deep"]
+        if opener == "{":
+            words.append("a key must be a plain name")
+        assert any(w in str(error) for w in words), error
+        assert error.problems[0].line == 1
 
 
 def test_a_key_written_twice_is_an_error(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ def scenario_json_schema() -> dict[str, Any]:
     defs = generated["$defs"]
     scenario = defs.pop("ScenarioFile")
     scenario.pop("title", None)
-    return {
+    schema = {
         "$schema": DRAFT,
         "$id": SCHEMA_ID,
         "title": "Scenario file",
@@ -40,6 +40,29 @@ def scenario_json_schema() -> dict[str, Any]:
         "then": {"$ref": "#/$defs/CaseFile"},
         "else": scenario,
     }
+    # A type whose schema is written by hand (`WithJsonSchema`) still leaves pydantic's own
+    # definition behind, unreferenced, and pydantic versions render it differently.
+    schema["$defs"] = {name: defs[name] for name in sorted(_referenced(schema)) if name in defs}
+    return schema
+
+
+def _referenced(schema: dict[str, Any]) -> set[str]:
+    """The names of the definitions the schema reaches from its top, through other ones."""
+    seen: set[str] = set()
+    stack: list[Any] = [{key: value for key, value in schema.items() if key != "$defs"}]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                name = ref.removeprefix("#/$defs/")
+                if name not in seen:
+                    seen.add(name)
+                    stack.append(schema["$defs"].get(name))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return seen
 
 
 def schema_text() -> str:

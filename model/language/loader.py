@@ -140,6 +140,12 @@ def _parse(data: bytes, path: Path) -> Document:
         doc.data = _read_fast(data, doc)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if "maximum nesting depth" in (exc.problem or ""):
+            # libyaml 0.2.5 as PyYAML 6.0.4 builds it caps nesting itself, and finds a deep
+            # flow collection while scanning ahead, before our own cap sees its events
+            raise LimitError(Problem(f"the data is nested more than {MAX_DEPTH} deep",
+                                     file=str(path), line=mark.line + 1 if mark else None,
+                                     hint="close each [ and { where it ends")) from None
         what = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             what = f"{exc.problem} ({exc.context})"

@@ -43,7 +43,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -69,7 +69,7 @@ BLAS_CELLS = 1 << 14
 ANSWER_CELLS = 1 << 14
 ANSWER_WORK_CELLS = 1 << 20
 # A question whose elimination in the network's order would multiply more than this many
-# cells per table also gets an order of its own graph (min-size greedy, some microseconds
+# cells per table also gets an order of its own graph (weighted min-fill, some microseconds
 # per table), used when cheaper: evidence and pruning can leave a graph the network's order
 # suits badly, but the search only pays where the arithmetic is large.
 REORDER_WORK = 1 << 12
@@ -89,6 +89,7 @@ Batch = tuple[int, frozenset[str]] | None  # (batch size, nodes with batched tab
 # (free targets, observed, set, with likelihood and not fixed, batch, exact)
 ShapeKey = tuple[tuple[str, ...], frozenset[str], frozenset[str], frozenset[str], Batch, bool]
 Term = tuple[int, ...]
+Heuristic = Literal["weighted-fill", "min-size"]  # how a question's own order is found
 _NONE: frozenset[str] = frozenset()
 K = TypeVar("K")
 V = TypeVar("V")
@@ -821,6 +822,8 @@ class CompiledNet:
         plan after."""
         values: FloatArray | None = None
         if first and batch is None:  # batched tables always take the planned path
+            # a part shown possible by one assignment is a positive constant: left out
+            cuts = [cut for cut in cuts if not self._witnessed(cut, state, weights)]
             factors = [*shape.main, *(f for cut in cuts for f in cut.factors)]
             values = self._eliminate(factors, free, state, weights)
         if values is None:
@@ -956,6 +959,32 @@ class CompiledNet:
                 return False
         return all(weights[node].min() > 0 for node in cut.weighed)
 
+    def _witnessed(self, cut: _Cut, state: Mapping[str, int],
+                   weights: Mapping[str, FloatArray]) -> bool:
+        """Whether one assignment of a cut-off part's nodes, found greedily, gives each of its
+        factors a weight above 0: then the part's sum is above 0 (a proof, unlike
+        `_possible` it costs a pass over the part's tables, far less than summing it).
+        In topological order, each node not fixed takes its likeliest state given the
+        states chosen for its parents (weighed by its likelihood); a fixed node's state must
+        be possible given them. False when that fails, which proves nothing."""
+        n = len(self._nodes)
+        chosen = {self._index[name]: k for name, k in state.items()}
+        factors = set(cut.factors)
+        for f in cut.factors:  # by number: nodes in topological order, likelihoods after
+            if f >= n:
+                continue  # a likelihood: weighed in when its node's state was chosen
+            family = self._family[f]
+            index: tuple[slice | int, ...] = (slice(None), *(chosen[p] for p in family[1:]))
+            column = self._arrays[f][index]
+            if n + f in factors:
+                column = column * weights[self._nodes[f]]
+            k = chosen.get(f)
+            if k is None:
+                k = chosen[f] = int(column.argmax())
+            if not column[k] > 0:
+                return False
+        return True
+
     def _embed(self, values: FloatArray, targets: Sequence[str], free: tuple[str, ...],
                state: Mapping[str, int], batch: Batch) -> FloatArray:
         """The free targets' joint placed in the full joint: fixed targets are certain."""
@@ -1057,26 +1086,45 @@ class CompiledNet:
                       fixed: Collection[int], check: bool) -> _Buckets:
         """Bucket elimination of `factors` down to the nodes `free`, on scopes alone: in the
         network's elimination order, or, where that order would cost more than REORDER_WORK
-        per table, in a greedy order of the question's own graph when that costs less (and
-        always in that one past OWN_ORDER_TABLES tables). With `check`, stop (`too_large`)
-        at the first table past `max_cells`."""
+        per table, in a greedy order of the question's own graph (`_own_order`) when that
+        costs less (and always in that one past OWN_ORDER_TABLES tables). With `check`,
+        stop (`too_large`) at the first table past `max_cells`."""
         scopes = [tuple(v for v in self._family[f] if v not in fixed) for f in factors]
         if len(scopes) > OWN_ORDER_TABLES:  # large: its own order, without trying the other
-            local = self._greedy_steps(scopes, free, check, self._card)
+            local = self._own_order(scopes, free, check)
             if not local.too_large:
                 return local
         plan = self._bucket_steps(scopes, free, self._rank.__getitem__, check, self._card)
         if plan.too_large or plan.work > REORDER_WORK * len(scopes):
-            local = self._greedy_steps(scopes, free, check, self._card)
+            local = self._own_order(scopes, free, check)
             if not local.too_large and (plan.too_large or local.work < plan.work):
                 return local
         return plan
 
+    def _own_order(self, scopes: list[Term], free: Sequence[int], check: bool) -> _Buckets:
+        """Bucket elimination in a greedy order of the question's own graph: min-size, the
+        cheaper search, and where that still costs more than REORDER_WORK per table,
+        weighted min-fill too (its search costs more, but on graphs of many small nodes,
+        link's and munin1's, min-size's ties can cost 10 to 100 times the arithmetic); the
+        one that multiplies less."""
+        plan = self._greedy_steps(scopes, free, check, self._card, "min-size")
+        if not plan.too_large and plan.work <= REORDER_WORK * len(scopes):
+            return plan
+        other = self._greedy_steps(scopes, free, check, self._card)
+        return other if not other.too_large and (plan.too_large or other.work < plan.work) \
+            else plan
+
     def _greedy_steps(self, scopes: list[Term], free: Sequence[int], check: bool,
-                      card: Sequence[int] | Mapping[int, int]) -> _Buckets:
-        """Bucket elimination in a min-size greedy order of the scopes' own graph, worked
-        out as the order is found: each step sums out the node whose bucket makes the
-        smallest table (cells counted up to just past `max_cells`)."""
+                      card: Sequence[int] | Mapping[int, int],
+                      heuristic: Heuristic = "weighted-fill") -> _Buckets:
+        """Bucket elimination in a greedy order of the scopes' own graph, worked out as the
+        order is found. "weighted-fill" (as pyAgrum's triangulation weighs it) sums out
+        next the node whose elimination links the fewest pairs of its neighbours not yet
+        linked, each pair weighed by the cells of its two nodes, then the smallest table;
+        "min-size" the node whose bucket makes the smallest table. Cells are counted up to
+        just past `max_cells`. The scores of a node's neighbours are renewed when it goes,
+        not those of nodes two links away (their fill can only have fallen): a search of
+        the whole graph each step would cost more than the orders it would improve."""
         limit = self.max_cells
         worked = _Steps(scopes, card, limit, check)
         around: dict[int, set[int]] = {}  # node -> the nodes it shares a table with
@@ -1085,14 +1133,24 @@ class CompiledNet:
                 around.setdefault(v, set()).update(scope)
         for v, others in around.items():
             others.discard(v)
+        by_fill = heuristic == "weighted-fill"
 
-        def made(v: int) -> int:
+        def made(v: int) -> tuple[bool, int, int]:
+            """(whether eliminating v makes a table past the limit, its weighted fill (0 for
+            "min-size"), the cells of that table): past the limit goes last."""
             cells = card[v]
+            fill = 0
+            seen: list[int] = []
             for u in around[v]:
-                cells *= card[u]
-                if cells > limit:
-                    break
-            return cells
+                if cells <= limit:
+                    cells *= card[u]
+                if by_fill:
+                    linked = around[u]
+                    for w in seen:
+                        if w not in linked:
+                            fill += card[u] * card[w]
+                    seen.append(u)
+            return cells > limit, fill, cells
 
         keep = set(free)
         alive = {v for v in around if v not in keep}
@@ -1296,15 +1354,16 @@ class CompiledNet:
                      query: Callable[[], str]) -> list[tuple[int, ...]]:
         """The contraction order (single-assignment form) whose steps at query time multiply
         the fewest cells, of opt_einsum's greedy search (with the constant tables folded
-        first, and without) and bucket elimination (in the network's order and in a greedy
-        order of this graph); refused when even the best would make a table past
-        `max_cells`."""
+        first, and without) and bucket elimination (in the network's order and in the two
+        greedy orders of this graph, weighted min-fill and min-size); refused when even the
+        best would make a table past `max_cells`."""
         keep = [v for v in output]
         candidates = [_path(inputs, varying, output, sizes, fold=True),
                       _path(inputs, varying, output, sizes, fold=False)]
         ranks = {**{v: r for v, r in enumerate(self._rank)}, BATCH: len(self._rank)}
         for plan in (self._bucket_steps(list(inputs), keep, ranks.__getitem__, True, sizes),
-                     self._greedy_steps(list(inputs), keep, True, sizes)):
+                     self._greedy_steps(list(inputs), keep, True, sizes),
+                     self._greedy_steps(list(inputs), keep, True, sizes, "min-size")):
             if not plan.too_large:
                 candidates.append([used for used, _, _ in plan.steps])
         best: list[tuple[int, ...]] | None = None

@@ -146,3 +146,36 @@ def test_each_greedy_order_gives_the_exact_answer(heuristic: Heuristic, seed: in
                 engine.posterior(target, given)
         else:
             np.testing.assert_allclose(engine.posterior(target, given), expected, atol=EXACT)
+
+
+def test_bucket_steps_run_as_c_einsum_calls_of_every_kind_exactly(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """First queries run their steps as einsum calls worked out once per plan: a plain sum
+    along one axis, a two-table product, a step of more tables, and a large step through
+    BLAS (BLAS_CELLS lowered so small networks have some); each against brute force."""
+    monkeypatch.setattr(compiled, "BLAS_CELLS", 1 << 4)
+    made = compiled._calls
+    kinds: set[str] = set()
+
+    def spy(plan: Any) -> Any:
+        calls = made(plan)
+        for used, how, large in calls:
+            kinds.add("sum" if isinstance(how, int) else "blas" if large else
+                      "two" if len(used) == 2 else "more")
+        return calls
+
+    monkeypatch.setattr(compiled, "_calls", spy)
+    for seed in range(6):
+        net = random_net(12, seed, window=5)
+        rng = np.random.default_rng(seed)
+        nodes = list(net.states)
+        for _ in range(6):
+            observed = rng.choice(nodes, size=int(rng.integers(0, 4)), replace=False)
+            given = {str(n): net.states[n][0] for n in observed}
+            target = str(rng.choice([n for n in nodes if n not in given]))
+            with np.errstate(invalid="ignore"):
+                expected = brute_posterior(net, [target], given)
+            if np.isfinite(expected).all():
+                np.testing.assert_allclose(CompiledNet(net).posterior(target, given),
+                                           expected, atol=EXACT)
+    assert kinds == {"sum", "two", "more", "blas"}

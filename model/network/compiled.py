@@ -38,6 +38,7 @@ past either is refused with a `LimitError` that offers sampling instead.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import threading
 from collections import Counter, OrderedDict
@@ -48,6 +49,11 @@ from typing import Any, Literal, TypeVar, overload
 import numpy as np
 import numpy.typing as npt
 import opt_einsum as oe
+
+try:  # einsum's C core, without the Python checks around each call (numpy 2, then 1)
+    from numpy._core.multiarray import c_einsum as _c_einsum
+except ImportError:  # pragma: no cover
+    from numpy.core.multiarray import c_einsum as _c_einsum  # type: ignore[no-redef]
 
 from ..errors import LimitError, Problem
 from ..language.tables import FloatArray
@@ -91,6 +97,7 @@ ShapeKey = tuple[tuple[str, ...], frozenset[str], frozenset[str], frozenset[str]
 Term = tuple[int, ...]
 Heuristic = Literal["weighted-fill", "min-size"]  # how a question's own order is found
 _NONE: frozenset[str] = frozenset()
+_ALL = itertools.repeat(slice(None))  # an index's default, axis after axis
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -229,6 +236,13 @@ class _Shape:
         return held
 
 
+# One step of a bucket elimination as numpy runs it: the tables used, then either the axis a
+# single table is summed along (an int), or each table's einsum subscripts and the result's
+# (small subscripts of the step's own, as einsum's interleaved form needs), and whether the
+# step is large enough for einsum's pairwise search (BLAS).
+_Call = tuple[tuple[int, ...], int | tuple[list[int], ...], bool]
+
+
 @dataclass
 class _Buckets:
     """Bucket elimination worked out on scopes alone: `scopes` of the input tables, then of
@@ -242,6 +256,7 @@ class _Buckets:
     made_cells: int  # of every table made
     work: int  # cells multiplied: each step's tables, times the cells of their product
     too_large: bool = False  # stopped at a table past the cell limit
+    calls: list[_Call] | None = None  # the steps as einsum calls, made on first run
 
 
 class _Steps:
@@ -263,21 +278,18 @@ class _Steps:
         self.alive_cells = self.peak = self.made = self.work = 0
         self.done: set[int] = set()
 
-    def eliminate(self, v: int, used: set[int], out: Term) -> bool:
+    def eliminate(self, v: int, used: set[int], out: Term, cells: int, largest: int) -> bool:
         """Sum node `v` out of tables `used` (taken from `holders` by the caller) into one
-        table over `out`; False, and nothing done, where that table is past the limit."""
-        card = self.card
-        cells = 1
-        for u in out:
-            cells *= card[u]
+        table over `out`, of `cells` cells (`largest` with v's axis); False, and nothing
+        done, where that table is past the limit."""
         if self.check and cells > self.limit:
             return False
         new = len(self.scopes)
+        holders = self.holders
         for u in out:
-            held = self.holders[u]
+            held = holders[u]
             held -= used
             held.add(new)
-        largest = cells * card[v]
         self.work += largest * len(used)
         self.peak = max(self.peak, self.alive_cells + cells + (largest if len(used) > 2 else 0))
         for i in used:
@@ -922,8 +934,8 @@ class CompiledNet:
         n = len(self._nodes)
         table = self._arrays[f] if f < n else weights[self._nodes[f - n]]
         family = self._family[f]
-        if any(v in fixed for v in family):
-            table = table[tuple(fixed.get(v, slice(None)) for v in family)]
+        if not fixed.keys().isdisjoint(family):
+            table = table[tuple(map(fixed.get, family, _ALL))]
         return table
 
     def _run(self, contraction: _Contraction, state: Mapping[str, int],
@@ -1121,62 +1133,131 @@ class CompiledNet:
         order is found. "weighted-fill" (as pyAgrum's triangulation weighs it) sums out
         next the node whose elimination links the fewest pairs of its neighbours not yet
         linked, each pair weighed by the cells of its two nodes, then the smallest table;
-        "min-size" the node whose bucket makes the smallest table. Cells are counted up to
-        just past `max_cells`. The scores of a node's neighbours are renewed when it goes,
-        not those of nodes two links away (their fill can only have fallen): a search of
-        the whole graph each step would cost more than the orders it would improve."""
+        "min-size" the node whose bucket makes the smallest table. The scores of a node's
+        neighbours are renewed when it goes, not those of nodes two links away (their fill
+        can only have fallen): a search of the whole graph each step would cost more than
+        the orders it would improve.
+
+        On link's and munin1's graphs of a hundred-odd small tables this search is half of
+        a first query, so it is written for speed: each score is one int (fill, then cells,
+        then the node), which the heap compares far faster than tuples; a min-size score is
+        renewed from the old one and the neighbours gained; the steps' bookkeeping
+        (`_Steps.eliminate`) is done in the same pass over the neighbours."""
         limit = self.max_cells
         worked = _Steps(scopes, card, limit, check)
+        holders, scopes_, steps, alive = worked.holders, worked.scopes, worked.steps, \
+            worked.alive
         around: dict[int, set[int]] = {}  # node -> the nodes it shares a table with
-        for scope in worked.scopes:
-            for v in scope:
-                around.setdefault(v, set()).update(scope)
-        for v, others in around.items():
-            others.discard(v)
+        for v, held in holders.items():
+            near: set[int] = set()
+            for k in held:
+                near.update(scopes_[k])
+            near.discard(v)
+            around[v] = near
+        cells_of = card.__getitem__
         by_fill = heuristic == "weighted-fill"
+        # a score's last digit (radix `radix`) is the node (+ 1: the batch axis is -1);
+        # weighted fill's scores hold the cells (capped past the limit) in radix `wide`,
+        # above them the fill, and above that whether the table is past the limit
+        radix = max(around, default=0) + 2
+        wide = limit + 2
+        past = 1 << 64  # above any fill
 
-        def made(v: int) -> tuple[bool, int, int]:
-            """(whether eliminating v makes a table past the limit, its weighted fill (0 for
-            "min-size"), the cells of that table): past the limit goes last."""
-            cells = card[v]
+        def scored(v: int) -> int:
+            """Weighted fill's score of eliminating v."""
+            near = around[v]
+            cells = card[v] * math.prod(map(cells_of, near))
             fill = 0
             seen: list[int] = []
-            for u in around[v]:
-                if cells <= limit:
-                    cells *= card[u]
-                if by_fill:
-                    linked = around[u]
-                    for w in seen:
-                        if w not in linked:
-                            fill += card[u] * card[w]
-                    seen.append(u)
-            return cells > limit, fill, cells
+            for u in near:  # the pairs of v's neighbours not linked, card[u] * card[w] each
+                linked = around[u]
+                apart = 0
+                for w in seen:
+                    if w not in linked:
+                        apart += card[w]
+                fill += card[u] * apart
+                seen.append(u)
+            if cells > limit:
+                return ((past + fill) * wide + limit + 1) * radix + v + 1
+            return (fill * wide + cells) * radix + v + 1
 
         keep = set(free)
-        alive = {v for v in around if v not in keep}
-        cost = {v: made(v) for v in alive}
-        queue = [(c, v) for v, c in cost.items()]
+        if by_fill:
+            cost = {v: scored(v) for v in around if v not in keep}
+        else:
+            cost = {v: (card[v] * math.prod(map(cells_of, near))) * radix + v + 1
+                    for v, near in around.items() if v not in keep}
+        queue = list(cost.values())
         heapq.heapify(queue)
+        pop, push = heapq.heappop, heapq.heappush
+        alive_cells, peak, made, work = 0, 0, 0, 0
+        done = worked.done
         while queue:
-            popped, v = heapq.heappop(queue)
-            if v not in alive or cost[v] != popped:
+            key = pop(queue)
+            v = key % radix - 1
+            if cost.get(v) != key:  # eliminated already, or its score renewed since
                 continue
-            alive.discard(v)
+            del cost[v]
             near = around.pop(v)
-            used = worked.holders.pop(v)
-            out = tuple(u for u in worked.scopes[next(iter(used))] if u != v) \
-                if len(used) == 1 else tuple(near)  # the bucket's union but v: its neighbours
-            if not worked.eliminate(v, used, out):
+            used = holders.pop(v)
+            cv = card[v]
+            # the bucket's cells, v's axis included: up to date, renewed whenever a
+            # neighbour went
+            largest = key // radix
+            if by_fill:
+                largest %= wide
+                if largest > limit:
+                    largest = cv * math.prod(map(cells_of, near))
+            cells = largest // cv
+            if check and cells > limit:
+                worked.alive_cells, worked.peak, worked.made, worked.work = \
+                    alive_cells, peak, made, work
                 return worked.stopped()
-            for u in near:
+            if len(used) == 1:  # one table: its axes but v, in its order (a plain sum)
+                out = tuple(u for u in scopes_[next(iter(used))] if u != v)
+            else:
+                out = tuple(near)  # the bucket's union but v: its neighbours
+            new = len(scopes_)
+            work += largest * len(used)
+            peak = max(peak, alive_cells + cells + (largest if len(used) > 2 else 0))
+            for i in used:
+                alive_cells -= alive.pop(i, 0)
+            alive[new] = cells
+            alive_cells += cells
+            made += cells
+            done |= used
+            scopes_.append(out)
+            steps.append((tuple(used), out, largest > BLAS_CELLS))
+            if by_fill:
+                for u in near:
+                    held = holders[u]
+                    held -= used
+                    held.add(new)
+                    others = around[u]
+                    others |= near
+                    others.discard(u)
+                    others.discard(v)
+                for u in near:
+                    if u in cost:
+                        key = cost[u] = scored(u)
+                        push(queue, key)
+                continue
+            for u in near:  # min-size: each neighbour's bucket loses v, gains v's others
+                held = holders[u]
+                held -= used
+                held.add(new)
                 others = around[u]
-                others |= near
-                others.discard(u)
+                added = near - others
+                added.discard(u)
+                others |= added
                 others.discard(v)
-            for u in near:
-                if u in alive:
-                    cost[u] = made(u)
-                    heapq.heappush(queue, (cost[u], u))
+                old = cost.get(u)
+                if old is not None:
+                    key = cost[u] = (old // radix // cv * math.prod(map(cells_of, added))) \
+                        * radix + u + 1
+                    push(queue, key)
+        worked.alive_cells, worked.peak, worked.made, worked.work = \
+            alive_cells, peak, made, work
         return worked.finish(free)
 
     def _bucket_steps(self, scopes: list[Term], free: Sequence[int],
@@ -1195,7 +1276,8 @@ class CompiledNet:
                     union.update(worked.scopes[i])
                 union.discard(v)
                 out = tuple(union)  # in any order: steps match axes by node, not position
-            if not worked.eliminate(v, used, out):
+            cells = math.prod(map(card.__getitem__, out))
+            if not worked.eliminate(v, used, out, cells, cells * card[v]):
                 return worked.stopped()
         return worked.finish(free)
 
@@ -1218,14 +1300,7 @@ class CompiledNet:
         plan = self._buckets(factors, [index[t] for t in targets], fixed)
         if plan.too_large or plan.peak_cells * CELL_BYTES > self.budget:
             return None
-        tables: list[FloatArray | None] = [self._factor(f, fixed, weights) for f in factors]
-        for used, out, large in plan.steps:
-            tables.append(_product(tables, plan.scopes, used, out, large))
-            for i in used:
-                tables[i] = None  # let it go: only the tables alive count against the limit
-        result = tables[-1]
-        assert result is not None
-        return result
+        return _run_buckets(plan, [self._factor(f, fixed, weights) for f in factors])
 
     # a shape that comes back: the planned contraction --------------------------------------
 
@@ -1393,6 +1468,63 @@ class _Arrays:
     def __call__(self, factor: int) -> FloatArray:
         n = len(self.names)
         return self.tables[factor] if factor < n else self.weights[self.names[factor - n]]
+
+
+def _calls(plan: _Buckets) -> list[_Call]:
+    """The steps of `plan` as einsum calls (`_Call`)."""
+    scopes = plan.scopes
+    calls: list[_Call] = []
+    for used, out, large in plan.steps:
+        if len(used) == 1:
+            scope = scopes[used[0]]
+            if len(scope) == len(out) + 1 and tuple(u for u in scope if u in out) == out:
+                calls.append((used, next(a for a, u in enumerate(scope) if u not in out),
+                              False))
+                continue
+        # the result's axes are 0, 1, ...; the one node a step sums out (the last step sums
+        # none) is the next number
+        axes = dict(zip(out, range(len(out)), strict=True))
+        gone = itertools.repeat(len(out))
+        subscripts = [list(map(axes.get, scopes[i], gone)) for i in used]
+        subscripts.append(list(range(len(out))))
+        calls.append((used, tuple(subscripts), large))
+    return calls
+
+
+def _run_buckets(plan: _Buckets, tables: list[FloatArray | None]) -> FloatArray:
+    """The tables (the plan's inputs, in order) multiplied and summed by the plan's steps,
+    each table let go once used: only the tables alive count against the limit. A step is
+    one call of numpy's C einsum on subscripts worked out once per plan: on first queries
+    of a hundred-odd small steps, the Python around each call costs more than its
+    arithmetic."""
+    calls = plan.calls
+    if calls is None:
+        calls = plan.calls = _calls(plan)
+    einsum: Callable[..., Any] = _c_einsum
+    for used, how, large in calls:
+        if how.__class__ is int:
+            i = used[0]
+            table = tables[i]
+            assert table is not None
+            tables.append(np.add.reduce(table, axis=how))
+            tables[i] = None
+            continue
+        assert isinstance(how, tuple)
+        if len(used) == 2 and not large:
+            i, j = used
+            tables.append(einsum(tables[i], how[0], tables[j], how[1], how[2]))
+            tables[i] = tables[j] = None
+            continue
+        args: list[Any] = []
+        for i, subscripts in zip(used, how, strict=False):
+            args.append(tables[i])
+            args.append(subscripts)
+            tables[i] = None
+        args.append(how[-1])
+        # a large step goes pairwise through BLAS, where numpy's search for the pairs costs
+        # less than it saves
+        tables.append(np.einsum(*args, optimize=True) if large else einsum(*args))
+    return np.asarray(tables[-1])
 
 
 def _product(tables: Sequence[FloatArray | None], scopes: Sequence[Term],

@@ -148,12 +148,16 @@ def test_each_greedy_order_gives_the_exact_answer(heuristic: Heuristic, seed: in
             np.testing.assert_allclose(engine.posterior(target, given), expected, atol=EXACT)
 
 
+@pytest.mark.parametrize("core", ["c_einsum", "np.einsum"])
 def test_bucket_steps_run_as_c_einsum_calls_of_every_kind_exactly(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        core: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """First queries run their steps as einsum calls worked out once per plan: a plain sum
     along one axis, a two-table product, a step of more tables, and a large step through
-    BLAS (BLAS_CELLS lowered so small networks have some); each against brute force."""
+    BLAS (BLAS_CELLS lowered so small networks have some); each against brute force, with
+    numpy's private C core and with the public einsum a numpy without it falls back to."""
     monkeypatch.setattr(compiled, "BLAS_CELLS", 1 << 4)
+    if core == "np.einsum":
+        monkeypatch.setattr(compiled, "_c_einsum", np.einsum)
     made = compiled._calls
     kinds: set[str] = set()
 

@@ -50,10 +50,10 @@ import numpy as np
 import numpy.typing as npt
 import opt_einsum as oe
 
-try:  # einsum's C core, without the Python checks around each call (numpy 2, then 1)
+try:  # einsum's C core, without the Python checks around each call (about 1 us a step)
     from numpy._core.multiarray import c_einsum as _c_einsum
-except ImportError:  # pragma: no cover
-    from numpy.core.multiarray import c_einsum as _c_einsum  # type: ignore[no-redef]
+except ImportError:  # pragma: no cover - numpy 1, or a numpy that moves its private core
+    _c_einsum = np.einsum
 
 from ..errors import LimitError, Problem
 from ..language.tables import FloatArray

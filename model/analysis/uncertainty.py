@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -142,22 +142,35 @@ def sample_values(scenario: Scenario, samples: int,
     ids, alpha, beta = drawn_shapes(scenario)
     if not ids.size:
         return values
+    cell, within = uniform_cells(rng, samples, ids.size)
+    values[:, ids] = inverse_draws(cell, within, alpha, beta)
+    return values
+
+
+def uniform_cells(rng: np.random.Generator, samples: int,
+                  n: int) -> tuple[IntArray, FloatArray]:
+    """(samples, n) uniform numbers as the quantile cell each falls in and where in it."""
+    u = rng.random((samples, n))  # in place below: the largest arrays the draws make
+    u *= QUANTILE_KNOTS  # below QUANTILE_KNOTS: random() < 1 and the product rounds down
+    cell = u.astype(np.intp)
+    u -= cell
+    return cell, u
+
+
+def inverse_draws(cell: IntArray, within: FloatArray, alpha: FloatArray,
+                  beta: FloatArray) -> FloatArray:
+    """Column j drawn from Beta(alpha[j], beta[j]) by inverse transform of its uniform
+    numbers (`uniform_cells`). Each entry is its own knot's lookup and one multiply-add, so a
+    column comes out the same drawn alone or among others."""
     # one quantile table per distinct Beta: imported tables repeat their numbers often
     distinct, which = np.unique(np.stack([alpha, beta], axis=1), axis=0, return_inverse=True)
     knots = np.stack([_quantiles(float(a), float(b)) for a, b in distinct])
     starts, steps = knots[:, :-1].ravel(), np.diff(knots, axis=1).ravel()
-    table = which.reshape(-1).astype(np.intp) * QUANTILE_KNOTS
-    # in place: these arrays are samples x drawn numbers, the largest the draws make
-    u = rng.random((samples, ids.size))
-    u *= QUANTILE_KNOTS  # below QUANTILE_KNOTS: random() < 1 and the product rounds down
-    cell = u.astype(np.intp)
-    u -= cell
-    cell += table
+    cell = cell + which.reshape(-1).astype(np.intp) * QUANTILE_KNOTS
     drawn_values = steps.take(cell)
-    drawn_values *= u
+    drawn_values *= within
     drawn_values += starts.take(cell)
-    values[:, ids] = drawn_values
-    return values
+    return drawn_values
 
 
 def source_order(scenario: Scenario) -> dict[str, int]:
@@ -208,14 +221,59 @@ def node_table(spec: NodeSpec, values: FloatArray, u: FloatArray | None,
     return flat.reshape(table.shape)
 
 
-def varying_tables(scenario: Scenario, values: FloatArray,
-                   u: FloatArray | None = None) -> dict[str, FloatArray]:
+def varying_tables(scenario: Scenario, values: FloatArray, u: FloatArray | None = None,
+                   kept: KeptTables | None = None) -> dict[str, FloatArray]:
     """Batched tables of the nodes whose numbers differ across the rows of `values` (or,
-    with `u`, that pool several estimates); the engine keeps the others' point tables."""
+    with `u`, that pool several estimates); the engine keeps the others' point tables.
+    `kept` hands back the tables it holds for the same recipe, numbers and `u`."""
     moving = np.ptp(values, axis=0) > 0
     order = source_order(scenario)
-    return {n: node_table(spec, values, u, order) for n, spec in scenario.nodes.items()
+    make = node_table if kept is None else kept.table
+    return {n: make(spec, values, u, order) for n, spec in scenario.nodes.items()
             if moving[param_ids(spec)].any() or (u is not None and pooled(spec))}
+
+
+def same_recipe(a: NodeSpec, b: NodeSpec) -> bool:
+    """Whether two nodes' tables are the same function of the values: every field equal,
+    and the params one by one (a `ParamsView` compares by identity). A compact table
+    (`RowTable`, compared by identity) is the same only as itself."""
+    return (all(getattr(a, f.name) == getattr(b, f.name) for f in fields(NodeSpec)
+                if f.name != "params")
+            and (a.params is b.params or list(a.params) == list(b.params)))
+
+
+@dataclass(frozen=True)
+class _KeptTable:
+    spec: NodeSpec
+    values: FloatArray  # the node's own columns of the values
+    u: FloatArray | None
+    order: Mapping[str, int]
+    table: FloatArray
+
+
+class KeptTables:
+    """The last batched table of each node (`node_table`), handed back when the node's
+    recipe (`same_recipe`), its own columns of the values, the
+    draws' uniform numbers and the sources' order are all the same: a table reads nothing
+    else, so the table kept is the one `node_table` would make. The tables handed out are
+    read-only, as they are shared."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, _KeptTable] = {}
+
+    def table(self, spec: NodeSpec, values: FloatArray, u: FloatArray | None,
+              order: Mapping[str, int]) -> FloatArray:
+        own = values[:, param_ids(spec)]
+        old = self._kept.get(spec.name)
+        if (old is not None and same_recipe(old.spec, spec) and old.order == order
+                and old.values.shape == own.shape and np.array_equal(old.values, own)
+                and (old.u is u or (old.u is not None and u is not None
+                                    and np.array_equal(old.u, u)))):
+            return old.table
+        table = node_table(spec, values, u, order)
+        table.flags.writeable = False
+        self._kept[spec.name] = _KeptTable(spec, own, u, dict(order), table)
+        return table
 
 
 def param_ids(spec: NodeSpec) -> list[int] | range:
@@ -306,9 +364,11 @@ def most_samples(scenario: Scenario) -> int:
     return int(max(1, min(MAX_SAMPLES, (MEMORY_BUDGET_BYTES - fixed) // max(1, each))))
 
 
-def draw(scenario: Scenario, samples: int, seed: int | None) -> Draws:
+def draw(scenario: Scenario, samples: int, seed: int | None,
+         kept: Redraw | None = None) -> Draws:
     """`samples` seeded draws of every number, each believing one estimate of every pooled
-    row, and their tables; refused past the memory budget before anything is drawn."""
+    row, and their tables; refused past the memory budget before anything is drawn. With
+    `kept`, what it holds of the last draw is reused where it is the same (`Redraw`)."""
     if not 1 <= samples <= MAX_SAMPLES:
         error = QueryError if samples < 1 else LimitError
         raise error(Problem(f"samples must be between 1 and {MAX_SAMPLES:,}, got {samples:,}"))
@@ -320,9 +380,61 @@ def draw(scenario: Scenario, samples: int, seed: int | None) -> Draws:
             hint=f"ask for at most {most_samples(scenario):,} samples (--samples "
                  f"{most_samples(scenario)}), or mark tables whose numbers are exact with "
                  "'exact: true'"))
+    if kept is not None and seed is not None:
+        return kept.draw(scenario, samples, seed)
     rng = np.random.default_rng(seed)
     sources = rng.random(samples)
     return Draws.of(scenario, sample_values(scenario, samples, rng), sources)
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """One seeded draw's uniform numbers (`uniform_cells`), the Betas they were drawn from
+    and the drawn numbers."""
+
+    seed: int
+    samples: int
+    ids: IntArray
+    alpha: FloatArray
+    beta: FloatArray
+    cell: IntArray
+    within: FloatArray
+    sources: FloatArray
+    drawn: FloatArray
+
+
+class Redraw:
+    """What the last seeded `draw` made, so that drawing a scenario again (watch mode, after
+    a number was edited) draws anew only the numbers whose Beta changed and builds only the
+    tables of nodes whose numbers changed. The draws are the ones `draw` makes afresh: with
+    the same seed, draws and drawn numbers the generator gives the same uniform numbers, and
+    each number's column is drawn from its own column of them alone (`inverse_draws`)."""
+
+    def __init__(self) -> None:
+        self.tables = KeptTables()
+        self._last: _Drawn | None = None
+
+    def draw(self, scenario: Scenario, samples: int, seed: int) -> Draws:
+        ids, alpha, beta = drawn_shapes(scenario)
+        last = self._last
+        if (last is not None and (last.seed, last.samples) == (seed, samples)
+                and np.array_equal(last.ids, ids)):
+            cell, within, sources, drawn = last.cell, last.within, last.sources, last.drawn
+            changed = np.flatnonzero((last.alpha != alpha) | (last.beta != beta))
+            if changed.size:
+                drawn = drawn.copy()
+                drawn[:, changed] = inverse_draws(cell[:, changed], within[:, changed],
+                                                  alpha[changed], beta[changed])
+        else:
+            rng = np.random.default_rng(seed)
+            sources = rng.random(samples)
+            cell, within = uniform_cells(rng, samples, ids.size)
+            drawn = inverse_draws(cell, within, alpha, beta) if ids.size else within
+        self._last = _Drawn(seed, samples, ids, alpha, beta, cell, within, sources, drawn)
+        values = np.repeat(scenario.point_values(), samples, axis=0)
+        if ids.size:
+            values[:, ids] = drawn
+        return Draws(values, varying_tables(scenario, values, sources, self.tables), sources)
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int | None 
         draws = draw(scenario, samples, seed, redraw)  # refuses a bad number of samples
         worths = draw_worths(scenario, samples, seed)
         advance(50)
-        judged = assess(scenario, engine, draws)
+        judged = assess(scenario, engine, draws, None if redraw is None else redraw.swung)
         advance(5)
         spreads = tuple(outcome_spreads(scenario, engine, draws, outcomes))
         advance(15)

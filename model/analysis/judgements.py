@@ -51,7 +51,7 @@ from .disagreement import estimating_sources
 from .marginals import MAX_GROUP_CELLS
 from .places import Place, places
 from .sensitivity import swing_range, swung_values
-from .uncertainty import Draws, draw
+from .uncertainty import Draws, KeptTables, draw, varying_tables
 
 if TYPE_CHECKING:
     from ..network.compiled import CompiledNet
@@ -370,12 +370,12 @@ class _Shared:
 
     @classmethod
     def of(cls, scenario: Scenario, engine: CompiledNet, draws: Draws,
-           nodes: Sequence[str]) -> _Shared:
+           nodes: Sequence[str], kept: KeptTables | None = None) -> _Shared:
         def events(found: tuple[Any, Draws] | None) -> tuple[Any, Events] | None:
             return None if found is None else (found[0], Events(engine, found[1], nodes))
 
         return cls(Events(engine, draws, nodes),
-                   Events(engine, Draws.of(scenario, swung_values(scenario)), nodes),
+                   Events(engine, swung_draws(scenario, kept), nodes),
                    events(_by_source(scenario)), events(_one_row_variants(scenario)),
                    supports(scenario), places(scenario))
 
@@ -410,13 +410,23 @@ def _basis(scenario: Scenario, shared: _Shared, event: Event, pooled: float,
                  max(figures) - min(figures), float(p95 - p5), _gap(scenario, shared, event))
 
 
-def assess(scenario: Scenario, engine: CompiledNet, draws: Draws) -> tuple[Judgement, ...]:
+def swung_draws(scenario: Scenario, kept: KeptTables | None = None) -> Draws:
+    """Each number swung to each end of its range alone (`swung_values`), as batched tables;
+    `kept` hands back those of the last call that are the same."""
+    values = swung_values(scenario)
+    return Draws(values, varying_tables(scenario, values, kept=kept))
+
+
+def assess(scenario: Scenario, engine: CompiledNet, draws: Draws,
+           kept: KeptTables | None = None) -> tuple[Judgement, ...]:
     """Every key judgement of the scenario, measured with `draws` (shared with the other
-    analyses of one `analyze` call)."""
+    analyses of one `analyze` call); `kept` keeps the swung numbers' tables between calls
+    (`uncertainty.Redraw`)."""
     specs = scenario.judgement_specs
     if not specs:
         return ()
-    shared = _Shared.of(scenario, engine, draws, [n for spec in specs for n in spec.nodes])
+    shared = _Shared.of(scenario, engine, draws, [n for spec in specs for n in spec.nodes],
+                        kept)
     out = []
     for spec in specs:
         probability = scenario.probability(spec.event)

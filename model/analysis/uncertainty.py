@@ -225,12 +225,14 @@ def varying_tables(scenario: Scenario, values: FloatArray, u: FloatArray | None 
                    kept: KeptTables | None = None) -> dict[str, FloatArray]:
     """Batched tables of the nodes whose numbers differ across the rows of `values` (or,
     with `u`, that pool several estimates); the engine keeps the others' point tables.
-    `kept` hands back the tables it holds for the same recipe, numbers and `u`."""
+    `kept` hands back the tables of the last call whose recipe and numbers are the same."""
     moving = np.ptp(values, axis=0) > 0
     order = source_order(scenario)
-    make = node_table if kept is None else kept.table
-    return {n: make(spec, values, u, order) for n, spec in scenario.nodes.items()
-            if moving[param_ids(spec)].any() or (u is not None and pooled(spec))}
+    wanted = [spec for spec in scenario.nodes.values()
+              if moving[param_ids(spec)].any() or (u is not None and pooled(spec))]
+    if kept is not None:
+        return kept.tables(wanted, values, u, order)
+    return {spec.name: node_table(spec, values, u, order) for spec in wanted}
 
 
 def same_recipe(a: NodeSpec, b: NodeSpec) -> bool:
@@ -242,38 +244,41 @@ def same_recipe(a: NodeSpec, b: NodeSpec) -> bool:
             and (a.params is b.params or list(a.params) == list(b.params)))
 
 
-@dataclass(frozen=True)
-class _KeptTable:
-    spec: NodeSpec
-    values: FloatArray  # the node's own columns of the values
-    u: FloatArray | None
-    order: Mapping[str, int]
-    table: FloatArray
-
-
 class KeptTables:
-    """The last batched table of each node (`node_table`), handed back when the node's
-    recipe (`same_recipe`), its own columns of the values, the
-    draws' uniform numbers and the sources' order are all the same: a table reads nothing
-    else, so the table kept is the one `node_table` would make. The tables handed out are
-    read-only, as they are shared."""
+    """The batched tables (`node_table`) of the last call, handed back for a node whose
+    recipe (`same_recipe`), own columns of the values, uniform numbers `u` and sources'
+    order are all the same: a table reads nothing else, so the table kept is the one
+    `node_table` makes. The tables handed out are read-only, as they are shared."""
 
     def __init__(self) -> None:
-        self._kept: dict[str, _KeptTable] = {}
+        self._values: FloatArray | None = None
+        self._u: FloatArray | None = None
+        self._order: dict[str, int] = {}
+        self._kept: dict[str, tuple[NodeSpec, FloatArray]] = {}
 
-    def table(self, spec: NodeSpec, values: FloatArray, u: FloatArray | None,
-              order: Mapping[str, int]) -> FloatArray:
-        own = values[:, param_ids(spec)]
-        old = self._kept.get(spec.name)
-        if (old is not None and same_recipe(old.spec, spec) and old.order == order
-                and old.values.shape == own.shape and np.array_equal(old.values, own)
-                and (old.u is u or (old.u is not None and u is not None
-                                    and np.array_equal(old.u, u)))):
-            return old.table
-        table = node_table(spec, values, u, order)
-        table.flags.writeable = False
-        self._kept[spec.name] = _KeptTable(spec, own, u, dict(order), table)
-        return table
+    def tables(self, specs: Sequence[NodeSpec], values: FloatArray, u: FloatArray | None,
+               order: Mapping[str, int]) -> dict[str, FloatArray]:
+        last, kept = self._values, self._kept
+        if (last is None or last.shape != values.shape or dict(order) != self._order
+                or not (u is self._u or (u is not None and self._u is not None
+                                         and np.array_equal(u, self._u)))):
+            kept = {}
+            same = np.zeros(values.shape[1], dtype=bool)
+        else:
+            same = (values == last).all(axis=0)  # each column as the last call had it
+        out: dict[str, FloatArray] = {}
+        for spec in specs:
+            found = kept.get(spec.name)
+            if (found is not None and same[param_ids(spec)].all()
+                    and same_recipe(found[0], spec)):
+                out[spec.name] = found[1]
+                continue
+            table = node_table(spec, values, u, order)
+            table.flags.writeable = False
+            out[spec.name] = table
+        self._values, self._u, self._order = values, u, dict(order)
+        self._kept = {spec.name: (spec, out[spec.name]) for spec in specs}
+        return out
 
 
 def param_ids(spec: NodeSpec) -> list[int] | range:
@@ -389,18 +394,19 @@ def draw(scenario: Scenario, samples: int, seed: int | None,
 
 @dataclass(frozen=True)
 class _Drawn:
-    """One seeded draw's uniform numbers (`uniform_cells`), the Betas they were drawn from
-    and the drawn numbers."""
+    """One seeded draw: its uniform numbers (`uniform_cells`), the Betas of the numbers
+    drawn and every number's values."""
 
     seed: int
     samples: int
     ids: IntArray
     alpha: FloatArray
     beta: FloatArray
+    points: FloatArray
     cell: IntArray
     within: FloatArray
     sources: FloatArray
-    drawn: FloatArray
+    values: FloatArray
 
 
 class Redraw:
@@ -408,32 +414,41 @@ class Redraw:
     a number was edited) draws anew only the numbers whose Beta changed and builds only the
     tables of nodes whose numbers changed. The draws are the ones `draw` makes afresh: with
     the same seed, draws and drawn numbers the generator gives the same uniform numbers, and
-    each number's column is drawn from its own column of them alone (`inverse_draws`)."""
+    each number's column is drawn from its own column of them alone (`inverse_draws`). The
+    values handed out are read-only, as they are kept."""
 
     def __init__(self) -> None:
-        self.tables = KeptTables()
+        self.tables = KeptTables()  # the draws' tables
+        self.swung = KeptTables()  # the tables of the swung numbers (`judgements`)
         self._last: _Drawn | None = None
 
     def draw(self, scenario: Scenario, samples: int, seed: int) -> Draws:
         ids, alpha, beta = drawn_shapes(scenario)
+        points = scenario.checked.params.points
         last = self._last
         if (last is not None and (last.seed, last.samples) == (seed, samples)
-                and np.array_equal(last.ids, ids)):
-            cell, within, sources, drawn = last.cell, last.within, last.sources, last.drawn
+                and np.array_equal(last.ids, ids) and last.points.shape == points.shape):
+            cell, within, sources = last.cell, last.within, last.sources
+            values = last.values
+            fixed = np.ones(points.shape, dtype=bool)
+            fixed[ids] = False
+            moved = np.flatnonzero(fixed & (last.points != points))
             changed = np.flatnonzero((last.alpha != alpha) | (last.beta != beta))
-            if changed.size:
-                drawn = drawn.copy()
-                drawn[:, changed] = inverse_draws(cell[:, changed], within[:, changed],
-                                                  alpha[changed], beta[changed])
+            if moved.size or changed.size:
+                values = values.copy()
+                values[:, moved] = points[moved]
+                values[:, ids[changed]] = inverse_draws(
+                    cell[:, changed], within[:, changed], alpha[changed], beta[changed])
         else:
             rng = np.random.default_rng(seed)
             sources = rng.random(samples)
             cell, within = uniform_cells(rng, samples, ids.size)
-            drawn = inverse_draws(cell, within, alpha, beta) if ids.size else within
-        self._last = _Drawn(seed, samples, ids, alpha, beta, cell, within, sources, drawn)
-        values = np.repeat(scenario.point_values(), samples, axis=0)
-        if ids.size:
-            values[:, ids] = drawn
+            values = np.repeat(scenario.point_values(), samples, axis=0)
+            if ids.size:
+                values[:, ids] = inverse_draws(cell, within, alpha, beta)
+        values.flags.writeable = False
+        self._last = _Drawn(seed, samples, ids, alpha, beta, points.copy(), cell, within,
+                            sources, values)
         return Draws(values, varying_tables(scenario, values, sources, self.tables), sources)
 
 

@@ -381,7 +381,9 @@ class _Shared:
 
 
 def _basis(scenario: Scenario, shared: _Shared, event: Event, pooled: float,
-           drawn: FloatArray) -> Basis:
+           p5: float, p95: float) -> Basis:
+    """What the judgement rests on; `p5` and `p95` are the ends of its 90% range over the
+    draws."""
     moved = shared.swung.probabilities(event)
     exact = scenario.exact
     inputs = []
@@ -405,7 +407,6 @@ def _basis(scenario: Scenario, shared: _Shared, event: Event, pooled: float,
         names, events = shared.sources
         by_source = dict(zip(names, events.probabilities(event).tolist(), strict=True))
     figures = [pooled, *by_source.values()]
-    p5, p95 = np.percentile(drawn, [5, 95])
     return Basis(assumed_share, tuple(inputs), sources, by_source,
                  max(figures) - min(figures), float(p95 - p5), _gap(scenario, shared, event))
 
@@ -431,12 +432,13 @@ def assess(scenario: Scenario, engine: CompiledNet, draws: Draws,
     for spec in specs:
         probability = scenario.probability(spec.event)
         drawn = shared.draws.probabilities(spec.event)
-        basis = _basis(scenario, shared, spec.event, probability, drawn)
+        # one call for the three: each is the same order statistic however many are asked
+        p5, median, p95 = np.percentile(drawn, [5, 50, 95])
+        basis = _basis(scenario, shared, spec.event, probability, p5, p95)
         derived, reason = confidence(basis)
         level = spec.confidence or derived
         if spec.confidence is not None:
             reason = _override(spec, reason)
-        p5, median, p95 = np.percentile(drawn, [5, 50, 95])
         out.append(Judgement(spec.name, spec.statement, spec.written, probability, float(p5),
                              float(p95), term_for(probability), level, reason, derived,
                              spec.confidence is not None, float(drawn.mean()), float(median),

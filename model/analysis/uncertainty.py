@@ -222,16 +222,18 @@ def node_table(spec: NodeSpec, values: FloatArray, u: FloatArray | None,
 
 
 def varying_tables(scenario: Scenario, values: FloatArray, u: FloatArray | None = None,
-                   kept: KeptTables | None = None) -> dict[str, FloatArray]:
+                   kept: KeptTables | None = None,
+                   same: npt.NDArray[np.bool_] | None = None) -> dict[str, FloatArray]:
     """Batched tables of the nodes whose numbers differ across the rows of `values` (or,
     with `u`, that pool several estimates); the engine keeps the others' point tables.
-    `kept` hands back the tables of the last call whose recipe and numbers are the same."""
+    `kept` hands back the tables of its last call whose recipe and numbers are the same
+    (`same`: which columns of `values` are known to be those of its last call)."""
     moving = np.ptp(values, axis=0) > 0
     order = source_order(scenario)
     wanted = [spec for spec in scenario.nodes.values()
               if moving[param_ids(spec)].any() or (u is not None and pooled(spec))]
     if kept is not None:
-        return kept.tables(wanted, values, u, order)
+        return kept.tables(wanted, values, u, order, same)
     return {spec.name: node_table(spec, values, u, order) for spec in wanted}
 
 
@@ -257,14 +259,17 @@ class KeptTables:
         self._kept: dict[str, tuple[NodeSpec, FloatArray]] = {}
 
     def tables(self, specs: Sequence[NodeSpec], values: FloatArray, u: FloatArray | None,
-               order: Mapping[str, int]) -> dict[str, FloatArray]:
+               order: Mapping[str, int], same: npt.NDArray[np.bool_] | None = None
+               ) -> dict[str, FloatArray]:
+        """The specs' tables; `same` says which columns of `values` are those of the last
+        call (compared here when not given)."""
         last, kept = self._values, self._kept
         if (last is None or last.shape != values.shape or dict(order) != self._order
                 or not (u is self._u or (u is not None and self._u is not None
                                          and np.array_equal(u, self._u)))):
             kept = {}
             same = np.zeros(values.shape[1], dtype=bool)
-        else:
+        elif same is None:
             same = (values == last).all(axis=0)  # each column as the last call had it
         out: dict[str, FloatArray] = {}
         for spec in specs:
@@ -434,12 +439,15 @@ class Redraw:
             fixed[ids] = False
             moved = np.flatnonzero(fixed & (last.points != points))
             changed = np.flatnonzero((last.alpha != alpha) | (last.beta != beta))
+            same = np.ones(points.shape, dtype=bool)
+            same[moved] = same[ids[changed]] = False
             if moved.size or changed.size:
                 values = values.copy()
                 values[:, moved] = points[moved]
                 values[:, ids[changed]] = inverse_draws(
                     cell[:, changed], within[:, changed], alpha[changed], beta[changed])
         else:
+            same = np.zeros(points.shape, dtype=bool)
             rng = np.random.default_rng(seed)
             sources = rng.random(samples)
             cell, within = uniform_cells(rng, samples, ids.size)
@@ -449,7 +457,8 @@ class Redraw:
         values.flags.writeable = False
         self._last = _Drawn(seed, samples, ids, alpha, beta, points.copy(), cell, within,
                             sources, values)
-        return Draws(values, varying_tables(scenario, values, sources, self.tables), sources)
+        return Draws(values, varying_tables(scenario, values, sources, self.tables, same),
+                     sources)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import pytest
 
 import model
 from model.analysis import analyze
+from model.analysis.decisions import draw_worths
 from model.analysis.memo import Analyses, analysis_key, analyze_apart
 from model.analysis.uncertainty import Draws, Redraw, draw
 from model.language.loader import Document
@@ -227,3 +228,20 @@ def test_an_analysis_with_kept_draws_is_the_analysis_made_afresh() -> None:
     for change in (NUMBER_EDITS["a term to a number"], NUMBER_EDITS["the number again"]):
         s = edited(s, change)
         assert analyses.of(s).to_dict() == analyze(s).to_dict()
+
+
+def test_worth_tables_are_kept_while_the_worths_are_the_same() -> None:
+    s = model.load(SEED)
+    redraw = Redraw()
+    worths = draw_worths(s, 500, 7)
+    first = redraw.worths.tables(s.utilities, worths)
+    again = redraw.worths.tables(s.utilities, draw_worths(s, 500, 7))
+    assert all(again[a] is first[a] for a in s.utilities)
+    other = edited(s, _set(("utilities", "us", "nuclear_deal", "yes"), 70))
+    changed = redraw.worths.tables(other.utilities, draw_worths(other, 500, 7))
+    fresh = {a: spec.tables(draw_worths(other, 500, 7)[a]) for a, spec in other.utilities.items()}
+    assert changed["us"] is not first["us"] and changed["iran"] is first["iran"]
+    for actor, tables in fresh.items():
+        assert [scope for scope, _ in changed[actor]] == [scope for scope, _ in tables]
+        assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(changed[actor], tables,
+                                                                  strict=True))

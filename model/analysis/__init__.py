@@ -121,7 +121,8 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int | None 
         advance(5)
         spreads = tuple(outcome_spreads(scenario, engine, draws, outcomes))
         advance(15)
-        decided = tuple(evaluate_decisions(scenario, engine, draws, worths))
+        decided = tuple(evaluate_decisions(scenario, engine, draws, worths,
+                                           None if redraw is None else redraw.worths))
         strategy = (decide(scenario, draws=draws, worths=worths, seed=seed)
                     if scenario.reader_decisions else None)
         advance(15)

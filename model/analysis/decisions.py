@@ -21,7 +21,7 @@ import numpy as np
 from ..language.tables import FloatArray
 from ..language.utilities import UtilitySpec
 from ..scenario import Scenario
-from .uncertainty import Z95, Draws, marginal_draws
+from .uncertainty import Z95, Draws, KeptWorthTables, marginal_draws
 
 if TYPE_CHECKING:
     from ..network.compiled import CompiledNet
@@ -113,9 +113,11 @@ def drawn_joints(engine: CompiledNet, draws: Draws, wanted: list[tuple[str, ...]
 
 
 def evaluate_decision(scenario: Scenario, engine: CompiledNet, node: str, draws: Draws,
-                      worths: Mapping[str, FloatArray] | None = None) -> Decision:
+                      worths: Mapping[str, FloatArray] | None = None,
+                      kept: KeptWorthTables | None = None) -> Decision:
     """Each option's expected utility per actor, its spread and its chance of being best;
-    `worths` are drawn worths per actor (`draw_worths`), the midpoints when None."""
+    `worths` are drawn worths per actor (`draw_worths`), the midpoints when None; `kept`
+    keeps their tables between calls (`uncertainty.Redraw`)."""
     actors = tuple(scenario.utilities)
     wanted = scopes(scenario, actors)
     cared = list(dict.fromkeys(n for s in wanted for n in s))
@@ -123,8 +125,12 @@ def evaluate_decision(scenario: Scenario, engine: CompiledNet, node: str, draws:
     options = scenario.nodes[node].states
     leads = {o: {n: engine.posterior(n, do={node: o}) for n in watched} for o in options}
     drawn = {}
-    worth_tables = {a: scenario.utilities[a].tables(None if worths is None else worths[a])
-                    for a in actors}  # the same for every option
+    # the same for every option
+    if kept is not None and worths is not None:
+        worth_tables = kept.tables(scenario.utilities, worths)
+    else:
+        worth_tables = {a: scenario.utilities[a].tables(None if worths is None else worths[a])
+                        for a in actors}
     for option in options:
         joints = drawn_joints(engine, draws, wanted, {node: option})
         drawn[option] = {a: expected_utility(scenario.utilities[a], joints,
@@ -148,9 +154,10 @@ def evaluate_decision(scenario: Scenario, engine: CompiledNet, node: str, draws:
 
 
 def evaluate_decisions(scenario: Scenario, engine: CompiledNet, draws: Draws,
-                       worths: Mapping[str, FloatArray] | None = None) -> list[Decision]:
+                       worths: Mapping[str, FloatArray] | None = None,
+                       kept: KeptWorthTables | None = None) -> list[Decision]:
     """Every predicted decision (the reader's own are solved in `policy`)."""
-    return [evaluate_decision(scenario, engine, n, draws, worths)
+    return [evaluate_decision(scenario, engine, n, draws, worths, kept)
             for n in scenario.nodes_with_role("decision")
             if not scenario.nodes[n].reader_decision]
 

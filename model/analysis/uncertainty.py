@@ -28,6 +28,7 @@ import numpy.typing as npt
 from ..errors import LimitError, Problem, QueryError
 from ..language.probability import Prob
 from ..language.tables import Block, FloatArray, NodeSpec, Param, ParamsView
+from ..language.utilities import UtilitySpec
 from ..limits import MAX_SAMPLES, MEMORY_BUDGET_BYTES
 from ..scenario import Scenario
 from .marginals import groups
@@ -397,6 +398,42 @@ def draw(scenario: Scenario, samples: int, seed: int | None,
     return Draws.of(scenario, sample_values(scenario, samples, rng), sources)
 
 
+WorthTables = list[tuple[tuple[str, ...], FloatArray]]  # `UtilitySpec.tables`
+
+
+class KeptWorthTables:
+    """Each actor's utility tables at its drawn worths (`UtilitySpec.tables`) from the last
+    call, handed back while the actor's terms (their nodes, rows and indicators) and drawn
+    worths are the same: a table reads nothing else. Read-only, as they are shared."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[UtilitySpec, FloatArray, WorthTables]] = {}
+
+    def tables(self, utilities: Mapping[str, UtilitySpec],
+               worths: Mapping[str, FloatArray]) -> dict[str, WorthTables]:
+        out: dict[str, WorthTables] = {}
+        for actor, spec in utilities.items():
+            found = self._kept.get(actor)
+            values = worths[actor]
+            if (found is not None and _same_terms(found[0], spec)
+                    and found[1].shape == values.shape and np.array_equal(found[1], values)):
+                out[actor] = found[2]
+                continue
+            out[actor] = spec.tables(values)
+            for _, table in out[actor]:
+                table.flags.writeable = False
+        self._kept = {a: (utilities[a], worths[a], out[a]) for a in utilities}
+        return out
+
+
+def _same_terms(a: UtilitySpec, b: UtilitySpec) -> bool:
+    if len(a.terms) != len(b.terms):
+        return False
+    return all(x.scope == y.scope and x.cards == y.cards and x.params == y.params
+               and np.array_equal(x.indicators, y.indicators)
+               for x, y in zip(a.terms, b.terms, strict=True))
+
+
 @dataclass(frozen=True)
 class _Drawn:
     """One seeded draw: its uniform numbers (`uniform_cells`), the Betas of the numbers
@@ -425,6 +462,7 @@ class Redraw:
     def __init__(self) -> None:
         self.tables = KeptTables()  # the draws' tables
         self.swung = KeptTables()  # the tables of the swung numbers (`judgements`)
+        self.worths = KeptWorthTables()  # the utilities' tables at the drawn worths
         self._last: _Drawn | None = None
 
     def draw(self, scenario: Scenario, samples: int, seed: int) -> Draws:

@@ -104,7 +104,8 @@ def analyze_apart(scenario: Scenario, redraw: Redraw | None = None) -> Analysis:
 
 
 class Analyses:
-    """The last KEPT_ANALYSES analyses (`analyze_apart`) by `analysis_key`."""
+    """The last KEPT_ANALYSES analyses (`analyze_apart`) by `analysis_key`, and what the
+    last one drew (`uncertainty.Redraw`), lent to the next analysis made."""
 
     def __init__(self, size: int = KEPT_ANALYSES):
         self.size = size

@@ -7,8 +7,8 @@ median, fastest and slowest over the rounds, with the part the build takes.
 
 With `--caches both` (the default) two sessions watch two copies of the file, one with what
 watch mode keeps between builds turned off (the engine's plans shared by structure, the
-diagrams drawn, the last analyses) and one with it on, edited in turn, so the two columns
-are measured side by side on the same machine at the same time.
+diagrams drawn, the last analyses and draws) and one with it on, edited in turn, so the two
+columns are measured side by side on the same machine at the same time.
 
     python benchmarks/bench_watch.py [--scenario FILE] [--rounds 8] [--graphviz auto]
                                      [--caches both|on|off]
@@ -112,7 +112,7 @@ def start(stack: ExitStack, scenario: Path, renderer: str | None, caches: bool) 
 
 class toggled:
     """What watch mode keeps between builds turned on or off while a build runs (the
-    engine's plans and the diagrams are kept by module; the analyses by session)."""
+    engine's plans and the diagrams are kept by module; the analyses and draws by session)."""
 
     def __init__(self, caches: bool):
         self.caches = caches

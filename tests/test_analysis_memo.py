@@ -9,11 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import model
 from model.analysis import analyze
+from model.analysis.decisions import draw_worths
 from model.analysis.memo import Analyses, analysis_key, analyze_apart
+from model.analysis.uncertainty import Draws, Redraw, draw
 from model.language.loader import Document
 from model.scenario import Scenario
 from tests.conftest import ROOT, SEED
@@ -172,3 +175,73 @@ def test_a_fresh_scenario_shares_the_network_and_evidence_but_not_the_engines(
         assert twin.solve().meu == pytest.approx(s.solve().meu, abs=1e-12)
     for node in s.nodes:
         assert twin.query(node) == pytest.approx(s.query(node), abs=1e-12)
+
+
+# draws kept between loads (`uncertainty.Redraw`) -------------------------------------------
+
+NUMBER_EDITS = {  # in turn, each on the data as the one before left it
+    "a term to a number": _set(("nodes", "oman_channel", "prior"), {"yes": 0.8}),
+    "the number again": _set(("nodes", "oman_channel", "prior"), {"yes": 0.805}),
+    "a range": _set(("nodes", "us_course", "prior"), {"use_force": [0.25, 0.45]}),
+    "an estimate's weight": _set(("nodes", "us_russia_track", "estimates", 0, "weight"), 2.0),
+    "an exact mark (fewer numbers drawn)": _set(("nodes", "oman_channel", "exact"), True),
+    "the mark taken off": lambda data: data["nodes"]["oman_channel"].pop("exact"),
+}
+
+
+def same_draws(a: Draws, b: Draws) -> bool:
+    assert a.sources is not None and b.sources is not None
+    return (np.array_equal(a.values, b.values) and np.array_equal(a.sources, b.sources)
+            and a.tables.keys() == b.tables.keys()
+            and all(np.array_equal(a.tables[n], b.tables[n]) for n in a.tables))
+
+
+def test_draws_kept_between_edits_are_the_draws_made_afresh() -> None:
+    s = model.load(SEED)
+    redraw = Redraw()
+    assert same_draws(redraw.draw(s, 2000, 7), draw(s, 2000, 7))
+    for what, change in NUMBER_EDITS.items():
+        s = edited(s, change)
+        assert same_draws(redraw.draw(s, 2000, 7), draw(s, 2000, 7)), what
+    # another seed or another number of draws: the uniform numbers are drawn again
+    assert same_draws(redraw.draw(s, 2000, 8), draw(s, 2000, 8))
+    assert same_draws(redraw.draw(s, 1500, 8), draw(s, 1500, 8))
+
+
+def test_after_a_number_edit_only_its_numbers_are_drawn_and_its_table_made_again() -> None:
+    s = edited(model.load(SEED), NUMBER_EDITS["a term to a number"])
+    redraw = Redraw()
+    before = redraw.draw(s, 2000, 7)
+    after = redraw.draw(edited(s, NUMBER_EDITS["the number again"]), 2000, 7)
+    oman = s.nodes["oman_channel"].params[0].id
+    unchanged = [i for i in range(len(s.params)) if i != oman]
+    assert np.array_equal(after.values[:, unchanged], before.values[:, unchanged])
+    assert not np.array_equal(after.values[:, oman], before.values[:, oman])
+    remade = {n for n in after.tables if after.tables[n] is not before.tables[n]}
+    assert remade == {"oman_channel"}  # its children's tables do not read its number
+    assert not after.values.flags.writeable and not after.tables["oman_channel"].flags.writeable
+
+
+def test_an_analysis_with_kept_draws_is_the_analysis_made_afresh() -> None:
+    s = model.load(SEED)
+    analyses = Analyses()
+    for change in (NUMBER_EDITS["a term to a number"], NUMBER_EDITS["the number again"]):
+        s = edited(s, change)
+        assert analyses.of(s).to_dict() == analyze(s).to_dict()
+
+
+def test_worth_tables_are_kept_while_the_worths_are_the_same() -> None:
+    s = model.load(SEED)
+    redraw = Redraw()
+    worths = draw_worths(s, 500, 7)
+    first = redraw.worths.tables(s.utilities, worths)
+    again = redraw.worths.tables(s.utilities, draw_worths(s, 500, 7))
+    assert all(again[a] is first[a] for a in s.utilities)
+    other = edited(s, _set(("utilities", "us", "nuclear_deal", "yes"), 70))
+    changed = redraw.worths.tables(other.utilities, draw_worths(other, 500, 7))
+    fresh = {a: spec.tables(draw_worths(other, 500, 7)[a]) for a, spec in other.utilities.items()}
+    assert changed["us"] is not first["us"] and changed["iran"] is first["iran"]
+    for actor, tables in fresh.items():
+        assert [scope for scope, _ in changed[actor]] == [scope for scope, _ in tables]
+        assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(changed[actor], tables,
+                                                                  strict=True))

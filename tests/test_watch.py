@@ -208,7 +208,8 @@ def test_a_page_rebuilt_after_each_kind_of_edit_is_the_page_made_afresh(
 
     analysed: list[object] = []
     apart = memo.analyze_apart
-    monkeypatch.setattr(memo, "analyze_apart", lambda s: analysed.append(s) or apart(s))
+    monkeypatch.setattr(memo, "analyze_apart",
+                        lambda s, *rest: analysed.append(s) or apart(s, *rest))
     file = tmp_path / SEED.name
     shutil.copy(SEED, file)
     out = tmp_path / "seed.html"
@@ -233,3 +234,30 @@ def test_a_page_rebuilt_after_each_kind_of_edit_is_the_page_made_afresh(
                             generated(page).isoformat()], capture_output=True, check=True,
                            text=True, cwd=tmp_path).stdout
     assert fresh == page
+
+
+@pytest.mark.slow  # seconds: runs with the slow tests (CI runs both)
+def test_a_page_rebuilt_after_number_edits_is_the_report_of_the_saved_file(
+        tmp_path: Path) -> None:
+    """The edits `benchmarks/bench_watch.py` times: a number changed again and again, each
+    time redrawing only it (`uncertainty.Redraw`), then a range and an exact mark; the
+    page written is the page `scenario report` writes of the file, and the page served is
+    that page with the reload script alone added."""
+    file = tmp_path / SEED.name
+    shutil.copy(SEED, file)
+    out = tmp_path / "seed.html"
+    edits = [("prior: {yes: very likely}", "prior: {yes: 0.800}"),
+             ("prior: {yes: 0.800}", "prior: {yes: 0.805}"),
+             ("prior: {yes: 0.805}", "prior: {yes: 0.810}"),
+             ("prior: {use_force: [0.25, 0.40]}", "prior: {use_force: [0.25, 0.45]}"),
+             ("prior: {yes: 0.810}", "prior: {yes: 0.810}\n    exact: true")]
+    with Session(file, out, port=0) as session:
+        assert not session.build().problems
+        for old, new in edits:
+            save(file, old, new)
+            build = session.build()
+            assert not build.problems, new
+            page = out.read_text()
+            assert page == render(model.load(file), generated=generated(page)), new
+            assert session.shown.page.decode() == live_page(page, build.version), new
+        session.stop()

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .policy import Strategy
     from .sensitivity import Tornado
     from .signposts import Signposts
-    from .uncertainty import OutcomeUncertainty
+    from .uncertainty import OutcomeUncertainty, Redraw
 
 DEFAULT_SAMPLES = 10_000
 DEFAULT_SEED = 2025
@@ -83,7 +83,7 @@ class Analysis(RichDisplay):
 
 
 def analyze(scenario: Scenario, outcome: str | None = None, samples: int | None = None,
-            seed: int | None = DEFAULT_SEED) -> Analysis:
+            seed: int | None = DEFAULT_SEED, *, redraw: Redraw | None = None) -> Analysis:
     """Analyse `outcome` (any node), or every `role: outcome` node when None.
 
     `samples` draws of the uncertain numbers (seeded by `seed`) feed the uncertainty
@@ -114,14 +114,15 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int | None 
     engine = scenario.compiled  # batched tables: the compiled engine, whatever answers queries
     # The bar's shares are each step's part of the time on the seed at 100,000 draws.
     with task(f"analysing {scenario.id}", 100, unit="%") as advance:
-        draws = draw(scenario, samples, seed)  # refuses a bad number of samples
+        draws = draw(scenario, samples, seed, redraw)  # refuses a bad number of samples
         worths = draw_worths(scenario, samples, seed)
         advance(50)
-        judged = assess(scenario, engine, draws)
+        judged = assess(scenario, engine, draws, None if redraw is None else redraw.swung)
         advance(5)
         spreads = tuple(outcome_spreads(scenario, engine, draws, outcomes))
         advance(15)
-        decided = tuple(evaluate_decisions(scenario, engine, draws, worths))
+        decided = tuple(evaluate_decisions(scenario, engine, draws, worths,
+                                           None if redraw is None else redraw.worths))
         strategy = (decide(scenario, draws=draws, worths=worths, seed=seed)
                     if scenario.reader_decisions else None)
         advance(15)

@@ -12,7 +12,7 @@ option has the share of draws in which it is the actor's best. The reader's own 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ import numpy as np
 from ..language.tables import FloatArray
 from ..language.utilities import UtilitySpec
 from ..scenario import Scenario
-from .uncertainty import Z95, Draws, marginal_draws
+from .uncertainty import Z95, Draws, KeptWorthTables, marginal_draws
 
 if TYPE_CHECKING:
     from ..network.compiled import CompiledNet
@@ -78,12 +78,14 @@ def draw_worths(scenario: Scenario, samples: int, seed: int | None) -> dict[str,
     return out
 
 
-def expected_utility(spec: UtilitySpec, joints: Joints,
-                     values: FloatArray | None = None) -> FloatArray:
+def expected_utility(spec: UtilitySpec, joints: Joints, values: FloatArray | None = None,
+                     tables: Sequence[tuple[tuple[str, ...], FloatArray]] | None = None
+                     ) -> FloatArray:
     """(batch,): the sum over the actor's tables of worth . P(its nodes); `values` are the
-    worths (batch or 1, n_values), the midpoints by default."""
+    worths (batch or 1, n_values), the midpoints by default; `tables` are
+    `spec.tables(values)` when made already."""
     total: FloatArray = np.zeros(1)
-    for scope, table in spec.tables(values):
+    for scope, table in spec.tables(values) if tables is None else tables:
         joint = joints[scope]
         product = joint * table  # a joint without a batch axis broadcasts over the worths'
         total = total + product.reshape(product.shape[0], -1).sum(axis=1)
@@ -111,9 +113,11 @@ def drawn_joints(engine: CompiledNet, draws: Draws, wanted: list[tuple[str, ...]
 
 
 def evaluate_decision(scenario: Scenario, engine: CompiledNet, node: str, draws: Draws,
-                      worths: Mapping[str, FloatArray] | None = None) -> Decision:
+                      worths: Mapping[str, FloatArray] | None = None,
+                      kept: KeptWorthTables | None = None) -> Decision:
     """Each option's expected utility per actor, its spread and its chance of being best;
-    `worths` are drawn worths per actor (`draw_worths`), the midpoints when None."""
+    `worths` are drawn worths per actor (`draw_worths`), the midpoints when None; `kept`
+    keeps their tables between calls (`uncertainty.Redraw`)."""
     actors = tuple(scenario.utilities)
     wanted = scopes(scenario, actors)
     cared = list(dict.fromkeys(n for s in wanted for n in s))
@@ -121,10 +125,16 @@ def evaluate_decision(scenario: Scenario, engine: CompiledNet, node: str, draws:
     options = scenario.nodes[node].states
     leads = {o: {n: engine.posterior(n, do={node: o}) for n in watched} for o in options}
     drawn = {}
+    # the same for every option
+    if kept is not None and worths is not None:
+        worth_tables = kept.tables(scenario.utilities, worths)
+    else:
+        worth_tables = {a: scenario.utilities[a].tables(None if worths is None else worths[a])
+                        for a in actors}
     for option in options:
         joints = drawn_joints(engine, draws, wanted, {node: option})
         drawn[option] = {a: expected_utility(scenario.utilities[a], joints,
-                                             None if worths is None else worths[a])
+                                             tables=worth_tables[a])
                          for a in actors}
     wins = {a: np.argmax(np.stack([np.broadcast_to(drawn[o][a], (draws.samples,))
                                    for o in options]), axis=0) for a in actors}
@@ -144,9 +154,10 @@ def evaluate_decision(scenario: Scenario, engine: CompiledNet, node: str, draws:
 
 
 def evaluate_decisions(scenario: Scenario, engine: CompiledNet, draws: Draws,
-                       worths: Mapping[str, FloatArray] | None = None) -> list[Decision]:
+                       worths: Mapping[str, FloatArray] | None = None,
+                       kept: KeptWorthTables | None = None) -> list[Decision]:
     """Every predicted decision (the reader's own are solved in `policy`)."""
-    return [evaluate_decision(scenario, engine, n, draws, worths)
+    return [evaluate_decision(scenario, engine, n, draws, worths, kept)
             for n in scenario.nodes_with_role("decision")
             if not scenario.nodes[n].reader_decision]
 

@@ -51,7 +51,7 @@ from .disagreement import estimating_sources
 from .marginals import MAX_GROUP_CELLS
 from .places import Place, places
 from .sensitivity import swing_range, swung_values
-from .uncertainty import Draws, draw
+from .uncertainty import Draws, KeptTables, draw, varying_tables
 
 if TYPE_CHECKING:
     from ..network.compiled import CompiledNet
@@ -370,18 +370,20 @@ class _Shared:
 
     @classmethod
     def of(cls, scenario: Scenario, engine: CompiledNet, draws: Draws,
-           nodes: Sequence[str]) -> _Shared:
+           nodes: Sequence[str], kept: KeptTables | None = None) -> _Shared:
         def events(found: tuple[Any, Draws] | None) -> tuple[Any, Events] | None:
             return None if found is None else (found[0], Events(engine, found[1], nodes))
 
         return cls(Events(engine, draws, nodes),
-                   Events(engine, Draws.of(scenario, swung_values(scenario)), nodes),
+                   Events(engine, swung_draws(scenario, kept), nodes),
                    events(_by_source(scenario)), events(_one_row_variants(scenario)),
                    supports(scenario), places(scenario))
 
 
 def _basis(scenario: Scenario, shared: _Shared, event: Event, pooled: float,
-           drawn: FloatArray) -> Basis:
+           p5: float, p95: float) -> Basis:
+    """What the judgement rests on; `p5` and `p95` are the ends of its 90% range over the
+    draws."""
     moved = shared.swung.probabilities(event)
     exact = scenario.exact
     inputs = []
@@ -405,28 +407,38 @@ def _basis(scenario: Scenario, shared: _Shared, event: Event, pooled: float,
         names, events = shared.sources
         by_source = dict(zip(names, events.probabilities(event).tolist(), strict=True))
     figures = [pooled, *by_source.values()]
-    p5, p95 = np.percentile(drawn, [5, 95])
     return Basis(assumed_share, tuple(inputs), sources, by_source,
                  max(figures) - min(figures), float(p95 - p5), _gap(scenario, shared, event))
 
 
-def assess(scenario: Scenario, engine: CompiledNet, draws: Draws) -> tuple[Judgement, ...]:
+def swung_draws(scenario: Scenario, kept: KeptTables | None = None) -> Draws:
+    """Each number swung to each end of its range alone (`swung_values`), as batched tables;
+    `kept` hands back those of the last call that are the same."""
+    values = swung_values(scenario)
+    return Draws(values, varying_tables(scenario, values, kept=kept))
+
+
+def assess(scenario: Scenario, engine: CompiledNet, draws: Draws,
+           kept: KeptTables | None = None) -> tuple[Judgement, ...]:
     """Every key judgement of the scenario, measured with `draws` (shared with the other
-    analyses of one `analyze` call)."""
+    analyses of one `analyze` call); `kept` keeps the swung numbers' tables between calls
+    (`uncertainty.Redraw`)."""
     specs = scenario.judgement_specs
     if not specs:
         return ()
-    shared = _Shared.of(scenario, engine, draws, [n for spec in specs for n in spec.nodes])
+    shared = _Shared.of(scenario, engine, draws, [n for spec in specs for n in spec.nodes],
+                        kept)
     out = []
     for spec in specs:
         probability = scenario.probability(spec.event)
         drawn = shared.draws.probabilities(spec.event)
-        basis = _basis(scenario, shared, spec.event, probability, drawn)
+        # one call for the three: each is the same order statistic however many are asked
+        p5, median, p95 = np.percentile(drawn, [5, 50, 95])
+        basis = _basis(scenario, shared, spec.event, probability, p5, p95)
         derived, reason = confidence(basis)
         level = spec.confidence or derived
         if spec.confidence is not None:
             reason = _override(spec, reason)
-        p5, median, p95 = np.percentile(drawn, [5, 50, 95])
         out.append(Judgement(spec.name, spec.statement, spec.written, probability, float(p5),
                              float(p95), term_for(probability), level, reason, derived,
                              spec.confidence is not None, float(drawn.mean()), float(median),

@@ -27,6 +27,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import DEFAULT_SAMPLES, DEFAULT_SEED, TORNADO_BARS, Analysis, analyze
+from .uncertainty import Redraw
 
 if TYPE_CHECKING:
     from ..language.loader import Document
@@ -97,17 +98,20 @@ def _supports(items: Any) -> Any:
             if isinstance(item, dict) else item for item in items]
 
 
-def analyze_apart(scenario: Scenario) -> Analysis:
+def analyze_apart(scenario: Scenario, redraw: Redraw | None = None) -> Analysis:
     """`analyze(scenario)` with its defaults, on engines of its own (`Scenario.fresh`)."""
-    return replace(analyze(scenario.fresh()), analysed=scenario)
+    return replace(analyze(scenario.fresh(), redraw=redraw), analysed=scenario)
 
 
 class Analyses:
-    """The last KEPT_ANALYSES analyses (`analyze_apart`) by `analysis_key`."""
+    """The last KEPT_ANALYSES analyses (`analyze_apart`) by `analysis_key`, and what the
+    last one drew (`uncertainty.Redraw`), lent to the next analysis made."""
 
     def __init__(self, size: int = KEPT_ANALYSES):
         self.size = size
         self._kept: dict[str, Analysis] = {}
+        # the last draws, for an edit that changes numbers: only what it changed is redrawn
+        self.redraw = Redraw()
 
     def of(self, scenario: Scenario) -> Analysis:
         """The scenario's analysis: one kept for the same key (with this scenario's digest),
@@ -115,7 +119,7 @@ class Analyses:
         key = analysis_key(scenario)
         found = self._kept.pop(key, None) if key is not None else None
         if found is None:
-            found = analyze_apart(scenario)
+            found = analyze_apart(scenario, self.redraw)
         if key is not None:  # kept without its scenario, whose engines it need not keep
             self._kept[key] = replace(found, analysed=None)  # the latest last
             while len(self._kept) > self.size:

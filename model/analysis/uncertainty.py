@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ import numpy.typing as npt
 from ..errors import LimitError, Problem, QueryError
 from ..language.probability import Prob
 from ..language.tables import Block, FloatArray, NodeSpec, Param, ParamsView
+from ..language.utilities import UtilitySpec
 from ..limits import MAX_SAMPLES, MEMORY_BUDGET_BYTES
 from ..scenario import Scenario
 from .marginals import groups
@@ -142,22 +143,35 @@ def sample_values(scenario: Scenario, samples: int,
     ids, alpha, beta = drawn_shapes(scenario)
     if not ids.size:
         return values
+    cell, within = uniform_cells(rng, samples, ids.size)
+    values[:, ids] = inverse_draws(cell, within, alpha, beta)
+    return values
+
+
+def uniform_cells(rng: np.random.Generator, samples: int,
+                  n: int) -> tuple[IntArray, FloatArray]:
+    """(samples, n) uniform numbers as the quantile cell each falls in and where in it."""
+    u = rng.random((samples, n))  # in place below: the largest arrays the draws make
+    u *= QUANTILE_KNOTS  # below QUANTILE_KNOTS: random() < 1 and the product rounds down
+    cell = u.astype(np.intp)
+    u -= cell
+    return cell, u
+
+
+def inverse_draws(cell: IntArray, within: FloatArray, alpha: FloatArray,
+                  beta: FloatArray) -> FloatArray:
+    """Column j drawn from Beta(alpha[j], beta[j]) by inverse transform of its uniform
+    numbers (`uniform_cells`). Each entry is its own knot's lookup and one multiply-add, so a
+    column comes out the same drawn alone or among others."""
     # one quantile table per distinct Beta: imported tables repeat their numbers often
     distinct, which = np.unique(np.stack([alpha, beta], axis=1), axis=0, return_inverse=True)
     knots = np.stack([_quantiles(float(a), float(b)) for a, b in distinct])
     starts, steps = knots[:, :-1].ravel(), np.diff(knots, axis=1).ravel()
-    table = which.reshape(-1).astype(np.intp) * QUANTILE_KNOTS
-    # in place: these arrays are samples x drawn numbers, the largest the draws make
-    u = rng.random((samples, ids.size))
-    u *= QUANTILE_KNOTS  # below QUANTILE_KNOTS: random() < 1 and the product rounds down
-    cell = u.astype(np.intp)
-    u -= cell
-    cell += table
+    cell = cell + which.reshape(-1).astype(np.intp) * QUANTILE_KNOTS
     drawn_values = steps.take(cell)
-    drawn_values *= u
+    drawn_values *= within
     drawn_values += starts.take(cell)
-    values[:, ids] = drawn_values
-    return values
+    return drawn_values
 
 
 def source_order(scenario: Scenario) -> dict[str, int]:
@@ -208,14 +222,69 @@ def node_table(spec: NodeSpec, values: FloatArray, u: FloatArray | None,
     return flat.reshape(table.shape)
 
 
-def varying_tables(scenario: Scenario, values: FloatArray,
-                   u: FloatArray | None = None) -> dict[str, FloatArray]:
+def varying_tables(scenario: Scenario, values: FloatArray, u: FloatArray | None = None,
+                   kept: KeptTables | None = None,
+                   same: npt.NDArray[np.bool_] | None = None) -> dict[str, FloatArray]:
     """Batched tables of the nodes whose numbers differ across the rows of `values` (or,
-    with `u`, that pool several estimates); the engine keeps the others' point tables."""
+    with `u`, that pool several estimates); the engine keeps the others' point tables.
+    `kept` hands back the tables of its last call whose recipe and numbers are the same
+    (`same`: which columns of `values` are known to be those of its last call)."""
     moving = np.ptp(values, axis=0) > 0
     order = source_order(scenario)
-    return {n: node_table(spec, values, u, order) for n, spec in scenario.nodes.items()
-            if moving[param_ids(spec)].any() or (u is not None and pooled(spec))}
+    wanted = [spec for spec in scenario.nodes.values()
+              if moving[param_ids(spec)].any() or (u is not None and pooled(spec))]
+    if kept is not None:
+        return kept.tables(wanted, values, u, order, same)
+    return {spec.name: node_table(spec, values, u, order) for spec in wanted}
+
+
+def same_recipe(a: NodeSpec, b: NodeSpec) -> bool:
+    """Whether two nodes' tables are the same function of the values: every field equal,
+    and the params one by one (a `ParamsView` compares by identity). A compact table
+    (`RowTable`, compared by identity) is the same only as itself."""
+    return (all(getattr(a, f.name) == getattr(b, f.name) for f in fields(NodeSpec)
+                if f.name != "params")
+            and (a.params is b.params or list(a.params) == list(b.params)))
+
+
+class KeptTables:
+    """The batched tables (`node_table`) of the last call, handed back for a node whose
+    recipe (`same_recipe`), own columns of the values, uniform numbers `u` and sources'
+    order are all the same: a table reads nothing else, so the table kept is the one
+    `node_table` makes. The tables handed out are read-only, as they are shared."""
+
+    def __init__(self) -> None:
+        self._values: FloatArray | None = None
+        self._u: FloatArray | None = None
+        self._order: dict[str, int] = {}
+        self._kept: dict[str, tuple[NodeSpec, FloatArray]] = {}
+
+    def tables(self, specs: Sequence[NodeSpec], values: FloatArray, u: FloatArray | None,
+               order: Mapping[str, int], same: npt.NDArray[np.bool_] | None = None
+               ) -> dict[str, FloatArray]:
+        """The specs' tables; `same` says which columns of `values` are those of the last
+        call (compared here when not given)."""
+        last, kept = self._values, self._kept
+        if (last is None or last.shape != values.shape or dict(order) != self._order
+                or not (u is self._u or (u is not None and self._u is not None
+                                         and np.array_equal(u, self._u)))):
+            kept = {}
+            same = np.zeros(values.shape[1], dtype=bool)
+        elif same is None:
+            same = (values == last).all(axis=0)  # each column as the last call had it
+        out: dict[str, FloatArray] = {}
+        for spec in specs:
+            found = kept.get(spec.name)
+            if (found is not None and same[param_ids(spec)].all()
+                    and same_recipe(found[0], spec)):
+                out[spec.name] = found[1]
+                continue
+            table = node_table(spec, values, u, order)
+            table.flags.writeable = False
+            out[spec.name] = table
+        self._values, self._u, self._order = values, u, dict(order)
+        self._kept = {spec.name: (spec, out[spec.name]) for spec in specs}
+        return out
 
 
 def param_ids(spec: NodeSpec) -> list[int] | range:
@@ -306,9 +375,11 @@ def most_samples(scenario: Scenario) -> int:
     return int(max(1, min(MAX_SAMPLES, (MEMORY_BUDGET_BYTES - fixed) // max(1, each))))
 
 
-def draw(scenario: Scenario, samples: int, seed: int | None) -> Draws:
+def draw(scenario: Scenario, samples: int, seed: int | None,
+         kept: Redraw | None = None) -> Draws:
     """`samples` seeded draws of every number, each believing one estimate of every pooled
-    row, and their tables; refused past the memory budget before anything is drawn."""
+    row, and their tables; refused past the memory budget before anything is drawn. With
+    `kept`, what it holds of the last draw is reused where it is the same (`Redraw`)."""
     if not 1 <= samples <= MAX_SAMPLES:
         error = QueryError if samples < 1 else LimitError
         raise error(Problem(f"samples must be between 1 and {MAX_SAMPLES:,}, got {samples:,}"))
@@ -320,9 +391,112 @@ def draw(scenario: Scenario, samples: int, seed: int | None) -> Draws:
             hint=f"ask for at most {most_samples(scenario):,} samples (--samples "
                  f"{most_samples(scenario)}), or mark tables whose numbers are exact with "
                  "'exact: true'"))
+    if kept is not None and seed is not None:
+        return kept.draw(scenario, samples, seed)
     rng = np.random.default_rng(seed)
     sources = rng.random(samples)
     return Draws.of(scenario, sample_values(scenario, samples, rng), sources)
+
+
+WorthTables = list[tuple[tuple[str, ...], FloatArray]]  # `UtilitySpec.tables`
+
+
+class KeptWorthTables:
+    """Each actor's utility tables at its drawn worths (`UtilitySpec.tables`) from the last
+    call, handed back while the actor's terms (their nodes, rows and indicators) and drawn
+    worths are the same: a table reads nothing else. Read-only, as they are shared."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[UtilitySpec, FloatArray, WorthTables]] = {}
+
+    def tables(self, utilities: Mapping[str, UtilitySpec],
+               worths: Mapping[str, FloatArray]) -> dict[str, WorthTables]:
+        out: dict[str, WorthTables] = {}
+        for actor, spec in utilities.items():
+            found = self._kept.get(actor)
+            values = worths[actor]
+            if (found is not None and _same_terms(found[0], spec)
+                    and found[1].shape == values.shape and np.array_equal(found[1], values)):
+                out[actor] = found[2]
+                continue
+            out[actor] = spec.tables(values)
+            for _, table in out[actor]:
+                table.flags.writeable = False
+        self._kept = {a: (utilities[a], worths[a], out[a]) for a in utilities}
+        return out
+
+
+def _same_terms(a: UtilitySpec, b: UtilitySpec) -> bool:
+    if len(a.terms) != len(b.terms):
+        return False
+    return all(x.scope == y.scope and x.cards == y.cards and x.params == y.params
+               and np.array_equal(x.indicators, y.indicators)
+               for x, y in zip(a.terms, b.terms, strict=True))
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """One seeded draw: its uniform numbers (`uniform_cells`), the Betas of the numbers
+    drawn and every number's values."""
+
+    seed: int
+    samples: int
+    ids: IntArray
+    alpha: FloatArray
+    beta: FloatArray
+    points: FloatArray
+    cell: IntArray
+    within: FloatArray
+    sources: FloatArray
+    values: FloatArray
+
+
+class Redraw:
+    """What the last seeded `draw` made, so that drawing a scenario again (watch mode, after
+    a number was edited) draws anew only the numbers whose Beta changed and builds only the
+    tables of nodes whose numbers changed. The draws are the ones `draw` makes afresh: with
+    the same seed, draws and drawn numbers the generator gives the same uniform numbers, and
+    each number's column is drawn from its own column of them alone (`inverse_draws`). The
+    values handed out are read-only, as they are kept."""
+
+    def __init__(self) -> None:
+        self.tables = KeptTables()  # the draws' tables
+        self.swung = KeptTables()  # the tables of the swung numbers (`judgements`)
+        self.worths = KeptWorthTables()  # the utilities' tables at the drawn worths
+        self._last: _Drawn | None = None
+
+    def draw(self, scenario: Scenario, samples: int, seed: int) -> Draws:
+        ids, alpha, beta = drawn_shapes(scenario)
+        points = scenario.checked.params.points
+        last = self._last
+        if (last is not None and (last.seed, last.samples) == (seed, samples)
+                and np.array_equal(last.ids, ids) and last.points.shape == points.shape):
+            cell, within, sources = last.cell, last.within, last.sources
+            values = last.values
+            fixed = np.ones(points.shape, dtype=bool)
+            fixed[ids] = False
+            moved = np.flatnonzero(fixed & (last.points != points))
+            changed = np.flatnonzero((last.alpha != alpha) | (last.beta != beta))
+            same = np.ones(points.shape, dtype=bool)
+            same[moved] = same[ids[changed]] = False
+            if moved.size or changed.size:
+                values = values.copy()
+                values[:, moved] = points[moved]
+                values[:, ids[changed]] = inverse_draws(
+                    cell[:, changed], within[:, changed], alpha[changed], beta[changed])
+        else:
+            same = np.zeros(points.shape, dtype=bool)
+            rng = np.random.default_rng(seed)
+            sources = rng.random(samples)
+            cell, within = uniform_cells(rng, samples, ids.size)
+            values = np.repeat(scenario.point_values(), samples, axis=0)
+            if ids.size:
+                values[:, ids] = inverse_draws(cell, within, alpha, beta)
+        values.flags.writeable = False
+        self._last = _Drawn(seed, samples, ids, alpha, beta, points.copy(), cell, within,
+                            sources, values)
+        return Draws(values, varying_tables(scenario, values, sources, self.tables, same),
+                     sources)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,9 @@ class Facts:
     generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     since: Diff | None = None  # what changed since an older version (`report --since`)
     analyses: Analyses | None = None  # analyses kept from earlier pages (watch mode)
+    # what more than one part of the page reads, made once (the diagrams' DOT sources,
+    # started ahead and then shown), by name
+    shared: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def baseline(self) -> dict[str, dict[str, float]]:

@@ -64,6 +64,14 @@ def draw_ahead(facts: Facts) -> None:
 
 
 def network_drawing(facts: Facts) -> Drawing:
+    """The network's diagram to draw, made once per page."""
+    if "network" not in facts.shared:
+        facts.shared["network"] = _network_drawing(facts)
+    drawing: Drawing = facts.shared["network"]
+    return drawing
+
+
+def _network_drawing(facts: Facts) -> Drawing:
     s = facts.scenario
     links = sum(len(spec.parents) for spec in s.nodes.values())
     alt = (f"Diagram of the network: {len(s.nodes)} nodes and {links} links, arrows from "
@@ -107,6 +115,14 @@ class TreeFigure:
 
 
 def tree_drawing(facts: Facts) -> Drawing | None:
+    """The scenario tree's diagram to draw (None without a tree), made once per page."""
+    if "tree" not in facts.shared:
+        facts.shared["tree"] = _tree_drawing(facts)
+    drawing: Drawing | None = facts.shared["tree"]
+    return drawing
+
+
+def _tree_drawing(facts: Facts) -> Drawing | None:
     tree = facts.tree
     if tree is None:
         return None

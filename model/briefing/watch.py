@@ -11,8 +11,9 @@ problems leaves the last good briefing in place; `on_build` hears of every build
 problems, so the command line prints them as `validate` does, and goes on watching. A save
 that changes nothing the analysis reads (a paraphrase, a description) keeps the last
 analysis; the diagrams and the engine's plans are kept too, so the page is laid out again
-in a fraction of the first build's time, and it is byte for byte the page `scenario report`
-writes.
+in a fraction of the first build's time; a save that changes numbers draws again only those
+numbers and builds only their nodes' tables; either way the page is byte for byte the page
+`scenario report` writes.
 
 The page is also served from 127.0.0.1 (never another address; requests naming another
 host are refused, so a web page elsewhere cannot read it through DNS rebinding), with one
@@ -148,7 +149,8 @@ class Session:
         self.output = Path(output) if output is not None else None
         self.graphviz = graphviz
         # the last analyses, so a save that changes no number, structure, evidence or
-        # setting (a paraphrase) only lays the page out again (see `analysis.memo`)
+        # setting (a paraphrase) only lays the page out again (see `analysis.memo`), and the
+        # last draws, so one that changes numbers draws only those again
         self.analyses: Analyses | None = Analyses()
         self.shown = _Shown()
         self.watched: set[Path] = {self.file.resolve()}

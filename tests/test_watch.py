@@ -261,3 +261,27 @@ def test_a_page_rebuilt_after_number_edits_is_the_report_of_the_saved_file(
             assert page == render(model.load(file), generated=generated(page)), new
             assert session.shown.page.decode() == live_page(page, build.version), new
         session.stop()
+
+
+def test_a_case_file_watches_its_scenario_and_every_cited_text(tmp_path: Path) -> None:
+    """A case's scenario (another folder) and the texts each file cites, each read relative
+    to the file that cites it, are watched with the case file."""
+    timeline = FIXTURES / "timeline"
+    (tmp_path / "model").mkdir()
+    (tmp_path / "cases").mkdir()
+    scenario = tmp_path / "model" / "weather.yaml"
+    scenario.write_text((timeline / "weather.yaml").read_text().replace(
+        "    url: https://example.org/radio\n",
+        "    url: https://example.org/radio\n    path: radio.txt\n", 1))
+    (tmp_path / "model" / "radio.txt").write_text("The harvest came in middling.\n")
+    case = tmp_path / "cases" / "weather_case.yaml"
+    case.write_text((timeline / "weather_case.yaml").read_text()
+                    .replace("scenario: weather", "scenario: ../model/weather")
+                    .replace("    url: https://example.org/paper\n",
+                             "    url: https://example.org/paper\n    path: paper.txt\n"))
+    (tmp_path / "cases" / "paper.txt").write_text("April was the wettest in years.\n")
+    with Session(case, tmp_path / "out.html", port=0) as session:
+        build = session.build()
+        assert not build.problems, build.problems
+        assert session.watched == {p.resolve() for p in (
+            case, scenario, tmp_path / "model" / "radio.txt", tmp_path / "cases" / "paper.txt")}

@@ -202,9 +202,17 @@ class Session:
                      changed)
 
     def _cited(self, s: Scenario) -> set[Path]:
-        folder = self.file.resolve().parent
-        texts = {(folder / src.path).resolve() for src in s.sources.values() if src.path}
-        return {self.file.resolve(), *texts}
+        """The files a build read: the file watched; for a case file, the scenario it names
+        too; and the source texts each cites, read relative to the file that cites them."""
+        cited = {s.model_path: s.file.sources}
+        if s.case is not None:
+            cited[s.case.document.path] = s.case.file.sources
+        paths = {self.file.resolve()}
+        for path, sources in cited.items():
+            folder = path.resolve().parent
+            paths.add(path.resolve())
+            paths.update((folder / src.path).resolve() for src in sources.values() if src.path)
+        return paths
 
     def run(self, on_build: Callable[[Build], Any]) -> None:
         """Build now and after every save until `close()` (or Ctrl+C, which ends it quietly)."""

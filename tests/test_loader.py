@@ -228,7 +228,7 @@ TRICKY = ["yes", "no", "on", "off", "null", "Null", "~", "true", "True", "FALSE"
           '"a b"', '""', "''", '"<<"', "<<", "<7.5", "'>=7.5'", "Asy/Patch", "a b", "a  b",
           "a#b", "a #b", "true story", "-x", "(x)", "é", '"é"', '"a\\tb"', '"x: [y]"', "x:y",
           "&a x", "*a", "!!str x", "[]", "{}", "[a]", "{a: b}", '"\u00e9"', "a\tb", "0.25",
-          "0.9555", "1", "0"]
+          "0.9555", "1", "0", '"a\u2028b"', '"a\x85b"', "x\u2028y", "\ufeffx"]
 scalars = st.sampled_from(TRICKY)
 keys = st.sampled_from(["a", "b", "when", '"a"', "'b'", '"x y"', "1", "yes", "<<", '""',
                         "a b", "é"])
@@ -237,8 +237,8 @@ pairs = st.lists(st.tuples(keys, scalars), min_size=1, max_size=4).map(
 seqs = st.lists(scalars | pairs, min_size=1, max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]")
 flows = pairs | seqs
 tails = st.sampled_from(["", "  # note", " #x", "   "])
-item_lines = st.lists(st.tuples(st.sampled_from(["when", "p", "because", '"q r"', "p"]), flows,
-                                tails), min_size=1, max_size=3).map(
+item_keys = st.sampled_from(["when", "p", "because", '"q r"', "p", '"q\u2028r"'])
+item_lines = st.lists(st.tuples(item_keys, flows, tails), min_size=1, max_size=3).map(
     lambda entries: "\n".join(("  - " if i == 0 else "    ") + f"{k}: {f}{t}"
                                for i, (k, f, t) in enumerate(entries)))
 other_lines = st.sampled_from(["  - when: otherwise", "    notes: x", "      deeper: 1",

@@ -286,7 +286,7 @@ def _rows(lines: list[bytes]) -> list[Row] | None:
 
 
 _FLOW_MARK, _ITEM_MARK = "\ue001", "\ue002"
-_MARKS = _MARK_BYTES[:2]  # how U+E000 to U+E03F begin in UTF-8: one search for the three
+_MARKS = _MARK_BYTES[:1]  # how U+E000 to U+EFFF (private use) begin in UTF-8: one search
 _FLOW_DEPTH = 2  # deeper flow collections are left to the events
 # What text read here holds (all but the rest of a line after a line break): a quoted scalar
 # no escape, and nothing libyaml's reader refuses or breaks a line at. Bytes beyond ASCII
@@ -384,7 +384,7 @@ def _flow_placeholders(pieces: list[bytes]) -> tuple[bytes, dict[str, Any], dict
         keys, parts = [], []
         for key, flow in _ITEM_ENTRY.findall(written):  # a key and its collection a line
             found = json_of(flow)
-            if found is None:
+            if found is None or not (key.isascii() or _UNSAFE.search(key.decode()) is None):
                 return written
             keys.append((key[1:-1] if key[:1] == b'"' else key).decode())
             parts.append(b'"%s": %s' % (key.strip(b'"'), found))
@@ -411,9 +411,12 @@ def _flow_placeholders(pieces: list[bytes]) -> tuple[bytes, dict[str, Any], dict
         placeholders.append(placeholder)
         return match.group()[:2] + placeholder.encode() + b" " * (pad if keep else 0)
 
+    text = pieces[::2]  # not the runs of rows: many bytes, nothing to find
+    if 2 * sum(t.count(b"{") + t.count(b"[") for t in text) < sum(t.count(b"\n") for t in text):
+        return None  # few collections: their events cost less than looking for them here
     pieces = pieces[:]
     keep = any(map(_keep_marks, pieces))
-    for at in range(0, len(pieces), 2):  # not the runs of rows: many bytes, nothing to find
+    for at in range(0, len(pieces), 2):
         for pattern, replace in ((_ITEM, item), (_FLOW_VALUE, flow), (_FLOW_ITEM, flow)):
             pieces[at] = pattern.sub(replace, pieces[at])
     if not batch:

@@ -412,8 +412,8 @@ def _flow_placeholders(pieces: list[bytes]) -> tuple[bytes, dict[str, Any], dict
         return match.group()[:2] + placeholder.encode() + b" " * (pad if keep else 0)
 
     text = pieces[::2]  # not the runs of rows: many bytes, nothing to find
-    if 2 * sum(t.count(b"{") + t.count(b"[") for t in text) < sum(t.count(b"\n") for t in text):
-        return None  # few collections: their events cost less than looking for them here
+    if sum(t.count(b"{") + t.count(b"[") for t in text) < sum(t.count(b"\n") for t in text):
+        return None  # fewer than a collection a line: their events cost less than the search
     pieces = pieces[:]
     keep = any(map(_keep_marks, pieces))
     for at in range(0, len(pieces), 2):

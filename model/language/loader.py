@@ -167,23 +167,25 @@ def _parse(data: bytes, path: Path) -> Document:
 
 
 def _read_fast(data: bytes, doc: Document) -> Any:
-    """The document's data, with runs of rows of numbers and one-line flow collections read
-    in bulk where that is exact.
+    """The document's data, with runs of rows of numbers, one-line flow collections and long
+    tables' items read in bulk where that is exact.
 
     Consecutive lines that are items of one block sequence, each a flow sequence of decimal
     numbers (`- [0.1, 0.9]`, as compact tables are written), are handed to libyaml as one
-    placeholder item and lines of spaces, and their numbers read here in bulk, many times
-    faster than an event per number. A flow collection that ends its line (`when: {a: x}`,
-    `p: {"x": 0.25}`, `because: [{assumption: a guess}]`, as long tables are written) is read
-    here too when it holds only plain words, numbers and quoted text without escapes, and
-    handed to libyaml as one placeholder scalar. A placeholder starts with a private-use
-    character the text does not hold and is padded with spaces to what it replaces, so every
-    later mark, and the bytes aliases repeat, are those of the text. The result is kept only
-    if every placeholder came back as a plain value or item where the text it replaces would
-    have been parsed (in a block scalar, a quoted or a folded plain scalar, it would not);
-    lines of the same indentation that follow an item are the items after it. Otherwise, or
-    on any error, the text is read as written, so errors and results are always those of the
-    text itself."""
+    placeholder item and blank lines, and their numbers read here in bulk, many times faster
+    than an event per number. Where most lines hold a flow collection (a long table), each
+    that ends its line (`when: {a: x}`, `p: {"x": 0.25}`, `because: [{assumption: a guess}]`)
+    is read here too when it holds only plain words, numbers and quoted text without
+    escapes, and handed to libyaml as one placeholder scalar; an item that is a mapping of
+    such collections, a key a line (a long table's row), as one placeholder item. A
+    placeholder starts with a private-use character the text does not hold; where the file
+    may hold an anchor it is padded with spaces to the length of what it replaces, so the
+    bytes aliases repeat are those of the text. The result is kept only if every placeholder
+    came back as a plain value or item where the text it replaces would have been parsed (in
+    a block scalar, a comment, a quoted or a folded plain scalar, it would not); lines of the
+    same indentation that follow an item are the items after it. Otherwise, or on any error,
+    the text is read as written, so errors and results are always those of the text
+    itself."""
     if _MARKS in data:
         return _Builder(doc).build(data)
     rows = _placeholders(data)

@@ -8,10 +8,13 @@ Candidates (each run interleaved with the others; the best of the repeats, since
 machine is shared and only the fastest run shows what a reader costs):
 
 - `ours`: libyaml's events through PyYAML's C parser, built into plain data with our own
-  YAML 1.2 resolver in one loop (`model.language.loader.parse_document`; lines kept);
+  YAML 1.2 resolver in one loop (`model.language.loader.parse_document`; lines kept), with
+  runs of compact rows, one-line flow collections and long tables' items read in bulk;
+- `rows only`: the same reading only runs of rows in bulk, as the loader did before flow
+  collections and items were (long tables then read an event per element);
 - `ruamel rt`: ruamel.yaml's round-trip load alone, which the loader before this one was
   built on (it then copied the result into plain data, so it was slower still);
-- `no bulk`: the same without reading runs of rows in bulk (an event per number);
+- `no bulk`: the same without reading anything in bulk (an event per element);
 - `compose`: PyYAML's C composer (nodes with marks), then a walk with the same resolver;
 - `pure events`: our builder fed by PyYAML's pure-Python parser (no libyaml, no bulk);
 - `ryml walk`: rapidyaml's C++ tree walked from Python (no lines: the Python API gives no
@@ -157,7 +160,6 @@ def compose(data: bytes) -> Any:
     Plain.yaml_implicit_resolvers = {}
 
     lines: dict[tuple[Any, ...], int] = {}
-    resolve = loader._Builder(loader.Document(Path("bench.yaml"), None))
 
     def walk(node: Any, loc: tuple[Any, ...]) -> Any:
         lines[loc] = node.start_mark.line + 1
@@ -167,17 +169,26 @@ def compose(data: bytes) -> Any:
             return [walk(v, (*loc, i)) for i, v in enumerate(node.value)]
         value = node.value
         if node.style is None and value and value[0] in loader._NUMBER_START:
-            return resolve._number(value, 0, loc)
+            return loader._decimal(value)
         return value
 
     return walk(Plain(data).get_single_node(), ())
+
+
+def rows_only(data: bytes) -> Any:
+    saved = loader._flow_placeholders
+    loader._flow_placeholders = lambda pieces: None  # type: ignore[assignment]
+    try:
+        return ours(data)
+    finally:
+        loader._flow_placeholders = saved
 
 
 def no_bulk(data: bytes) -> Any:
     saved = loader._placeholders
     loader._placeholders = lambda data: None  # type: ignore[assignment]
     try:
-        return ours(data)
+        return rows_only(data)
     finally:
         loader._placeholders = saved
 
@@ -226,7 +237,8 @@ def ryml_parse(data: bytes) -> Any:
 
 
 CANDIDATES: dict[str, Callable[[bytes], Any]] = {
-    "ours": ours, "no bulk": no_bulk, "ruamel rt": ruamel_rt, "compose": compose,
+    "ours": ours, "rows only": rows_only, "no bulk": no_bulk, "ruamel rt": ruamel_rt,
+    "compose": compose,
     "pure events": pure_events,
     "ryml walk": ryml_walk, "ryml parse": ryml_parse}
 
@@ -263,7 +275,9 @@ def main() -> None:
     times: dict[tuple[str, str], list[float]] = {}
     for _ in range(args.repeats):
         for file, data in inputs.items():
-            for name in names:
+            # each repeat starts with another candidate: the first after a change of file pays
+            # for caches the one before it filled
+            for name in names[_ % len(names):] + names[:_ % len(names)]:
                 if name in ("ruamel rt", "pure events", "compose") and len(data) > 3_000_000 \
                         and _ > 0:
                     continue  # one run of the slow readers on the large files is enough

@@ -174,17 +174,29 @@ def test_numbers_beyond_floating_point_are_refused_where_written(number: str) ->
 
 
 def read_both(text: str) -> tuple[loader.Document | Exception, loader.Document | Exception]:
+    """`text` read with the bulk paths (rows, flow collections, long tables' items), and
+    one event at a time."""
     def attempt(fast: bool) -> loader.Document | Exception:
-        saved = loader._placeholders
+        saved = loader._placeholders, loader._flow_placeholders
         if not fast:
             loader._placeholders = lambda data: None  # type: ignore[assignment]
+            loader._flow_placeholders = lambda pieces: None  # type: ignore[assignment]
         try:
             return parse_document(text, "rows.yaml")
         except ScenarioError as exc:
             return exc
         finally:
-            loader._placeholders = saved
+            loader._placeholders, loader._flow_placeholders = saved
     return attempt(True), attempt(False)
+
+
+def assert_same(fast: loader.Document | Exception, slow: loader.Document | Exception) -> None:
+    if isinstance(slow, Exception):
+        assert isinstance(fast, type(slow)) and str(fast) == str(slow)
+        return
+    assert isinstance(fast, loader.Document)
+    assert repr(fast.data) == repr(slow.data)  # the same values of the same types (nan too)
+    assert fast.lines == slow.lines
 
 
 numbers = st.one_of(st.floats(0, 1).map(repr), st.integers(0, 3).map(str),
@@ -202,14 +214,101 @@ lines = st.one_of(
 @settings(max_examples=400, deadline=None, derandomize=True)
 @given(body=st.lists(lines, min_size=1, max_size=14).map("\n".join))
 def test_rows_read_in_bulk_equal_rows_read_one_event_at_a_time(body: str) -> None:
-    fast, slow = read_both("rows:\n" + body + "\n")
-    if isinstance(slow, Exception):
-        assert isinstance(fast, type(slow)) and str(fast) == str(slow)
-        return
-    assert isinstance(fast, loader.Document)
-    assert fast.data == slow.data
-    for loc in slow.lines:
-        assert fast.line_of(loc) == slow.line_of(loc), loc
+    assert_same(*read_both("rows:\n" + body + "\n"))
+
+
+# flow collections and long tables' items read in bulk are those read one event at a time ---
+
+# Scalars that a bulk reading could read otherwise: YAML 1.1 words, numbers JSON writes
+# differently or not at all, numbers beyond floating point, quoting, indicators, escapes.
+TRICKY = ["yes", "no", "on", "off", "null", "Null", "~", "true", "True", "FALSE", "0x1F",
+          "0o17", "1e3", "1E+3", ".5", "1.", "+1", "-0", "-0.0", "0.0", "007", "08", "1_000",
+          "-.inf", ".NaN", "NaN", "Infinity", "-Infinity", "1e400", "1e-400", "0e-400",
+          "12345678901234567890", "2025-03-25", "2025-03-25T10:00:00Z", "'1'", "'it''s'",
+          '"a b"', '""', "''", '"<<"', "<<", "<7.5", "'>=7.5'", "Asy/Patch", "a b", "a  b",
+          "a#b", "a #b", "true story", "-x", "(x)", "é", '"é"', '"a\\tb"', '"x: [y]"', "x:y",
+          "&a x", "*a", "!!str x", "[]", "{}", "[a]", "{a: b}", '"\u00e9"', "a\tb", "0.25",
+          "0.9555", "1", "0", '"a\u2028b"', '"a\x85b"', "x\u2028y", "\ufeffx"]
+scalars = st.sampled_from(TRICKY)
+keys = st.sampled_from(["a", "b", "when", '"a"', "'b'", '"x y"', "1", "yes", "<<", '""',
+                        "a b", "é"])
+pairs = st.lists(st.tuples(keys, scalars), min_size=1, max_size=4).map(
+    lambda ps: "{" + ", ".join(f"{k}: {v}" for k, v in ps) + "}")
+seqs = st.lists(scalars | pairs, min_size=1, max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]")
+flows = pairs | seqs
+tails = st.sampled_from(["", "  # note", " #x", "   "])
+item_keys = st.sampled_from(["when", "p", "because", '"q r"', "p", '"q\u2028r"'])
+item_lines = st.lists(st.tuples(item_keys, flows, tails), min_size=1, max_size=3).map(
+    lambda entries: "\n".join(("  - " if i == 0 else "    ") + f"{k}: {f}{t}"
+                               for i, (k, f, t) in enumerate(entries)))
+other_lines = st.sampled_from(["  - when: otherwise", "    notes: x", "      deeper: 1",
+                               "  # when: {a: b, c: d, e: f}", "notes: |",
+                               "  p: {a: 1, b: 2, c: 3}",
+                               "k: &a {a: 1, b: 2, c: 3}", "m: *a", "  - [0.5, 0.5]", "",
+                               "x: [a, b, c]", "  - {a: 1, b: 2, c: 3}", "y: 'a: [b, c, d]'",
+                               "z: \"q: {a, b, c}", "  t\"", "---"])
+documents = st.lists(item_lines | other_lines
+                     | st.tuples(flows, tails).map(lambda ft: f"  k: {ft[0]}{ft[1]}"),
+                     min_size=1, max_size=10).map("\n".join)
+
+
+@pytest.mark.slow  # seconds: runs with the slow tests (CI runs both)
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(body=documents, top=st.sampled_from(["table:\n", "rows:\n", "a: 1\ntable:\n"]))
+def test_flow_collections_and_items_read_in_bulk_equal_those_read_one_event_at_a_time(
+        body: str, top: str) -> None:
+    assert_same(*read_both(top + body + "\n"))
+
+
+@pytest.mark.parametrize("scalar", TRICKY)
+def test_each_tricky_scalar_reads_the_same_in_bulk(scalar: str) -> None:
+    for text in (f"a: {{k: {scalar}, l: x, m: y}}\n", f"a: [{scalar}, x, y]\n",
+                 f"t:\n  - when: {{k: {scalar}, l: x, m: y}}\n    p: [{scalar}, 1, 2]\n",
+                 f"t:\n  - {{k: {scalar}, l: x, m: y}}\n"):
+        assert_same(*read_both(text))
+
+
+def test_a_long_table_is_read_in_bulk_with_the_lines_of_its_keys() -> None:
+    rows = "".join(f'      - when: {{"a": "x{i}", b: y, c: z}}\n        p: {{"s": 0.25, t: 0.75}}\n'
+                   f"        because: [{{assumption: a guess}}]\n" for i in range(3))
+    text = "nodes:\n  n:\n    table:\n" + rows
+    assert loader._flow_placeholders([text.encode()]) is not None  # the bulk path is taken
+    doc = parse_document(text)
+    assert doc.data["nodes"]["n"]["table"][2] == {
+        "when": {"a": "x2", "b": "y", "c": "z"}, "p": {"s": 0.25, "t": 0.75},
+        "because": [{"assumption": "a guess"}]}
+    assert doc.line_of(("nodes", "n", "table", 1)) == 7
+    assert doc.line_of(("nodes", "n", "table", 1, "p")) == 8
+    assert doc.line_of(("nodes", "n", "table", 1, "because", 0, "assumption")) == 9
+    assert_same(*read_both(text))
+
+
+def test_a_key_written_twice_in_a_flow_or_an_item_is_refused_with_its_line() -> None:
+    for text, line in (("a:\n  b: {x: 1, y: 2, x: 3}\n", 2),
+                       ("t:\n  - when: {x: 1, y: 2, z: 3}\n    p: [1, 2, 3]\n"
+                        "    when: [1, 2, 3]\n", 4)):
+        fast, slow = read_both(text)
+        assert_same(fast, slow)
+        assert isinstance(fast, ScenarioError) and "written twice" in str(fast)
+        assert fast.problems[0].line == line
+
+
+def test_aliases_of_what_is_read_in_bulk_count_the_bytes_of_the_text() -> None:
+    row = "  - [" + ", ".join(["0.123456789"] * 20) + "]\n"
+    item = "  - when: {" + ", ".join(f"k{i}: 0.123456789" for i in range(20)) + "}\n"
+    for lines in (row, item):
+        text = "a: &a\n" + lines * 400 + "b: [" + ", ".join(["*a"] * 11) + "]\n"
+        fast, slow = read_both(text)
+        assert_same(fast, slow)
+        assert isinstance(fast, LimitError) and "aliases repeat" in str(fast)
+
+
+def test_every_fixture_and_scenario_reads_the_same_in_bulk() -> None:
+    root = Path(__file__).parent.parent
+    paths = sorted([*root.glob("tests/fixtures/**/*.yaml"), *root.glob("scenarios/*.yaml")])
+    assert len(paths) > 40
+    for path in paths:
+        assert_same(*read_both(path.read_bytes().decode("utf-8", "surrogateescape")))
 
 
 def test_a_block_scalar_that_looks_like_rows_stays_text() -> None:

@@ -24,6 +24,7 @@ times faster than composing nodes, and keeps every promise of the language:
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,26 +167,39 @@ def _parse(data: bytes, path: Path) -> Document:
 
 
 def _read_fast(data: bytes, doc: Document) -> Any:
-    """The document's data, with runs of rows of numbers read in bulk where that is exact.
+    """The document's data, with runs of rows of numbers, one-line flow collections and long
+    tables' items read in bulk where that is exact.
 
     Consecutive lines that are items of one block sequence, each a flow sequence of decimal
     numbers (`- [0.1, 0.9]`, as compact tables are written), are handed to libyaml as one
     placeholder item and blank lines, and their numbers read here in bulk, many times faster
-    than an event per number. The placeholder starts with a private-use character the text
-    does not hold; the result is kept only if every placeholder came back as a plain item of
-    a sequence, which is where the run's first row would have been (in a block scalar, a
-    quoted or a folded plain scalar, it would not); lines of the same indentation that
-    follow an item are the items after it. Otherwise, or on any error, the text is read as
-    written, so errors and results are always those of the text itself."""
-    fast = _placeholders(data)
-    if fast is not None:
-        text, runs = fast
-        builder = _Builder(doc, runs)
+    than an event per number. Where most lines hold a flow collection (a long table), each
+    that ends its line (`when: {a: x}`, `p: {"x": 0.25}`, `because: [{assumption: a guess}]`)
+    is read here too when it holds only plain words, numbers and quoted text without
+    escapes, and handed to libyaml as one placeholder scalar; an item that is a mapping of
+    such collections, a key a line (a long table's row), as one placeholder item. A
+    placeholder starts with a private-use character the text does not hold; where the file
+    may hold an anchor it is padded with spaces to the length of what it replaces, so the
+    bytes aliases repeat are those of the text. The result is kept only if every placeholder
+    came back as a plain value or item where the text it replaces would have been parsed (in
+    a block scalar, a comment, a quoted or a folded plain scalar, it would not); lines of the
+    same indentation that follow an item are the items after it. Otherwise, or on any error,
+    the text is read as written, so errors and results are always those of the text
+    itself."""
+    if _MARKS in data:
+        return _Builder(doc).build(data)
+    rows = _placeholders(data)
+    pieces, runs = rows if rows is not None else ([data], [])
+    flows = _flow_placeholders(pieces)
+    text, found_flows, items = flows if flows is not None else (b"".join(pieces), {}, {})
+    if runs or found_flows or items:
+        builder = _Builder(doc, runs, found_flows, items)
         try:
             found = builder.build(text)
         except (yaml.YAMLError, ScenarioError, _NotThere):
             found = _NotThere
-        if found is not _NotThere and builder.placed == len(runs):
+        if (found is not _NotThere and builder.placed == len(runs) and not builder.flows
+                and not builder.items):
             return found
         doc.lines.clear()
     return _Builder(doc).build(data)
@@ -199,28 +213,49 @@ _MARK = "\ue000"
 _ROW = rb"- \[[-+0-9.eE, \t]*\][ \t]*\r?\n"
 _ROW_RUN = re.compile(rb"^([ \t]*)" + _ROW + rb"(?:\1" + _ROW + rb")*", re.MULTILINE)
 _ZEROS = b"0" * 300  # a number this long may be too small to be told from 0
+# Every byte but a line feed as a space (a \r before one too: the lines stay where they are).
+_TO_SPACES = bytes.maketrans(bytes(range(256)), b" " * 10 + b"\n" + b" " * 245)
+
+
+def _keep_marks(data: bytes) -> bool:
+    """Whether placeholders must keep the length of what they replace, so that libyaml's
+    marks after them stay those of the text: where an anchor may be, whose size in the
+    text aliases are budgeted by. Elsewhere they are shorter, and libyaml reads less."""
+    return b"&" in data
 
 Row = list[int | float]
 
 
-def _placeholders(data: bytes) -> tuple[bytes, list[list[Row]]] | None:
-    """The text with each run of rows of numbers replaced by a placeholder line and blank
-    lines, and the runs' rows; None when there is no run or the text holds the mark."""
-    if data.find(b"- [") < 0 or _MARK_BYTES in data:
+def _placeholders(data: bytes) -> tuple[list[bytes], list[list[Row]]] | None:
+    """The text with each run of rows of numbers replaced by a placeholder line and lines of
+    spaces, in pieces (the text before the first run, the first run, the text after it...),
+    and the runs' rows; None when there is no run."""
+    if data.find(b"- [") < 0:
         return None
     runs: list[list[Row]] = []
+    keep = _keep_marks(data)
 
-    def replace(match: re.Match[bytes]) -> bytes:
-        lines = match.group(0).splitlines()
+    def replace(match: re.Match[bytes]) -> bytes | None:
+        lines = match.group(0).splitlines(keepends=True)
         rows = _rows(lines)
-        if rows is None:
-            return match.group(0)
+        # the mark is one character in three bytes; each line keeps its length in characters
+        first = b"%s- %s%d" % (match.group(1), _MARK_BYTES, len(runs))
+        width = len(first) - len(_MARK_BYTES) + 1
+        if rows is None or width > len(lines[0].rstrip(b"\r\n")):
+            return None
         runs.append(rows)
-        return b"%s- %s%d\n%s" % (match.group(1), _MARK_BYTES, len(runs) - 1,
-                                   b"\n" * (len(lines) - 1))
+        if not keep:
+            return first + b"\n" * len(lines)
+        return first + match.group(0)[width:].translate(_TO_SPACES)
 
-    text = _ROW_RUN.sub(replace, data)
-    return (text, runs) if runs else None
+    pieces, at = [], 0  # the text between runs, and the runs replaced
+    for match in _ROW_RUN.finditer(data):
+        replaced = replace(match)
+        if replaced is not None:
+            pieces += [data[at:match.start()], replaced]
+            at = match.end()
+    pieces.append(data[at:])
+    return (pieces, runs) if runs else None
 
 
 def _rows(lines: list[bytes]) -> list[Row] | None:
@@ -252,6 +287,223 @@ def _rows(lines: list[bytes]) -> list[Row] | None:
     return rows
 
 
+_FLOW_MARK, _ITEM_MARK = "\ue001", "\ue002"
+_MARKS = _MARK_BYTES[:1]  # how U+E000 to U+EFFF (private use) begin in UTF-8: one search
+_FLOW_DEPTH = 2  # deeper flow collections are left to the events
+# What text read here holds (all but the rest of a line after a line break): a quoted scalar
+# no escape, and nothing libyaml's reader refuses or breaks a line at. Bytes beyond ASCII
+# are checked once decoded (_UNSAFE).
+_NOT_QUOTED = rb"\\\x00-\x1f\x7f"
+_UNSAFE = re.compile("[\x80-\x9f\u2028\u2029\ufeff\ufffe\uffff]")  # NEL, C1, U+2028...
+_COMMENT = rb"#[\t\x20-\x7e]*"
+_LINE_END = rb"(?: +" + _COMMENT + rb")? *\r?$"
+# A flow collection that ends its line after `key: `, or after the `- ` of an item.
+_FLOW_VALUE = re.compile(rb": ([\[{][^\n\r]*[\]}])(?=" + _LINE_END + rb")", re.MULTILINE)
+_FLOW_ITEM = re.compile(rb"- (?<![^\n ]- )([\[{][^\n\r]*[\]}])(?=" + _LINE_END + rb")",
+                        re.MULTILINE)
+# A plain scalar that YAML 1.2 reads as text whatever it holds: it starts with a letter (or
+# another character that starts neither a number, nor `~`, nor an indicator), is not one of
+# the words for true, false and null, and has no character that could end it early (`: `,
+# ` #`, a comma or bracket) or make it something else; spaces may join its words.
+_TEXT_CHAR = rb"[A-Za-z0-9_.~+\-/()$^=;<>\x80-\xff]"
+_TEXT = (rb"(?<!" + _TEXT_CHAR + rb")(?!(?:true|false|null|True|False|Null|TRUE|FALSE|NULL)"
+         rb"(?! *" + _TEXT_CHAR + rb"))[A-Za-z_(/<=$^;)\x80-\xff]" + _TEXT_CHAR
+         + rb"*(?: +" + _TEXT_CHAR + rb"+)*")
+# Quoted scalars and plain text, to be written as JSON strings; numbers, true, false, null
+# and the rest are left as written, for _JSON_FLOW to accept only where JSON reads them as
+# YAML 1.2 does.
+_TO_JSON = re.compile(rb'"([^"' + _NOT_QUOTED + rb']*)"|\'([^\'"' + _NOT_QUOTED + rb"]*)'|("
+                      + _TEXT + rb")")
+_JSON_STRING = rb'"[^"' + _NOT_QUOTED + rb"]*\""
+_JSON_KEY = rb'"[^"' + _NOT_QUOTED + rb"]{0,1000}\""  # libyaml reads a key within 1,024 characters
+# Decimal numbers that JSON reads as float() and int() do, none beyond floating point.
+_JSON_NUMBER = rb"-?(?:0|[1-9][0-9]{0,16})(?:\.[0-9]{1,20})?(?:[eE][-+]?[0-9]{1,2})?"
+
+
+def _quoted(match: re.Match[bytes]) -> bytes:
+    """What _TO_JSON found, as a JSON string (a function: faster than a template here)."""
+    return b'"%s"' % match[match.lastindex or 0]
+
+
+def _json_collections(value: bytes) -> bytes:
+    """A flow mapping or sequence of `value`s, with `: ` after keys as YAML writes it."""
+    pair = _JSON_KEY + rb": +" + value
+    return (rb"\{ *(?:" + pair + rb"(?: *, *" + pair + rb")*)? *\}"
+            rb"|\[ *(?:" + value + rb"(?: *, *" + value + rb")*)? *\]")
+
+
+_JSON_SCALAR = rb"(?:" + _JSON_STRING + rb"|" + _JSON_NUMBER + rb"|true|false|null)"
+_JSON_FLOW = re.compile(_json_collections(rb"(?:" + _JSON_SCALAR + rb"|"
+                                          + _json_collections(_JSON_SCALAR) + rb")"))
+# An item `- key: {...}` whose further keys follow a line each, indented by two; no line
+# after it more indented (which would continue the mapping, or the placeholder's text).
+_ITEM_KEY = rb'[A-Za-z_][A-Za-z0-9_]*|"[^"' + _NOT_QUOTED + rb"]{1,1000}\""
+_ITEM_LINE = rb"(" + _ITEM_KEY + rb"): ([\[{][^\n\r]*[\]}])" + _LINE_END
+_ITEM = re.compile(rb"\n( *+)- (?:" + _ITEM_LINE + rb")(?:\n\1  " + _ITEM_LINE + rb")*"
+                   rb"(?=\n)(?!(?:\n *(?:" + _COMMENT + rb")?\r?(?=\n))*\n\1 +[^ \r\n#])",
+                   re.MULTILINE)
+_ITEM_ENTRY = re.compile(_ITEM_LINE, re.MULTILINE)
+Item = tuple[dict[str, Any], list[str]]  # an item's data, and the keys after its first line
+_BAD_KEY = re.compile(rb'"(?:<<)?": ')
+
+
+def _chars(text: bytes) -> int:
+    return len(text) if text.isascii() else len(text.decode())
+
+
+def _flow_placeholders(pieces: list[bytes]) -> tuple[bytes, dict[str, Any], dict[str, Item]] | None:
+    """The text (in pieces: runs of rows replaced, between the text to read) with each item
+    of a block sequence that is a mapping of one-line flow collections, a key a line (a long
+    table's row), replaced by a placeholder item, and each other one-line flow collection by
+    a placeholder scalar, where they hold only text, numbers and quoted text without
+    escapes; the collections and the items by placeholder. None when there are none.
+
+    Each is written as JSON (its plain text quoted) and all are read in one call of the json
+    module, which reads the numbers _JSON_FLOW lets through exactly as YAML 1.2 does."""
+    as_json: dict[bytes, bytes | None] = {}  # each collection's JSON (tables repeat `because`)
+    batch: list[bytes] = []  # the JSON of each placeholder's data
+    placeholders: list[str] = []
+    later: list[list[str]] = []  # each item's keys after its first line
+
+    def json_of(written: bytes) -> bytes | None:
+        found = as_json.get(written, b"")
+        if found == b"":
+            found = written if _JSON_FLOW.fullmatch(written) else _TO_JSON.sub(_quoted, written)
+            if not _JSON_FLOW.fullmatch(found) or not (
+                    written.isascii() or _UNSAFE.search(written.decode()) is None):
+                found = None
+            as_json[written] = found
+        return found
+
+    def item(match: re.Match[bytes]) -> bytes:
+        written = match.group()
+        placeholder = f"{_ITEM_MARK}{len(batch)}"
+        _, first, *rest = written.split(b"\n")
+        start = b"%s- %s" % (match.group(1), placeholder.encode())
+        pad = _chars(first) - len(match.group(1)) - 2 - len(placeholder)
+        if pad < 0:
+            return written  # its flow collections may still be read one by one
+        keys, parts = [], []
+        for key, flow in _ITEM_ENTRY.findall(written):  # a key and its collection a line
+            found = json_of(flow)
+            if found is None or not (key.isascii() or _UNSAFE.search(key.decode()) is None):
+                return written
+            keys.append((key[1:-1] if key[:1] == b'"' else key).decode())
+            parts.append(b'"%s": %s' % (key.strip(b'"'), found))
+        batch.append(b"{" + b", ".join(parts) + b"}")
+        placeholders.append(placeholder)
+        later.append(keys[1:])
+        if not keep:
+            return b"\n" + start + b"\n" * len(rest)
+        # the rest as spaces (a \r too: the line breaks stay where they are)
+        return b"\n".join([b"", start + b" " * pad, *(b" " * _chars(line) for line in rest)])
+
+    def flow(match: re.Match[bytes]) -> bytes:
+        written, start, line = match.group(1), match.start(1), match.string
+        if written.count(b",") < 2:
+            return match.group()  # a few events read one or two elements faster than this
+        if b"#" in line[line.rfind(b"\n", 0, start) + 1:start]:
+            return match.group()  # perhaps in a comment, where no placeholder would be met
+        found = json_of(written)
+        placeholder = f"{_FLOW_MARK}{len(batch)}"
+        pad = _chars(written) - len(placeholder)
+        if found is None or pad < 0:
+            return match.group()
+        batch.append(found)
+        placeholders.append(placeholder)
+        return match.group()[:2] + placeholder.encode() + b" " * (pad if keep else 0)
+
+    text = pieces[::2]  # not the runs of rows: many bytes, nothing to find
+    if sum(t.count(b"{") + t.count(b"[") for t in text) < sum(t.count(b"\n") for t in text):
+        return None  # fewer than a collection a line: their events cost less than the search
+    pieces = pieces[:]
+    keep = any(map(_keep_marks, pieces))
+    for at in range(0, len(pieces), 2):
+        for pattern, replace in ((_ITEM, item), (_FLOW_VALUE, flow), (_FLOW_ITEM, flow)):
+            pieces[at] = pattern.sub(replace, pieces[at])
+    if not batch:
+        return None
+    joined = b"[" + b",".join(batch) + b"]"
+    values = json.loads(joined)
+    # JSON keeps the last of a key written twice, where YAML refuses the file; every key is
+    # followed by `": ` (and little else is), so a key lost shows in the count. An empty key
+    # is refused, and "<<" is a merge key unless quoted: the events read those.
+    if joined.count(b'": ') != _keys(values) or _BAD_KEY.search(joined):
+        return None
+    flows, items = {}, {}
+    keys_after = iter(later)
+    for placeholder, value in zip(placeholders, values, strict=True):
+        if placeholder[0] == _FLOW_MARK:
+            flows[placeholder] = value
+        else:
+            items[placeholder] = (value, next(keys_after))
+    return b"".join(pieces), flows, items
+
+
+def _keys(values: Any) -> int:
+    """How many keys the mappings in these collections hold."""
+    count = 0
+    for value in values:
+        if value.__class__ is dict:
+            count += len(value)
+            value = value.values()
+        elif value.__class__ is not list:
+            continue
+        for inner in value:
+            if inner.__class__ is dict or inner.__class__ is list:
+                count += _keys((inner,))
+    return count
+
+
+class _Refused(Exception):
+    """A plain scalar written as a number beyond floating point (`1e400`, `1e-400`)."""
+
+    def __init__(self, large: bool):
+        self.large = large
+
+
+def _decimal(text: str) -> Any:
+    """A plain scalar that starts like a number: int, float, or (not a number) text."""
+    found = _SPECIAL.get(text)
+    if found is not None:
+        return found
+    if text[-1] not in _NUMBER_END or not text.isascii() or "_" in text:
+        return text
+    # ASCII without _, ending in a digit or a point: int() and float() read YAML 1.2's
+    # decimal numbers and refuse everything else (0x1F, 0o17, 1e5.5)
+    number: int | float
+    try:
+        if _FLOAT_MARKS.isdisjoint(text):
+            number = int(text)
+            if abs(number) <= _MAX_FLOAT:
+                return number
+            number = _INF
+        else:
+            number = float(text)
+    except ValueError:
+        try:  # an integer of more digits than int() reads
+            number = float(text)
+        except ValueError:
+            return text
+    if number in (_INF, _MINUS_INF):
+        raise _Refused(large=True)
+    if number == 0 and text.partition("e")[0].partition("E")[0].strip("+-.0"):
+        raise _Refused(large=False)  # a digit other than 0 before the exponent: underflow
+    return number
+
+
+def _fits(value: Any, loc: Loc) -> bool:
+    """Whether a flow collection read at `loc`, and those inside it, are within the limits
+    applied as the file is read (see _limits)."""
+    limit = _limits(loc)
+    if limit is not None and len(value) > limit[0]:
+        return False
+    if len(loc) >= 3:  # nothing deeper is limited
+        return True
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    return all(_fits(item, (*loc, at)) for at, item in items if isinstance(item, (dict, list)))
+
+
 def _column(data: bytes, at: int) -> int:
     return at - data.rfind(b"\n", 0, at)
 
@@ -272,12 +524,15 @@ def _limits(loc: Loc) -> tuple[int, str, str] | None:
 class _Builder:
     """Plain data from libyaml's events in one loop (see the module's docstring)."""
 
-    def __init__(self, doc: Document, runs: list[list[Row]] | None = None):
+    def __init__(self, doc: Document, runs: list[list[Row]] | None = None,
+                 flows: dict[str, Any] | None = None, items: dict[str, Item] | None = None):
         self.doc = doc
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.repeated = 0  # bytes repeated by aliases so far
         self.runs = runs or []
-        self.placed = 0  # placeholders met where their rows belong
+        self.flows = flows or {}  # by placeholder, the flow collections not met yet
+        self.items = items or {}  # and the items of flow collections
+        self.placed = 0  # placeholders of runs of rows met where the rows belong
 
     def fail(self, line: int | None, message: str, hint: str | None = None,
              limit: bool = False) -> NoReturn:
@@ -291,9 +546,9 @@ class _Builder:
         scalar_event, alias_event = events.ScalarEvent, events.AliasEvent
         map_start, seq_start = events.MappingStartEvent, events.SequenceStartEvent
         map_end, seq_end = events.MappingEndEvent, events.SequenceEndEvent
-        words, special = _WORDS, _SPECIAL
-        number_start, number_end, word_start = _NUMBER_START, _NUMBER_END, _WORD_START
-        mark, max_float = _MARK, _MAX_FLOAT
+        words, decimal = _WORDS, _decimal
+        number_start, word_start, mark, flow_mark = _NUMBER_START, _WORD_START, _MARK, _FLOW_MARK
+        flows, deepest_flow, item_mark = self.flows, MAX_DEPTH - _FLOW_DEPTH, _ITEM_MARK
         stack: list[tuple[Any, ...]] = []
         root: Any = _NO_KEY
         cur: Any = None  # the dict or list being filled
@@ -328,26 +583,29 @@ class _Builder:
                         value = None
                     else:
                         first = value[0]
+                        # YAML 1.2's core schema, and the placeholders of _read_fast
                         if first in number_start:
-                            found = special.get(value)
-                            if found is not None:
-                                value = found
-                            elif (value[-1] in number_end and value.isascii()
-                                  and "_" not in value):
-                                try:  # see _number, for what this leaves to it
-                                    number = (float(value) if "." in value or "e" in value
-                                              or "E" in value else int(value))
-                                except ValueError:
-                                    number = None
-                                if number is not None and 0 < abs(number) <= max_float:
-                                    value = number
-                                else:
-                                    value = self._number(value, event.start_mark.line, loc)
+                            try:
+                                value = decimal(value)
+                            except _Refused as refused:
+                                self._refuse(value, refused, event.start_mark.line, loc)
                         elif first in word_start:
                             value = words.get(value, value)
                         elif first == mark:
                             self._place(value, event, cur, is_map, loc, line_here, limit)
                             continue
+                        elif first == flow_mark:  # where a flow collection was written
+                            value = flows.pop(value, _NO_KEY)
+                            # on its key's line (its elements then have no line of their own
+                            # to record), within the nesting and size limits
+                            if (value is _NO_KEY or cur is None or event.anchor is not None
+                                    or len(stack) > deepest_flow
+                                    or (is_map and event.start_mark.line != key_line)
+                                    or (len(loc) < 3 and not _fits(value, (
+                                        *loc, key if is_map else len(cur))))):
+                                raise _NotThere
+                        elif first == item_mark:
+                            value = self._item(value, event, cur, is_map, loc, len(stack))
                 if event.anchor is not None:
                     anchors[event.anchor] = (value, len(event.value))
                 if is_map:
@@ -449,28 +707,27 @@ class _Builder:
             self._past(limit, len(cur), first + len(rows) - 1)
         self.placed += 1
 
-    def _number(self, text: str, line: int, loc: Loc) -> Any:
-        """A plain scalar that may be a decimal number: int, float, or (not a number) text."""
-        try:
-            if _FLOAT_MARKS.isdisjoint(text):
-                number: int | float = int(text)
-                if abs(number) <= _MAX_FLOAT:
-                    return number
-                number = float("inf")
-            else:
-                number = float(text)
-        except ValueError:
-            try:  # an integer of more digits than int() reads
-                number = float(text)
-            except ValueError:
-                return text
-        if number in (float("inf"), float("-inf")):
+    def _item(self, value: str, event: Any, cur: Any, is_map: bool, loc: Loc,
+              depth: int) -> Any:
+        """A mapping of flow collections in place of its placeholder, an item of `cur`, with
+        the lines of its keys after the first."""
+        found = self.items.pop(value, None)
+        if (found is None or is_map or cur is None or event.anchor is not None
+                or depth + 1 + _FLOW_DEPTH > MAX_DEPTH
+                or (len(loc) < 3 and not _fits(found[0], (*loc, len(cur))))):
+            raise _NotThere
+        data, later = found
+        line = event.start_mark.line
+        for offset, key in enumerate(later, 2):
+            self.doc.lines[(*loc, len(cur), key)] = line + offset
+        return data
+
+    def _refuse(self, text: str, refused: _Refused, line: int, loc: Loc) -> NoReturn:
+        if refused.large:
             self.fail(line + 1, f"{_field(loc)}the number {_short(text)} is too large for a "
                                 "floating-point number", "write a smaller number")
-        if number == 0 and any(c in "123456789" for c in text.split("e")[0].split("E")[0]):
-            self.fail(line + 1, f"{_field(loc)}the number {_short(text)} is too small: it "
-                                "would be read as 0", "write 0, or a number above 1e-300")
-        return number
+        self.fail(line + 1, f"{_field(loc)}the number {_short(text)} is too small: it "
+                            "would be read as 0", "write 0, or a number above 1e-300")
 
     def _bad_key(self, key: str, event: Any, cur: dict[str, Any], loc: Loc, line: int) -> None:
         """Refuse a key written twice, an empty key or a merge key; a quoted "<<" is a name."""

@@ -32,7 +32,8 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -175,33 +176,35 @@ def compose(data: bytes) -> Any:
     return walk(Plain(data).get_single_node(), ())
 
 
-def rows_only(data: bytes) -> Any:
-    saved = loader._flow_placeholders
-    loader._flow_placeholders = lambda pieces: None  # type: ignore[assignment]
+@contextmanager
+def replaced(**parts: Any) -> Iterator[None]:
+    """The loader with some of its parts replaced for the time of one reading."""
+    saved = {name: getattr(loader, name) for name in parts}
+    for name, part in parts.items():
+        setattr(loader, name, part)
     try:
-        return ours(data)
+        yield
     finally:
-        loader._flow_placeholders = saved
+        for name, part in saved.items():
+            setattr(loader, name, part)
+
+
+def rows_only(data: bytes) -> Any:
+    with replaced(_flow_placeholders=lambda pieces: None):
+        return ours(data)
 
 
 def no_bulk(data: bytes) -> Any:
-    saved = loader._placeholders
-    loader._placeholders = lambda data: None  # type: ignore[assignment]
-    try:
-        return rows_only(data)
-    finally:
-        loader._placeholders = saved
+    with replaced(_flow_placeholders=lambda pieces: None, _placeholders=lambda data: None):
+        return ours(data)
 
 
 def pure_events(data: bytes) -> Any:
-    saved = loader._PARSER
     import yaml
 
-    loader._PARSER = yaml.SafeLoader
-    try:
-        return no_bulk(data)
-    finally:
-        loader._PARSER = saved
+    with replaced(_flow_placeholders=lambda pieces: None, _placeholders=lambda data: None,
+                  _PARSER=yaml.SafeLoader):
+        return ours(data)
 
 
 def ryml_walk(data: bytes) -> Any:

@@ -344,12 +344,21 @@ class _Products:
         token = self.token(table, serial)
         if token is None:
             return op.take(table[start:stop], state)
-        key = ("batch-last", token, tuple(state[node] for _, node in op.fills))
+        fills = tuple(state[node] for _, node in op.fills)
+        lasting = self.lasting(token, serial)
+        if lasting:  # a table an earlier engine used: its chunks too are kept
+            chunk = self.get(("chunk", token, fills, start, stop))
+            if chunk is not None:
+                return chunk
+        key = ("batch-last", token, fills)
         whole = self.get(key)
         if whole is None:
             whole = op.take(table, state)
             self.put(key, whole)
-        return np.ascontiguousarray(whole[..., start:stop])
+        chunk = np.ascontiguousarray(whole[..., start:stop])
+        if lasting:
+            self.put(("chunk", token, fills, start, stop), chunk)
+        return chunk
 
     def clear(self) -> None:
         with self._lock:

@@ -30,6 +30,15 @@ an engine over a network of the same structure (a scenario saved again in watch 
 another day of its evidence log, a sweep's variant) plans nothing again and answers by
 the very steps a fresh engine takes, to the bit.
 
+A batched step whose inputs are all known, read-only batched tables (by a token of the live
+array, never by comparing numbers) and tables of given numbers, is kept after it runs, and
+a later run with the same inputs takes it instead of making it again (`_Products`: least
+recently used out past `PRODUCTS_BYTES`): in watch mode, an edit rebuilds only the edited
+numbers' batched tables, and every step over the others is found kept. Only steps over
+tables an earlier engine used are kept (a table new to an engine is most often the edited
+one, made again at the next edit). A step kept is one the same run would make from the same
+inputs, so every answer is the one made afresh, to the bit.
+
 Every path estimates its tables before making them: none may pass `max_cells` cells, and
 those alive at once may not pass the memory budget (`limits.MEMORY_BUDGET_BYTES`); a query
 past either is refused with a `LimitError` that offers sampling instead.
@@ -195,7 +204,7 @@ class _Contraction:
         """`run` on a batch, by the same steps on the same operands, but each step whose
         inputs are all known (read-only batched tables, or tables of known numbers) is
         looked up in `_PRODUCTS` first and kept there after: a step's result is a function
-        of its equation and its inputs alone, so the one kept is the one it would make."""
+        of the step and its inputs alone, so the one kept is the one it would make."""
         slots = list(self.tables)
         keys = list(self.keys)
         # per slot: whether each batched table it was made of came from an earlier engine
@@ -217,8 +226,9 @@ class _Contraction:
                 else:
                     inputs.append(keys[i])
                     last = last and lasting[i]
-            key = None if None in inputs else (step.equation, step.blas is not None,
-                                               start, stop, *inputs)
+            # the step itself, not only its equation: its opt_einsum expression was made
+            # for its recipe's chunks, and another recipe's may multiply in another order
+            key = None if None in inputs else (step, start, stop, *inputs)
             value = _PRODUCTS.get(key) if key is not None and last else None
             if value is None:
                 args: list[Any] = []
@@ -287,9 +297,11 @@ class _Products:
         self.nbytes = 0
         # by id: the live table and its token
         self._tokens: dict[int, tuple[weakref.ref[FloatArray], int]] = {}
-        self._first: dict[int, int] = {}  # token -> that serial
+        self._first: dict[int, int] = {}  # token -> the first engine to use it (serial)
         self._next = 0
-        self._lock = threading.Lock()
+        # re-entrant: a table let go while the lock is held (an entry evicted, a garbage
+        # collection) runs its `forget` in the same thread
+        self._lock = threading.RLock()
 
     def token(self, table: FloatArray, serial: int) -> int | None:
         """The live table's token (a number never given to another), or None unless frozen;
@@ -359,11 +371,6 @@ class _Products:
         if lasting:
             self.put(("chunk", token, fills, start, stop), chunk)
         return chunk
-
-    def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
-            self.nbytes = 0
 
 
 # Set to False to run every batched step afresh (the benchmarks and tests compare the two).

@@ -6,9 +6,10 @@ the save before left them), each saved the way an editor saves. The table shows 
 median, fastest and slowest over the rounds, with the part the build takes.
 
 With `--caches both` (the default) two sessions watch two copies of the file, one with what
-watch mode keeps between builds turned off (the engine's plans shared by structure, the
-diagrams drawn, the last analyses and draws) and one with it on, edited in turn, so the two
-columns are measured side by side on the same machine at the same time.
+watch mode keeps between builds turned off (the engine's plans shared by structure and the
+results of its batched steps, the diagrams drawn, the last analyses and draws) and one with it
+on, edited in turn, so the two columns are measured side by side on the same machine at the
+same time.
 
     python benchmarks/bench_watch.py [--scenario FILE] [--rounds 8] [--graphviz auto]
                                      [--caches both|on|off]
@@ -112,16 +113,17 @@ def start(stack: ExitStack, scenario: Path, renderer: str | None, caches: bool) 
 
 class toggled:
     """What watch mode keeps between builds turned on or off while a build runs (the
-    engine's plans and the diagrams are kept by module; the analyses and draws by session)."""
+    engine's plans and batched products and the diagrams are kept by module; the analyses
+    and draws by session)."""
 
     def __init__(self, caches: bool):
         self.caches = caches
 
     def __enter__(self) -> None:
-        compiled.SHARE_PLANS = graphviz.KEEP_RENDERS = self.caches
+        compiled.SHARE_PLANS = compiled.KEEP_PRODUCTS = graphviz.KEEP_RENDERS = self.caches
 
     def __exit__(self, *_exc: object) -> None:
-        compiled.SHARE_PLANS = graphviz.KEEP_RENDERS = True
+        compiled.SHARE_PLANS = compiled.KEEP_PRODUCTS = graphviz.KEEP_RENDERS = True
 
 
 def save(w: Watched, text: str, kind: str) -> None:

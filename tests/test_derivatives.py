@@ -180,3 +180,26 @@ def test_analyses_in_one_pass_hold_an_evidence_logs_observations() -> None:
             got = CompiledNet(edited).posterior(outcome, seen,
                                                 likelihood=s.background.likelihood or None)[0]
             assert expected == pytest.approx(got, abs=EXACT), bar.place.label
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_derivatives_by_kept_einsum_steps_equal_numpys_own_to_the_bit(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A derivative pass runs its many-table steps by np.einsum's pairwise steps, searched
+    once per subscripts and shapes: the numbers np.einsum(optimize=True) gives, to the bit,
+    on the first pass (the steps searched) and on the next (the steps kept)."""
+    from model.network import compiled
+
+    net = random_net(14, seed, window=6, max_parents=4, zeros=seed % 2 == 1)
+    given = {net.nodes[-1]: net.states[net.nodes[-1]][0]}
+    monkeypatch.setattr(compiled, "_EINSUM_PATHS", {})
+    passes = [CompiledNet(net).derivatives(given, prune=False) for _ in range(2)]
+    assert compiled._EINSUM_PATHS, "no step of many tables: the test tests nothing"
+    monkeypatch.setattr(compiled, "_optimized_einsum",
+                        lambda args: np.einsum(*args, optimize=True))
+    z, grads = CompiledNet(net).derivatives(given, prune=False)
+    for found_z, found in passes:
+        assert found_z == z and list(found) == list(grads)
+        for node, grad in grads.items():
+            assert np.array_equal(found[node], grad), node
+    assert z == pytest.approx(evidence(net, given, {}), abs=EXACT)

@@ -280,6 +280,8 @@ class KeptTables:
                 out[spec.name] = found[1]
                 continue
             table = node_table(spec, values, u, order)
+            if table.base is not None:  # its own numbers, so read-only means unchanging
+                table = table.copy()
             table.flags.writeable = False
             out[spec.name] = table
         self._values, self._u, self._order = values, u, dict(order)

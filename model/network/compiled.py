@@ -30,6 +30,15 @@ an engine over a network of the same structure (a scenario saved again in watch 
 another day of its evidence log, a sweep's variant) plans nothing again and answers by
 the very steps a fresh engine takes, to the bit.
 
+A batched step whose inputs are all known, read-only batched tables (by a token of the live
+array, never by comparing numbers) and tables of given numbers, is kept after it runs, and
+a later run with the same inputs takes it instead of making it again (`_Products`: least
+recently used out past `PRODUCTS_BYTES`): in watch mode, an edit rebuilds only the edited
+numbers' batched tables, and every step over the others is found kept. Only steps over
+tables an earlier engine used are kept (a table new to an engine is most often the edited
+one, made again at the next edit). A step kept is one the same run would make from the same
+inputs, so every answer is the one made afresh, to the bit.
+
 Every path estimates its tables before making them: none may pass `max_cells` cells, and
 those alive at once may not pass the memory budget (`limits.MEMORY_BUDGET_BYTES`); a query
 past either is refused with a `LimitError` that offers sampling instead.
@@ -41,6 +50,7 @@ import heapq
 import itertools
 import math
 import threading
+import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +64,10 @@ try:  # einsum's C core, without the Python checks around each call (about 1 us 
     from numpy._core.multiarray import c_einsum as _c_einsum
 except ImportError:  # pragma: no cover - numpy 1, or a numpy that moves its private core
     _c_einsum = np.einsum
+try:  # how np.einsum(optimize=True) runs each pair of a contraction (numpy 2.4)
+    from numpy._core.einsumfunc import bmm_einsum as _bmm_einsum  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - a numpy that runs its pairs otherwise
+    _bmm_einsum = None
 
 from ..errors import LimitError, Problem
 from ..language.tables import FloatArray
@@ -153,6 +167,7 @@ class _Contraction:
     batched: bool  # the result's last axis is the batch
     chunk: int  # samples per run
     nbytes: int  # of the tables it keeps
+    keys: tuple[Any, ...] = ()  # per slot of `tables`: what its numbers are (`_Products`)
 
     def run(self, arrays: _Arrays, state: Mapping[str, int],
             tables: Mapping[str, FloatArray] | None = None, start: int = 0,
@@ -161,6 +176,8 @@ class _Contraction:
         Each operand is taken just before its step, and every slot is let go once used."""
         if not self.steps:
             return self.constant
+        if tables is not None and self.keys and KEEP_PRODUCTS:
+            return self._run_kept(arrays, state, tables, start, stop)
         slots = list(self.tables)
         operands = self.operands
         n = len(operands)
@@ -181,6 +198,187 @@ class _Contraction:
             slots[step.output] = step.blas(*args) if step.blas is not None else \
                 np.einsum(step.equation, *args)
         return np.asarray(slots[self.steps[-1].output], dtype=np.float64)
+
+    def _run_kept(self, arrays: _Arrays, state: Mapping[str, int],
+                  tables: Mapping[str, FloatArray], start: int, stop: int) -> FloatArray:
+        """`run` on a batch, by the same steps on the same operands, but each step whose
+        inputs are all known (read-only batched tables, or tables of known numbers) is
+        looked up in `_PRODUCTS` first and kept there after: a step's result is a function
+        of the step and its inputs alone, so the one kept is the one it would make."""
+        slots = list(self.tables)
+        keys = list(self.keys)
+        # per slot: whether each batched table it was made of came from an earlier engine
+        # (only those results are kept: a table new to this engine is most often the edited
+        # number's, made again at the next edit)
+        lasting = [True] * len(keys)
+        operands = self.operands
+        n = len(operands)
+        for step in self.steps:
+            inputs: list[Any] = []
+            last = True
+            for i in step.inputs:
+                if i < n:
+                    op = operands[i]
+                    found = _operand_key(op, arrays, state, tables, start, stop)
+                    inputs.append(found)
+                    if op.batched and found is not None:
+                        last = last and _PRODUCTS.lasting(found[1], arrays.serial)
+                else:
+                    inputs.append(keys[i])
+                    last = last and lasting[i]
+            # the step itself, not only its equation: its opt_einsum expression was made
+            # for its recipe's chunks, and another recipe's may multiply in another order
+            key = None if None in inputs else (step, start, stop, *inputs)
+            value = _PRODUCTS.get(key) if key is not None and last else None
+            if value is None:
+                args: list[Any] = []
+                for i in step.inputs:
+                    if i < n:
+                        op = operands[i]
+                        if op.batched:
+                            args.append(_PRODUCTS.take(op, tables[arrays.names[op.factor]],
+                                                       state, start, stop, arrays.serial))
+                        else:
+                            args.append(op.take(arrays(op.factor), state))
+                    else:
+                        args.append(slots[i])
+                value = step.blas(*args) if step.blas is not None else \
+                    np.einsum(step.equation, *args)
+                if key is not None and last:
+                    _PRODUCTS.put(key, value)
+            for i in step.inputs:
+                if i >= n:
+                    slots[i] = keys[i] = None
+            slots[step.output] = value
+            keys[step.output] = key
+            lasting[step.output] = last
+        return np.asarray(slots[self.steps[-1].output], dtype=np.float64)
+
+
+def _frozen(table: FloatArray) -> bool:
+    """Whether no one can change `table`'s numbers: it and every array it views read-only."""
+    a: Any = table
+    while isinstance(a, np.ndarray):
+        if a.flags.writeable:
+            return False
+        a = a.base
+    return a is None
+
+
+def _operand_key(op: _Operand, arrays: _Arrays, state: Mapping[str, int],
+                 tables: Mapping[str, FloatArray], start: int, stop: int) -> Any:
+    """What an operand of a batched run holds, as a key (`_Products`): a read-only batched
+    table's token, a table's or a likelihood's numbers, and the fixed states it is sliced
+    at; None for a batched table that could still change."""
+    fills = tuple(state[node] for _, node in op.fills)
+    if op.batched:
+        token = _PRODUCTS.token(tables[arrays.names[op.factor]], arrays.serial)
+        return None if token is None else ("batch", token, fills, start, stop)
+    return ("table", _numbers(arrays(op.factor)), fills)
+
+
+def _numbers(table: FloatArray) -> tuple[Any, ...]:
+    """A table's numbers as a key: equal keys, equal tables to the bit."""
+    return (table.dtype.str, table.shape, table.tobytes())
+
+
+class _Products:
+    """Results of the steps of batched runs, kept for the next run with the same inputs
+    (a warm watch-mode build: the batched tables of the numbers not edited are the very
+    same read-only arrays, and most steps take only those), and read-only batched tables
+    turned batch-last (`_Operand.take` then slices a chunk out of that instead of moving
+    the batch axis of each chunk again). Least recently used first, past `PRODUCTS_BYTES`
+    the oldest go. A batched table is known by a token of its own while it lives (never
+    by its numbers: comparing them costs what recomputing saves), and only when it and
+    every array it views are read-only."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[Any, FloatArray] = OrderedDict()
+        self.nbytes = 0
+        # by id: the live table and its token
+        self._tokens: dict[int, tuple[weakref.ref[FloatArray], int]] = {}
+        self._first: dict[int, int] = {}  # token -> the first engine to use it (serial)
+        self._next = 0
+        # re-entrant: a table let go while the lock is held (an entry evicted, a garbage
+        # collection) runs its `forget` in the same thread
+        self._lock = threading.RLock()
+
+    def token(self, table: FloatArray, serial: int) -> int | None:
+        """The live table's token (a number never given to another), or None unless frozen;
+        `serial` is the engine asking."""
+        found = self._tokens.get(id(table))
+        if found is not None and found[0]() is table:
+            return found[1]
+        if not _frozen(table):
+            return None
+        with self._lock:
+            self._next += 1
+            token = self._next
+            ident = id(table)
+
+            def forget(_ref: object) -> None:
+                with self._lock:
+                    if self._tokens.get(ident, (None, 0))[1] == token:
+                        del self._tokens[ident]
+                    self._first.pop(token, None)
+
+            self._tokens[ident] = (weakref.ref(table, forget), token)
+            self._first[token] = serial
+        return token
+
+    def lasting(self, token: int, serial: int) -> bool:
+        """Whether the table of `token` was used by an engine before engine `serial`."""
+        return self._first.get(token, serial) != serial
+
+    def get(self, key: Any) -> FloatArray | None:
+        with self._lock:
+            value = self._kept.get(key)
+            if value is not None:
+                self._kept.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: FloatArray) -> None:
+        value = np.asarray(value)
+        if value.nbytes > PRODUCTS_BYTES // 8:
+            return
+        value.flags.writeable = False
+        with self._lock:
+            if key in self._kept:
+                return
+            self._kept[key] = value
+            self.nbytes += value.nbytes
+            while self.nbytes > PRODUCTS_BYTES:
+                self.nbytes -= self._kept.popitem(last=False)[1].nbytes
+
+    def take(self, op: _Operand, table: FloatArray, state: Mapping[str, int], start: int,
+             stop: int, serial: int) -> FloatArray:
+        """`op.take(table[start:stop], state)`, the same numbers in the same layout."""
+        token = self.token(table, serial)
+        if token is None:
+            return op.take(table[start:stop], state)
+        fills = tuple(state[node] for _, node in op.fills)
+        lasting = self.lasting(token, serial)
+        if lasting:  # a table an earlier engine used: its chunks too are kept
+            chunk = self.get(("chunk", token, fills, start, stop))
+            if chunk is not None:
+                return chunk
+        key = ("batch-last", token, fills)
+        whole = self.get(key)
+        if whole is None:
+            whole = op.take(table, state)
+            self.put(key, whole)
+        chunk = np.ascontiguousarray(whole[..., start:stop])
+        if lasting:
+            self.put(("chunk", token, fills, start, stop), chunk)
+        return chunk
+
+
+# Set to False to run every batched step afresh (the benchmarks and tests compare the two).
+KEEP_PRODUCTS = True
+# Bytes of batched steps' results and batch-last tables kept (`_Products`)
+PRODUCTS_BYTES = min(1 << 27, MEMORY_BUDGET_BYTES // 8)
+_PRODUCTS = _Products()
+_SERIALS = itertools.count()
 
 
 _NOTHING = _Contraction((), (), (), np.ones(()), False, 1, 0)
@@ -511,6 +709,7 @@ class CompiledNet:
         self._largest_table = plans.largest_table
         self._shapes = _Cache()
         self._cuts: dict[tuple[_Cut, frozenset[str], Batch], _Contraction] = {}
+        self._serial = next(_SERIALS)  # tells this engine's batched runs from others'
 
     # the API -------------------------------------------------------------------------------
 
@@ -1330,21 +1529,31 @@ class CompiledNet:
             "recipe", key, self._recipe(factors, fixed, free, batch, query))
         slots: list[FloatArray | None] = [None] * len(recipe.operands)
         slots += [self._arrays[f] for f in recipe.constants]
+        # what each slot's numbers are, for batched runs to find their steps kept
+        known = recipe.batched and bool(recipe.steps)
+        keys: list[Any] = [None] * len(recipe.operands)
+        if known:
+            keys += [_numbers(self._arrays[f]) for f in recipe.constants]
         for ids, equation, folded in recipe.program:
             if not folded:
                 slots.append(None)  # a query step's result
+                keys.append(None)
                 continue
             made: list[Any] = [slots[i] for i in ids]
             slots.append(np.einsum(equation, *made, optimize=len(ids) > 2))
+            if known:
+                keys.append(("folded", equation, *(keys[i] for i in ids)))
             for i in ids:
                 slots[i] = None
+                if known:
+                    keys[i] = None
         if not recipe.steps:
             value = slots[-1]
             assert value is not None
             return _Contraction((), (), (), np.asarray(value), False, 1, 0)
         nbytes = sum(t.nbytes for t in slots if t is not None)
         return _Contraction(recipe.operands, tuple(slots), recipe.steps, np.ones(()),
-                            recipe.batched, recipe.chunk, nbytes)
+                            recipe.batched, recipe.chunk, nbytes, tuple(keys) if known else ())
 
     def _recipe(self, factors: Sequence[int], fixed: Collection[str], free: tuple[str, ...],
                 batch: Batch, query: Callable[[], str]) -> _Recipe:
@@ -1464,6 +1673,7 @@ class _Arrays:
         self.tables = engine._arrays
         self.names = engine._nodes
         self.weights = weights
+        self.serial = engine._serial
 
     def __call__(self, factor: int) -> FloatArray:
         n = len(self.names)
@@ -1558,12 +1768,39 @@ def _gradient(g: FloatArray, out: Term, others: Sequence[tuple[FloatArray | None
         args += [table, [axes.setdefault(v, len(axes)) for v in s]]
     present = tuple(v for v in scope if v in axes)
     args.append([axes[v] for v in present])
-    values = np.einsum(*args, optimize=len(others) > 1)
+    values = _optimized_einsum(args) if len(others) > 1 else _c_einsum(*args)
     if len(present) < len(scope):  # an axis only this input has: the gradient is flat along it
         values = np.broadcast_to(
             values.reshape(tuple(card[v] if v in axes else 1 for v in scope)),
             tuple(card[v] for v in scope))
     return np.asarray(values)
+
+
+def _optimized_einsum(args: list[Any]) -> FloatArray:
+    """`np.einsum(*args, optimize=True)` (interleaved operands and subscripts, then the
+    output's) by the same pairwise steps, with its search for them done once per
+    subscripts and shapes: the search, in Python, costs more than the arithmetic of the
+    small steps of a derivative pass."""
+    operands = args[0:-1:2]
+    key = (tuple(tuple(sub) for sub in args[1::2]), tuple(args[-1]),
+           tuple(a.shape for a in operands))
+    steps = _EINSUM_PATHS.get(key)
+    if steps is None:
+        if _bmm_einsum is None:  # pragma: no cover - see the import
+            return np.asarray(np.einsum(*args, optimize=True))
+        found: Any = np.einsum_path(  # the steps np.einsum would take
+            *args, optimize=True, einsum_call=True)  # type: ignore[arg-type]
+        steps = _remember(_EINSUM_PATHS, key, list(found[1]))
+    tables: list[Any] = list(operands)
+    for ids, equation, _ in steps:  # as np.einsum runs its contraction list
+        taken = [tables.pop(i) for i in ids]
+        tables.append(_bmm_einsum(equation, *taken) if len(taken) == 2
+                      else _c_einsum(equation, *taken))
+    return np.asarray(tables[0])
+
+
+# np.einsum's pairwise steps by subscripts and shapes (`_optimized_einsum`)
+_EINSUM_PATHS: dict[tuple[Any, ...], list[Any]] = {}
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,21 @@ the brute-force one to 1e-9; a table that could still change is never kept."""
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import model
+from model.briefing.page import render
+from model.briefing.watch import Session
 from model.network import compiled as engine_module
 from model.network.compiled import CompiledNet
 from model.network.net import Net
 from tests.brute_force import posterior
+from tests.conftest import SEED
 from tests.random_networks import random_net
 
 EXACT = 1e-9
@@ -159,3 +165,22 @@ def test_the_store_stays_within_its_bytes(monkeypatch: pytest.MonkeyPatch) -> No
             CompiledNet(net).posterior(target, tables=tables)
             held.append(engine_module._PRODUCTS.nbytes)
     assert 0 < max(held) <= 4096
+
+
+def test_only_watch_mode_keeps_batched_steps(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report made once keeps nothing; a watch session's builds keep their steps, and
+    let them go when the session ends."""
+    monkeypatch.setattr(engine_module, "KEEP_PRODUCTS", False)  # as a command starts
+    monkeypatch.setattr(engine_module, "CHUNK_CELLS", 1 << 21)
+    folder = tmp_path
+    shutil.copy(SEED, folder / SEED.name)
+    render(model.load(folder / SEED.name))
+    render(model.load(folder / SEED.name))
+    assert engine_module._PRODUCTS.nbytes == 0
+    with Session(folder / SEED.name, folder / "out.html", port=0) as session:
+        for _ in range(2):
+            assert not session.build().problems
+        assert engine_module._PRODUCTS.nbytes > 0
+        assert not engine_module.KEEP_PRODUCTS  # on for the builds alone
+    assert engine_module._PRODUCTS.nbytes == 0

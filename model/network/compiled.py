@@ -30,11 +30,12 @@ an engine over a network of the same structure (a scenario saved again in watch 
 another day of its evidence log, a sweep's variant) plans nothing again and answers by
 the very steps a fresh engine takes, to the bit.
 
-A batched step whose inputs are all known, read-only batched tables (by a token of the live
-array, never by comparing numbers) and tables of given numbers, is kept after it runs, and
-a later run with the same inputs takes it instead of making it again (`_Products`: least
-recently used out past `PRODUCTS_BYTES`): in watch mode, an edit rebuilds only the edited
-numbers' batched tables, and every step over the others is found kept. Only steps over
+In watch mode's builds (`keeping_products`), a batched step whose inputs are all known,
+read-only batched tables (by a token of the live array, never by comparing numbers) and
+tables of given numbers, is kept after it runs, and a later run with the same inputs takes
+it instead of making it again (`_Products`: least recently used out past `PRODUCTS_BYTES`):
+an edit rebuilds only the edited numbers' batched tables, and every step over the others is
+found kept. Only steps over
 tables an earlier engine used are kept (a table new to an engine is most often the edited
 one, made again at the next edit). A step kept is one the same run would make from the same
 inputs, so every answer is the one made afresh, to the bit.
@@ -52,7 +53,8 @@ import math
 import threading
 import weakref
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, overload
 
@@ -64,10 +66,6 @@ try:  # einsum's C core, without the Python checks around each call (about 1 us 
     from numpy._core.multiarray import c_einsum as _c_einsum
 except ImportError:  # pragma: no cover - numpy 1, or a numpy that moves its private core
     _c_einsum = np.einsum
-try:  # how np.einsum(optimize=True) runs each pair of a contraction (numpy 2.4)
-    from numpy._core.einsumfunc import bmm_einsum as _bmm_einsum  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - a numpy that runs its pairs otherwise
-    _bmm_einsum = None
 
 from ..errors import LimitError, Problem
 from ..language.tables import FloatArray
@@ -330,6 +328,11 @@ class _Products:
         """Whether the table of `token` was used by an engine before engine `serial`."""
         return self._first.get(token, serial) != serial
 
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+            self.nbytes = 0
+
     def get(self, key: Any) -> FloatArray | None:
         with self._lock:
             value = self._kept.get(key)
@@ -373,12 +376,29 @@ class _Products:
         return chunk
 
 
-# Set to False to run every batched step afresh (the benchmarks and tests compare the two).
-KEEP_PRODUCTS = True
+# Off but in watch mode's builds (`keeping_products`): a command answers once, and the
+# memory the kept steps take is worth it only where the same scenario is built again.
+KEEP_PRODUCTS = False
 # Bytes of batched steps' results and batch-last tables kept (`_Products`)
 PRODUCTS_BYTES = min(1 << 27, MEMORY_BUDGET_BYTES // 8)
 _PRODUCTS = _Products()
 _SERIALS = itertools.count()
+
+
+@contextmanager
+def keeping_products(keep: bool = True) -> Iterator[None]:
+    """Batched steps kept for the next run (`_Products`) while the block runs, or not."""
+    global KEEP_PRODUCTS
+    saved, KEEP_PRODUCTS = KEEP_PRODUCTS, keep
+    try:
+        yield
+    finally:
+        KEEP_PRODUCTS = saved
+
+
+def forget_products() -> None:
+    """Let go of every batched step kept (a watch session ends)."""
+    _PRODUCTS.clear()
 
 
 _NOTHING = _Contraction((), (), (), np.ones(()), False, 1, 0)
@@ -1778,29 +1798,19 @@ def _gradient(g: FloatArray, out: Term, others: Sequence[tuple[FloatArray | None
 
 def _optimized_einsum(args: list[Any]) -> FloatArray:
     """`np.einsum(*args, optimize=True)` (interleaved operands and subscripts, then the
-    output's) by the same pairwise steps, with its search for them done once per
-    subscripts and shapes: the search, in Python, costs more than the arithmetic of the
-    small steps of a derivative pass."""
-    operands = args[0:-1:2]
+    output's) with its search for the pairwise steps done once per subscripts and shapes
+    and its path handed back after (the same steps, so the same numbers): the search, in
+    Python, costs more than the arithmetic of the small steps of a derivative pass."""
     key = (tuple(tuple(sub) for sub in args[1::2]), tuple(args[-1]),
-           tuple(a.shape for a in operands))
-    steps = _EINSUM_PATHS.get(key)
-    if steps is None:
-        if _bmm_einsum is None:  # pragma: no cover - see the import
-            return np.asarray(np.einsum(*args, optimize=True))
-        found: Any = np.einsum_path(  # the steps np.einsum would take
-            *args, optimize=True, einsum_call=True)  # type: ignore[arg-type]
-        steps = _remember(_EINSUM_PATHS, key, list(found[1]))
-    tables: list[Any] = list(operands)
-    for ids, equation, _ in steps:  # as np.einsum runs its contraction list
-        taken = [tables.pop(i) for i in ids]
-        tables.append(_bmm_einsum(equation, *taken) if len(taken) == 2
-                      else _c_einsum(equation, *taken))
-    return np.asarray(tables[0])
+           tuple(a.shape for a in args[0:-1:2]))
+    path = _EINSUM_PATHS.get(key)
+    if path is None:
+        path = _remember(_EINSUM_PATHS, key, np.einsum_path(*args, optimize=True)[0])
+    return np.asarray(np.einsum(*args, optimize=path))
 
 
-# np.einsum's pairwise steps by subscripts and shapes (`_optimized_einsum`)
-_EINSUM_PATHS: dict[tuple[Any, ...], list[Any]] = {}
+# np.einsum's paths by subscripts and shapes (`_optimized_einsum`)
+_EINSUM_PATHS: dict[tuple[Any, ...], Any] = {}
 
 
 @dataclass(frozen=True)

@@ -106,8 +106,9 @@ def start(stack: ExitStack, scenario: Path, renderer: str | None, caches: bool) 
         stream = http.client.HTTPConnection("127.0.0.1", session.port, timeout=120)
         stream.request("GET", "/events", headers={"Host": f"127.0.0.1:{session.port}"})
         events = stream.getresponse()
-        while read_build(events) < 1:  # a tab told "nothing built yet" waits for the first
-            pass
+        built = read_build(events)
+        while built < 1:  # a tab told "nothing built yet" waits for the first
+            built = read_build(events)
     stack.callback(thread.join, 10)
     stack.callback(stream.close)
     stack.callback(session.stop)

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import math
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -214,6 +215,16 @@ def write(tmp: Path, name: str, text: str) -> Path:
     return path
 
 
+def refused_at(path: Path, line: int, words: Sequence[str]) -> None:
+    """Loading `path` is refused at that line of weather.yaml, in a message with `words`."""
+    with pytest.raises(ScenarioError) as caught:
+        model.load(path)
+    message = str(caught.value)
+    assert f"weather.yaml:{line}:" in message, message
+    for w in words:
+        assert w in message, message
+
+
 def weather_with(tmp: Path, extra: str) -> Path:
     (tmp / "weather.yaml").write_text(WEATHER.read_text() + textwrap.dedent(extra))
     return tmp / "weather.yaml"
@@ -300,13 +311,7 @@ BAD_LOGS: dict[str, tuple[str, int, tuple[str, ...]]] = {
 def test_each_mistake_in_the_log_is_located(name: str, tmp_path: Path) -> None:
     extra, offset, words = BAD_LOGS[name]
     path = weather_with(tmp_path, extra)
-    line = len(WEATHER.read_text().splitlines()) + offset
-    with pytest.raises(ScenarioError) as caught:
-        model.load(path)
-    text = str(caught.value)
-    assert f"weather.yaml:{line}:" in text, text
-    for w in words:
-        assert w in text, text
+    refused_at(path, len(WEATHER.read_text().splitlines()) + offset, words)
 
 
 def test_evidence_that_the_scenario_rules_out_is_refused_at_its_line(tmp_path: Path) -> None:
@@ -484,13 +489,7 @@ def test_a_reports_paragraphs_and_quote_are_checked_in_its_source_text(
         """)
     path = tmp_path / "weather.yaml"
     path.write_text(text)
-    line = len(text.splitlines())
-    with pytest.raises(ScenarioError) as caught:
-        model.load(path)
-    message = str(caught.value)
-    assert f"weather.yaml:{line}:" in message, message
-    for w in words:
-        assert w in message, message
+    refused_at(path, len(text.splitlines()), words)
     (tmp_path / "weather.yaml").write_text(text.replace(because, "{source: bulletin, para: 2, "
                                                                  "quote: rain is likely, "
                                                                  "says: rain}"))

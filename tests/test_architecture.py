@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "model"
@@ -79,7 +80,11 @@ def imports_of(module: str) -> Iterator[str]:
                 yield name
 
 
-GRAPH = {m: sorted(set(imports_of(m))) for m in MODULES}
+@cache
+def graph() -> dict[str, list[str]]:
+    """Module -> the package's modules it imports: parsed when a test first asks, not as
+    the tests are collected (each test process collects them all)."""
+    return {m: sorted(set(imports_of(m))) for m in MODULES}
 
 
 def test_every_module_belongs_to_a_stage() -> None:
@@ -92,14 +97,14 @@ def graph_text() -> str:
     lines = []
     for i, (name, _) in enumerate((*STAGES, ("package", ("model",)))):
         lines.append(f"{name}:")
-        lines += [f"  {m} -> {', '.join(GRAPH[m]) or '-'}" for m in sorted(MODULES)
+        lines += [f"  {m} -> {', '.join(graph()[m]) or '-'}" for m in sorted(MODULES)
                   if stage(m) == i]
     return "\n".join(lines)
 
 
 def test_no_module_imports_a_later_stage() -> None:
     print("\n" + graph_text())  # the import graph, shown with -s
-    upward = {m: [t for t in GRAPH[m] if stage(t) > stage(m)
+    upward = {m: [t for t in graph()[m] if stage(t) > stage(m)
                   and not (MODULES[m].name == "__init__.py" and t.startswith(m + "."))]
               for m in MODULES}
     found = {m: ts for m, ts in upward.items() if ts}
@@ -110,7 +115,7 @@ def test_there_are_no_import_cycles() -> None:
     """Tarjan's strongly connected components; a package importing its own submodules in
     its `__init__` is not a loop."""
     edges = {m: [t for t in ts if not (MODULES[m].name == "__init__.py"
-                                       and t.startswith(m + "."))] for m, ts in GRAPH.items()}
+                                       and t.startswith(m + "."))] for m, ts in graph().items()}
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []

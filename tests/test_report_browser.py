@@ -246,9 +246,11 @@ def test_scenario_text_runs_no_script(browser: Any, briefings: dict[str, Path]) 
         page.close()
 
 
-@pytest.mark.parametrize("name", ["seed", *(pytest.param(n, marks=pytest.mark.slow)
-                                            for n in ("tiny", "four_states", "thirty_nodes",
-                                                      "decision"))])
+# By default the page of a scenario with sources that disagree and a decision (seven A4
+# pages); the seed's fourteen and the rest with the slow tests.
+@pytest.mark.parametrize("name", ["decision", *(pytest.param(n, marks=pytest.mark.slow)
+                                                for n in ("seed", "tiny", "four_states",
+                                                          "thirty_nodes"))])
 def test_screenshot_and_a4_pdf(browser: Any, briefings: dict[str, Path], name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     v = visit(browser, briefings[name])
@@ -311,10 +313,13 @@ def axe_violations(page: Any) -> list[tuple[str, str, int]]:
 
 
 @pytest.mark.parametrize(("name", "width"), [
-    ("seed", 390),  # by default the phone (the narrower page has more to get wrong)
+    # by default the phone (the narrower page has more to get wrong) and a page with
+    # decisions; the audit takes seconds a page (ten on the seed's), so the rest run with
+    # the slow tests
+    ("decision", 390),
     *(pytest.param(n, w, marks=pytest.mark.slow)
-      for n, w in [("seed", 1280),
-                   *((n, w) for n in ("four_states", "decision", "xss",
+      for n, w in [("decision", 1280),
+                   *((n, w) for n in ("seed", "four_states", "xss",
                                       "russia_iran_2025_followup") for w in (1280, 390))])])
 def test_axe_finds_no_serious_or_critical_violation(
         browser: Any, briefings: dict[str, Path], name: str, width: int) -> None:

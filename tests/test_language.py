@@ -197,6 +197,39 @@ def test_several_sources_are_pooled_and_kept() -> None:
     assert s.tables(only_source="b")["deal"][0] == pytest.approx(0.5)
 
 
+def test_a_row_answers_one_row_of_numbers_from_what_it_kept_and_only_for_its_own() -> None:
+    s = scenario("""
+        nodes:
+          talks:
+            label: Talks
+            prior: {yes: 0.6}
+            because: [{assumption: a guess}]
+          deal:
+            label: Deal
+            estimates:
+              - {p: {yes: 0.2}, source: a, para: 3, says: a deal is far off, leans: no}
+              - {p: {yes: 0.5}, source: b, para: 9, says: Moscow can broker it, weight: 3}
+    """)
+    block = s.nodes["deal"].blocks[0]
+    point = s.point_values()
+    first = block.values(point)
+    assert block.values(s.point_values()) is first  # the same numbers in a new array
+    assert not first.flags.writeable  # shared, so read-only
+    assert block.values(point, only_source="a") is not first
+    assert block.values(point, only_source="a")[0] == pytest.approx([0.2, 0.8])
+    other = point.copy()
+    other[0, s.nodes["talks"].blocks[0].param_ids] = 0.1  # not this row's number
+    assert block.values(other) is first
+    mine = point.copy()
+    mine[0, block.param_ids[0]] = 0.4
+    np.testing.assert_array_equal(block.values(mine), block._values(mine, None))
+    assert block.values(mine)[0, 0] == pytest.approx((0.4 + 3 * 0.5) / 4)
+    # a batch is made afresh each time, and writeable
+    batch = np.repeat(point, 3, axis=0)
+    assert block.values(batch).flags.writeable
+    np.testing.assert_array_equal(block.values(batch), np.repeat(first, 3, axis=0))
+
+
 def test_logarithmic_pool() -> None:
     s = scenario("""
         nodes:

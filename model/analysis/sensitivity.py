@@ -17,7 +17,7 @@ move it, and the others are not swung.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -186,7 +186,7 @@ def _row_changes(scenario: Scenario, node: str, swung: Sequence[Param],
     position = {p.id: 2 * k for k, p in enumerate(swung)}  # its low end; its high is next
     out: list[RowChange] = []
     for block in spec.blocks:
-        rows = [k for i in _block_ids(block.estimates) if i in position
+        rows = [k for i in block.param_ids if i in position
                 for k in (position[i], position[i] + 1)]
         if not rows:
             continue
@@ -196,10 +196,6 @@ def _row_changes(scenario: Scenario, node: str, swung: Sequence[Param],
             out.append(([rows[start + j] for j in range(len(part))], list(block.columns),
                         block.values(values) - point))
     return out
-
-
-def _block_ids(estimates: Collection[Any]) -> list[int]:
-    return [p.id for e in estimates for p in e.dist.entries.values()]
 
 
 def _swung_rows(scenario: Scenario, swings: Sequence[tuple[int, float]], cells: int

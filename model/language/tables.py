@@ -30,6 +30,7 @@ from .schema import Assumption, Citation, Pool, Role
 
 FloatArray = npt.NDArray[np.float64]
 Support = Citation | Assumption
+KEPT_ROWS = 4  # one-row answers a Block keeps: the point values, alone or by one source
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,33 @@ class Block:
     pool: Pool
     because: tuple[Support, ...]
     line: int | None
+    # the last few one-row results by the numbers the row reads (see `values`)
+    _kept: dict[tuple[bytes, str | None], FloatArray] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    @cached_property
+    def param_ids(self) -> list[int]:
+        """The params of every estimate of the row, in order."""
+        return [p.id for e in self.estimates for p in e.dist.entries.values()]
 
     def values(self, v: FloatArray, only_source: str | None = None) -> FloatArray:
+        """(batch, card): the row's distribution for param values `v` (batch, n_params).
+        One row of values (the point values, which the briefing's sections and the
+        analyses each ask for) is answered from the last KEPT_ROWS answers when the row's
+        own numbers are the same, read-only."""
+        if v.shape[0] != 1:
+            return self._values(v, only_source)
+        key = (v[0, self.param_ids].tobytes(), only_source)
+        found = self._kept.get(key)
+        if found is None:
+            found = self._values(v, only_source)
+            found.flags.writeable = False
+            if len(self._kept) >= KEPT_ROWS:
+                self._kept.pop(next(iter(self._kept)), None)
+            self._kept[key] = found
+        return found
+
+    def _values(self, v: FloatArray, only_source: str | None) -> FloatArray:
         estimates = self.estimates
         if only_source is not None:
             mine = tuple(e for e in estimates if e.source == only_source)

@@ -146,7 +146,8 @@ def test_batched_draws_equal_one_pgmpy_query_per_draw(path: str, tiny_path: Path
         assert np.abs(fast - slow_posteriors(s, draws, outcome)).max() < 1e-9
 
 
-@pytest.mark.parametrize("together", [True, False])
+# all outcomes in one call, as the analysis asks; one at a time with the slow tests
+@pytest.mark.parametrize("together", [True, pytest.param(False, marks=pytest.mark.slow)])
 def test_summary_equals_the_summary_of_the_slow_loop(together: bool) -> None:
     s = model.load(FIXTURE)
     draws = draw(s, 300, 11)

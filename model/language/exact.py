@@ -29,5 +29,5 @@ def exact_params(file: ScenarioFile, nodes: Mapping[str, NodeSpec]) -> frozenset
             # a row's `when` (or `otherwise`) is its own in a checked file: rows that cover
             # the same combinations are refused
             if block.when in marked:
-                found.update(p.id for e in block.estimates for p in e.dist.entries.values())
+                found.update(block.param_ids)
     return frozenset(found)

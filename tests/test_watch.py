@@ -215,9 +215,9 @@ def test_a_page_rebuilt_after_each_kind_of_edit_is_the_page_made_afresh(
         # imported before it or after)
         analysed: list[object] = []
         apart = memo.analyze_apart
-        monkeypatch.setattr(memo, "analyze_apart", lambda s, redraw=None: (
+        monkeypatch.setattr(memo, "analyze_apart", lambda s, redraw=None, drawn=None: (
             analysed.append(s) if redraw is session.analyses.redraw else None)
-            or apart(s, redraw))
+            or apart(s, redraw, drawn))
         assert not session.build().problems
         for what, old, new in [("nothing", "", ""), *SEED_EDITS]:
             save(file, old, new)
@@ -256,7 +256,13 @@ def test_a_page_rebuilt_after_number_edits_is_the_report_of_the_saved_file(
              ("prior: {use_force: [0.25, 0.40]}", "prior: {use_force: [0.25, 0.45]}"),
              ("prior: {yes: 0.810}", "prior: {yes: 0.810}\n    exact: true")]
     with Session(file, out, port=0) as session:
+        session.warm()  # the worker that makes the drawn parts (`analysis.apart`), as `run`
         assert not session.build().problems
+        apart = session.analyses.apart
+        waited = time.monotonic() + 60
+        while not apart.ready and time.monotonic() < waited:
+            time.sleep(0.01)
+        assert apart.ready
         for old, new in edits:
             save(file, old, new)
             build = session.build()
@@ -264,7 +270,44 @@ def test_a_page_rebuilt_after_number_edits_is_the_report_of_the_saved_file(
             page = out.read_text()
             assert page == render(model.load(file), generated=generated(page)), new
             assert session.shown.page.decode() == live_page(page, build.version), new
+        # every edit changed numbers, and each one's drawn parts came from the worker
+        assert apart.taken == len(edits)
         session.stop()
+
+
+def test_the_worker_makes_the_drawn_parts_a_fresh_analysis_makes(scenario: Path) -> None:
+    """`analysis.apart`: the drawn parts handed back for a file are the ones `analyze`
+    makes of it here, for the file this process loaded only; after the worker ends, they
+    are made here."""
+    from model.analysis import analyze
+    from model.analysis.apart import Apart
+    from model.analysis.memo import Analyses, analysis_key
+
+    file = scenario
+    apart = Apart()
+    try:
+        apart.warm(file)
+        waited = time.monotonic() + 60
+        while not apart.ready and time.monotonic() < waited:
+            time.sleep(0.01)
+        assert apart.ready
+        analyses = Analyses(apart=apart)
+        save(file, "noisy_or: {leak: 0.01", "noisy_or: {leak: 0.02")
+        analyses.expect(file)
+        s = model.load(file)
+        assert analyses.of(s).to_dict() == analyze(model.load(file)).to_dict()
+        assert apart.taken == 1
+        # a file saved again between the two loads: the worker's parts are not used
+        apart.expect(file)
+        assert apart.take(analysis_key(model.load(file)) + "?") is None
+        apart.close()
+        save(file, "noisy_or: {leak: 0.02", "noisy_or: {leak: 0.03")
+        analyses.expect(file)
+        s = model.load(file)
+        assert analyses.of(s).to_dict() == analyze(model.load(file)).to_dict()
+        assert apart.taken == 1
+    finally:
+        apart.close()
 
 
 def test_a_case_file_watches_its_scenario_and_every_cited_text(tmp_path: Path) -> None:

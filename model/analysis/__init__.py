@@ -15,6 +15,7 @@ every random number comes from the seeded generator, so a rerun prints the same 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -82,64 +83,103 @@ class Analysis(RichDisplay):
         }
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """The parts of an analysis that read the draws of the uncertain numbers: the key
+    judgements' ranges and confidence, the outcomes' spreads, the predicted decisions and
+    the reader's strategy (the rest is exact). Plain data, so it may be made in another
+    process (`apart`)."""
+
+    judgements: tuple[Judgement, ...]
+    uncertainty: tuple[OutcomeUncertainty, ...]
+    decisions: tuple[Decision, ...]
+    strategy: Strategy | None
+
+
 def analyze(scenario: Scenario, outcome: str | None = None, samples: int | None = None,
-            seed: int | None = DEFAULT_SEED, *, redraw: Redraw | None = None) -> Analysis:
+            seed: int | None = DEFAULT_SEED, *, redraw: Redraw | None = None,
+            drawn: Callable[[], Drawn | None] | None = None) -> Analysis:
     """Analyse `outcome` (any node), or every `role: outcome` node when None.
 
     `samples` draws of the uncertain numbers (seeded by `seed`) feed the uncertainty
     intervals and the decisions' intervals; everything else is exact. None takes
     DEFAULT_SAMPLES, or as many as the memory budget holds where the drawn numbers and
     tables are so large that fewer fit (`uncertainty.most_samples`; the analysis's `note`
-    says so); a number asked for is taken as it is, or refused.
+    says so); a number asked for is taken as it is, or refused. `redraw` keeps what the last
+    draws made (`uncertainty.Redraw`); `drawn`, called once the exact parts are made, may
+    hand over the drawn parts made elsewhere for the same file and settings (None: they
+    are made here).
     """
-    from .decisions import draw_worths, evaluate_decisions
     from .disagreement import by_source
-    from .judgements import assess
     from .likely_scenarios import most_likely_scenarios
-    from .policy import decide
     from .sensitivity import tornadoes
     from .signposts import signposts_for
-    from .uncertainty import draw, most_samples, outcome_spreads
+    from .uncertainty import check_samples
 
     note = ""
     if samples is None:
-        samples = min(DEFAULT_SAMPLES, most_samples(scenario))
-        if samples < DEFAULT_SAMPLES:
-            note = (f"{samples:,} draws, not {DEFAULT_SAMPLES:,}: the drawn numbers and the "
-                    "tables they make would not fit the memory budget for more")
+        samples, note = default_samples(scenario)
     if outcome is not None:
         scenario.query(outcome)  # an unknown node is refused here, with the file's name
     check_seed(seed)
+    check_samples(scenario, samples)  # before any work
     outcomes = [outcome] if outcome is not None else scenario.outcomes
     engine = scenario.compiled  # batched tables: the compiled engine, whatever answers queries
     # The bar's shares are each step's part of the time on the seed at 100,000 draws.
     with task(f"analysing {scenario.id}", 100, unit="%") as advance:
-        draws = draw(scenario, samples, seed, redraw)  # refuses a bad number of samples
-        worths = draw_worths(scenario, samples, seed)
-        advance(50)
-        judged = assess(scenario, engine, draws, None if redraw is None else redraw.swung)
-        advance(5)
-        spreads = tuple(outcome_spreads(scenario, engine, draws, outcomes))
+        sensitivity = tuple(tornadoes(scenario, engine, outcomes, TORNADO_BARS))
+        signposts = tuple(signposts_for(scenario, engine, o) for o in outcomes)
+        sources = tuple(by_source(scenario, engine, outcomes))
+        likely = most_likely_scenarios(scenario, engine)
         advance(15)
-        decided = tuple(evaluate_decisions(scenario, engine, draws, worths,
-                                           None if redraw is None else redraw.worths))
-        strategy = (decide(scenario, draws=draws, worths=worths, seed=seed)
-                    if scenario.reader_decisions else None)
-        advance(15)
-        found = Analysis(
-            scenario.id, scenario.title, scenario.digest, tuple(outcomes), samples, seed,
-            judged, spreads,
-            tuple(tornadoes(scenario, engine, outcomes, TORNADO_BARS)),
-            tuple(signposts_for(scenario, engine, o) for o in outcomes),
-            tuple(by_source(scenario, engine, outcomes)),
-            decided,
-            most_likely_scenarios(scenario, engine),
-            strategy,
-            analysed=scenario,
-            note=note,
-        )
-        advance(15)
-    return found
+        made = drawn() if drawn is not None else None
+        if made is None:  # on an engine of its own, as a worker makes them (`apart`)
+            made = drawn_part(scenario.fresh(), outcomes, samples, seed, redraw, advance)
+    return Analysis(scenario.id, scenario.title, scenario.digest, tuple(outcomes), samples,
+                    seed, made.judgements, made.uncertainty, sensitivity, signposts, sources,
+                    made.decisions, likely, made.strategy, analysed=scenario, note=note)
+
+
+def default_samples(scenario: Scenario) -> tuple[int, str]:
+    """DEFAULT_SAMPLES, or as many draws as the memory budget holds when fewer, with the
+    analysis's note saying so."""
+    from .uncertainty import most_samples
+
+    samples = min(DEFAULT_SAMPLES, most_samples(scenario))
+    if samples == DEFAULT_SAMPLES:
+        return samples, ""
+    return samples, (f"{samples:,} draws, not {DEFAULT_SAMPLES:,}: the drawn numbers and the "
+                     "tables they make would not fit the memory budget for more")
+
+
+def drawn_part(scenario: Scenario, outcomes: Sequence[str], samples: int, seed: int | None,
+               redraw: Redraw | None = None,
+               advance: Callable[[float], object] | None = None) -> Drawn:
+    """The parts of `analyze` that read the draws (`Drawn`), for `samples` checked already;
+    `advance` hears each step's share of the bar's 100 (85 in all)."""
+    from .decisions import draw_worths, evaluate_decisions
+    from .judgements import assess
+    from .policy import decide
+    from .uncertainty import draw, outcome_spreads
+
+    def step(share: float) -> None:
+        if advance is not None:
+            advance(share)
+
+    engine = scenario.compiled
+    draws = draw(scenario, samples, seed, redraw)
+    worths = draw_worths(scenario, samples, seed)
+    step(50)
+    judged = assess(scenario, engine, draws, None if redraw is None else redraw.swung)
+    step(5)
+    spreads = tuple(outcome_spreads(scenario, engine, draws, outcomes))
+    step(15)
+    decided = tuple(evaluate_decisions(scenario, engine, draws, worths,
+                                       None if redraw is None else redraw.worths))
+    strategy = (decide(scenario, draws=draws, worths=worths, seed=seed)
+                if scenario.reader_decisions else None)
+    step(15)
+    return Drawn(judged, spreads, decided, strategy)
 
 
 def decide(scenario: Scenario, actor: str | None = None, samples: int = DEFAULT_SAMPLES,
@@ -162,4 +202,4 @@ def check_seed(seed: int | None) -> None:
                                  hint="e.g. seed=2025"))
 
 
-__all__ = ["DEFAULT_SAMPLES", "DEFAULT_SEED", "Analysis", "analyze", "decide"]
+__all__ = ["DEFAULT_SAMPLES", "DEFAULT_SEED", "Analysis", "Drawn", "analyze", "decide"]

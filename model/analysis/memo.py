@@ -23,15 +23,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import DEFAULT_SAMPLES, DEFAULT_SEED, TORNADO_BARS, Analysis, analyze
+from . import DEFAULT_SAMPLES, DEFAULT_SEED, TORNADO_BARS, Analysis, Drawn, analyze
 from .uncertainty import Redraw
 
 if TYPE_CHECKING:
     from ..language.loader import Document
     from ..scenario import Scenario
+    from .apart import Apart
 
 # The fields of a citation or an assumption that say why, in words (masked, the key kept:
 # whether a number rests on a citation or an assumption is read).
@@ -98,20 +101,29 @@ def _supports(items: Any) -> Any:
             if isinstance(item, dict) else item for item in items]
 
 
-def analyze_apart(scenario: Scenario, redraw: Redraw | None = None) -> Analysis:
-    """`analyze(scenario)` with its defaults, on engines of its own (`Scenario.fresh`)."""
-    return replace(analyze(scenario.fresh(), redraw=redraw), analysed=scenario)
+def analyze_apart(scenario: Scenario, redraw: Redraw | None = None,
+                  drawn: Callable[[], Drawn | None] | None = None) -> Analysis:
+    """`analyze(scenario)` with its defaults, on engines of its own (`Scenario.fresh`);
+    `drawn` as `analyze` takes it."""
+    return replace(analyze(scenario.fresh(), redraw=redraw, drawn=drawn), analysed=scenario)
 
 
 class Analyses:
     """The last KEPT_ANALYSES analyses (`analyze_apart`) by `analysis_key`, and what the
     last one drew (`uncertainty.Redraw`), lent to the next analysis made."""
 
-    def __init__(self, size: int = KEPT_ANALYSES):
+    def __init__(self, size: int = KEPT_ANALYSES, apart: Apart | None = None):
         self.size = size
         self._kept: dict[str, Analysis] = {}
         # the last draws, for an edit that changes numbers: only what it changed is redrawn
         self.redraw = Redraw()
+        # a worker process that makes the drawn parts of the next analysis (`apart`)
+        self.apart = apart
+
+    def expect(self, path: str | Path) -> None:
+        """`path` was saved and is about to be loaded: a worker starts on its drawn parts."""
+        if self.apart is not None:
+            self.apart.expect(path)
 
     def of(self, scenario: Scenario) -> Analysis:
         """The scenario's analysis: one kept for the same key (with this scenario's digest),
@@ -119,7 +131,9 @@ class Analyses:
         key = analysis_key(scenario)
         found = self._kept.pop(key, None) if key is not None else None
         if found is None:
-            found = analyze_apart(scenario, self.redraw)
+            apart = self.apart
+            found = analyze_apart(scenario, self.redraw,
+                                  None if apart is None else lambda: apart.take(key))
         if key is not None:  # kept without its scenario, whose engines it need not keep
             self._kept[key] = replace(found, analysed=None)  # the latest last
             while len(self._kept) > self.size:

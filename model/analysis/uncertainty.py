@@ -382,6 +382,16 @@ def draw(scenario: Scenario, samples: int, seed: int | None,
     """`samples` seeded draws of every number, each believing one estimate of every pooled
     row, and their tables; refused past the memory budget before anything is drawn. With
     `kept`, what it holds of the last draw is reused where it is the same (`Redraw`)."""
+    check_samples(scenario, samples)
+    if kept is not None and seed is not None:
+        return kept.draw(scenario, samples, seed)
+    rng = np.random.default_rng(seed)
+    sources = rng.random(samples)
+    return Draws.of(scenario, sample_values(scenario, samples, rng), sources)
+
+
+def check_samples(scenario: Scenario, samples: int) -> None:
+    """Refuse a number of draws below 1, above MAX_SAMPLES or past the memory budget."""
     if not 1 <= samples <= MAX_SAMPLES:
         error = QueryError if samples < 1 else LimitError
         raise error(Problem(f"samples must be between 1 and {MAX_SAMPLES:,}, got {samples:,}"))
@@ -393,11 +403,6 @@ def draw(scenario: Scenario, samples: int, seed: int | None,
             hint=f"ask for at most {most_samples(scenario):,} samples (--samples "
                  f"{most_samples(scenario)}), or mark tables whose numbers are exact with "
                  "'exact: true'"))
-    if kept is not None and seed is not None:
-        return kept.draw(scenario, samples, seed)
-    rng = np.random.default_rng(seed)
-    sources = rng.random(samples)
-    return Draws.of(scenario, sample_values(scenario, samples, rng), sources)
 
 
 WorthTables = list[tuple[tuple[str, ...], FloatArray]]  # `UtilitySpec.tables`

@@ -30,17 +30,16 @@ a new file and renaming it over the old one are seen too.
 from __future__ import annotations
 
 import base64
-import gc
 import hashlib
 import html
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..analysis.apart import Apart, uncollected
 from ..analysis.memo import Analyses
 from ..errors import Problem, ScenarioError
 from ..files import write_atomic
@@ -153,8 +152,9 @@ class Session:
         self.graphviz = graphviz
         # the last analyses, so a save that changes no number, structure, evidence or
         # setting (a paraphrase) only lays the page out again (see `analysis.memo`), and the
-        # last draws, so one that changes numbers draws only those again
-        self.analyses: Analyses | None = Analyses()
+        # last draws, so one that changes numbers draws only those again; a worker process
+        # makes the analysis's drawn parts while this one makes the rest (`analysis.apart`)
+        self.analyses: Analyses | None = Analyses(apart=Apart())
         self.shown = _Shown()
         self.watched: set[Path] = {self.file.resolve()}
         self._stop = threading.Event()
@@ -184,6 +184,8 @@ class Session:
 
     def close(self) -> None:
         forget_products()
+        if self.analyses is not None and self.analyses.apart is not None:
+            self.analyses.apart.close()
         self._stop.set()
         self.shown.stop()
         self.server.shutdown()
@@ -191,12 +193,14 @@ class Session:
 
     def build(self, changed: tuple[Path, ...] = ()) -> Build:
         """Load, check and write the briefing once, and publish it to the tabs."""
-        with _uncollected():
+        with uncollected():
             return self._build(changed)
 
     def _build(self, changed: tuple[Path, ...]) -> Build:
         start = time.perf_counter()
         version = self.shown.version + 1
+        if self.analyses is not None:
+            self.analyses.expect(self.file)  # the worker loads it too, as this process does
         try:
             # a session that keeps its analyses keeps the engine's batched steps too
             with keeping_products(self.analyses is not None):
@@ -210,6 +214,12 @@ class Session:
         self.shown.publish(version, live_page(page, version))
         return Build(version, written, (), tuple(s.warnings), time.perf_counter() - start,
                      changed)
+
+    def warm(self) -> None:
+        """Start the worker that makes the drawn parts of each analysis (`analysis.apart`),
+        and let it analyse the file once: the builds after it is ready use it."""
+        if self.analyses is not None and self.analyses.apart is not None:
+            self.analyses.apart.warm(self.file)
 
     def _cited(self, s: Scenario) -> set[Path]:
         """The files a build read: the file watched; for a case file, the scenario it names
@@ -228,6 +238,7 @@ class Session:
         """Build now and after every save until `close()` (or Ctrl+C, which ends it quietly)."""
         from watchfiles import watch
 
+        self.warm()
         on_build(self.build())
         try:
             while not self._stop.is_set():
@@ -248,21 +259,6 @@ class Session:
     def stop(self) -> None:
         """Ask `run` to return (from another thread)."""
         self._stop.set()
-
-
-@contextmanager
-def _uncollected() -> Iterator[None]:
-    """Python's collection of reference cycles held off while a build runs: a full one
-    amid a build takes 20 ms, and a build leaves no cycles behind (a collection after
-    one finds none), so the next collection, once allocations make one due, finds
-    nothing lost by the wait."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _handler(shown: _Shown) -> type[BaseHTTPRequestHandler]:

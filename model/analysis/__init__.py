@@ -9,8 +9,10 @@ One module per analysis: `uncertainty` (spread of outcomes when ranges and terms
 `sensitivity` (tornado), `signposts` (value of information), `disagreement` (each source
 alone), `decisions` (expected utility of each predicted decision's options per actor), `policy`
 (the reader's own decisions solved: `decide`), `likely_scenarios` (the drivers' likeliest
-joint states). All share one compiled engine and one set of draws, and
-every random number comes from the seeded generator, so a rerun prints the same numbers.
+joint states). The exact ones share one compiled engine; the ones that read the draws
+(`Drawn`) share one set of draws and an engine of their own, so they may also be made in
+another process (`apart`); every random number comes from the seeded generator, so a rerun
+prints the same numbers.
 """
 
 from __future__ import annotations

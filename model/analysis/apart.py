@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from .uncertainty import Redraw
 
 # How long a started job is waited for before the drawn parts are made here instead (a
-# worker that has stopped answering is ended).
+# worker that has stopped answering is ended, and not replaced until the next `warm`).
 PATIENCE_S = 60.0
 _SIZE = struct.Struct("<Q")  # each message: its length, then its pickle
 Answer = tuple[str | None, Drawn | None]  # the file's analysis key and its drawn parts
@@ -98,7 +98,7 @@ class Apart:
         try:
             made, drawn = pending.result(timeout=PATIENCE_S)
         except TimeoutError:
-            self.close()  # gone quiet: the next `warm` starts another
+            self.close()  # gone quiet: from now on they are made here
             return None
         except Exception:  # the file failed to load there, or the worker has ended
             return None

@@ -243,7 +243,7 @@ def test_the_serializer_writes_any_name_so_that_yaml_reads_it_back(names: list[s
 @pytest.mark.parametrize("name", ["yes", "No", "null", "~", "0o17", "1e5", ".inf", "a: b",
                                   "# x", '"q"', "'", "-", "[x]", "{x}", "*x", "&x", "!x",
                                   "x\n", " x", "x ", "ends with :", "tab\tin", "\u2028",
-                                  "\x1b]0;title\x07", "é"])
+                                  "\x1b]0;title\x07", "é", "\ufffe", "\ufeff", "\x85"])
 def test_hostile_names_survive_the_serializer(name: str) -> None:
     data = {"nodes": {name: {"label": name, "states": [name, "b"], "rows": [[0.5, 0.5]]}}}
     assert parse_document(dump(data, [name], {name: [name]})).data == data

@@ -21,7 +21,11 @@ from typing import Any
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*", re.ASCII)
 _PLAIN_TEXT = re.compile(r"[A-Za-z_(][A-Za-z0-9_.\-;()/ ]*[A-Za-z0-9_.)]", re.ASCII)
 _WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"}
-_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+# Characters a YAML reader refuses in the file or takes for a line break, escaped in quoted
+# text; a comment escapes the C0 controls too (a quoted string escapes those itself).
+_UNSAFE = "\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff"
+_ESCAPE = re.compile(f"[{_UNSAFE}]")
+_COMMENT_ESCAPE = re.compile(f"[\x00-\x1f{_UNSAFE}]")
 
 
 def scalar(value: Any) -> str:
@@ -56,9 +60,8 @@ def number(value: float) -> str:
 
 
 def comment(text: str) -> str:
-    """Text safe inside a `#` comment: nothing that ends the line."""
-    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: f"\\u{ord(m.group()):04x}",
-                  text)
+    """Text safe inside a `#` comment: nothing that ends the line or that a reader refuses."""
+    return _COMMENT_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def flow(value: Any) -> str:

@@ -83,13 +83,31 @@ def expected_utility(spec: UtilitySpec, joints: Joints, values: FloatArray | Non
                      ) -> FloatArray:
     """(batch,): the sum over the actor's tables of worth . P(its nodes); `values` are the
     worths (batch or 1, n_values), the midpoints by default; `tables` are
-    `spec.tables(values)` when made already."""
-    total: FloatArray = np.zeros(1)
-    for scope, table in spec.tables(values) if tables is None else tables:
-        joint = joints[scope]
-        product = joint * table  # a joint without a batch axis broadcasts over the worths'
-        total = total + product.reshape(product.shape[0], -1).sum(axis=1)
-    return total
+    `spec.tables(values)` when made already. Every table's cells side by side, one row per
+    draw, so the sum is one product of rows (a joint without a batch axis, or worths
+    without one, stand for every draw)."""
+    found = spec.tables(values) if tables is None else tables
+    if not found:
+        return np.zeros(1)
+    chances = _side_by_side([_rows(joints[scope], len(scope)) for scope, _ in found])
+    worths = _side_by_side([_rows(table, len(scope)) for scope, table in found])
+    if chances.shape[0] == worths.shape[0]:
+        return np.asarray(np.einsum("sk,sk->s", chances, worths))
+    if chances.shape[0] == 1:
+        return np.asarray(worths @ chances[0])
+    return np.asarray(chances @ worths[0])
+
+
+def _rows(table: FloatArray, axes: int) -> FloatArray:
+    """A table over `axes` node axes, after a batch axis or none, as (batch or 1, cells)."""
+    return table.reshape(table.shape[0] if table.ndim > axes else 1, -1)
+
+
+def _side_by_side(parts: list[FloatArray]) -> FloatArray:
+    """(rows, cells) tables joined along their cells, one row standing for every row."""
+    rows = max(part.shape[0] for part in parts)
+    return np.concatenate([np.broadcast_to(part, (rows, part.shape[1])) for part in parts],
+                          axis=1)
 
 
 def scopes(scenario: Scenario, actors: tuple[str, ...]) -> list[tuple[str, ...]]:

@@ -325,11 +325,25 @@ class Draws:
     def joint(self, engine: CompiledNet, targets: Sequence[str],
               do: Mapping[str, str] | None = None) -> FloatArray:
         """(samples, *cards): P(targets | do(do)) under each row's numbers."""
-        tables = {n: t for n, t in self.tables.items() if n not in (do or {})}
+        tables = self._tables(do)
         if tables:
             return engine.joint(targets, do=do, tables=tables)
         point = engine.joint(targets, do=do)
         return np.broadcast_to(point, (self.samples, *point.shape))
+
+    def posteriors(self, engine: CompiledNet, targets: Sequence[str],
+                   do: Mapping[str, str] | None = None) -> list[FloatArray]:
+        """Each target's (samples, card) P(target | do(do)) under each row's numbers, from
+        one contraction over their joint (`CompiledNet.posteriors`)."""
+        tables = self._tables(do)
+        if tables:
+            return engine.posteriors(targets, do, tables)
+        return [np.broadcast_to(p, (self.samples, *p.shape))
+                for p in engine.posteriors(targets, do)]
+
+    def _tables(self, do: Mapping[str, str] | None) -> dict[str, FloatArray]:
+        """The batched tables a question uses: those of the nodes it does not set."""
+        return {n: t for n, t in self.tables.items() if n not in (do or {})}
 
     def posterior(self, engine: CompiledNet, node: str,
                   do: Mapping[str, str] | None = None) -> FloatArray:
@@ -340,18 +354,14 @@ class Draws:
 def marginal_draws(engine: CompiledNet, draws: Draws, nodes: Sequence[str],
                    do: Mapping[str, str] | None = None) -> list[FloatArray]:
     """Each node's (samples, card) posteriors, from one batched contraction per group of
-    nodes whose joint is small (`marginals.groups`): a small joint costs about as much as
-    one node's posterior."""
+    nodes whose joint is small (`marginals.groups`, `CompiledNet.posteriors`): a small joint
+    costs about as much as one node's posterior."""
     out: list[FloatArray] = []
     for group in groups(nodes, lambda n: len(engine.net.states[n])):
         if len(group) == 1:
             out.append(draws.posterior(engine, group[0], do))
-            continue
-        # Batch axis innermost and contiguous (the engine's own layout, so usually no copy):
-        # summing out the other nodes then runs along memory, ~20x faster than across it.
-        joint = np.ascontiguousarray(np.moveaxis(draws.joint(engine, group, do), 0, -1))
-        axes = range(len(group))
-        out += [joint.sum(axis=tuple(j for j in axes if j != i)).T for i in axes]
+        else:
+            out += draws.posteriors(engine, group, do)
     return out
 
 

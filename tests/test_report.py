@@ -368,6 +368,29 @@ def test_one_strict_autoescaping_environment_with_a_partial_per_section() -> Non
         assert (TEMPLATES / f"_{section.id}.html.j2").is_file()
 
 
+def test_the_sections_made_before_the_analysis_read_none() -> None:
+    """`sections` makes these first, so that in watch mode they overlap the worker that
+    makes the analysis's drawn parts: none of them may read the analysis, and what the
+    front needs ahead (`Facts.ahead`) needs none either."""
+    from model.analysis.diff import diff
+    from model.briefing.page import analysis_free_builders
+
+    class Unanalysed(Facts):
+        @property
+        def analysis(self) -> Analysis:  # type: ignore[override]
+            raise AssertionError("read the analysis")
+
+    facts = Unanalysed(scenario("russia_iran_2025_followup"))
+    facts.since = diff(scenario("seed"), facts.scenario)
+    free = analysis_free_builders()
+    assert {b.__name__ for b in free} >= {"what_ifs_section", "evidence_section"}
+    assert [b for b in section_builders() if b in free] == list(free)
+    for build in free:
+        assert build(facts) is not None
+    facts.ahead()
+    assert facts.what_if_events and all(facts.what_if_events.values())
+
+
 # writing ---------------------------------------------------------------------------------
 
 

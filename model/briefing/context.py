@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..analysis import Analysis
-from ..analysis.marginals import marginals
+from ..analysis.marginals import event_probabilities, marginals
 from ..analysis.memo import Analyses, analyze_apart
 from ..analysis.tree import ScenarioTree, scenario_tree
 from ..analysis.uncertainty import StateSpread
@@ -81,6 +81,30 @@ class Facts:
             except QueryError:
                 out[w.name] = None
         return out
+
+    @cached_property
+    def what_if_events(self) -> dict[str, dict[str, float] | None]:
+        """P(each key judgement's event | each named what-if), by what-if and judgement
+        (None where the what-if's observations cannot happen together): the front's moves,
+        exact, so they need not wait for the analysis."""
+        s = self.scenario
+        specs = s.judgement_specs
+        out: dict[str, dict[str, float] | None] = {}
+        for w in s.what_ifs:
+            try:
+                found = event_probabilities(s, [spec.event for spec in specs], w.given, w.do)
+            except QueryError:
+                out[w.name] = None
+                continue
+            out[w.name] = {spec.name: p for spec, p in zip(specs, found, strict=True)}
+        return out
+
+    def ahead(self) -> None:
+        """Make what the page reads that needs no analysis (`sections` does it before the
+        sections that read one, so that in watch mode it is made while a worker makes the
+        analysis's drawn parts)."""
+        for name in ("baseline", "tree", "what_ifs", "what_if_events"):
+            getattr(self, name)
 
     @property
     def given(self) -> str:

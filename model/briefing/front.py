@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..analysis.judgements import Judgement
-from ..analysis.marginals import event_probabilities, events_given_each
+from ..analysis.marginals import events_given_each
 from ..analysis.signposts import condition, descendants, strongest
-from ..errors import QueryError
 from ..language.events import event_nodes
 from ..language.probability import percent, points, shown_term
 from ..language.schema import WhatIf
@@ -147,15 +146,14 @@ def _judgement_moves(facts: Facts, judged: tuple[KeyJudgement, ...], w: WhatIf
     together), leaving out those whose event names a node the what-if observes or sets."""
     s = facts.scenario
     touched = {*w.given, *w.do}
-    kept = [(j, spec) for j, spec in zip(judged, facts.analysis.judgements, strict=True)
-            if not touched & set(event_nodes(s.event(spec.event)))]
-    try:
-        afters = event_probabilities(s, [spec.event for _, spec in kept], w.given, w.do)
-    except QueryError:
+    afters = facts.what_if_events[w.name]
+    if afters is None:
         return None
     moves = []
-    for (j, spec), after in zip(kept, afters, strict=True):
-        before = spec.probability
+    for j, spec in zip(judged, facts.analysis.judgements, strict=True):
+        if touched & set(event_nodes(s.event(spec.event))):
+            continue
+        before, after = spec.probability, afters[spec.name]
         shown = points(after - before)
         moves.append(Move(j.name, "", j.title, percent(before), percent(after),
                           after - before, direction(after - before, shown)))

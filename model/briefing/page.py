@@ -79,6 +79,19 @@ def section_builders() -> tuple[SectionBuilder, ...]:
             sources_section, method_section)
 
 
+def analysis_free_builders() -> tuple[SectionBuilder, ...]:
+    """The sections that read no analysis (`Facts.analysis`), in page order: all but those
+    named here (the tests check that none of them reads it)."""
+    from .analysis import disagreement_section, sensitivity_section, signposts_section
+    from .decision_tree import decision_tree_section
+    from .decisions import decisions_section, likely_section
+    from .front import front_section
+
+    analysed = {front_section, likely_section, signposts_section, sensitivity_section,
+                disagreement_section, decision_tree_section, decisions_section}
+    return tuple(build for build in section_builders() if build not in analysed)
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     import jinja2
@@ -111,7 +124,14 @@ def annex_letters(shown: list[Section]) -> dict[str, str]:
 
 
 def sections(facts: Facts) -> list[Section]:
-    return [section for build in section_builders() if (section := build(facts)) is not None]
+    """The sections in page order. Those that read no analysis are made first, and what the
+    others read that needs none (`Facts.ahead`): in watch mode, all of it is made while a
+    worker makes the analysis's drawn parts (`analysis.apart`)."""
+    free = analysis_free_builders()
+    made = {build: build(facts) for build in free}
+    facts.ahead()
+    made.update((build, build(facts)) for build in section_builders() if build not in made)
+    return [section for build in section_builders() if (section := made[build]) is not None]
 
 
 def render(scenario: Scenario, *, graphviz: str | None = None,

@@ -785,6 +785,7 @@ class CompiledNet:
             return [joint.sum(axis=tuple(j for j in axes if j != i)) for i in axes]
         state = self._question(None, do)
         batch = self._batch(tables)
+        assert batch is not None
         free = tuple(t for t in targets if t not in state)
         out: dict[str, FloatArray] = {}
         for t in targets:

@@ -158,6 +158,36 @@ def test_batched_results_equal_each_sample(tiny_path: Path, seed_path: Path, chu
                     single.evidence_probability(given, do), atol=EXACT)
 
 
+def test_each_posterior_out_of_one_batched_joint_is_each_samples_own(
+        tiny_path: Path, seed_path: Path) -> None:
+    """`posteriors` (each target normalised on its own, out of one unnormalised joint)
+    against brute-force enumeration of each sample's network, set nodes included."""
+    from tests import brute_force
+
+    scenario = model.load(seed_path if seed_path.exists() else tiny_path)
+    net = scenario.net
+    rng = np.random.default_rng(5)
+    low = np.array([p.prob.low for p in scenario.params])
+    high = np.array([p.prob.high for p in scenario.params])
+    values = rng.uniform(low, high, size=(3, len(low)))
+    tables = {n: spec.table(values) for n, spec in scenario.nodes.items()}
+    engine = CompiledNet(net)
+    nets = [Net(net.states, net.parents, {n: t[i] for n, t in tables.items()})
+            for i in range(3)]
+    for _, do in itertools.islice(questions(net, rng, 6), 6):
+        targets = [n for n in net.nodes[::-1] if n not in do][:3] + list(do)[:1]
+        found = engine.posteriors(targets, do, {n: t for n, t in tables.items()
+                                                if n not in do})
+        assert [f.shape for f in found] == [(3, len(net.states[t])) for t in targets]
+        for i, single in enumerate(nets):
+            for target, drawn in zip(targets, found, strict=True):
+                np.testing.assert_allclose(
+                    drawn[i], brute_force.posterior(single, [target], do=do), atol=EXACT)
+        point = engine.posteriors(targets, do)
+        for target, p in zip(targets, point, strict=True):
+            np.testing.assert_allclose(p, engine.posterior(target, do=do), atol=EXACT)
+
+
 def test_batch_of_only_irrelevant_tables_is_broadcast(tiny_path: Path) -> None:
     net = model.load(tiny_path).net
     engine = CompiledNet(net)

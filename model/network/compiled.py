@@ -1834,19 +1834,50 @@ def _gradient(g: FloatArray, out: Term, others: Sequence[tuple[FloatArray | None
 
 def _optimized_einsum(args: list[Any]) -> FloatArray:
     """`np.einsum(*args, optimize=True)` (interleaved operands and subscripts, then the
-    output's) with its search for the pairwise steps done once per subscripts and shapes
-    and its path handed back after (the same steps, so the same numbers): the search, in
-    Python, costs more than the arithmetic of the small steps of a derivative pass."""
+    output's) as the pairwise steps numpy's search picks, searched once per subscripts and
+    shapes and then run as plain two-operand einsums: the search, and numpy's reading of
+    its own path at every call, cost more than the arithmetic of the small steps of a
+    derivative pass."""
     key = (tuple(tuple(sub) for sub in args[1::2]), tuple(args[-1]),
            tuple(a.shape for a in args[0:-1:2]))
-    path = _EINSUM_PATHS.get(key)
-    if path is None:
-        path = _remember(_EINSUM_PATHS, key, np.einsum_path(*args, optimize=True)[0])
-    return np.asarray(np.einsum(*args, optimize=path))
+    steps = _EINSUM_STEPS.get(key)
+    if steps is None:
+        steps = _remember(_EINSUM_STEPS, key, _pairwise(
+            [list(sub) for sub in args[1::2]], list(args[-1]),
+            np.einsum_path(*args, optimize=True)[0][1:]))
+    operands = list(args[0:-1:2])
+    for taken, subs in steps:
+        picked = [operands.pop(i) for i in reversed(taken)][::-1]
+        operands.append(_c_einsum(*(x for pair in zip(picked, subs, strict=False)
+                                    for x in pair), subs[-1]))
+    return np.asarray(operands[0])
 
 
-# np.einsum's paths by subscripts and shapes (`_optimized_einsum`)
-_EINSUM_PATHS: dict[tuple[Any, ...], Any] = {}
+def _pairwise(subscripts: list[list[int]], output: list[int], path: Sequence[tuple[int, ...]]
+              ) -> tuple[tuple[tuple[int, ...], tuple[list[int], ...]], ...]:
+    """numpy's contraction path as steps (the operands it takes, in increasing order; their
+    subscripts, then its result's), each putting its result last in the list of operands;
+    a result keeps the axes its operands share with the rest or the output, the last one
+    exactly the output's axes."""
+    terms = [list(sub) for sub in subscripts]
+    steps = []
+    for k, step in enumerate(path):
+        taken = tuple(sorted(step))
+        picked = [terms[i] for i in taken]
+        rest = [term for i, term in enumerate(terms) if i not in taken]
+        if k == len(path) - 1:
+            out = list(output)
+        else:
+            needed = set(output).union(*rest)
+            out = [v for v in dict.fromkeys(v for term in picked for v in term) if v in needed]
+        steps.append((taken, (*picked, out)))
+        terms = [*rest, out]
+    return tuple(steps)
+
+
+# np.einsum's pairwise steps by subscripts and shapes (`_optimized_einsum`)
+_EINSUM_STEPS: dict[tuple[Any, ...], tuple[tuple[tuple[int, ...], tuple[list[int], ...]], ...]] \
+    = {}
 
 
 @dataclass(frozen=True)

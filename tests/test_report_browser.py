@@ -453,6 +453,19 @@ def test_the_seed_prints_on_at_most_14_a4_pages_numbered_with_a_running_footer(
             for p in pdf.pages} == {(595, 842)}  # A4, 210 x 297 mm, in points
 
 
+@pytest.mark.slow  # prints the seed to PDF (seconds)
+def test_past_its_horizon_the_seed_prints_on_at_most_15_pages_the_warning_first(
+        browser: Any, tmp_path: Path) -> None:
+    import datetime as dt
+
+    late = report(REPORT_SCENARIOS["seed"], tmp_path / "late.html",
+                  generated=dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC))
+    pages = [p.extract_text() for p in printed(browser, late).pages]
+    assert len(pages) <= 15
+    assert "Past its horizon." in pages[0]
+    assert f"Page {len(pages)} of {len(pages)}" in pages[-1]
+
+
 def test_the_running_footer_prints_a_hostile_title_as_written(
         browser: Any, briefings: dict[str, Path]) -> None:
     s = model.load(REPORT_SCENARIOS["xss"])

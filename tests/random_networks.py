@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from model.network.net import Net
+
+if TYPE_CHECKING:
+    from model.scenario import Scenario
 
 
 def random_net(nodes: int, seed: int, *, window: int | None = None, max_parents: int = 3,
@@ -28,3 +33,17 @@ def random_net(nodes: int, seed: int, *, window: int | None = None, max_parents:
             table /= table.sum(axis=0)
         tables[name] = table.reshape(len(states[name]), *cards)
     return Net(states, parents, tables)
+
+
+def sampled_tables(scenario: Scenario, rows: int, seed: int
+                   ) -> tuple[list[Net], dict[str, np.ndarray]]:
+    """`rows` draws of every number uniformly within its written range: each draw's network,
+    and every node's batched table (rows first)."""
+    rng = np.random.default_rng(seed)
+    low = np.array([p.prob.low for p in scenario.params])
+    high = np.array([p.prob.high for p in scenario.params])
+    values = rng.uniform(low, high, size=(rows, len(low)))
+    tables = {n: spec.table(values) for n, spec in scenario.nodes.items()}
+    net = scenario.net
+    return [Net(net.states, net.parents, {n: t[i] for n, t in tables.items()})
+            for i in range(rows)], tables

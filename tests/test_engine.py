@@ -20,7 +20,7 @@ from model.network.compiled import CompiledNet
 from model.network.net import Net
 from model.network.pgmpy_engine import PgmpyEngine, net_from_pgmpy, pgmpy_classes
 from tests.brute_force import full_joint, posterior
-from tests.random_networks import random_net
+from tests.random_networks import random_net, sampled_tables
 
 EXACT = 1e-9
 Question = tuple[dict[str, str], dict[str, str]]
@@ -135,10 +135,7 @@ def test_batched_results_equal_each_sample(tiny_path: Path, seed_path: Path, chu
     scenario = model.load(seed_path if seed_path.exists() else tiny_path)
     net = scenario.net
     rng = np.random.default_rng(3)
-    low = np.array([p.prob.low for p in scenario.params])
-    high = np.array([p.prob.high for p in scenario.params])
-    values = rng.uniform(low, high, size=(5, len(low)))
-    everything = {n: spec.table(values) for n, spec in scenario.nodes.items()}
+    _, everything = sampled_tables(scenario, 5, 3)
     some = dict(list(everything.items())[::2])
     engine = CompiledNet(net)
     for tables in (everything, some):
@@ -162,18 +159,11 @@ def test_each_posterior_out_of_one_batched_joint_is_each_samples_own(
         tiny_path: Path, seed_path: Path) -> None:
     """`posteriors` (each target normalised on its own, out of one unnormalised joint)
     against brute-force enumeration of each sample's network, set nodes included."""
-    from tests import brute_force
-
     scenario = model.load(seed_path if seed_path.exists() else tiny_path)
     net = scenario.net
     rng = np.random.default_rng(5)
-    low = np.array([p.prob.low for p in scenario.params])
-    high = np.array([p.prob.high for p in scenario.params])
-    values = rng.uniform(low, high, size=(3, len(low)))
-    tables = {n: spec.table(values) for n, spec in scenario.nodes.items()}
+    nets, tables = sampled_tables(scenario, 3, 5)
     engine = CompiledNet(net)
-    nets = [Net(net.states, net.parents, {n: t[i] for n, t in tables.items()})
-            for i in range(3)]
     for _, do in itertools.islice(questions(net, rng, 6), 6):
         targets = [n for n in net.nodes[::-1] if n not in do][:3] + list(do)[:1]
         found = engine.posteriors(targets, do, {n: t for n, t in tables.items()
@@ -182,7 +172,7 @@ def test_each_posterior_out_of_one_batched_joint_is_each_samples_own(
         for i, single in enumerate(nets):
             for target, drawn in zip(targets, found, strict=True):
                 np.testing.assert_allclose(
-                    drawn[i], brute_force.posterior(single, [target], do=do), atol=EXACT)
+                    drawn[i], posterior(single, [target], do=do), atol=EXACT)
         point = engine.posteriors(targets, do)
         for target, p in zip(targets, point, strict=True):
             np.testing.assert_allclose(p, engine.posterior(target, do=do), atol=EXACT)

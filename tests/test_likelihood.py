@@ -20,7 +20,7 @@ from model.network.compiled import CompiledNet
 from model.network.net import Likelihood, Net
 from model.network.pgmpy_engine import PgmpyEngine, net_from_pgmpy
 from tests.brute_force import posterior, weighed_joint
-from tests.random_networks import random_net
+from tests.random_networks import random_net, sampled_tables
 
 EXACT = 1e-9
 Ask = tuple[dict[str, str], dict[str, str], dict[str, dict[str, float]]]
@@ -123,16 +123,11 @@ def test_most_probable_explanation_with_likelihoods(seed: int, engine_class: Any
 
 def test_batched_tables_with_likelihoods_equal_each_sample(seed_path: Path) -> None:
     scenario = model.load(seed_path)
-    net = scenario.net
-    rng = np.random.default_rng(4)
-    low = np.array([p.prob.low for p in scenario.params])
-    high = np.array([p.prob.high for p in scenario.params])
-    values = rng.uniform(low, high, size=(4, len(low)))
-    tables = {n: spec.table(values) for n, spec in scenario.nodes.items()}
-    engine = CompiledNet(net)
+    nets, tables = sampled_tables(scenario, 4, 4)
+    engine = CompiledNet(scenario.net)
     lik = {"israeli_strike": {"yes": 2.0, "no": 0.5}, "russia_condemns": {"yes": 0.1}}
     for i in range(4):
-        single = CompiledNet(Net(net.states, net.parents, {n: t[i] for n, t in tables.items()}))
+        single = CompiledNet(nets[i])
         for _ in range(2):  # the first sight and the plan
             np.testing.assert_allclose(
                 engine.posterior("nuclear_deal", {"us_strike": "no"}, tables=tables,

@@ -265,6 +265,20 @@ def test_uai_is_read_as_the_format_describes_it(tmp_path: Path) -> None:
     assert "UAI files keep no names" in found.warnings[0].message
 
 
+@pytest.mark.parametrize("row", [", 1 0", "1,0 0", "0 1|0 1"])
+def test_a_uai_table_with_a_comma_or_bar_is_refused_at_its_place(tmp_path: Path,
+                                                                 row: str) -> None:
+    """Found by the mutation test: other formats read `,` and `|` as separators, so a UAI
+    table held fewer numbers than its size and failed to reshape (an internal error)."""
+    path = written(tmp_path, "comma.uai", f"BAYES\n2\n2 2\n2\n1 0\n2 0 1\n\n2\n0.5 0.5\n\n"
+                                          f"4\n{row}\n0 1\n")
+    with pytest.raises(ScenarioError) as caught:
+        read_network(path)
+    problem = caught.value.problems[0]
+    assert problem.line == 12 and problem.node == "var_1"
+    assert "is not a number" in problem.message and "spaces alone" in (problem.hint or "")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", example_networks())
 def test_every_network_pgmpy_ships_reads_as_pgmpy_reads_it(name: str) -> None:

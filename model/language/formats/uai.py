@@ -27,7 +27,7 @@ import numpy as np
 from .document import BROKEN_SUM
 from .network import Budget, Network, Table, Variable
 from .source import Source
-from .text import Reader, row_lines
+from .text import NUMBER, Reader, row_lines
 
 _COMMENT = re.compile(r"#([^\n]*)")
 _TOKEN = re.compile(r"\s*(\S+)")
@@ -189,6 +189,12 @@ class _UaiReader(Reader):
         end = match.end() if match else self.pos
         text = self.text[self.pos:end]
         values = self.numbers(text, "table", names[child], self.pos)
+        if values.size != size:  # a `,` or `|`, which other formats read as a separator
+            token = next(m for m in re.finditer(r"\S+", text)
+                         if NUMBER.fullmatch(m.group()) is None)
+            self.fail(f"table: '{token.group()[:20]}' is not a number",
+                      self.pos + token.start(), node=names[child],
+                      hint="a UAI file separates its numbers by spaces alone")
         lines = row_lines(text, self.lines(self.pos), n_rows, card)
         self.pos = end
         if pyagrum and len(parents) > 1:

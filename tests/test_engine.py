@@ -158,24 +158,29 @@ def test_batched_results_equal_each_sample(tiny_path: Path, seed_path: Path, chu
 def test_each_posterior_out_of_one_batched_joint_is_each_samples_own(
         tiny_path: Path, seed_path: Path) -> None:
     """`posteriors` (each target normalised on its own, out of one unnormalised joint)
-    against brute-force enumeration of each sample's network, set nodes included."""
+    against brute-force enumeration of each sample's network, with observations, set nodes
+    and likelihoods."""
     scenario = model.load(seed_path if seed_path.exists() else tiny_path)
     net = scenario.net
     rng = np.random.default_rng(5)
     nets, tables = sampled_tables(scenario, 3, 5)
     engine = CompiledNet(net)
-    for _, do in itertools.islice(questions(net, rng, 6), 6):
+    weighed = net.nodes[len(net.nodes) // 2]
+    for k, (given, do) in enumerate(itertools.islice(questions(net, rng, 6), 6)):
+        likelihood = ({weighed: {net.states[weighed][0]: 3.0}}
+                      if k % 2 and weighed not in {**given, **do} else None)
         targets = [n for n in net.nodes[::-1] if n not in do][:3] + list(do)[:1]
-        found = engine.posteriors(targets, do, {n: t for n, t in tables.items()
-                                                if n not in do})
+        found = engine.posteriors(targets, given, do, {n: t for n, t in tables.items()
+                                                       if n not in do}, likelihood=likelihood)
         assert [f.shape for f in found] == [(3, len(net.states[t])) for t in targets]
         for i, single in enumerate(nets):
             for target, drawn in zip(targets, found, strict=True):
                 np.testing.assert_allclose(
-                    drawn[i], posterior(single, [target], do=do), atol=EXACT)
-        point = engine.posteriors(targets, do)
+                    drawn[i], posterior(single, [target], given, do, likelihood), atol=EXACT)
+        point = engine.posteriors(targets, given, do, likelihood=likelihood)
         for target, p in zip(targets, point, strict=True):
-            np.testing.assert_allclose(p, engine.posterior(target, do=do), atol=EXACT)
+            np.testing.assert_allclose(p, engine.posterior(target, given, do,
+                                                           likelihood=likelihood), atol=EXACT)
 
 
 def test_batch_of_only_irrelevant_tables_is_broadcast(tiny_path: Path) -> None:

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).parent / "fixtures" / "timeline"
 WEATHER = HERE / "weather.yaml"
 CASE = HERE / "weather_case.yaml"
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
 SEED = ROOT / "scenarios" / "russia_iran_2025.yaml"
 FOLLOWUP = ROOT / "scenarios" / "russia_iran_2025_followup.yaml"
 D = dt.date
@@ -105,6 +106,52 @@ def test_the_analyses_see_the_evidence_too() -> None:
     found = analyze(model.load(CASE), samples=200, seed=1)
     market = next(u for u in found.uncertainty if u.node == "market")
     assert close(market.states[0].point, 0.2)
+
+
+@pytest.mark.parametrize("case", [CASE, SCENARIOS / "russia_iran_2025_followup.yaml"],
+                         ids=["observed", "uncertain"])
+def test_each_draw_of_the_numbers_answers_with_the_evidence_too(case: Path) -> None:
+    """The outcomes' spreads, the decisions and sweeps read batched posteriors: each draw's
+    is its own network's answer given the log's evidence (observations and likelihoods),
+    not the answer without it."""
+    import numpy as np
+
+    from model.analysis.uncertainty import draw, marginal_draws
+    from model.network.compiled import CompiledNet
+    from model.network.net import Net
+
+    s = model.load(case)
+    background = s.background
+    assert background
+    draws = draw(s, 40, 1)
+    nodes = [n for n in s.nodes if n not in background.given]
+    found = marginal_draws(s.compiled, draws, nodes)
+    moved = set()
+    for i in range(0, 40, 9):
+        own = CompiledNet(Net(s.net.states, s.net.parents,
+                              {**s.net.tables, **{n: t[i] for n, t in draws.tables.items()}}))
+        for node, drawn in zip(nodes, found, strict=True):
+            expected = own.posterior(node, background.given,
+                                     likelihood=background.likelihood or None)
+            np.testing.assert_allclose(drawn[i], expected, atol=1e-12, err_msg=node)
+            if not np.allclose(expected, own.posterior(node), atol=1e-3):
+                moved.add(node)
+    assert moved  # the evidence moves some of them: the test tests something
+
+
+def test_the_evidence_wraps_every_question_the_engine_answers() -> None:
+    """`history.WithEvidence` hands anything it does not define to the engine itself, so a
+    question the engine answers that it did not define would go without the evidence."""
+    import inspect
+
+    from model.history import WithEvidence
+    from model.network.compiled import CompiledNet
+
+    questions = [name for name, method in inspect.getmembers(CompiledNet, inspect.isfunction)
+                 if not name.startswith("_")
+                 and {"given", "do"} & set(inspect.signature(method).parameters)]
+    assert {"posterior", "joint", "posteriors", "marginals", "derivatives"} <= set(questions)
+    assert [name for name in questions if name not in vars(WithEvidence)] == []
 
 
 # the timeline ------------------------------------------------------------------------------

@@ -337,9 +337,9 @@ class Draws:
         one contraction over their joint (`CompiledNet.posteriors`)."""
         tables = self._tables(do)
         if tables:
-            return engine.posteriors(targets, do, tables)
+            return engine.posteriors(targets, do=do, tables=tables)
         return [np.broadcast_to(p, (self.samples, *p.shape))
-                for p in engine.posteriors(targets, do)]
+                for p in engine.posteriors(targets, do=do)]
 
     def _tables(self, do: Mapping[str, str] | None) -> dict[str, FloatArray]:
         """The batched tables a question uses: those of the nodes it does not set."""

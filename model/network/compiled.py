@@ -772,18 +772,22 @@ class CompiledNet:
             return np.asarray(values, dtype=np.float64)
         return self._embed(values, targets, free, state, batch)
 
-    def posteriors(self, targets: Sequence[str], do: Assignment | None = None,
-                   tables: Mapping[str, FloatArray] | None = None) -> list[FloatArray]:
-        """P(target | do(do)) for each target, as `posterior` gives each ((batch, card) with
-        batched tables), from one contraction over their joint: each target's posterior is
-        summed out of the joint left unnormalised and normalised on its own, so a small
-        joint costs about as much as one posterior, and no pass over it normalises it."""
+    def posteriors(self, targets: Sequence[str], given: Assignment | None = None,
+                   do: Assignment | None = None,
+                   tables: Mapping[str, FloatArray] | None = None, *,
+                   likelihood: Likelihood | None = None) -> list[FloatArray]:
+        """P(target | given, do(do)) for each target, as `posterior` gives each ((batch,
+        card) with batched tables), from one contraction over their joint: each target's
+        posterior is summed out of the joint left unnormalised and normalised on its own, so
+        a small joint costs about as much as one posterior, and no pass over it normalises
+        it. Observed and set targets are certain."""
         targets = self._targets(targets)
         if not tables:
-            joint = self.joint(targets, do=do)
+            joint = self.joint(targets, given, do, likelihood=likelihood)
             axes = range(len(targets))
             return [joint.sum(axis=tuple(j for j in axes if j != i)) for i in axes]
-        state = self._question(None, do)
+        state = self._question(given, do)
+        weights = self.net.weights(likelihood) if likelihood else {}
         batch = self._batch(tables)
         assert batch is not None
         free = tuple(t for t in targets if t not in state)
@@ -794,8 +798,8 @@ class CompiledNet:
                 certain[:, state[t]] = 1.0
                 out[t] = certain
         if free:
-            values = self._unnormalized(free, {}, do or {}, {}, state, tables, batch,
-                                        exact=False)
+            values = self._unnormalized(free, given or {}, do or {}, weights, state, tables,
+                                        batch, exact=False)
             # batch axis innermost (the engine's own layout, so usually no copy): summing
             # out the other targets runs along memory, ~20x faster than across it
             joint = np.ascontiguousarray(np.moveaxis(values, 0, -1))
@@ -804,7 +808,7 @@ class CompiledNet:
                 summed = joint.sum(axis=tuple(j for j in axes if j != i))
                 total = summed.sum(axis=0)
                 if not ((total > 0).all() and np.isfinite(total).all()):
-                    raise impossible({})
+                    raise impossible(given or {}, likelihood)
                 out[t] = (summed / total).T
         return [out[t] for t in targets]
 

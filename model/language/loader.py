@@ -210,7 +210,9 @@ class _NotThere(Exception):
 
 
 _MARK = "\ue000"
-_ROW = rb"- \[[-+0-9.eE, \t]*\][ \t]*\r?\n"
+# A row may end with a comment (the importer notes each row's parent states there), which
+# is blanked with the row: a comment holds no data.
+_ROW = rb"- \[[-+0-9.eE, \t]*\](?:[ \t]+#[^\r\n\x00-\x08\x0b-\x1f\x7f]*)?[ \t]*\r?\n"
 _ROW_RUN = re.compile(rb"^([ \t]*)" + _ROW + rb"(?:\1" + _ROW + rb")*", re.MULTILINE)
 _ZEROS = b"0" * 300  # a number this long may be too small to be told from 0
 # Every byte but a line feed as a space (a \r before one too: the lines stay where they are).
@@ -237,6 +239,9 @@ def _placeholders(data: bytes) -> tuple[list[bytes], list[list[Row]]] | None:
 
     def replace(match: re.Match[bytes]) -> bytes | None:
         lines = match.group(0).splitlines(keepends=True)
+        if b"#" in match.group(0) and not match.group(0).isascii() and \
+                _UNSAFE.search(match.group(0).decode("utf-8", "replace")):
+            return None  # a comment libyaml's reader would refuse: read as written
         rows = _rows(lines)
         # the mark is one character in three bytes; each line keeps its length in characters
         first = b"%s- %s%d" % (match.group(1), _MARK_BYTES, len(runs))
@@ -261,7 +266,7 @@ def _placeholders(data: bytes) -> tuple[list[bytes], list[list[Row]]] | None:
 def _rows(lines: list[bytes]) -> list[Row] | None:
     """The numbers of lines `- [a, b, ...]`, or None if any is not a number that reads
     exactly as written (it is then read with its line, by the events)."""
-    inner = [line[line.index(b"[") + 1:line.rindex(b"]")] for line in lines]
+    inner = [line[line.index(b"[") + 1:line.index(b"]")] for line in lines]
     body = b",".join(inner)
     tokens = body.split(b",")
     # Within these characters, float() and int() read exactly YAML 1.2's decimal numbers

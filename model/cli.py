@@ -285,6 +285,7 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
 @click.option("--seed", type=click.IntRange(min=0), default=SAMPLING_SEED, show_default=True,
               help="Seed of --approximate's samples; the same seed prints the same estimate.")
 @json_option
+@quiet_option
 def query(file: str, target: str | None, event: str | None, given: tuple[str, ...],
           do: tuple[str, ...], likelihood: tuple[str, ...], what_if: str | None,
           approximate: int | None, seed: int, as_json: bool) -> None:
@@ -337,6 +338,7 @@ def query(file: str, target: str | None, event: str | None, given: tuple[str, ..
 @do_option
 @likelihood_option
 @json_option
+@quiet_option
 def explain(file: str, given: tuple[str, ...], do: tuple[str, ...],
             likelihood: tuple[str, ...], as_json: bool) -> None:
     """The most probable explanation: the likeliest joint state of every other node.
@@ -425,6 +427,7 @@ def analyze(file: str, outcome: str | None, samples: int | None, seed: int, jobs
 @samples_option
 @seed_option
 @json_option
+@quiet_option
 def decide(file: str, actor: str | None, samples: int, seed: int, as_json: bool) -> None:
     """Solve the reader's own decisions (decision nodes without probabilities): the best
     policy, each option's expected utility with its 90% range, and what knowing each
@@ -447,6 +450,7 @@ def decide(file: str, actor: str | None, samples: int, seed: int, as_json: bool)
 @cli.command()
 @scenario_argument
 @json_option
+@quiet_option
 def timeline(file: str, as_json: bool) -> None:
     """The forecast's history: every outcome and key judgement on the as_of date and after
     each dated evidence entry, with the evidence of the day.
@@ -472,6 +476,7 @@ def timeline(file: str, as_json: bool) -> None:
               help="Which forecast to score: the original (as_of), the one with all the "
                    "evidence (latest), or the one that stood on a date (YYYY-MM-DD).")
 @json_option
+@quiet_option
 def score(files: tuple[str, ...], at: str, as_json: bool) -> None:
     """Brier and log scores of each file's forecast against its resolutions, and a
     calibration table over them all (forecasts grouped by ICD 203 band).
@@ -499,6 +504,7 @@ def score(files: tuple[str, ...], at: str, as_json: bool) -> None:
               help="Compare OLD as it is now with itself at a git revision (HEAD~1, a tag, a "
                    "commit) or with an older copy of the file.")
 @json_option
+@quiet_option
 def diff_(old: str, new: str | None, since: str | None, as_json: bool) -> None:
     """What moved between two versions of a scenario, and why: every outcome's and
     judgement's move, and each change's share of it (Shapley values that add up to it).
@@ -667,6 +673,7 @@ def emit_converted(converted: Converted, output: str | None) -> None:
 @cli.command(name="import")
 @click.argument("network", type=click.Path(dir_okay=False, path_type=str))
 @output_option("print it")
+@quiet_option
 def import_(network: str, output: str | None) -> None:
     """Write a scenario from a Bayesian network file: BIF, XMLBIF, NET, XDSL or UAI (or .gz).
 
@@ -689,6 +696,7 @@ def import_(network: str, output: str | None) -> None:
               help="Write the reader's decisions as chance nodes holding the best policy, "
                    "for a format without decision nodes (bif, net, uai).")
 @output_option("print it")
+@quiet_option
 def export(file: str, to: ExportFormat, policy: bool, output: str | None) -> None:
     """Write the scenario's network for other Bayesian-network tools (point values).
 
@@ -707,6 +715,7 @@ def export(file: str, to: ExportFormat, policy: bool, output: str | None) -> Non
 
 @cli.command()
 @output_option("print it")
+@quiet_option
 def schema(output: str | None) -> None:
     """Print the JSON Schema of scenario files, for editors that check YAML as you type.
 

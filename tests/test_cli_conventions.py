@@ -67,6 +67,13 @@ def test_quiet_leaves_out_notices_before_or_after_the_command(tmp_path: Path) ->
     assert bad.returncode == 2 and bad.stderr.count("error:") >= 3
 
 
+def test_every_command_takes_quiet_after_its_name_too() -> None:
+    from model.cli import cli
+
+    assert sorted(name for name, command in cli.commands.items()
+                  if not any("-q" in param.opts for param in command.params)) == []
+
+
 def test_each_error_is_one_line() -> None:
     for args in (["query", str(TINY)], ["frobnicate"], ["query", str(TINY), "wet", "--given",
                                                           "rain"]):

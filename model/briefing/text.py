@@ -18,7 +18,7 @@ from ..analysis.signposts import Signposts
 from ..analysis.sweep import Sweep
 from ..analysis.uncertainty import OutcomeUncertainty
 from ..errors import shown
-from ..language.probability import decimal_percent, percent, term_for
+from ..language.probability import decimal_percent, percent, percents, term_for
 from ..network.net import describe_question
 from ..results import Distribution, Explanation
 from .format import headline_states
@@ -189,10 +189,11 @@ def decision_table(d: Decision) -> str:
     if not d.actors:
         return title + "\n  (no utilities in the file)"
     rows = [["option", *map(shown, d.actors)]]
-    for o in d.options:
+    best = {a: percents([o.chance_best[a] for o in d.options]) for a in d.actors}
+    for i, o in enumerate(d.options):
         rows.append([shown(o.option), *(f"{o.expected[a]:.1f} [{o.interval[a][0]:.1f}, "
-                                 f"{o.interval[a][1]:.1f}] {o.chance_best[a]:.0%}"
-                                 for a in d.actors)])
+                                        f"{o.interval[a][1]:.1f}] {best[a][i]}"
+                                        for a in d.actors)])
     rows.append(["as written", *(f"{d.as_written[a]:.1f}" for a in d.actors)])
     rows.append(["best", *(shown(d.best[a]) for a in d.actors)])
     return title + "\n" + table(rows, "l" + "r" * len(d.actors))
@@ -216,9 +217,10 @@ def strategy_text(strategy: Strategy) -> str:
         for sit in d.situations:
             when = describe_question(sit.known, {}) or "(always)"
             chance = decimal_percent(sit.probability) if sit.probability > 0 else "off policy"
+            best = percents([o.chance_best for o in sit.options])
             rows.append([when, chance, sit.best, *(
-                f"{worth(o.expected)} [{worth(o.low)}, {worth(o.high)}] {o.chance_best:.0%}"
-                for o in sit.options)])
+                f"{worth(o.expected)} [{worth(o.low)}, {worth(o.high)}] {won}"
+                for o, won in zip(sit.options, best, strict=True))])
         lines.append("")
         lines.append(f"DECISION {d.node} ({d.label}), taken knowing {knows}")
         lines.append(table(rows, "lrl" + "r" * len(options)))

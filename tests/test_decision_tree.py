@@ -225,6 +225,10 @@ def test_the_seed_shows_each_us_course_beside_its_outcomes_and_worth() -> None:
             exact = s.query(e.attrs["data-node"], do={node: option})[e.attrs["data-state"]]
             assert e.p == pytest.approx(exact, abs=EXACT)
     assert "best for US, Iran, Russia" in html and "best for Israel" in html
+    # the root's worth is the one with each option as likely as predicted, and says so
+    [root] = re.findall(r"<title>US course on Iran: [^<]*</title>", html)
+    assert "a choice the file predicts" in root and "best option" not in root
+    assert "us, iran" not in root  # the actors by name only, in the worths
     # the tree's branches are rounded together, as the table's chances are
     table = [e.text.strip() for e in chances]
     assert sum(int(t.rstrip("%")) for t in table) == 100

@@ -243,9 +243,12 @@ def _node(p: _Placed, tree: DecisionTree, label: Callable[[str], str],
 
 
 def _title(node: TreeNode, tree: DecisionTree, label: Callable[[str], str], value: str) -> str:
-    worth = "worth" if len(tree.actors) == 1 else "worth to " + ", ".join(tree.actors)
-    if node.kind == "decision" and not node.folded:
+    worth = "worth" if len(tree.actors) == 1 else "worth, to each actor,"  # named in `value`
+    if node.kind == "decision" and not node.folded and tree.kind == "reader":
         return f"{label(node.node or '')}: a decision; {worth} {value} at its best option"
+    if node.kind == "decision" and not node.folded:  # another actor's, with its odds
+        return (f"{label(node.node or '')}: a choice the file predicts; expected {worth} "
+                f"{value} with each option as likely as predicted")
     if node.folded:
         return (f"{label(node.node or '')}: not drawn in full to keep the tree readable; "
                 f"{worth} {value}")

@@ -664,9 +664,9 @@ def test_tornado_inputs_are_labelled_in_words_without_file_lines() -> None:
     assert "line" not in row.group(2)  # file lines only in the analyst's annex
     assert "assumed spread" in row.group(2)
     # a pooled estimate names its source; a table row its condition, by the parents' labels
-    assert re.search(r'<span class="tn-when">if US-Russia understanding that covers Iran = '
-                     r'<b>yes</b></span>\s*<span class="tn-meta"><span class="tag tag-source"'
-                     r'>JISS</span> as written <b>0.06</b>', text)
+    assert re.search(r'<span class="tn-when">if the US and Russia reach an understanding '
+                     r'that covers Iran = <b>yes</b></span>\s*<span class="tn-meta">'
+                     r'<span class="tag tag-source">JISS</span> as written <b>0.06</b>', text)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -856,7 +856,8 @@ def test_file_lines_appear_only_in_the_analyst_s_annex() -> None:
 def test_a_state_without_a_label_reads_as_its_name_with_spaces() -> None:
     s = scenario("seed")
     assert s.state_label("us_course", "use_force") == "enforce the deadline by force"
-    assert s.state_label("us_russia_track", "stalls") == "stalls"
+    assert s.state_label("us_russia_track", "stalls") == "stalled"
+    assert s.state_label("oman_channel", "yes") == "yes"
     four = scenario("four_states")
     assert four.state_label("escalation", "limited_war") == "limited war"
     assert "limited war" in visible_text(html("four_states"))["front"]

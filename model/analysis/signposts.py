@@ -114,12 +114,18 @@ def descendants(scenario: Scenario, node: str) -> set[str]:
 
 def condition(spec: NodeSpec, state: str, state_text: str | None = None) -> str:
     """'If <node is in state>' in words (`state_text`: how the reader sees the state)."""
-    first, _, rest = spec.label.partition(" ")
-    label = f"{first.lower()} {rest}" if first in LOWERED and rest else spec.label
+    label = mid_sentence(spec.label)
     kinds = {s.lower() for s in spec.states}
     if len(kinds) == 2 and kinds & set(YES) and kinds & set(NO):
         return f"If {label}" if state.lower() in YES else f"Unless {label}"
     return f"If {label} is “{state_text or state.replace('_', ' ')}”"
+
+
+def mid_sentence(label: str) -> str:
+    """A label as it reads after the start of a sentence: "The US strikes" as "the US
+    strikes" (only the first words in LOWERED, which are safe to lowercase)."""
+    first, _, rest = label.partition(" ")
+    return f"{first.lower()} {rest}" if first in LOWERED and rest else label
 
 
 def proposition(spec: NodeSpec, state: str) -> str:

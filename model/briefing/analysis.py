@@ -14,7 +14,7 @@ from typing import Literal
 from ..analysis.disagreement import FLAG_SPREAD
 from ..analysis.places import Place
 from ..analysis.sensitivity import DEFAULT_SWING, Tornado
-from ..analysis.signposts import Signposts, strongest
+from ..analysis.signposts import Signposts, mid_sentence, strongest
 from ..language.probability import decimal_percent, percent, percents, points
 from ..scenario import Scenario
 from .context import Facts, Section, condition_labels
@@ -102,7 +102,8 @@ def _chart(s: Scenario, t: Tornado) -> TornadoChart:
         place = b.place
         source = s.sources.get(place.source or "")
         bars.append(TornadoBar(b.param, place, s.state_label(place.node, place.state),
-                               condition_labels(s, place.when),
+                               tuple((mid_sentence(label), state) for label, state
+                                     in condition_labels(s, place.when)),  # after "if"
                                s.source_name(place.source) if place.source else "",
                                source.title if source else "", b.assumed_swing, swung,
                                segment(b.at_low), segment(b.at_high), (ends[0], ends[1])))

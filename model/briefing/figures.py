@@ -50,7 +50,8 @@ _GRAPH = (f'graph [bgcolor="transparent", fontname="{FONT}", pad="0.12", '
 
 
 def wrap(text: str, width: int, max_lines: int | None = None) -> list[str]:
-    lines = textwrap.wrap(text, width, break_long_words=True) or [""]
+    # "US-Russia" stays on one line: a name, not two words
+    lines = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
     if max_lines is not None and len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = lines[-1][: width - 1].rstrip() + "…"

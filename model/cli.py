@@ -56,6 +56,9 @@ def parse_assignments(values: Sequence[str], flag: str) -> dict[str, str]:
             raise click.BadParameter(f"'{value}' is not node=state ({exc}), e.g. {flag} "
                                      "iran_accepts_talks=yes; quote a name that holds '=': "
                                      f"{flag} '\"a=b\"=yes'", param_hint=flag) from None
+        if node in out and out[node] != state:
+            raise click.BadParameter(f"'{node}' is given two states ({out[node]} and {state}); "
+                                     "name each node once", param_hint=flag)
         out[node] = state
     return out
 
@@ -77,6 +80,10 @@ def parse_likelihoods(values: Sequence[str], flag: str) -> dict[str, dict[str, f
                 raise click.BadParameter(f"'{value}': each state needs a weight after ':', "
                                          f"{example}", param_hint=flag)
             number, comma, after = rest.partition(",")
+            if state in weights or state in out.get(node, {}):
+                raise click.BadParameter(f"'{value}': state '{state}' of '{node}' is weighed "
+                                         f"twice; weigh each state once, {example}",
+                                         param_hint=flag)
             try:
                 weights[state] = float(number)
             except ValueError:

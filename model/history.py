@@ -341,7 +341,7 @@ def brier(forecast: Mapping[str, float], happened: str) -> float:
 def log_score(forecast: Mapping[str, float], happened: str) -> float:
     """-ln p of the state that happened (infinite when it was given probability 0)."""
     p = forecast[happened]
-    return -math.log(p) if p > 0 else math.inf
+    return 0.0 - math.log(p) if p > 0 else math.inf  # 0.0 where p is 1, not -0.0
 
 
 def score(s: Scenario) -> Score:

@@ -72,6 +72,9 @@ def test_an_estimate_says_it_is_one(tiny_path: Path) -> None:
     (["--likelihood", "wet=yes:lots"], "'lots' is not a number"),
     (["--likelihood", "wet=yes:-2"], "likelihood of 'wet=yes' is -2.0, not a finite number"),
     (["--likelihood", "wet=yse:2"], "did you mean 'yes'"),
+    (["--likelihood", "wet=yes:1,yes:3"], "state 'yes' of 'wet' is weighed twice"),
+    (["--likelihood", "wet=yes:1", "--likelihood", "wet=yes:3"], "weighed twice"),
+    (["--given", "wet=yes", "--given", "wet=no"], "'wet' is given two states (yes and no)"),
     (["--approximate", "0"], "Invalid value for '--approximate'"),
     (["--approximate", "10", "--seed", "-1"], "Invalid value for '--seed'"),
 ])

@@ -192,6 +192,7 @@ def test_brier_and_log_scores_by_hand() -> None:
     assert close(brier({"a": 0.2, "b": 0.5, "c": 0.3}, "b"), (0.04 + 0.25 + 0.09) / 2)
     assert close(log_score({"yes": 0.3, "no": 0.7}, "yes"), -math.log(0.3))
     assert log_score({"yes": 0.0, "no": 1.0}, "yes") == math.inf
+    assert math.copysign(1, log_score({"yes": 1.0, "no": 0.0}, "yes")) == 1  # 0.0, not -0.0
     assert close(time_averaged([(D(2025, 1, 1), 0.5), (D(2025, 1, 3), 0.1)], D(2025, 1, 11)),
                  (2 * 0.5 + 8 * 0.1) / 10)
 

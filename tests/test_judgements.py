@@ -256,6 +256,13 @@ def test_an_analyst_may_set_the_confidence_and_say_why() -> None:
                          "{source: two, para: 3, says: the desk is sure}")
     [j] = model.judgements(model.loads(cited), samples=500)
     assert "set by the analyst: two 3: the desk is sure" in j.confidence_reason
+    # the front names the level and who set it once: "High confidence (set by the
+    # analyst): two 3: the desk is sure (the rule gives ...)."
+    from model.briefing.front import key_judgement
+
+    shown = key_judgement(j)
+    assert shown.reason.startswith("two 3: the desk is sure (the rule gives ")
+    assert "set by the analyst" not in shown.reason
 
 
 def test_an_override_s_citation_is_checked_and_may_not_lean() -> None:

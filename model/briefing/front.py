@@ -130,7 +130,10 @@ def key_judgement(j: Judgement) -> KeyJudgement:
     where = f"; 90% range {spread.text}" if spread.text else ""
     judged = (f"We judge this {JUDGED_AS.get(shown.term, shown.term)} ({shown.text}{where}), with "
               f"{j.confidence} confidence.")
-    reason = j.confidence_reason.removeprefix(f"{j.confidence}: ").rstrip(".") + "."
+    # the level is named beside the reason on the page ("Low confidence (set by the
+    # analyst): ..."), so the reason leaves it out
+    reason = j.confidence_reason.removeprefix(f"{j.confidence}: ").removeprefix(
+        f"{j.confidence}, set by the analyst: ").rstrip(".") + "."
     return KeyJudgement(j.name, name_title(j.name), j.statement, shown, spread, judged,
                         j.confidence, reason, j.overridden)
 

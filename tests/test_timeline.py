@@ -108,6 +108,18 @@ def test_the_analyses_see_the_evidence_too() -> None:
     assert close(market.states[0].point, 0.2)
 
 
+def test_a_judgement_the_evidence_settles_is_held_with_high_confidence_and_says_why() -> None:
+    """Certain under every draw once its node is observed: the rule's measures (sources,
+    assumptions, width) bear on nothing, so the reason names the reports instead."""
+    [settled] = model.judgements(model.load(CASE), samples=200)
+    assert settled.probability == 0 and settled.low == settled.high == 0
+    assert settled.confidence == "high" and not settled.overridden
+    assert settled.confidence_reason == ("high: the evidence log settles it: The harvest: fair "
+                                         "(1 Sep 2025)")
+    [open_] = model.judgements(model.load(CASE).at(D(2025, 5, 1)), samples=200)
+    assert 0 < open_.probability < 1 and "settles" not in open_.confidence_reason
+
+
 @pytest.mark.parametrize("case", [CASE, SCENARIOS / "russia_iran_2025_followup.yaml"],
                          ids=["observed", "uncertain"])
 def test_each_draw_of_the_numbers_answers_with_the_evidence_too(case: Path) -> None:

@@ -71,6 +71,8 @@ TOP_INPUTS = 5
 # The reason names the row the sources disagree on when believing one or the other of its
 # estimates moves the judgement at least this much.
 GAP_MOVES = 0.01
+# Within this of 0 or 1, over every draw, the evidence log has settled a judgement.
+SETTLED = 1e-9
 
 
 
@@ -229,6 +231,20 @@ def _assumed_phrase(share: float, alone: int, top: int) -> str:
         return f"{whole} rests on assumptions"
     verb = "rests" if alone == 1 else "rest"
     return f"{alone} of the {top} inputs that move it most {verb} on assumptions alone ({whole})"
+
+
+def _settled(scenario: Scenario, spec: JudgementSpec, probability: float,
+             width: float) -> tuple[Confidence, str] | None:
+    """High confidence, naming the reports, where the evidence log has made the judgement
+    certain either way under every draw: no number can move it, so the rule's measures
+    (sources, assumptions, width) no longer bear on it."""
+    if not scenario.evidence or width > SETTLED or SETTLED < probability < 1 - SETTLED:
+        return None
+    nodes = set(spec.nodes)
+    seen = [e for e in scenario.evidence if e.kind == "observed" and nodes & set(e.observed)]
+    named = "; ".join(f"{e.label} ({e.date.day} {e.date:%b %Y})" for e in seen) or \
+        "its observations"
+    return "high", f"high: the evidence log settles it: {named}"
 
 
 def _override(spec: JudgementSpec, reason: str) -> str:
@@ -435,7 +451,7 @@ def assess(scenario: Scenario, engine: CompiledNet, draws: Draws,
         # one call for the three: each is the same order statistic however many are asked
         p5, median, p95 = np.percentile(drawn, [5, 50, 95])
         basis = _basis(scenario, shared, spec.event, probability, p5, p95)
-        derived, reason = confidence(basis)
+        derived, reason = _settled(scenario, spec, probability, p95 - p5) or confidence(basis)
         level = spec.confidence or derived
         if spec.confidence is not None:
             reason = _override(spec, reason)

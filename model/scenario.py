@@ -78,7 +78,13 @@ def load(path: str | Path, engine: EngineName = "compiled",
         if case is not None:
             raise ScenarioError(Problem("this is a case file, and a case was given too",
                                         file=doc.name, hint="load the case file alone"))
-        return Scenario(_read(scenario_path(doc)), engine, case=doc)
+        model = _read(scenario_path(doc))
+        if is_case(model):
+            raise ScenarioError(doc.problem(("scenario",), f"the case's scenario "
+                                            f"'{doc.data['scenario']}' is a case file itself",
+                                            hint="name the scenario that case names (a case "
+                                                 "applies to a scenario, not to another case)"))
+        return Scenario(model, engine, case=doc)
     return Scenario(doc, engine, None if case is None else read_document(case))
 
 

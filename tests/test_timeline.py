@@ -409,6 +409,17 @@ def test_case_file_mistakes_are_located(text: str, words: str, tmp_path: Path) -
     assert words in str(caught.value)
 
 
+def test_a_case_that_names_another_case_is_told_to_name_the_scenario(tmp_path: Path) -> None:
+    (tmp_path / "weather.yaml").write_text(WEATHER.read_text())
+    write(tmp_path, "inner.yaml", "case: inner\nscenario: weather.yaml\n")
+    path = write(tmp_path, "outer.yaml", "case: outer\nscenario: inner.yaml\n")
+    with pytest.raises(ScenarioError) as caught:
+        model.load(path)
+    [problem] = caught.value.problems
+    assert problem.file.endswith("outer.yaml") and problem.line == 2
+    assert "'inner.yaml' is a case file itself" in problem.message
+
+
 def test_validate_checks_a_case_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(CASE), str(FOLLOWUP)]) == 0
     assert "ok" in capsys.readouterr().out

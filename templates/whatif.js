@@ -70,12 +70,17 @@
 
   function parentsOf(id, doing) { return id in doing ? [] : nodes[id].parents; }
 
-  // The evidence log's uncertain reports: a weight per state of a node, applied unless the
-  // reader observes or sets that node.
+  // Uncertain reports: a weight per state of a node, the evidence log's and the reader's
+  // (`reports`, set in update) multiplied, applied unless the reader observes or sets it.
+  var reports = {};
   function soft(given, doing) {
     var out = {}, all = model.likelihood || {};
-    Object.keys(all).forEach(function (id) {
-      if (!(id in given) && !(id in doing)) { out[id] = all[id]; }
+    Object.keys(all).concat(Object.keys(reports)).forEach(function (id) {
+      if (id in given || id in doing || id in out) { return; }
+      var log = all[id], own = reports[id];
+      out[id] = nodes[id].states.map(function (s, i) {
+        return (log ? log[i] : 1) * (own ? own[i] : 1);
+      });
     });
     return out;
   }
@@ -250,17 +255,34 @@
     var parts = [];
     if (Object.keys(given).length) { parts.push("Seen: " + list(given) + "."); }
     if (Object.keys(doing).length) { parts.push("Set: " + list(doing) + "."); }
+    if (Object.keys(reported).length) {
+      parts.push("Reported: " + Object.keys(reported).map(function (id) {
+        return nodes[id].label + " = " + stateName(id, reported[id].state) + " (" +
+          reported[id].odds + " to 1)";
+      }).join("; ") + ".");
+    }
     return parts.join(" ");
   }
 
+  var reported = {};  // node -> the state a reader's report suggests, and its odds
   function update() {
     var given = {}, doing = {};
+    reports = {};
+    reported = {};
     selects.forEach(function (sel) {
-      sel.classList.remove("is-given", "is-do");
+      sel.classList.remove("is-given", "is-do", "is-report");
       if (!sel.value) { return; }
-      var cut = sel.value.indexOf(":");
+      var cut = sel.value.indexOf(":"), node = sel.dataset.node;
       var kind = sel.value.slice(0, cut), state = sel.value.slice(cut + 1);
-      (kind === "do" ? doing : given)[sel.dataset.node] = state;
+      if (kind === "report") {
+        var next = state.indexOf(":"), odds = parseFloat(state.slice(0, next));
+        state = state.slice(next + 1);
+        reported[node] = { state: state, odds: odds };
+        reports[node] = nodes[node].states.map(function (s) { return s === state ? odds : 1; });
+        sel.classList.add("is-report");
+        return;
+      }
+      (kind === "do" ? doing : given)[node] = state;
       sel.classList.add(kind === "do" ? "is-do" : "is-given");
     });
     var cache = {}, impossible = false;
@@ -282,7 +304,8 @@
       pct.textContent = percents(dist)[i];
       row.querySelector(".fill").style.width = (p * 100).toFixed(3) + "%";
       var delta = row.querySelector(".panel-delta"), text = points(change);
-      delta.textContent = Object.keys(given).length + Object.keys(doing).length ? text : "";
+      delta.textContent = Object.keys(given).length + Object.keys(doing).length +
+        Object.keys(reported).length ? text : "";
       delta.className = "delta panel-delta delta-" +
         (text === "±0" ? "flat" : change > 0 ? "up" : "down");
     });

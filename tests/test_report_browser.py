@@ -81,12 +81,13 @@ def panel_numbers(page: Any) -> dict[tuple[str, str], float]:
 
 
 def assert_panel_matches(page: Any, s: model.Scenario, given: dict[str, str],
-                         do: dict[str, str]) -> None:
+                         do: dict[str, str],
+                         likelihood: dict[str, dict[str, float]] | None = None) -> None:
     shown = panel_numbers(page)
     assert shown
     for (node, state), p in shown.items():
-        assert p == pytest.approx(s.query(node, given=given, do=do)[state], abs=TOLERANCE), \
-            (node, state, given, do)
+        exact = s.query(node, given=given, do=do, likelihood=likelihood)[state]
+        assert p == pytest.approx(exact, abs=TOLERANCE), (node, state, given, do, likelihood)
 
 
 @pytest.mark.parametrize("name", list(REPORT_SCENARIOS))
@@ -122,11 +123,37 @@ def test_panel_observation_and_intervention_equal_the_library(
                              {"iran_accepts_talks": "yes", "israeli_strike": "no"})
         text = page.inner_text(".panel-row .pct >> nth=0")
         assert text.endswith("%")
+        # a reader's uncertain report: a likelihood of k to 1 for the state it suggests
+        page.select_option("select[data-node=israeli_strike]", "report:10:yes")
+        page.select_option("select[data-node=oman_channel]", "report:3:no")
+        assert_panel_matches(page, s, {"us_course": "use_force"}, {"iran_accepts_talks": "yes"},
+                             {"israeli_strike": {"yes": 10}, "oman_channel": {"no": 3}})
+        assert page.inner_text("#panel-status").endswith(
+            "Reported: Oman is the go-between for US-Iran contacts = no (3 to 1); Israel "
+            "strikes Iran's nuclear programme = yes (10 to 1).")  # in the controls' order
         page.click("button.reset")
         assert page.inner_text("#panel-status").startswith("Baseline")
         assert page.eval_on_selector_all("select[data-node]", "els => els.every(e => !e.value)")
         assert_panel_matches(page, s, {}, {})
         assert v.errors == [] and v.requests == [v.url]
+    finally:
+        page.close()
+
+
+def test_panel_multiplies_a_reader_s_report_with_the_log_s_on_the_same_node(
+        browser: Any, briefings: dict[str, Path]) -> None:
+    """A case's page starts from its log (its observations preselected, its likelihoods
+    applied); a report the reader adds on a node the log weighs multiplies the two, as
+    `query(likelihood=...)` does on top of the log."""
+    s = model.load(REPORT_SCENARIOS["russia_iran_2025_followup"])
+    assert "russian_mediation" in s.background.likelihood
+    v = visit(browser, briefings["russia_iran_2025_followup"])
+    page = v.page
+    try:
+        assert_panel_matches(page, s, {}, {})
+        page.select_option("select[data-node=russian_mediation]", "report:3:yes")
+        assert_panel_matches(page, s, {}, {}, {"russian_mediation": {"yes": 3}})
+        assert v.errors == []
     finally:
         page.close()
 

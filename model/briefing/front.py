@@ -348,11 +348,17 @@ class ControlGroup:
     controls: tuple[Control, ...]
 
 
+# The strengths a reader may give an uncertain report in the panel: a report k times as
+# likely if the node is in the state it suggests as if it is in any other (a likelihood).
+REPORT_ODDS = (3, 10)
+
+
 @dataclass(frozen=True)
 class Panel:
     groups: tuple[ControlGroup, ...]
     outcomes: tuple[OutcomeSummary, ...]
     model: dict[str, Any]  # the network, embedded as JSON for the page's script
+    odds: tuple[int, ...] = REPORT_ODDS  # a reader's uncertain report: k to 1 for a state
 
 
 def panel_section(facts: Facts) -> Section | None:

@@ -98,6 +98,22 @@ def test_every_problem_of_a_file_is_reported_together() -> None:
     assert "1.5 is outside [0, 1]" in text
 
 
+@pytest.mark.parametrize("first", ["prior: {a1: 0.3, a2: 0.6}",  # its numbers wrong
+                                   "role: drivr, prior: {a1: 0.3}"])  # its schema wrong
+def test_a_child_s_table_is_checked_when_its_parent_s_is_wrong(first: str) -> None:
+    """The parent still has its states: its children's tables are checked against them."""
+    text = ("scenario: t\ntitle: t\nquestion: t\nas_of: 2025-01-01\nhorizon: 2025-12-31\n"
+            "nodes:\n"
+            f"  a: {{states: [a1, a2], {first}, because: [{{assumption: x}}]}}\n"
+            "  b: {role: outcome, states: [b1, b2], parents: [a], because: [{assumption: x}],\n"
+            "      rows: [[0.1, 0.5], [0.6, 0.4]]}\n")
+    with pytest.raises(ScenarioError) as caught:
+        model.loads(text)
+    found = [(p.node, p.line) for p in caught.value.problems]
+    assert found == [("a", 7), ("b", 9)], caught.value.problems  # b at its rows
+    assert "row 1 sums to 0.6, not 1" in caught.value.problems[1].message
+
+
 def test_every_bad_fixture_is_covered() -> None:
     on_disk = {p.stem for p in BAD.glob("*.yaml")}
     assert on_disk == set(CASES) | {"many_problems"}

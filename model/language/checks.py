@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import Problem, ScenarioError, did_you_mean
 from ..files import read_regular
@@ -61,7 +62,9 @@ def check(doc: Document) -> Checked:
     specs: dict[str, NodeSpec] = {}
     for name in order:
         node = scenario.nodes[name]
-        if all(p in specs for p in node.parents) and not findings.about(name):
+        # a parent whose own numbers are wrong still has its states: its children's tables
+        # are checked against them, so one bad table does not hide the next
+        if all(p in checker.states for p in node.parents) and not findings.about(name):
             spec = builder.node_spec(name, node)
             if spec is not None:
                 specs[name] = spec
@@ -95,6 +98,27 @@ def check_log(findings: Findings, scenario: ScenarioFile, broken: set[str],
     return log
 
 
+def _states_of_broken(doc: Document, broken: set[str]) -> dict[str, list[str]]:
+    """The states of each node that failed the schema, where they pass it themselves (two
+    or more distinct names, or the default yes/no when left out)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    nodes = doc.data.get("nodes") if isinstance(doc.data, dict) else None
+    adapter: TypeAdapter[Any] = TypeAdapter(Node.model_fields["states"].annotation)
+    out: dict[str, list[str]] = {}
+    for name in broken:
+        raw = nodes.get(name) if isinstance(nodes, dict) else None
+        if not isinstance(raw, dict):
+            continue
+        try:
+            states = [str(s) for s in adapter.validate_python(raw.get("states", ["yes", "no"]))]
+        except ValidationError:
+            continue
+        if len(states) >= 2 and len(set(states)) == len(states):
+            out[name] = states
+    return out
+
+
 class Checker:
     """The cross-checks of one parsed scenario; `broken` are the nodes that failed the
     schema: names that refer to them are not "unknown", and nodes whose parents are among
@@ -107,6 +131,9 @@ class Checker:
         self.broken = broken
         self.names = [*scenario.nodes, *sorted(broken)]
         self.states = {n: list(node.states) for n, node in scenario.nodes.items()}
+        # a node that failed the schema for another reason still has its states, for the
+        # checks of its children's tables
+        self.states.update(_states_of_broken(self.doc, broken))
         self.paragraphs: dict[str, list[str]] = {}
 
     def fail(self, loc: Loc, message: str, node: str | None = None,

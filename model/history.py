@@ -130,6 +130,10 @@ class WithEvidence:
         self.evidence = evidence
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("inner", "evidence"):
+            # not the engine's: pickle asks for these before `inner` is set (a scenario with
+            # evidence is sent to worker processes in folder runs)
+            raise AttributeError(name)
         return getattr(self.inner, name)
 
     def posterior(self, target: str, given: Assignment | None = None,

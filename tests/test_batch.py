@@ -42,7 +42,9 @@ def refuse(x: int) -> int:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    """Two good scenarios, one with a problem, a text that is not a scenario file."""
+    """Two good scenarios, one with a problem, a text that is not a scenario file, and a
+    scenario with a case file beside it (a scenario with evidence crosses to the workers
+    too)."""
     where = tmp_path / "scenarios"
     where.mkdir()
     shutil.copy(FIXTURES / "tiny.yaml", where / "a_tiny.yaml")
@@ -50,6 +52,10 @@ def folder(tmp_path: Path) -> Path:
     shutil.copy(FIXTURES / "analysis_decision.yaml", where / "b_decision.yml")
     shutil.copy(FIXTURES / "bad" / "unknown_parent.yaml", where / "c_bad.yaml")
     shutil.copy(FIXTURES / "bad" / "notes.txt", where / "notes.txt")
+    shutil.copy(FIXTURES / "timeline" / "weather.yaml", where / "d_weather.yaml")
+    (where / "e_weather_case.yaml").write_text(
+        (FIXTURES / "timeline" / "weather_case.yaml").read_text().replace(
+            "scenario: weather\n", "scenario: d_weather.yaml\n", 1))
     return where
 
 
@@ -77,7 +83,8 @@ def test_bad_runner_settings_are_refused() -> None:
 
 def test_a_folders_scenarios_are_its_yaml_files_in_name_order(folder: Path) -> None:
     assert [p.name for p in scenario_files(folder)] == ["a_tiny.yaml", "b_decision.yml",
-                                                        "c_bad.yaml"]
+                                                        "c_bad.yaml", "d_weather.yaml",
+                                                        "e_weather_case.yaml"]
     (folder.parent / "empty").mkdir()
     with pytest.raises(ScenarioError, match="holds no scenario files"):
         scenario_files(folder.parent / "empty")
@@ -85,9 +92,13 @@ def test_a_folders_scenarios_are_its_yaml_files_in_name_order(folder: Path) -> N
 
 def test_analyze_folder_analyses_each_good_file_and_reports_the_bad(folder: Path) -> None:
     found = analyze_folder(folder, samples=500, seed=3, jobs=2)
-    assert [a.scenario for a in found.analyses] == ["tiny", "analysis-decision"]
+    assert [a.scenario for a in found.analyses] == ["tiny", "analysis-decision", "weather",
+                                                    "weather_2025"]
     expected = analyze(model.load(folder / "a_tiny.yaml"), samples=500, seed=3)
     assert found.analyses[0].to_dict() == expected.to_dict()
+    # the case's analysis, made in another process, holds its evidence
+    case = analyze(model.load(folder / "e_weather_case.yaml"), samples=500, seed=3)
+    assert found.analyses[3].to_dict() == case.to_dict()
     assert len(found.problems) == 1 and "unknown parent" in found.problems[0].message
     assert found.problems[0].file is not None and found.problems[0].file.endswith("c_bad.yaml")
 
@@ -95,7 +106,8 @@ def test_analyze_folder_analyses_each_good_file_and_reports_the_bad(folder: Path
 def test_report_folder_writes_each_briefing_and_reports_the_bad(folder: Path,
                                                                  tmp_path: Path) -> None:
     found = report_folder(folder, tmp_path / "out", jobs=2)
-    assert sorted(p.name for p in found.written) == ["analysis-decision.html", "tiny.html"]
+    assert sorted(p.name for p in found.written) == ["analysis-decision.html", "tiny.html",
+                                                     "weather.html", "weather_2025.html"]
     page = (tmp_path / "out" / "tiny.html").read_text()
     assert "A tiny scenario" in page and "Content-Security-Policy" in page
     assert [p.message for p in found.problems if "unknown parent" in p.message]
@@ -105,7 +117,8 @@ def test_two_files_with_one_id_are_reported_not_overwritten(folder: Path,
                                                              tmp_path: Path) -> None:
     shutil.copy(folder / "a_tiny.yaml", folder / "d_tiny_again.yaml")
     found = report_folder(folder, tmp_path / "out")
-    assert [p.name for p in found.written] == ["analysis-decision.html"]
+    assert [p.name for p in found.written] == ["analysis-decision.html", "weather.html",
+                                               "weather_2025.html"]
     twice = [p for p in found.problems if "scenario id 'tiny' is used by another file" in
              p.message]
     assert len(twice) == 2
@@ -120,7 +133,8 @@ def test_the_commands_run_a_folder(folder: Path, tmp_path: Path) -> None:
     done = run("analyze", str(folder), "--samples", "300", "--json")
     assert done.returncode == 2
     data = json.loads(done.stdout)
-    assert [a["scenario"] for a in data["analyses"]] == ["tiny", "analysis-decision"]
+    assert [a["scenario"] for a in data["analyses"]] == ["tiny", "analysis-decision",
+                                                         "weather", "weather_2025"]
     assert len(data["problems"]) == 1 and "unknown parent" in data["problems"][0]
     done = run("analyze", str(folder), "--outcome", "wet")
     assert done.returncode == 2
@@ -148,9 +162,11 @@ def test_a_dask_cluster_gives_the_same_results(folder: Path, tmp_path: Path) -> 
         assert there.low.tolist() == here.low.tolist()
         found = analyze_folder(folder, samples=300, backend="dask",
                                scheduler=cluster.scheduler_address)
-        assert [a.scenario for a in found.analyses] == ["tiny", "analysis-decision"]
+        assert [a.scenario for a in found.analyses] == ["tiny", "analysis-decision",
+                                                        "weather", "weather_2025"]
     written = report_folder(folder, tmp_path / "out", backend="dask", jobs=2)
-    assert sorted(p.name for p in written.written) == ["analysis-decision.html", "tiny.html"]
+    assert sorted(p.name for p in written.written) == ["analysis-decision.html", "tiny.html",
+                                                       "weather.html", "weather_2025.html"]
 
 
 @pytest.mark.slow

@@ -20,6 +20,9 @@ MAX_TEXT = 20_000  # characters in a label, paraphrase or quote
 MAX_NODES = 2_000
 MAX_STATES = 100  # per node
 MAX_TABLE_CELLS = 1_000_000  # in one node's table (20 two-state parents: 2,097,152)
+# in every table together, checked before any is built (a 20 KB file can ask for 150 tables
+# of a million cells); as many numbers as an imported network may hold
+MAX_TOTAL_CELLS = 10_000_000
 MAX_WEIGHT = 1e6  # of one estimate in a pool
 MAX_UTILITY = 1e12  # in absolute value: every expected utility stays a finite JSON number
 

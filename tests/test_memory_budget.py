@@ -53,6 +53,28 @@ def report_args(tmp_path: Path) -> list[str]:
 # the network's tables -----------------------------------------------------------------------
 
 
+def test_many_tables_of_a_short_file_are_refused_before_any_is_checked_row_by_row(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eleven tables of a million cells each, in a file of 20 KB (`when: otherwise`): the
+    cells together are refused at the check, and no table's rows are expanded for it."""
+    from model.language import specs
+
+    path = tmp_path / "many.yaml"
+    path.write_text(chain_of_large_tables(nodes=12, states=100))
+    assert path.stat().st_size < 30_000
+    built: list[str] = []
+    node_spec = specs.SpecBuilder.node_spec
+    monkeypatch.setattr(specs.SpecBuilder, "node_spec",
+                        lambda self, name, node: built.append(name) or node_spec(self, name, node))
+    with pytest.raises(model.ScenarioError) as caught:
+        model.load(path)
+    [problem] = caught.value.problems
+    assert problem.message == ("the network's tables would hold 10,010,100 cells together, "
+                               "over the limit of 10,000,000 (limits.MAX_TOTAL_CELLS)")
+    assert problem.node == "n2" and problem.line is not None
+    assert built == []
+
+
 def test_tables_past_the_budget_are_refused_before_they_are_built(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "chain.yaml"
@@ -81,16 +103,17 @@ def test_tables_past_the_budget_are_refused_before_they_are_built(
 def test_six_hundred_tables_of_a_million_cells_are_refused_cleanly(command: list[str],
                                                                    aliases: bool,
                                                                    tmp_path: Path) -> None:
-    """Written out (1 MB) it reaches the network's check; aliased (80 KB) the loader's alias
-    budget refuses it first. Either way: exit 2, said cleanly, in bounded memory."""
+    """Written out (1 MB) the check of the tables' cells together refuses it before any
+    table is built; aliased (80 KB) the loader's alias budget refuses it first. Either way:
+    exit 2, said cleanly, in bounded memory."""
     path = tmp_path / "chain.yaml"
     path.write_text(chain_of_large_tables(aliases=aliases))
     assert path.stat().st_size < (100_000 if aliases else 2_000_000)
     done = capped(command[0], str(path), *command[1:])
     assert done.returncode == 2, done.stderr
     if not aliases:
-        assert "the network's tables hold 598,010,100 numbers (4.8 GB), past the memory " \
-            "budget" in done.stderr
+        assert "the network's tables would hold 598,010,100 cells together, over the limit " \
+            "of 10,000,000 (limits.MAX_TOTAL_CELLS)" in done.stderr
     assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import Problem, ScenarioError, did_you_mean
 from ..files import read_regular
-from ..limits import MAX_SOURCE_BYTES, MAX_TABLE_CELLS
+from ..limits import MAX_SOURCE_BYTES, MAX_TABLE_CELLS, MAX_TOTAL_CELLS
 from .assignments import assignment_problems
 from .citations import paragraph_problem
 from .decisions import DecisionPlan, plan_decisions, reader_decision
@@ -64,7 +64,8 @@ def check(doc: Document) -> Checked:
         node = scenario.nodes[name]
         # a parent whose own numbers are wrong still has its states: its children's tables
         # are checked against them, so one bad table does not hide the next
-        if all(p in checker.states for p in node.parents) and not findings.about(name):
+        if all(p in checker.states for p in node.parents) and not findings.about(name) \
+                and not checker.too_large:
             spec = builder.node_spec(name, node)
             if spec is not None:
                 specs[name] = spec
@@ -135,6 +136,7 @@ class Checker:
         # checks of its children's tables
         self.states.update(_states_of_broken(self.doc, broken))
         self.paragraphs: dict[str, list[str]] = {}
+        self.too_large = False  # the tables together are past MAX_TOTAL_CELLS: none is built
 
     def fail(self, loc: Loc, message: str, node: str | None = None,
              hint: str | None = None) -> None:
@@ -215,6 +217,7 @@ class Checker:
     # structure ---------------------------------------------------------------------------
 
     def check_structure(self) -> None:
+        sizes: dict[str, int] = {}  # each table's cells, for the limit on them together
         for name, node in self.s.nodes.items():
             loc: Loc = ("nodes", name)
             dupes = sorted({s for s in node.states if node.states.count(s) > 1})
@@ -241,7 +244,18 @@ class Checker:
                 self.fail((*loc, "parents"), f"its table would have {cells:,} cells, over the "
                                              f"limit of {MAX_TABLE_CELLS:,}", name,
                           "use fewer parents, fewer states, or noisy_or")
+            elif not reader_decision(node):
+                sizes[name] = cells
             self.check_kind_of_numbers(name, node)
+        total = sum(sizes.values())
+        self.too_large = total > MAX_TOTAL_CELLS
+        if self.too_large:  # before any table is built: a short file can ask for many
+            largest = max(sizes, key=lambda n: sizes[n])
+            self.fail(("nodes", largest, "parents"),
+                      f"the network's tables would hold {total:,} cells together, over the "
+                      f"limit of {MAX_TOTAL_CELLS:,} (limits.MAX_TOTAL_CELLS)", largest,
+                      f"use fewer parents, fewer states or noisy_or (the largest, "
+                      f"'{largest}', has {sizes[largest]:,} cells)")
 
     def check_kind_of_numbers(self, name: str, node: Node) -> None:
         loc: Loc = ("nodes", name)

@@ -41,10 +41,11 @@ class Problem:
 
     def __str__(self) -> str:
         """One line for the terminal; control characters from the file shown escaped."""
-        where = self.file or "<scenario>"
+        # a problem of no file (a command's option, a cluster, a folder) says so alone
+        where = self.file or ("line" if self.line is not None else "")
         if self.line is not None:
-            where += f":{self.line}"
-        text = f"{where}: "
+            where += f":{self.line}" if self.file else f" {self.line}"
+        text = f"{where}: " if where else ""
         if self.node:
             text += f"node '{self.node}': "
         text += self.message

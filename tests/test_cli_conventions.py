@@ -110,3 +110,12 @@ def test_shell_completion_scripts_and_node_names() -> None:
     done = run(_SCENARIO_COMPLETE="bash_complete", COMP_WORDS=f"scenario query {TINY} w",
                COMP_CWORD="3")
     assert done.stdout.split() == ["plain,wet"]
+
+
+def test_a_problem_of_no_file_is_said_without_a_placeholder() -> None:
+    from model.errors import Problem
+
+    assert str(Problem("cannot reach the scheduler", hint="start it")) == \
+        "cannot reach the scheduler (start it)"
+    assert str(Problem("x", line=3, node="n")) == "line 3: node 'n': x"
+    assert str(Problem("x", file="a.yaml", line=3)) == "a.yaml:3: x"

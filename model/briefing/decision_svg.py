@@ -19,7 +19,7 @@ from markupsafe import escape
 
 from ..analysis.decision_tree import Branch, DecisionTree, TreeNode
 from ..language.probability import percents
-from .figures import wrap
+from .figures import clip, wrap
 from .format import signed
 
 FONT = 11  # px
@@ -261,4 +261,4 @@ def _title(node: TreeNode, tree: DecisionTree, label: Callable[[str], str], valu
 
 
 def _short(text: str, chars: int = 26) -> str:
-    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
+    return clip(text, chars)

@@ -49,7 +49,19 @@ _GRAPH = (f'graph [bgcolor="transparent", fontname="{FONT}", pad="0.12", '
           'arrowsize="0.6", penwidth="1.1"];\n')
 
 
-def wrap(text: str, width: int, max_lines: int | None = None) -> list[str]:
+# A label may run to 20,000 characters (limits.MAX_TEXT): a diagram shows at most this many
+# lines of one (about 200 characters, whole for any label written as a label), then "…", so
+# no node grows past what Graphviz lays out; the hover and the tables keep it whole.
+MAX_LABEL_LINES = 8
+MAX_STATE_NAME = 60  # characters of a state's name in a diagram's probability lines
+
+
+def clip(text: str, chars: int) -> str:
+    """`text` cut to `chars` characters, "…" the last, where it is longer."""
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
+
+
+def wrap(text: str, width: int, max_lines: int | None = MAX_LABEL_LINES) -> list[str]:
     # "US-Russia" stays on one line: a name, not two words
     lines = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
     if max_lines is not None and len(lines) > max_lines:
@@ -88,7 +100,7 @@ def state_lines(dist: Mapping[str, float], states: tuple[str, ...],
     each state by `names` (how the reader sees it), else its name."""
     shown = headline_states(states)
     text = rounded(dist, states)
-    name = names or {}
+    name = {s: clip(n, MAX_STATE_NAME) for s, n in (names or {}).items()}
     if len(shown) == 1:
         return [f"{text[shown[0]]} {name.get(shown[0], shown[0])}"]
     lines = [f"{name.get(s, s)} {text[s]}" for s in states[:MAX_STATE_LINES]]

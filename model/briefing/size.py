@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import LimitError, Problem
 from ..language.schema import Assumption, Citation
+from .figures import MAX_LABEL_LINES, MAX_STATE_NAME
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -31,6 +32,7 @@ PER_NODE = 2_500  # a node's markup in the network, panel, model JSON and eviden
 PER_ROW = 700  # a table row's markup in the evidence annex
 PER_REASON = 300  # a citation's or assumption's markup
 SVG_PER_CHAR = 7  # a label in a diagram: one text element of ~100 bytes per ~24 characters
+LINE_CHARS = 40  # at most, in one line of a diagram's label (the widest is 34)
 TORNADO_BARS, SIGNPOSTS, LEAVES = 10, 5, 7  # rows per outcome in those sections
 
 
@@ -43,7 +45,10 @@ def estimated_bytes(s: Scenario) -> int:
     total = PAGE_BASE
     for name, spec in s.nodes.items():
         own = labels[name]
-        total += PER_NODE + (SVG_PER_CHAR + 8) * own + 6 * len(spec.description)
+        # the diagrams draw a label's first lines and each state's name cut short
+        drawn = min(len(spec.label), MAX_LABEL_LINES * LINE_CHARS) + sum(
+            min(len(s.state_label(name, st)), MAX_STATE_NAME) for st in spec.states)
+        total += PER_NODE + SVG_PER_CHAR * drawn + 8 * own + 6 * len(spec.description)
         # as a parent: an edge title and the child's "depends on", per child
         total += 4 * own * sum(name in other.parents for other in s.nodes.values())
         for block in spec.blocks:

@@ -11,7 +11,7 @@ does when stderr is a terminal, never with `--json` or `-q`; notebooks and scrip
 silent unless they ask. Only the outermost task draws a bar, so work nested inside it (the
 analyses of a folder run) advances nothing of its own, and the bar only appears once the work
 has run for `DELAY` seconds, so quick commands never flicker. Any stage may call `task` (it
-is in the base stage): an importer reading a large network file reports its bytes.
+is in the base stage): `scenario import` reports its steps.
 
 The bars are tqdm's, imported when the first one is drawn (about 15 ms).
 """

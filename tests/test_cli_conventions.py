@@ -119,3 +119,17 @@ def test_a_problem_of_no_file_is_said_without_a_placeholder() -> None:
         "cannot reach the scheduler (start it)"
     assert str(Problem("x", line=3, node="n")) == "line 3: node 'n': x"
     assert str(Problem("x", file="a.yaml", line=3)) == "a.yaml:3: x"
+
+
+def test_an_import_reports_its_progress_where_bars_are_shown(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A large network's import shows a bar (here at once: the delay set to 0)."""
+    from model import progress
+    from model.interop.importing import import_network
+
+    monkeypatch.setattr(progress, "DELAY", 0)
+    import_network("pgmpy:asia")
+    assert "importing" not in capsys.readouterr().err  # bars are off unless shown
+    with progress.shown():
+        import_network("pgmpy:asia")
+    assert "importing pgmpy:asia" in capsys.readouterr().err

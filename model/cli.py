@@ -208,7 +208,7 @@ graphviz_option = click.option(
              epilog="Shell completion (commands, options, files, and the nodes and states "
                     "of --given and --do): add eval \"$(_SCENARIO_COMPLETE=bash_source "
                     "scenario)\" to ~/.bashrc; zsh: zsh_source in ~/.zshrc; fish: "
-                    "_SCENARIO_COMPLETE=fish_source scenario | source in "
+                    "_SCENARIO_COMPLETE=fish_source scenario > "
                     "~/.config/fish/completions/scenario.fish.")
 @click.version_option(package_name="scenario-modeller", prog_name="scenario",
                       message="%(prog)s %(version)s")

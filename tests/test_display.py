@@ -95,6 +95,16 @@ def test_judgements_show_as_the_front_states_them() -> None:
     assert pretty(found) == judgement_lines(found)
 
 
+def test_the_reader_s_decisions_solved_show_as_decide_prints_them() -> None:
+    from model.analysis import decide
+    from model.briefing.text import strategy_text
+
+    strategy = decide(model.load(SEED.parent / "oil_wildcatter.yaml"), samples=300)
+    assert pretty(strategy) == strategy_text(strategy)
+    html = shown(strategy._repr_html_())
+    assert "BEST POLICY for wildcatter" in html and "VALUE OF INFORMATION" in html
+
+
 def test_what_the_file_says_is_escaped_and_runs_nothing() -> None:
     s = model.load(FIXTURES / "report_xss.yaml")
     for html in (s._repr_html_(), s.query("b")._repr_html_(), analyze(s, samples=200)

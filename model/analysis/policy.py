@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..display import RichDisplay
 from ..errors import Problem, QueryError
 from ..language.tables import FloatArray
 from ..network.influence import Diagram, Solution, Stage, solve
@@ -85,8 +86,10 @@ class InformationValue:
 
 
 @dataclass(frozen=True)
-class Strategy:
-    """The reader's decisions solved for one actor; `to_dict()` is what `--json` prints."""
+class Strategy(RichDisplay):
+    """The reader's decisions solved for one actor; `to_dict()` is what `--json` prints. In
+    a notebook it shows the policy, each option's worth and the EVPI as `decide` prints
+    them."""
 
     scenario: str
     actor: str

@@ -30,6 +30,7 @@ from markupsafe import Markup
 
 from ..analysis import Analysis
 from ..analysis.judgements import Judgement, Judgements
+from ..analysis.policy import Strategy
 from ..display import register
 from ..results import Distribution, Explanation
 from ..scenario import Scenario
@@ -214,9 +215,21 @@ def judgement_text(j: Judgement) -> str:
     return judgements_text((j,))
 
 
+def strategy_text(strategy: Strategy) -> str:
+    from .text import strategy_text as text
+
+    return text(strategy)
+
+
+def strategy_html(strategy: Strategy) -> str:
+    """The solved decisions as `scenario decide` prints them, in the notebook's frame."""
+    return _render("text", text=strategy_text(strategy))
+
+
 register(Scenario, html=scenario_html, text=scenario_text)
 register(Distribution, html=distribution_html, text=distribution_text)
 register(Explanation, html=explanation_html, text=explanation_text)
 register(Analysis, html=analysis_html, text=analysis_text)
 register(Judgement, html=judgement_html, text=judgement_text)
 register(Judgements, html=judgements_html, text=judgements_text)
+register(Strategy, html=strategy_html, text=strategy_text)

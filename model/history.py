@@ -154,11 +154,11 @@ class WithEvidence:
     def posteriors(self, targets: Sequence[str], given: Assignment | None = None,
                    do: Assignment | None = None, tables: Mapping[str, FloatArray] | None = None,
                    *, likelihood: Likelihood | None = None) -> list[FloatArray]:
-        observed, weights = self.evidence.merged(given, do, likelihood)
         if tables is None:  # the pgmpy engine has no `posteriors`: from the joint
             joint = self.joint(targets, given, do, likelihood=likelihood)
             axes = range(len(targets))
             return [joint.sum(axis=tuple(j for j in axes if j != i)) for i in axes]
+        observed, weights = self.evidence.merged(given, do, likelihood)
         return cast("list[FloatArray]", self.inner.posteriors(targets, observed, do, tables,
                                                               likelihood=weights))
 

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from ..errors import Problem, ScenarioError, did_you_mean
 from ..files import read_regular
 from ..limits import MAX_SOURCE_BYTES, MAX_TABLE_CELLS, MAX_TOTAL_CELLS
@@ -102,8 +104,6 @@ def check_log(findings: Findings, scenario: ScenarioFile, broken: set[str],
 def _states_of_broken(doc: Document, broken: set[str]) -> dict[str, list[str]]:
     """The states of each node that failed the schema, where they pass it themselves (two
     or more distinct names, or the default yes/no when left out)."""
-    from pydantic import TypeAdapter, ValidationError
-
     nodes = doc.data.get("nodes") if isinstance(doc.data, dict) else None
     adapter: TypeAdapter[Any] = TypeAdapter(Node.model_fields["states"].annotation)
     out: dict[str, list[str]] = {}

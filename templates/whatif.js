@@ -71,15 +71,16 @@
   function parentsOf(id, doing) { return id in doing ? [] : nodes[id].parents; }
 
   // Uncertain reports: a weight per state of a node, the evidence log's and the reader's
-  // (`reports`, set in update) multiplied, applied unless the reader observes or sets it.
-  var reports = {};
+  // (`reported`, set in update: k for the state a report suggests, 1 for the others)
+  // multiplied, applied unless the reader observes or sets the node.
+  var reported = {};  // node -> the state a reader's report suggests, and its odds
   function soft(given, doing) {
     var out = {}, all = model.likelihood || {};
-    Object.keys(all).concat(Object.keys(reports)).forEach(function (id) {
+    Object.keys(all).concat(Object.keys(reported)).forEach(function (id) {
       if (id in given || id in doing || id in out) { return; }
-      var log = all[id], own = reports[id];
+      var log = all[id], own = reported[id];
       out[id] = nodes[id].states.map(function (s, i) {
-        return (log ? log[i] : 1) * (own ? own[i] : 1);
+        return (log ? log[i] : 1) * (own && own.state === s ? own.odds : 1);
       });
     });
     return out;
@@ -264,10 +265,8 @@
     return parts.join(" ");
   }
 
-  var reported = {};  // node -> the state a reader's report suggests, and its odds
   function update() {
     var given = {}, doing = {};
-    reports = {};
     reported = {};
     selects.forEach(function (sel) {
       sel.classList.remove("is-given", "is-do", "is-report");
@@ -278,7 +277,6 @@
         var next = state.indexOf(":"), odds = parseFloat(state.slice(0, next));
         state = state.slice(next + 1);
         reported[node] = { state: state, odds: odds };
-        reports[node] = nodes[node].states.map(function (s) { return s === state ? odds : 1; });
         sel.classList.add("is-report");
         return;
       }

@@ -247,6 +247,15 @@ def test_score_many_files_with_a_calibration_table_by_hand(capsys: pytest.Captur
     assert "2025-09-01" in capsys.readouterr().out
 
 
+def test_scoring_files_with_problems_reports_every_one_at_once(tmp_path: Path) -> None:
+    """The calibration is over every file, so none is scored; each bad file says why."""
+    bad = [write(tmp_path, f"bad{i}.yaml", "case: c\nscenario: nowhere.yaml\n")
+           for i in (1, 2)]
+    with pytest.raises(ScenarioError) as caught:
+        score_files([CASE, *bad])
+    assert [p.file for p in caught.value.problems] == [str(b) for b in bad]
+
+
 def test_the_seed_follow_up_scores_the_march_forecast() -> None:
     sc = model.load(FOLLOWUP).at("2025-03-25").score()
     by_hand = [brier(n.forecast, n.state) for n in sc.nodes]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import Problem, ScenarioError
 from ..history import Band, Score, as_day, calibration
 from ..scenario import Scenario, load
 
@@ -40,6 +41,16 @@ def forecast_at(s: Scenario, at: str) -> Scenario:
 
 def score_files(files: Sequence[str | Path], at: str = "as_of") -> Scores:
     """Score each file's forecast (as it stood `at`: "as_of", "latest" or a date) against
-    its resolutions, and group every state's forecast by ICD 203 band."""
-    scores = tuple(forecast_at(load(f), at).score() for f in files)
-    return Scores(scores, calibration(scores), at)
+    its resolutions, and group every state's forecast by ICD 203 band. The calibration is
+    over every file, so a file with problems stops the run, with the problems of every
+    such file at once."""
+    scores: list[Score] = []
+    problems: list[Problem] = []
+    for f in files:
+        try:
+            scores.append(forecast_at(load(f), at).score())
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    return Scores(tuple(scores), calibration(scores), at)

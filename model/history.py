@@ -31,7 +31,7 @@ from .errors import Problem, QueryError, ScenarioError
 from .language.evidence_log import EntrySpec
 from .language.probability import ESTIMATIVE_TERMS, term_for
 from .network.engine import Engine
-from .network.net import Assignment, Likelihood
+from .network.net import Assignment, Likelihood, each_marginal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -155,9 +155,7 @@ class WithEvidence:
                    do: Assignment | None = None, tables: Mapping[str, FloatArray] | None = None,
                    *, likelihood: Likelihood | None = None) -> list[FloatArray]:
         if tables is None:  # the pgmpy engine has no `posteriors`: from the joint
-            joint = self.joint(targets, given, do, likelihood=likelihood)
-            axes = range(len(targets))
-            return [joint.sum(axis=tuple(j for j in axes if j != i)) for i in axes]
+            return each_marginal(self.joint(targets, given, do, likelihood=likelihood))
         observed, weights = self.evidence.merged(given, do, likelihood)
         return cast("list[FloatArray]", self.inner.posteriors(targets, observed, do, tables,
                                                               likelihood=weights))

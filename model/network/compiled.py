@@ -70,7 +70,7 @@ except ImportError:  # pragma: no cover - numpy 1, or a numpy that moves its pri
 from ..errors import LimitError, Problem
 from ..language.tables import FloatArray
 from ..limits import MAX_QUERY_CELLS, MEMORY_BUDGET_BYTES
-from .net import Assignment, Likelihood, Net, describe_question, impossible
+from .net import Assignment, Likelihood, Net, describe_question, each_marginal, impossible
 
 # Tables that no query of a shape changes are contracted ahead of time when the result has
 # at most this many cells (or no more than the largest of the tables it replaces).
@@ -783,9 +783,7 @@ class CompiledNet:
         it. Observed and set targets are certain."""
         targets = self._targets(targets)
         if not tables:
-            joint = self.joint(targets, given, do, likelihood=likelihood)
-            axes = range(len(targets))
-            return [joint.sum(axis=tuple(j for j in axes if j != i)) for i in axes]
+            return each_marginal(self.joint(targets, given, do, likelihood=likelihood))
         state = self._question(given, do)
         weights = self.net.weights(likelihood) if likelihood else {}
         batch = self._batch(tables)
@@ -1857,8 +1855,12 @@ def _optimized_einsum(args: list[Any]) -> FloatArray:
     return np.asarray(operands[0])
 
 
+# each step: the operands it takes (increasing), their subscripts then its result's
+_Pairwise = tuple[tuple[tuple[int, ...], tuple[list[int], ...]], ...]
+
+
 def _pairwise(subscripts: list[list[int]], output: list[int], path: Sequence[tuple[int, ...]]
-              ) -> tuple[tuple[tuple[int, ...], tuple[list[int], ...]], ...]:
+              ) -> _Pairwise:
     """numpy's contraction path as steps (the operands it takes, in increasing order; their
     subscripts, then its result's), each putting its result last in the list of operands;
     a result keeps the axes its operands share with the rest or the output, the last one
@@ -1880,8 +1882,7 @@ def _pairwise(subscripts: list[list[int]], output: list[int], path: Sequence[tup
 
 
 # np.einsum's pairwise steps by subscripts and shapes (`_optimized_einsum`)
-_EINSUM_STEPS: dict[tuple[Any, ...], tuple[tuple[tuple[int, ...], tuple[list[int], ...]], ...]] \
-    = {}
+_EINSUM_STEPS: dict[tuple[Any, ...], _Pairwise] = {}
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,13 @@ def describe_question(given: Assignment, do: Assignment,
                      + ([describe_likelihood(likelihood)] if likelihood else []))
 
 
+def each_marginal(joint: FloatArray) -> list[FloatArray]:
+    """Each axis of a joint (one axis per target, no batch axis) summed out of the others:
+    the targets' own distributions."""
+    axes = range(joint.ndim)
+    return [joint.sum(axis=tuple(j for j in axes if j != i)) for i in axes]
+
+
 def impossible(given: Assignment, likelihood: Likelihood | None = None) -> QueryError:
     if likelihood:
         return QueryError(Problem(

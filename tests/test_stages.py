@@ -50,10 +50,32 @@ def test_load_refuses_an_oversized_file(tmp_path: Path) -> None:
 def test_parse_reports_schema_problems_per_node(tiny_path: Path) -> None:
     doc = read_document(tiny_path)
     doc.data["nodes"]["rain"]["role"] = "cause"
-    scenario, problems, broken = parse(doc)
+    scenario, problems, broken, _ = parse(doc)
     assert scenario is not None
     assert broken == {"rain"}
     assert "role" in str(problems[0]) and problems[0].line == 14
+
+
+def test_a_refused_entry_or_source_does_not_hide_the_cross_checks(tiny_path: Path,
+                                                                  tmp_path: Path) -> None:
+    text = tiny_path.read_text().replace("    published: 2025-01\n", "    published: [2025]\n")
+    text = text.replace("title: A tiny scenario\n", "")
+    text += ("  - {name: Broken, given: 3}\n"
+             "  - {name: Misspelt, given: {rian: no}}\n")
+    path = tmp_path / "tiny.yaml"
+    path.write_text(text)
+    (tmp_path / "almanac.txt").write_text((tiny_path.parent / "almanac.txt").read_text())
+    with pytest.raises(ScenarioError) as caught:
+        check(read_document(path))
+    found = [(p.line, p.message) for p in caught.value.problems]
+    lines = text.splitlines()
+    assert [m.split(":")[0] for _, m in found] == [
+        "'title' is missing", "sources.almanac.published", "what_ifs.2.given",
+        "what-if 'Misspelt', given"], found
+    # the last what-if, numbered 2 once the third is left out, is still located, and the
+    # almanac still cited by the nodes (its date refused) is not called undeclared
+    assert lines[found[-1][0] - 1].startswith("  - {name: Misspelt")
+    assert "'rian'" in found[-1][1]
 
 
 def test_check_builds_params_and_blocks_in_topological_order(tiny_path: Path) -> None:

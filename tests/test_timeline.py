@@ -418,6 +418,21 @@ def test_case_file_mistakes_are_located(text: str, words: str, tmp_path: Path) -
     assert words in str(caught.value)
 
 
+def test_a_case_entry_with_a_bad_date_does_not_hide_the_next_entrys_mistakes(
+        tmp_path: Path) -> None:
+    (tmp_path / "weather.yaml").write_text(WEATHER.read_text())
+    path = write(tmp_path, "case.yaml", "case: c\nscenario: weather\nevidence:\n"
+                 "  - date: 2025-13-01\n    observed: {rain: yes}\n"
+                 "    because: [{assumption: x}]\n"
+                 "  - date: 2025-04-02\n    observed: {rian: yes}\n"
+                 "    because: [{assumption: x}]\n")
+    with pytest.raises(ScenarioError) as caught:
+        model.load(path)
+    assert [(p.line, p.message.split(":")[0]) for p in caught.value.problems] == [
+        (4, "evidence.0.date"), (8, "observed")]
+    assert "unknown node 'rian'" in caught.value.problems[1].message
+
+
 def test_a_case_that_names_another_case_is_told_to_name_the_scenario(tmp_path: Path) -> None:
     (tmp_path / "weather.yaml").write_text(WEATHER.read_text())
     write(tmp_path, "inner.yaml", "case: inner\nscenario: weather.yaml\n")

@@ -22,7 +22,7 @@ from .checks import Checked, Checker
 from .evidence_log import EntrySpec, LogChecker, ResolutionSpec
 from .findings import Findings
 from .loader import Document
-from .parse import _schema_problems
+from .parse import _schema_problems, salvage
 from .schema import CaseFile, Source
 
 
@@ -70,11 +70,21 @@ class CheckedCase:
 def check_case(doc: Document, model: Checked) -> CheckedCase:
     """Parse and check a case file against its (checked) scenario; raise every problem of
     the case file together."""
+    shape: list[Problem] = []
     try:
         case = CaseFile.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioError(_schema_problems(doc, exc, ())) from None
-    findings = Findings(doc)
+        # the rest of the file is still checked when the refused parts can be left out
+        shape = _schema_problems(doc, exc, ())
+        saved = salvage(doc, doc.data, exc.errors())
+        try:
+            if saved is None:
+                raise exc
+            case = CaseFile.model_validate(saved[0])
+        except ValidationError:
+            raise ScenarioError(shape) from None
+        doc = saved[1]
+    findings = Findings(doc, shape)
     for sid in case.sources:
         if sid in model.file.sources:
             findings.fail(("sources", sid), f"source '{sid}' is declared by the scenario too",

@@ -52,7 +52,7 @@ class Checked:
 
 def check(doc: Document) -> Checked:
     """Parse and check a document; raise every problem of the file together."""
-    scenario, problems, broken = parse(doc)
+    scenario, problems, broken, doc = parse(doc)
     if scenario is None:
         raise ScenarioError(problems)
     findings = Findings(doc, list(problems), list(doc.warnings))

@@ -4,6 +4,7 @@ located problems (file, line, node, what to do)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,9 +14,10 @@ from .loader import Document, Loc
 from .schema import Citation, Judgement, Node, Row, ScenarioFile, Source, WhatIf
 
 
-def parse(doc: Document) -> tuple[ScenarioFile | None, list[Problem], set[str]]:
+def parse(doc: Document) -> tuple[ScenarioFile | None, list[Problem], set[str], Document]:
     """Validate the document's shape node by node, so that one broken node does not hide
-    the problems of the others: (scenario of the valid nodes, problems, broken node names)."""
+    the problems of the others: (scenario of the valid nodes, problems, broken node names,
+    the document the cross-checks locate against: see `salvage`)."""
     data = doc.data
     if not isinstance(data, dict):
         raise ScenarioError(doc.problem((), "a scenario file is a mapping with 'scenario', "
@@ -34,12 +36,64 @@ def parse(doc: Document) -> tuple[ScenarioFile | None, list[Problem], set[str]]:
                 broken.add(name)
         data = {**data, "nodes": valid}
     try:
-        scenario = ScenarioFile.model_validate(data)
+        return ScenarioFile.model_validate(data), problems, broken, doc
     except ValidationError as exc:
         errors = [e for e in exc.errors() if not (broken and e["loc"] == ("nodes",))]
         problems += _schema_problems(doc, errors, ())
-        return None, problems, broken
-    return scenario, problems, broken
+        saved = salvage(doc, data, errors)
+        if saved is not None:
+            kept, checked = saved
+            try:
+                return ScenarioFile.model_validate(kept), problems, broken, checked
+            except ValidationError:
+                pass
+        return None, problems, broken, doc
+
+
+# A file whose only shape problems are in these parts is still cross-checked: a broken
+# entry of a list is left out, a broken source or text stands in by a placeholder.
+_ENTRIES = ("what_ifs", "judgements", "evidence", "resolutions")
+_PLACEHOLDERS: dict[str, Any] = {"scenario": "scenario", "case": "case", "title": "-",
+                                 "question": "-", "description": ""}
+
+
+def salvage(doc: Document, data: dict[str, Any],
+            errors: list[Any]) -> tuple[dict[str, Any], Document] | None:
+    """The data without the parts pydantic refused, for the cross-checks to run on the rest
+    (so that a bad date in one evidence entry does not hide an unknown node in the next),
+    and the document renumbered to match; None if a refused part cannot be left out."""
+    dropped: dict[str, set[int]] = {}
+    out = dict(data)
+    raw = dict(doc.data)
+    for err in errors:
+        loc = err["loc"]
+        key = loc[0] if loc else None
+        if key in _ENTRIES and len(loc) == 1:
+            out[key] = raw[key] = []  # not a list at all: checked as if empty
+        elif key in _ENTRIES and isinstance(loc[1], int) and isinstance(data.get(key), list):
+            dropped.setdefault(key, set()).add(loc[1])
+        elif key == "sources" and len(loc) >= 2 and isinstance(data.get(key), dict):
+            # cited by its id still (not "undeclared"), its text unread
+            out[key] = raw[key] = {**out[key], loc[1]: {"title": str(loc[1])}}
+        elif key in _PLACEHOLDERS and len(loc) == 1:
+            out[key] = raw[key] = _PLACEHOLDERS[key]
+        else:
+            return None
+    lines = dict(doc.lines)
+    for key, gone in dropped.items():
+        kept = [i for i in range(len(data[key])) if i not in gone]
+        out[key] = [data[key][i] for i in kept]
+        raw[key] = [doc.data[key][i] for i in kept]
+        new = {i: j for j, i in enumerate(kept)}
+        lines = {_renumber(loc, key, new): line for loc, line in lines.items()
+                 if not (len(loc) > 1 and loc[0] == key and loc[1] in gone)}
+    return out, replace(doc, data=raw, lines=lines)
+
+
+def _renumber(loc: Loc, key: str, new: dict[int, int]) -> Loc:
+    if len(loc) > 1 and loc[0] == key and isinstance(loc[1], int):
+        return (key, new[loc[1]], *loc[2:])
+    return loc
 
 
 def _schema_problems(doc: Document, exc: ValidationError | list[Any],

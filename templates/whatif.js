@@ -301,7 +301,9 @@
       pct.dataset.p = String(p);
       pct.textContent = percents(dist)[i];
       row.querySelector(".fill").style.width = (p * 100).toFixed(3) + "%";
-      var delta = row.querySelector(".panel-delta"), text = points(change);
+      // the move between the two figures shown, as the page's own badges count it
+      var moved = (shares(dist)[i] - parseInt(pct.dataset.baseWhole, 10)) / 100;
+      var delta = row.querySelector(".panel-delta"), text = points(moved);
       delta.textContent = Object.keys(given).length + Object.keys(doing).length +
         Object.keys(reported).length ? text : "";
       delta.className = "delta panel-delta delta-" +

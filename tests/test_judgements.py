@@ -255,13 +255,14 @@ def test_an_analyst_may_set_the_confidence_and_say_why() -> None:
     cited = text.replace("{assumption: the two agree in private}",
                          "{source: two, para: 3, says: the desk is sure}")
     [j] = model.judgements(model.loads(cited), samples=500)
-    assert "set by the analyst: two 3: the desk is sure" in j.confidence_reason
+    # the source by its short name (its id, underscores as spaces), the paragraph in words
+    assert "set by the analyst: two, para 3: the desk is sure" in j.confidence_reason
     # the front names the level and who set it once: "High confidence (set by the
-    # analyst): two 3: the desk is sure (the rule gives ...)."
+    # analyst): two, para 3: the desk is sure (the rule gives ...)."
     from model.briefing.front import key_judgement
 
     shown = key_judgement(j)
-    assert shown.reason.startswith("two 3: the desk is sure (the rule gives ")
+    assert shown.reason.startswith("two, para 3: the desk is sure (the rule gives ")
     assert "set by the analyst" not in shown.reason
 
 
@@ -324,7 +325,8 @@ def basis(assumed: float = 0.1, sources: int = 2, spread: float = 0.05, width: f
     ({"width": 0.45, "spread": 0.35}, "low",
      "low: two sources that put it 35 points apart; its 90% range is 45 points wide"),
     ({"spread": 0.2, "gap": Gap("talks", "Tehran talks", "", 0.4, 0.05)}, "moderate",
-     "moderate: two sources that put it 20 points apart (40 points apart on “Tehran talks”)"),
+     "moderate: two sources that put it 20 points apart (most of all on “Tehran talks”: 40 "
+         "points apart there)"),
     ({"gap": Gap("talks", "Tehran talks", "", 0.4, 0.005)}, "high",
      "high: two sources that agree on it within 5 points; "),
 ])

@@ -33,7 +33,7 @@ from model.briefing.page import TEMPLATES, environment, render, report, section_
 from model.cli import main
 from model.errors import ScenarioError
 from model.language.events import event_nodes
-from model.language.probability import percent, percents, points, shares, shown_term
+from model.language.probability import percent, percents, points, shares, shown_points, shown_term
 from tests.report_page import (
     GENERATED,
     REPORT_SCENARIOS,
@@ -674,7 +674,7 @@ def test_signposts_are_the_analysis_sentences_leading_nodes_only(name: str) -> N
     s, a, pg = scenario(name), analysis(name), page(name)
     sentences = figures(name, "sentence")
     expected = [(sp, post) for sp in a.signposts for post in sp.watch
-                if points(strongest(post.observations).shift) != "±0"]
+                if shown_points(sp.base, strongest(post.observations).posterior) != "±0"]
     assert [(v.context["data-node"], v.context["data-cause"]) for v in sentences] == \
         [(sp.node, post.node) for sp, post in expected]
     now = {(e.attrs["data-node"], e.attrs["data-state"]): e.text for e in pg.shown
@@ -685,7 +685,10 @@ def test_signposts_are_the_analysis_sentences_leading_nodes_only(name: str) -> N
         seen = strongest(post.observations)
         assert v.context["data-state"] == seen.state
         assert shift.v == pytest.approx(seen.shift, abs=TOLERANCE)
-        assert shift.text == points(seen.shift)
+        # the badge is the move between the two figures the sentence shows
+        assert shift.text == shown_points(sp.base, seen.posterior)
+        after, before = re.search(r"(?:rises|falls) to (\d+)% from (\d+)%", v.text).groups()
+        assert shift.text.lstrip("+").replace("\u2212", "-") == str(int(after) - int(before))
         assert chance.v == pytest.approx(seen.chance, abs=TOLERANCE)
         # the chance of seeing it reads as the evidence section shows that state today
         assert chance.text == now[post.node, seen.state]

@@ -181,7 +181,7 @@ def confidence(basis: Basis) -> tuple[Confidence, str]:
     n = len(basis.sources)
     says = {
         "assumed": _assumed_phrase(basis.assumed, alone, len(top)),
-        "sources": _sources_phrase(n, basis.spread, bool(basis.by_source), basis.gap),
+        "sources": _sources_phrase(n, basis.spread, len(basis.by_source), basis.gap),
         "width": f"its 90% range is {_points(basis.width)} points wide",
     }
     low = [k for k, bad in (("sources", n == 0 or basis.spread >= LOW_SPREAD),
@@ -208,20 +208,26 @@ def _points(p: float) -> str:
     return str(round(p * 100))
 
 
-def _sources_phrase(n: int, spread: float, measured: bool, gap: Gap | None) -> str:
-    if n == 0:
+def _sources_phrase(n: int, spread: float, measured: int, gap: Gap | None) -> str:
+    """How many sources bear on it and how far apart they put it; `measured`: how many
+    sources give estimates of their own, to set against the others."""
+    wide = spread >= LOW_SPREAD
+    if n == 0 and not (measured and wide):
         return "no cited source bears on it"
-    if n == 1:
+    if n <= 1 and not (measured and wide):
         return "one source bears on it"
-    head = f"{_count(n)} sources"
-    if not measured:  # none of them gives estimates of its own to set against the others
-        return f"{head} bear on it"
+    if not measured:
+        return f"{_count(n)} sources bear on it"
+    head = f"{_count(n)} sources" if n >= 2 else f"the {_count(max(measured, 2))} sources"
     agree = spread <= HIGH_SPREAD
     apart = (f"that agree on it within {_points(spread)} points" if agree
              else f"that put it {_points(spread)} points apart")
-    if gap is not None and gap.moves >= GAP_MOVES:
-        apart += (f" ({'though ' if agree else ''}{_points(gap.points)} points apart on "
-                  f"“{gap.label}”)")
+    # the row they disagree on most, where that says more than the figure itself
+    if gap is not None and gap.moves >= GAP_MOVES and _points(gap.points) != _points(spread):
+        row = f"one row of “{gap.label}”" if gap.where else f"“{gap.label}”"
+        apart += (f" (though {_points(gap.points)} points apart on {row}, which moves it "
+                  f"only {_points(gap.moves)} points)" if agree else
+                  f" (most of all on {row}: {_points(gap.points)} points apart there)")
     return f"{head} {apart}"
 
 
@@ -247,18 +253,21 @@ def _settled(scenario: Scenario, spec: JudgementSpec, probability: float,
     return "high", f"high: the evidence log settles it: {named}"
 
 
-def _override(spec: JudgementSpec, reason: str) -> str:
+def _override(scenario: Scenario, spec: JudgementSpec, reason: str) -> str:
     """The analyst's confidence and why, then what the rule gives and why."""
     assert spec.confidence is not None
-    why = "; ".join(_support_text(s) for s in spec.because)
+    why = "; ".join(_support_text(scenario, s) for s in spec.because)
     return f"{spec.confidence}, set by the analyst: {why} (the rule gives {reason})"
 
 
-def _support_text(support: Support) -> str:
+def _support_text(scenario: Scenario, support: Support) -> str:
+    """A citation as the reader sees it: the source's short name and its paragraphs."""
     if isinstance(support, Assumption):
         return support.assumption.strip()
     paras = ", ".join(map(str, support.paras))
-    return f"{support.source} {paras}: {support.says.strip()}"
+    where = f", para {paras}" if len(support.paras) == 1 else f", paras {paras}" if paras \
+        else ""
+    return f"{scenario.source_name(support.source)}{where}: {support.says.strip()}"
 
 
 # measuring ----------------------------------------------------------------------------------
@@ -417,11 +426,15 @@ def _basis(scenario: Scenario, shared: _Shared, event: Event, pooled: float,
     assumed_share = sum(i.swing * i.assumed for i in inputs) / total if total > 0 else 0.0
     basis = Basis(assumed_share, tuple(inputs), (), {}, 0.0, 0.0, None)
     bearing = basis.bearing
-    sources = tuple(dict.fromkeys(s for i in bearing for s in i.sources))
     by_source: dict[str, float] = {}
     if shared.sources is not None:
         names, events = shared.sources
         by_source = dict(zip(names, events.probabilities(event).tolist(), strict=True))
+    # a source bears on it when a number it is cited for moves it, or when its own
+    # estimates, believed alone, would move it (a number marked `exact` does not swing)
+    sources = tuple(dict.fromkeys([*(s for i in bearing for s in i.sources),
+                                   *(s for s, p in by_source.items()
+                                     if abs(p - pooled) >= GAP_MOVES)]))
     figures = [pooled, *by_source.values()]
     return Basis(assumed_share, tuple(inputs), sources, by_source,
                  max(figures) - min(figures), float(p95 - p5), _gap(scenario, shared, event))
@@ -454,7 +467,7 @@ def assess(scenario: Scenario, engine: CompiledNet, draws: Draws,
         derived, reason = _settled(scenario, spec, probability, p95 - p5) or confidence(basis)
         level = spec.confidence or derived
         if spec.confidence is not None:
-            reason = _override(spec, reason)
+            reason = _override(scenario, spec, reason)
         out.append(Judgement(spec.name, spec.statement, spec.written, probability, float(p5),
                              float(p95), term_for(probability), level, reason, derived,
                              spec.confidence is not None, float(drawn.mean()), float(median),

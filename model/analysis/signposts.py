@@ -128,9 +128,12 @@ def mid_sentence(label: str) -> str:
     return f"{first.lower()} {rest}" if first in LOWERED and rest else label
 
 
-def proposition(spec: NodeSpec, state: str) -> str:
-    """The outcome state as a quoted proposition: “Israel strikes” or “Label: state”."""
-    return f"“{spec.label}”" if state.lower() in YES else f"“{spec.label}: {state}”"
+def proposition(spec: NodeSpec, state: str, state_text: str | None = None) -> str:
+    """The outcome state as a quoted proposition: “Israel strikes” or “Label: state”
+    (`state_text`: how the reader sees the state)."""
+    if state.lower() in YES:
+        return f"“{spec.label}”"
+    return f"“{spec.label}: {state_text or state.replace('_', ' ')}”"
 
 
 def strongest(observations: Sequence[Observation]) -> Observation:
@@ -139,13 +142,16 @@ def strongest(observations: Sequence[Observation]) -> Observation:
 
 
 def sentence(cause: NodeSpec, seen: Observation, outcome: NodeSpec, state: str,
-             base: float, state_text: str | None = None) -> str:
+             base: float, state_text: str | None = None,
+             outcome_text: str | None = None) -> str:
     """"If X, “Y” rises to 21% from 7% (very unlikely to unlikely)." The direction and the
     new figure come first, so a rise never reads like a fall; percents as the briefing
-    writes them (half up), so its figures agree everywhere."""
+    writes them (half up), so its figures agree everywhere. `state_text` and
+    `outcome_text`: the observed and the outcome's state as the reader sees them."""
     now, then = shown_term(seen.posterior), shown_term(base)
     after, before = percent(seen.posterior), percent(base)
-    said = f"{condition(cause, seen.state, state_text)}, {proposition(outcome, state)}"
+    said = (f"{condition(cause, seen.state, state_text)}, "
+            f"{proposition(outcome, state, outcome_text)}")
     if after == before:
         return f"{said} barely moves ({after}, {now})."
     way = "rises" if seen.posterior > base else "falls"
@@ -195,6 +201,7 @@ def signposts_for(scenario: Scenario, engine: CompiledNet, outcome: str) -> Sign
         ranked.append(Signpost(node, cause.label, mutual_information(joint),
                                node not in downstream, seen,
                                sentence(cause, strongest(seen), spec, state, base,
-                                        scenario.state_label(node, strongest(seen).state))))
+                                        scenario.state_label(node, strongest(seen).state),
+                                        scenario.state_label(outcome, state))))
     ranked.sort(key=lambda s: (-s.information, -s.largest_shift))
     return Signposts(outcome, spec.label, state, base, tuple(ranked))

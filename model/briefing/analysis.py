@@ -15,7 +15,7 @@ from ..analysis.disagreement import FLAG_SPREAD
 from ..analysis.places import Place
 from ..analysis.sensitivity import DEFAULT_SWING, Tornado
 from ..analysis.signposts import Signposts, mid_sentence, strongest
-from ..language.probability import decimal_percent, percent, percents, points
+from ..language.probability import decimal_percent, percent, percents, shown_points
 from ..scenario import Scenario
 from .context import Facts, Section, condition_labels
 from .format import Direction, direction, headline_states
@@ -152,7 +152,7 @@ def _signposts(s: Scenario, sp: Signposts) -> SignpostGroup:
     items = []
     for post in sp.watch:
         seen = strongest(post.observations)
-        shift = points(seen.shift)
+        shift = shown_points(sp.base, seen.posterior)
         if shift == "±0":  # informative on average, but no state of it moves the figure
             continue
         # The chance of seeing the state, rounded with the node's other states as the

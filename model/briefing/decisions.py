@@ -168,7 +168,7 @@ def likely_section(facts: Facts) -> Section | None:
     ps = [*(j.probability for j in likely.top), rest_p]
     # The listed combinations and the rest add up to 100, as the tree's leaves do.
     whole = shares(ps)
-    shown = [Pct(p, percent_text(p, w), "") for p, w in zip(ps, whole, strict=True)]
+    shown = [Pct(p, percent_text(p, w), "", w) for p, w in zip(ps, whole, strict=True)]
     rows = tuple(LikelyRow(
         rank, tuple(j.states.items()), tuple(s.state_label(d, st) for d, st in j.states.items()),
         shown[rank - 1],
@@ -180,5 +180,5 @@ def likely_section(facts: Facts) -> Section | None:
                 ("Probability", True))
     return Section("likely", "Most likely scenarios", Likely(
         headings, rows, outcome_columns(s),
-        Pct(likely.covered, percent_text(likely.covered, sum(whole[:-1])), ""),
+        Pct(likely.covered, percent_text(likely.covered, sum(whole[:-1])), "", sum(whole[:-1])),
         rest, combinations - listed))

@@ -142,10 +142,11 @@ def tree_section(facts: Facts) -> Section | None:
     # and the lumped leaf.
     whole = shares([leaf.probability for leaf in tree.leaves])
     rows = tuple(_path_row(facts, tree, leaf, Pct(leaf.probability,
-                                                  percent_text(leaf.probability, w), ""))
+                                                  percent_text(leaf.probability, w), "", w))
                  for leaf, w in zip(tree.leaves, whole, strict=True))
     shown = sum(path.probability for path in tree.paths)
-    shown_pct = Pct(shown, percent_text(shown, sum(whole[:len(tree.paths)])), "")
+    total = sum(whole[:len(tree.paths)])
+    shown_pct = Pct(shown, percent_text(shown, total), "", total)
     return Section("tree", "The scenario tree", TreeFigure(
         svg, tuple(facts.label(d) for d in tree.drivers), rows, outcome_columns(s),
         tree.other_count, tuple(facts.label(d) for d in tree.skipped_drivers), shown_pct))

@@ -17,8 +17,10 @@ from ..language.probability import (
     MINUS,
     percent,
     percent_text,
+    points,
     shares,
     shown_term,
+    whole_percent,
 )
 
 YES_STATES = ("yes", "true")
@@ -32,16 +34,24 @@ class Pct:
     p: float
     text: str  # "31%", "<1%", ">99%"
     term: str  # ICD 203 term
+    whole: int  # the whole percent shown (0 for "<1%", 100 for ">99%")
 
 
 def pct(p: float) -> Pct:
-    return Pct(p, percent(p), shown_term(p))
+    return Pct(p, percent(p), shown_term(p), whole_percent(p))
 
 
 def pcts(ps: Sequence[float]) -> list[Pct]:
     """A whole distribution as shown together: percents that add up to 100."""
-    return [Pct(p, percent_text(p, whole), shown_term(p, whole))
+    return [Pct(p, percent_text(p, whole), shown_term(p, whole), whole)
             for p, whole in zip(ps, shares(ps), strict=True)]
+
+
+def change(before: Pct, after: Pct) -> tuple[str, Direction]:
+    """The move between two figures as the reader sees them: the difference of the whole
+    percents shown ("+44" beside "64% from 20%"), and which way it goes."""
+    shown = points((after.whole - before.whole) / 100)
+    return shown, direction(after.p - before.p, shown)
 
 
 def signed(x: float, decimals: int = 1) -> str:

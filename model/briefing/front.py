@@ -11,7 +11,7 @@ from ..analysis.judgements import Judgement
 from ..analysis.marginals import events_given_each
 from ..analysis.signposts import condition, descendants, strongest
 from ..language.events import event_nodes
-from ..language.probability import percent, points, shown_term
+from ..language.probability import percent, shown_term
 from ..language.schema import WhatIf
 from ..language.tables import FloatArray
 from ..scenario import Scenario, words
@@ -30,7 +30,7 @@ from .context import (
     outcome_summary,
     state_lines,
 )
-from .format import Direction, Pct, day, direction, headline_states, pct
+from .format import Direction, Pct, change, day, headline_states, pct
 
 # the front: bottom line up front ---------------------------------------------------------
 
@@ -157,9 +157,8 @@ def _judgement_moves(facts: Facts, judged: tuple[KeyJudgement, ...], w: WhatIf
         if touched & set(event_nodes(s.event(spec.event))):
             continue
         before, after = spec.probability, afters[spec.name]
-        shown = points(after - before)
         moves.append(Move(j.name, "", j.title, percent(before), percent(after),
-                          after - before, direction(after - before, shown)))
+                          after - before, change(pct(before), pct(after))[1]))
     return moves
 
 
@@ -187,9 +186,8 @@ def _front_what_ifs(facts: Facts, judged: tuple[KeyJudgement, ...]
                 before, after = facts.baseline[o][st], dists[o][st]
                 label = s.nodes[o].label if len(headline_states(s.nodes[o].states)) == 1 \
                     else f"{s.nodes[o].label}: {s.state_label(o, st)}"
-                shown = points(after - before)
                 moves.append(Move(o, st, label, percent(before), percent(after),
-                                  after - before, direction(after - before, shown)))
+                                  after - before, change(pct(before), pct(after))[1]))
         moves.sort(key=lambda m: -abs(m.change))
         kept = tuple(m for m in moves[:FRONT_MOVES] if abs(m.change) >= MIN_MOVE)
         if kept:
@@ -216,9 +214,8 @@ def _mind_changers(facts: Facts, judged: tuple[KeyJudgement, ...]
         if not posts:
             continue
         seen, post = max(posts, key=lambda sp_: abs(sp_[0].shift))
-        shown = points(seen.shift)
-        out.append(MindChanger(sp.label, post.node, post.sentence, seen.shift, shown,
-                               direction(seen.shift, shown)))
+        out.append(MindChanger(sp.label, post.node, post.sentence, seen.shift,
+                               *change(pct(sp.base), pct(seen.posterior))))
     return tuple(out)
 
 
@@ -257,8 +254,7 @@ def _judgement_signpost(facts: Facts, j: KeyJudgement, event: str, events: list[
     way = "rises" if p > j.pct.p else "falls"
     sentence = (f"{condition(s.nodes[node], state, s.state_label(node, state))}, "
                 f"“{j.title}” {way} to {percent(p)} from {j.pct.text} ({bands}).")
-    shown = points(p - j.pct.p)
-    return MindChanger(j.title, node, sentence, p - j.pct.p, shown, direction(p - j.pct.p, shown))
+    return MindChanger(j.title, node, sentence, p - j.pct.p, *change(j.pct, pct(p)))
 
 
 # named what-ifs ----------------------------------------------------------------------------
@@ -320,12 +316,10 @@ def what_ifs_section(facts: Facts) -> Section | None:
                                   "These observations cannot happen together in this "
                                   f"scenario ({'; '.join(seen)}): their probability is 0."))
             continue
-        cells = []
-        for line in (ln for o in s.outcomes for ln in state_lines(s, o, dists[o])):
-            change = line.pct.p - facts.baseline[line.node][line.state]
-            text = points(change)
-            cells.append(Cell(line, text, direction(change, text)))
-        rows.append(WhatIfRow(w.name, w.description, settings, tuple(cells), ""))
+        cells = tuple(Cell(line, *change(base.pct, line.pct)) for base, line in zip(
+            baseline, (ln for o in s.outcomes for ln in state_lines(s, o, dists[o])),
+            strict=True))
+        rows.append(WhatIfRow(w.name, w.description, settings, cells, ""))
     return Section("what_ifs", "What-ifs", WhatIfTable(outcome_columns(s), baseline,
                                                        tuple(rows),
                                                        facts.given.removeprefix("with ")))

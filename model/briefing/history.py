@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from ..analysis.diff import Diff
 from ..history import Score, Step, steps
-from ..language.probability import percent, points
+from ..language.probability import percent, shown_points
 from ..scenario import Scenario
 from .context import Facts, Section
 from .figures import FONT
@@ -75,7 +75,7 @@ def history_section(facts: Facts) -> Section | None:
             r = resolutions.get(node)
             happened = None if r is None else (r.date, r.state == state)
             rows = tuple(StepRow(i, day(step.date), step.label, percent(p),
-                                 "" if i == 0 else points(p - ps[i - 1]))
+                                 "" if i == 0 else shown_points(ps[i - 1], p))
                          for i, (step, p) in enumerate(zip(history, ps, strict=True)))
             label = s.nodes[node].label
             out.append(OutcomeHistory(
@@ -237,10 +237,10 @@ def changes_section(facts: Facts) -> Section | None:
             return spec.statement if spec else key_node
         name = s.nodes[key_node].label if key_node in s.nodes else key_node
         return name if len(s.nodes[key_node].states) == 2 and state == s.nodes[
-            key_node].states[0] else f"{name}: {state}"
+            key_node].states[0] else f"{name}: {s.state_label(key_node, state)}"
 
     moves = tuple(MoveRow(label(m.node, m.state), percent(m.old or 0.0), percent(m.new or 0.0),
-                          points(m.change or 0.0)) for m in top)
+                          shown_points(m.old or 0.0, m.new or 0.0)) for m in top)
     changes = tuple(ChangeRow(c.detail, tuple(signed(100 * c.effect.get(m.key, 0.0))
                                               for m in top)) for c in found.changes)
     return Section("changes", f"What changed since {found.old}",

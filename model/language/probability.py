@@ -179,7 +179,12 @@ def _fmt(value: float) -> str:
 def percent(p: float) -> str:
     """Whole percent, as "31%"; "<1%" and ">99%" near the ends, except within rounding
     error of 0 and 1."""
-    return percent_text(p, math.floor(p * 100 + 0.5 + EPSILON))
+    return percent_text(p, whole_percent(p))
+
+
+def whole_percent(p: float) -> int:
+    """The whole percent `p` is shown as (rounded half up)."""
+    return math.floor(p * 100 + 0.5 + EPSILON)
 
 
 def shown_term(p: float, whole: int | None = None) -> str:
@@ -187,7 +192,7 @@ def shown_term(p: float, whole: int | None = None) -> str:
     percent by default) takes that percent's band, so a page never says "unlikely (45%)"
     beside a table that puts 45% in "roughly even chance". "<1%" and ">99%" keep `p`'s."""
     if whole is None:
-        whole = math.floor(p * 100 + 0.5 + EPSILON)
+        whole = whole_percent(p)
     shown = percent_text(p, whole)
     return term_for(whole / 100) if shown.removesuffix("%").isdigit() else term_for(p)
 
@@ -223,6 +228,13 @@ def percent_text(p: float, whole: int) -> str:
 def decimal_percent(p: float) -> str:
     """A percent to one decimal, "38.2%", for figures compared a few tenths apart."""
     return f"{math.floor(p * 1000 + 0.5 + EPSILON) / 10:.1f}%"
+
+
+def shown_points(before: float, after: float) -> str:
+    """The move from `before` to `after` as a reader sees the two: the difference of their
+    whole percents, so that "+44" stands beside "rises to 64% from 20%" (the exact move,
+    43.6 points, would round to +44 or +43 at random against the figures)."""
+    return points((whole_percent(after) - whole_percent(before)) / 100)
 
 
 def points(change: float) -> str:

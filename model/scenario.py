@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import cached_property
@@ -51,8 +51,19 @@ _ENGINES = ("engine", "compiled", "_engine", "_compiled", "solver", "_diagram_en
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .analysis.judgements import Judgements
     from .history import Score
     from .network.compiled import CompiledNet
+
+# Analyses of a later stage that a scenario offers as its own methods (`s.judgements()`):
+# the analysis stage registers each as it is imported, which `import model` always does, as
+# the briefing stage registers how objects show in notebooks (`display`).
+_OFFERED: dict[str, Callable[..., Any]] = {}
+
+
+def offer(name: str, analysis: Callable[..., Any]) -> None:
+    """Make `analysis(scenario, **options)` the scenario's method `name`."""
+    _OFFERED[name] = analysis
 
 
 def words(name: str) -> str:
@@ -305,6 +316,12 @@ class Scenario(RichDisplay):
         out.__dict__ = {k: v for k, v in self.__dict__.items() if k not in _ENGINES}
         out._solutions = {}
         return out
+
+    def judgements(self, **options: Any) -> Judgements:
+        """The key judgements, each with its likelihood (probability, 90% range, term) and
+        its confidence with the reason: `model.judgements(s, samples=10_000, seed=2025)`,
+        the same numbers as `scenario analyze` and the briefing's front."""
+        return _OFFERED["judgements"](self, **options)  # type: ignore[no-any-return]
 
     def timeline(self) -> pd.DataFrame:
         """The forecast's history: one row per date (as_of, then each evidence date), node

@@ -1009,14 +1009,22 @@ def test_the_front_opens_with_the_key_judgements_of_the_analysis() -> None:
         assert v.attrs["data-confidence"] == j.confidence
         assert f"({percent(j.probability)}; 90% range " in v.text
         assert v.text.endswith(f"with {j.confidence} confidence.")
-        # the term of the figure the reader sees: 44.8% is shown as 45%, a roughly even chance
+        # the term of the figure the reader sees: 44.8% is shown as 45%, a roughly even
+        # chance; the library's judgement names the same term
         term = shown_term(j.probability)
+        assert j.term == term
         assert term.removeprefix("almost no chance").strip() in v.text or "no chance" in v.text
     front = visible_text(html("seed"))["front"]
     for j in a.judgements:
         assert j.statement in front
         assert j.confidence_reason.split(": ", 1)[1] in front
     assert s.probability(a.judgements[0].event) == pytest.approx(a.judgements[0].probability)
+    # `s.judgements()` is the same data as the page's front and the analysis
+    mine = s.judgements()
+    assert [(j.name, j.term, j.confidence, j.confidence_reason) for j in mine] == [
+        (j.name, j.term, j.confidence, j.confidence_reason) for j in a.judgements]
+    assert [x for j in mine for x in (j.probability, j.low, j.high)] == pytest.approx(
+        [x for j in a.judgements for x in (j.probability, j.low, j.high)], abs=1e-12)
 
 
 def test_the_front_s_what_ifs_and_mind_changers_move_the_judgements_exactly() -> None:

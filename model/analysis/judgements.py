@@ -42,10 +42,10 @@ import numpy as np
 from ..display import RichDisplay
 from ..language.events import Event, event_mask, event_nodes
 from ..language.judgements import JudgementSpec
-from ..language.probability import term_for
+from ..language.probability import shown_term
 from ..language.schema import Assumption, Citation, Confidence
 from ..language.tables import Block, FloatArray, Support, when_text
-from ..scenario import Scenario
+from ..scenario import Scenario, offer
 from . import DEFAULT_SAMPLES, DEFAULT_SEED
 from .disagreement import estimating_sources
 from .marginals import MAX_GROUP_CELLS
@@ -469,7 +469,7 @@ def assess(scenario: Scenario, engine: CompiledNet, draws: Draws,
         if spec.confidence is not None:
             reason = _override(scenario, spec, reason)
         out.append(Judgement(spec.name, spec.statement, spec.written, probability, float(p5),
-                             float(p95), term_for(probability), level, reason, derived,
+                             float(p95), shown_term(probability), level, reason, derived,
                              spec.confidence is not None, float(drawn.mean()), float(median),
                              draws.samples, basis, spec.line))
     return tuple(out)
@@ -487,3 +487,6 @@ def judgements(scenario: Scenario, samples: int = DEFAULT_SAMPLES,
     """The scenario's key judgements, each with its likelihood and confidence; `samples`
     seeded draws (the same as `analyze` makes) give the ranges."""
     return Judgements(assess(scenario, scenario.compiled, draw(scenario, samples, seed)))
+
+
+offer("judgements", judgements)

@@ -86,7 +86,6 @@ class ExactJudgement:
 
 
 def scenario_html(s: Scenario) -> str:
-    from ..language.probability import term_for
     from .context import header, outcome_summary
     from .diagrams import network_section
     from .evidence import evidence_section
@@ -98,8 +97,9 @@ def scenario_html(s: Scenario) -> str:
     judged = []
     for spec in s.judgement_specs:
         p = s.probability(spec.event)
+        shown = pct(p)
         judged.append(ExactJudgement(name_title(spec.name), spec.statement,
-                                     f"{pct(p).text} ({term_for(p)})", p))
+                                     f"{shown.text} ({shown.term})", p))
     counts = {"nodes": len(s.nodes), "numbers": len(s.params),
               "citations": evidence.n_citations, "assumptions": evidence.n_assumptions,
               "sources": len(s.sources), "what-ifs": len(s.what_ifs),

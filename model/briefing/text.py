@@ -111,8 +111,10 @@ def judgement_lines(judgements: Sequence[Judgement]) -> str:
     lines = ["KEY JUDGEMENTS: likelihood (probability, 90% range, term) and analytic confidence"]
     for i, j in enumerate(judgements, 1):
         lines += [f"  {i}. {shown(j.statement)}",
-                  f"     {decimal_percent(j.probability)} ({decimal_percent(j.low)} - "
-                  f"{decimal_percent(j.high)}), {j.term}; {j.confidence} confidence",
+                  # the term is the band of the figure as the briefing shows it
+                  f"     {percent(j.probability)}, {j.term} ({decimal_percent(j.probability)}; "
+                  f"90% range {decimal_percent(j.low)} - {decimal_percent(j.high)}); "
+                  f"{j.confidence} confidence",
                   f"     event ({shown(j.name)}): {shown(j.event)}",
                   f"     why: {shown(j.confidence_reason)}"]
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import model
-from model.analysis import Analysis, analyze
+from model.analysis import Analysis, analyze, decide
 from model.analysis.signposts import descendants, strongest
 from model.analysis.tree import MAX_DEPTH
 from model.briefing.context import Facts, judgement
@@ -1051,3 +1051,25 @@ def test_the_front_s_what_ifs_and_mind_changers_move_the_judgements_exactly() ->
     assert len(sentences) >= 3
     for title, _way, _after, before in sentences:
         assert before == percent(titles[title].probability).rstrip("%")
+
+
+def test_a_file_of_the_reader_s_decisions_opens_with_its_best_course() -> None:
+    s = scenario("oil_wildcatter")
+    best = decide(s, samples=2_000)
+    front = visible_text(html("oil_wildcatter"))["front"]
+    assert front.startswith("Bottom line up front The best course")
+    # each decision's option in words, by what it knows where that varies on the course
+    assert "“test”: yes." in front
+    assert "“drill”: yes when “seismic” is closed or open; no when “seismic” is diffuse." \
+        in front
+    assert best.decision("drill").choice({"test": "yes", "seismic": "diffuse"}) == "no"
+    assert f"Expected utility to Wildcatter: {best.expected:.1f}" in front
+    top = best.information[0]
+    assert f"knowing “{top.node}” before “{top.before}” would add {top.value:.1f}" in front
+    # its key judgements follow, with no outcome bars (the file has no outcome)
+    text = s.path.read_text() + ("judgements:\n  - {name: dry_hole, statement: It drills a "
+                                 "dry hole., event: drill=yes and oil=dry}\n")
+    judged = model.loads(text, path=s.path)
+    shown = visible_text(render(judged, generated=GENERATED))["front"]
+    assert "Key judgements" in shown and "It drills a dry hole." in shown
+    assert "We judge this" in shown and "The outcomes" not in shown

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from ..analysis.judgements import Judgement
 from ..analysis.marginals import events_given_each
+from ..analysis.policy import Strategy
 from ..analysis.signposts import condition, descendants, strongest
 from ..language.events import event_nodes
 from ..language.probability import percent, shown_term
@@ -30,7 +31,8 @@ from .context import (
     outcome_summary,
     state_lines,
 )
-from .format import Direction, Pct, change, day, headline_states, pct
+from .decisions import actor_name
+from .format import Direction, Pct, change, day, headline_states, pct, signed
 
 # the front: bottom line up front ---------------------------------------------------------
 
@@ -97,12 +99,24 @@ class Front:
     what_ifs: tuple[FrontWhatIf, ...]
     mind: tuple[MindChanger, ...]
     given: str = "with nothing observed or set"  # or the evidence log's entries
+    course: tuple[str, ...] = ()  # the reader's best course, one sentence per decision
+    worth: str = ""  # what the course is worth, and the most valuable information
 
 
 def front_section(facts: Facts) -> Section | None:
     s = facts.scenario
+    strategy = facts.analysis.strategy
+    course, worth = _course(facts, strategy) if strategy is not None else ((), "")
     if not s.outcomes:
-        return None
+        # a file of the reader's own decisions: the front is the course and the judgements
+        if not course and not facts.analysis.judgements:
+            return None
+        judged = _key_judgements(facts)
+        return Section("front", "Bottom line up front", Front(
+            (), day(s.file.horizon), f"{facts.analysis.samples:,}", False, judged,
+            _front_what_ifs(facts, judged) if judged else (),
+            _mind_changers(facts, judged) if judged else (), facts.given, course, worth),
+            part="front")
     spreads = {u.node: {st.state: st for st in u.states} for u in facts.analysis.uncertainty}
     summaries = tuple(outcome_summary(s, o, facts.baseline[o], tuple(
         interval(spreads[o][st]) for st in headline_states(s.nodes[o].states)))
@@ -111,8 +125,44 @@ def front_section(facts: Facts) -> Section | None:
     judged = _key_judgements(facts)
     return Section("front", "Bottom line up front", Front(
         summaries, day(s.file.horizon), f"{facts.analysis.samples:,}", ranged, judged,
-        _front_what_ifs(facts, judged), _mind_changers(facts, judged), facts.given),
-        part="front")
+        _front_what_ifs(facts, judged), _mind_changers(facts, judged), facts.given, course,
+        worth), part="front")
+
+
+def _course(facts: Facts, strategy: Strategy) -> tuple[tuple[str, ...], str]:
+    """The best course in words, one sentence per decision: its option where it is always
+    the same, else each option with the states (of what varies when it is taken, on the
+    course) under which it is best; then what the course is worth and the information worth
+    most."""
+    s = facts.scenario
+    out = []
+    for d in strategy.decisions:
+        reached = [sit for sit in d.situations if sit.probability > 0]
+        best = list(dict.fromkeys(sit.best for sit in reached))
+        label = f"“{facts.label(d.node)}”"
+        if len(best) <= 1:
+            option = s.state_label(d.node, best[0]) if best else "any option"
+            out.append(f"{label}: {option}.")
+            continue
+        varies = [n for n in d.knows if len({sit.known.get(n) for sit in reached}) > 1]
+        parts = []
+        for option in best:
+            when = [sit for sit in reached if sit.best == option]
+            conds = []
+            for n in varies:
+                states = list(dict.fromkeys(sit.known[n] for sit in when))
+                conds.append(f"“{facts.label(n)}” is "
+                             + " or ".join(s.state_label(n, st) for st in states))
+            parts.append(f"{s.state_label(d.node, option)} when {' and '.join(conds)}")
+        out.append(f"{label}: " + "; ".join(parts) + ".")
+    worth = (f"Expected utility to {actor_name(strategy.actor)}: {signed(strategy.expected)} "
+             f"(90% range {signed(strategy.low)} to {signed(strategy.high)}).")
+    valuable = [i for i in strategy.information if not i.known_already and i.value > 1e-9]
+    if valuable:
+        top = valuable[0]
+        worth += (f" The information worth most: knowing “{top.label}” before "
+                  f"“{facts.label(top.before)}” would add {signed(top.value)}.")
+    return tuple(out), worth
 
 
 # ICD 203's terms as predicates: "we judge this likely", "... a roughly even chance"

@@ -187,9 +187,26 @@ backend_option = click.option(
     help="local: this machine's processes; dask: a dask.distributed cluster (--scheduler, "
          "or one started here).")
 scheduler_option = click.option(
-    "--scheduler", "scheduler", metavar="ADDRESS", envvar="SCENARIO_DASK_SCHEDULER",
+    "--scheduler", "scheduler", metavar="ADDRESS",
     help="With --backend dask: the scheduler's address, e.g. tcp://10.0.0.5:8786 (also "
          "$SCENARIO_DASK_SCHEDULER); without it, a local cluster of --jobs workers.")
+SCHEDULER_VARIABLE = "SCENARIO_DASK_SCHEDULER"
+
+
+def dask_scheduler(backend: Backend, scheduler: str | None) -> str | None:
+    """The scheduler's address: --scheduler, else with --backend dask the environment's
+    (which a local run ignores, so setting it once does not break local runs)."""
+    if scheduler is None and backend == "dask":
+        return os.environ.get(SCHEDULER_VARIABLE) or None
+    return scheduler
+
+
+def folder_only(jobs: int, backend: Backend, scheduler: str | None) -> None:
+    """Refuse the options that spread a folder's files over processes, given for one file."""
+    if jobs != 1 or backend != "local" or scheduler is not None:
+        raise click.UsageError("--jobs, --backend and --scheduler run the scenarios of a "
+                               "folder in parallel: give a DIR, or leave them out for one "
+                               "FILE")
 
 
 def output_option(default: str, dir_okay: bool = False) -> Callable[[FC], FC]:
@@ -410,7 +427,7 @@ def analyze(file: str, outcome: str | None, samples: int | None, seed: int, jobs
         from .analysis.batch import analyze_folder
 
         run = analyze_folder(file, samples=samples, seed=seed, jobs=jobs, backend=backend,
-                             scheduler=scheduler)
+                             scheduler=dask_scheduler(backend, scheduler))
         if as_json:
             emit_json(run.to_dict())
         elif run.analyses:
@@ -418,6 +435,7 @@ def analyze(file: str, outcome: str | None, samples: int | None, seed: int, jobs
         if run.problems:
             raise ScenarioError(run.problems)
         return
+    folder_only(jobs, backend, scheduler)
     from .analysis import analyze as run_one
 
     found = run_one(load(file), outcome=outcome, samples=samples, seed=seed)
@@ -501,6 +519,8 @@ def score(files: tuple[str, ...], at: str, as_json: bool) -> None:
     if as_json:
         emit_json(found.to_dict())
         return
+    for w in found.warnings:
+        warn(w)
     click.echo(scores_text(found))
 
 
@@ -574,7 +594,8 @@ def sweep(file: str, vary: tuple[str, ...], each: Each | None, outcome: tuple[st
     if not vary and each is None:
         raise click.UsageError("give --vary NAME=FROM:TO:STEPS or --each source (or both)")
     found = run(load(file), vary=vary, each=each, outcome=outcome or None, intervals=intervals,
-                samples=samples, seed=seed, jobs=jobs, backend=backend, scheduler=scheduler)
+                samples=samples, seed=seed, jobs=jobs, backend=backend,
+                scheduler=dask_scheduler(backend, scheduler))
     if output is not None:
         notice(f"wrote {found.save(output)}")
     elif as_json:
@@ -616,12 +637,13 @@ def report(file: str, output: str | None, graphviz: str | None, jobs: int, backe
         from .briefing.batch import report_folder
 
         run = report_folder(file, output, graphviz=graphviz, jobs=jobs, backend=backend,
-                            scheduler=scheduler)
+                            scheduler=dask_scheduler(backend, scheduler))
         for path in run.written:
             notice(f"wrote {path}")
         if run.problems:
             raise ScenarioError(run.problems)
         return
+    folder_only(jobs, backend, scheduler)
     notice(f"wrote {write_report(file, output, graphviz=graphviz, since=since)}")
 
 

@@ -133,3 +133,31 @@ def test_an_import_reports_its_progress_where_bars_are_shown(
     with progress.shown():
         import_network("pgmpy:asia")
     assert "importing pgmpy:asia" in capsys.readouterr().err
+
+
+def test_the_scheduler_variable_is_read_only_with_the_dask_backend(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "tiny.yaml").write_text(TINY.read_text())
+    (folder / "almanac.txt").write_text((TINY.parent / "almanac.txt").read_text())
+    # set once for the cluster, it does not stop a local run
+    done = run("analyze", str(folder), "--samples", "200", "-q",
+               SCENARIO_DASK_SCHEDULER="tcp://127.0.0.1:1")
+    assert done.returncode == 0, done.stderr
+    # given as an option, without --backend dask, it is refused
+    done = run("analyze", str(folder), "--scheduler", "tcp://127.0.0.1:1")
+    assert done.returncode == 2 and "for the dask backend" in done.stderr
+    # with --backend dask the variable is the address (unreachable here: refused at once)
+    done = run("analyze", str(folder), "--backend", "dask", "-q",
+               SCENARIO_DASK_SCHEDULER="tcp://127.0.0.1:1")
+    assert done.returncode == 2 and "tcp://127.0.0.1:1" in done.stderr
+
+
+@pytest.mark.parametrize("options", [["--jobs", "2"], ["--backend", "dask"],
+                                     ["--scheduler", "tcp://127.0.0.1:1"]])
+def test_folder_options_given_for_one_file_are_refused(options: list[str]) -> None:
+    for command in ("analyze", "report"):
+        done = run(command, str(TINY), *options)
+        assert done.returncode == 2, (command, options, done.stderr)
+        assert "run the scenarios of a folder in parallel: give a DIR" in done.stderr
+        assert "Traceback" not in done.stderr

@@ -65,7 +65,8 @@ def parse_assignments(values: Sequence[str], flag: str) -> dict[str, str]:
 
 def parse_likelihoods(values: Sequence[str], flag: str) -> dict[str, dict[str, float]]:
     """`node=state:weight,state:weight` from repeated flags; a name holding `=`, `:` or `,`
-    is written quoted ("..." or '...'). States left out weigh 1."""
+    is written quoted ("..." or '...'). States left out weigh 1; two flags on one node are
+    two reports, their weights multiplied state by state (as two entries of a log are)."""
     out: dict[str, dict[str, float]] = {}
     example = f"e.g. {flag} israeli_strike=yes:1,no:3"
     for value in values:
@@ -80,7 +81,7 @@ def parse_likelihoods(values: Sequence[str], flag: str) -> dict[str, dict[str, f
                 raise click.BadParameter(f"'{value}': each state needs a weight after ':', "
                                          f"{example}", param_hint=flag)
             number, comma, after = rest.partition(",")
-            if state in weights or state in out.get(node, {}):
+            if state in weights:
                 raise click.BadParameter(f"'{value}': state '{state}' of '{node}' is weighed "
                                          f"twice; weigh each state once, {example}",
                                          param_hint=flag)
@@ -90,7 +91,9 @@ def parse_likelihoods(values: Sequence[str], flag: str) -> dict[str, dict[str, f
                 raise click.BadParameter(f"'{value}': '{number.strip()}' is not a number, "
                                          f"{example}", param_hint=flag) from None
             rest = after if comma else None
-        out[node] = {**out.get(node, {}), **weights}
+        merged = out.setdefault(node, {})
+        for state, weight in weights.items():
+            merged[state] = merged.get(state, 1.0) * weight
     return out
 
 
@@ -172,7 +175,7 @@ likelihood_option = click.option(
     "--likelihood", "likelihood", multiple=True, metavar="NODE=STATE:WEIGHT,...",
     help="Likelihood (uncertain) evidence: how probable a report is under each state of a "
          "node, relative weights, e.g. israeli_strike=yes:1,no:3 (states left out weigh 1). "
-         "Repeatable.")
+         "Repeatable: two reports on one node multiply.")
 json_option = click.option("--json", "as_json", is_flag=True, callback=_no_bars,
                            help="Print JSON (and no progress bars).")
 scenario_argument = click.argument(

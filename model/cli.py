@@ -27,7 +27,7 @@ from .analysis.sweep import EACH_CHOICES, Each
 from .briefing import report as write_report
 from .briefing import terminal
 from .briefing.graphviz import GRAPHVIZ_CHOICES
-from .briefing.text import distribution_table, event_line, explanation_lines
+from .briefing.text import distribution_table, event_line, explanation_lines, log_line
 from .briefing.watch import DEFAULT_PORT
 from .errors import Problem, ScenarioError, shown
 from .interop import EXPORT_FORMATS, Converted, ExportFormat, export_scenario, import_network
@@ -344,19 +344,24 @@ def query(file: str, target: str | None, event: str | None, given: tuple[str, ..
             raise click.UsageError("--approximate estimates a TARGET's distribution, not an "
                                    "--event's probability")
         p = s.probability(event, given=observed, do=setting, likelihood=reports)
+        log = s.log_in_effect(observed, setting)
         if as_json:
             emit_json({"scenario": s.id, "event": event, "probability": p, "term": term_for(p),
-                       "given": observed, "do": setting, "likelihood": reports})
+                       "given": observed, "do": setting, "likelihood": reports,
+                       "evidence_log": log})
         else:
-            click.echo(event_line(event, p, observed, setting, reports))
+            click.echo("\n".join(filter(None, (event_line(event, p, observed, setting,
+                                                           reports), log_line(log)))))
         return
     assert target is not None
     dist = s.query(target, given=observed, do=setting, likelihood=reports,
                    approximate=approximate, seed=seed)
+    log = s.log_in_effect(observed, setting)
     if as_json:
-        emit_json({"scenario": s.id, **dist.to_dict()})
+        emit_json({"scenario": s.id, **dist.to_dict(), "evidence_log": log})
         return
-    click.echo(distribution_table(s.nodes[target].label, dist))
+    click.echo("\n".join(filter(None, (distribution_table(s.nodes[target].label, dist),
+                                       log_line(log)))))
 
 
 @cli.command()
@@ -375,13 +380,14 @@ def explain(file: str, given: tuple[str, ...], do: tuple[str, ...],
         scenario explain scenarios/russia_iran_2025.yaml --given us_strike=yes
     """
     s = load(file)
-    found = s.most_probable(given=parse_assignments(given, "--given"),
-                            do=parse_assignments(do, "--do"),
+    observed, setting = parse_assignments(given, "--given"), parse_assignments(do, "--do")
+    found = s.most_probable(given=observed, do=setting,
                             likelihood=parse_likelihoods(likelihood, "--likelihood"))
+    log = s.log_in_effect(observed, setting)
     if as_json:
-        emit_json({"scenario": s.id, **found.to_dict()})
+        emit_json({"scenario": s.id, **found.to_dict(), "evidence_log": log})
         return
-    click.echo(explanation_lines(found))
+    click.echo("\n".join(filter(None, (explanation_lines(found), log_line(log)))))
 
 
 samples_option = click.option(

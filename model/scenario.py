@@ -286,6 +286,20 @@ class Scenario(RichDisplay):
                         "report only what comes before the decisions, or record what was "
                         "decided and what followed in another scenario"))
 
+    def log_in_effect(self, given: Assignment | None = None,
+                      do: Assignment | None = None) -> dict[str, Any] | None:
+        """What of the evidence log a question answers with (None without one): how many
+        entries, from and to which day, and the nodes whose logged observation or belief the
+        question's own `given` or `do` replaces for this question."""
+        entries = self.evidence
+        if not entries:
+            return None
+        held = {n for e in entries if e.kind in ("observed", "believe") for n in e.nodes}
+        asked = {*(given or {}), *(do or {})}
+        return {"entries": len(entries), "from": entries[0].date.isoformat(),
+                "to": entries[-1].date.isoformat(),
+                "replaced": sorted(held & asked)}
+
     def check_evidence(self) -> None:
         """Raise a located ScenarioError if the evidence in effect is impossible."""
         self.background  # noqa: B018 (computing it is the check)

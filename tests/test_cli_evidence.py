@@ -138,3 +138,30 @@ def test_likelihood_flags_split_names_as_written() -> None:
     assert parse_likelihoods(["t='a:b':0.5"], "--likelihood") == {"t": {"a:b": 0.5}}
     with pytest.raises(click.BadParameter, match="is not node=state:weight"):
         parse_likelihoods(["'unclosed=yes:1"], "--likelihood")
+
+
+def test_a_query_says_which_evidence_log_it_answers_with() -> None:
+    case = Path(__file__).resolve().parent.parent / "scenarios" / \
+        "russia_iran_2025_followup.yaml"
+    s = model.load(case)
+    entries = s.evidence
+    data = json.loads(run("query", str(case), "nuclear_deal", "--json").stdout)
+    assert data["evidence_log"] == {"entries": len(entries),
+                                    "from": entries[0].date.isoformat(),
+                                    "to": entries[-1].date.isoformat(), "replaced": []}
+    # a question that sets what the log observed says it replaces it for this question
+    observed = next(n for e in entries if e.kind == "observed" for n in e.observed)
+    text = run("query", str(case), "nuclear_deal", "--given", f"{observed}=no").stdout
+    assert text.splitlines()[-1] == (
+        f"with the file's evidence log: {len(entries)} entries, {entries[0].date} to "
+        f"{entries[-1].date} (this question's --given/--do replaces what it reports on "
+        f"{observed})")
+    for args in (["--event", "us_strike=yes"], ["explain"]):
+        command = ["explain", str(case)] if args == ["explain"] else \
+            ["query", str(case), *args]
+        found = json.loads(run(*command, "--json").stdout)
+        assert found["evidence_log"]["entries"] == len(entries)
+    # a file without a log says nothing of one
+    plain = json.loads(run("query", str(case.with_name("russia_iran_2025.yaml")),
+                           "nuclear_deal", "--json").stdout)
+    assert plain["evidence_log"] is None

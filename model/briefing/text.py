@@ -5,6 +5,7 @@ label or a name (an ANSI or OSC escape) is printed escaped, never acted on."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..analysis import Analysis
 from ..analysis.batch import FolderAnalysis
@@ -84,6 +85,20 @@ def distribution_table(label: str, dist: Distribution) -> str:
                      f"(seed {estimate.seed}), worth {estimate.effective_samples:,.0f} "
                      "equally weighted ones; not exact")
     return "\n".join(lines)
+
+
+def log_line(log: Mapping[str, Any] | None) -> str:
+    """Under a query's answer: the evidence log it answers with, and what the question's
+    own given or do replaces ("" without a log)."""
+    if not log:
+        return ""
+    n = log["entries"]
+    days = log["from"] if log["from"] == log["to"] else f"{log['from']} to {log['to']}"
+    line = f"with the file's evidence log: {n} entr{'y' if n == 1 else 'ies'}, {days}"
+    if log["replaced"]:
+        line += (" (this question's --given/--do replaces what it reports on "
+                 + ", ".join(shown(node) for node in log["replaced"]) + ")")
+    return line
 
 
 def event_line(event: str, p: float, given: Mapping[str, str], do: Mapping[str, str],

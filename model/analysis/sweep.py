@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
+from ..display import RichDisplay
 from ..errors import LimitError, Problem, QueryError, ScenarioError, did_you_mean
 from ..files import write_atomic
 from ..language.probability import parse_prob, term_for
@@ -170,7 +171,7 @@ class Variant:
 
 
 @dataclass(frozen=True)
-class Sweep:
+class Sweep(RichDisplay):
     """Every figure of every variant; `low` and `high` (5th and 95th percentiles over the
     draws) when intervals were asked for."""
 

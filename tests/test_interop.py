@@ -402,8 +402,14 @@ def test_export_warns_what_a_format_drops(seed_path: Path, tmp_path: Path) -> No
     seed = " ".join(map(str, export_scenario(model.load(seed_path), "xdsl").warnings))
     assert "written as ranges or terms are exported at their point values" in seed
     assert "descriptions, roles, the reasons for the numbers (" in seed
-    assert " citations and " in seed and "what-ifs, the utilities of 4 actors, 2 sources stay" \
-        in seed
+    assert " citations and " in seed and "what-ifs, the utilities of 4 actors, 6 key " \
+        "judgements, 2 sources stay" in seed
+    # a case's evidence log and resolutions stay behind too, and the warning says so
+    case = model.load(seed_path.with_name("russia_iran_2025_followup.yaml"))
+    told = " ".join(map(str, export_scenario(case, "bif").warnings))
+    n = len(case.log.entries)
+    assert f"the evidence log ({n} dated entries: the tables written are the model's, with " \
+        f"no report applied), {len(case.resolutions)} resolutions" in told
 
 
 def test_export_warnings_name_every_name_or_count_the_rest(tmp_path: Path) -> None:

@@ -193,6 +193,15 @@ def _dropped(scenario: Scenario, to: ExportFormat,
     if others:
         kept.append(f"the utilities of {_count(len(others), 'actor')}"
                     + (f" ({', '.join(others)})" if influence is not None else ""))
+    if scenario.judgement_specs:
+        kept.append(_count(len(scenario.judgement_specs), "key judgement"))
+    # the network is the model's, before any report: the log does not go with it
+    if scenario.log.entries:
+        n = len(scenario.log.entries)
+        kept.append(f"the evidence log ({n:,} dated entr{'y' if n == 1 else 'ies'}: the "
+                    "tables written are the model's, with no report applied)")
+    if scenario.resolutions:
+        kept.append(_count(len(scenario.resolutions), "resolution"))
     if scenario.sources:
         kept.append(_count(len(scenario.sources), "source"))
     labels = ", labels" if to in KEEPS_LABELS else ""

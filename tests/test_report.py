@@ -1073,3 +1073,24 @@ def test_a_file_of_the_reader_s_decisions_opens_with_its_best_course() -> None:
     shown = visible_text(render(judged, generated=GENERATED))["front"]
     assert "Key judgements" in shown and "It drills a dry hole." in shown
     assert "We judge this" in shown and "The outcomes" not in shown
+
+
+def test_words_read_as_sentences_at_one_and_at_the_ends() -> None:
+    from model.briefing.context import interval_of
+    from model.briefing.front import sentence
+
+    assert sentence("It happens") == "It happens." and sentence("Does it?") == "Does it?"
+    # a range's end near 0 or 100 in tenths, never "100.0%" for what is not certain
+    assert interval_of(0.96, 0.996).text == "96.0–99.6%"
+    assert interval_of(0.997, 0.99999).text == "99.7–>99.9%"
+    assert interval_of(0.0001, 0.02).text == "<0.1–2.0%"
+    text = ("scenario: one\ntitle: One\nquestion: Does it?\nas_of: 2025-01-01\n"
+            "horizon: 2025-12-31\nnodes:\n  it: {label: It happens, role: outcome, "
+            "prior: {yes: 0.3}, because: [{assumption: a guess}]}\njudgements:\n"
+            "  - {name: it, statement: It happens, event: it=yes}\n")
+    shown = visible_text(render(model.loads(text), generated=GENERATED))
+    assert "It happens. We judge this unlikely (30%" in shown["front"]
+    whole = " ".join(shown.values())
+    assert "1 node and 0 links" in whole
+    assert "the one input that moves it rests on assumptions alone" in whole
+    assert "The file's one number that moves it." in whole

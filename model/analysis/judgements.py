@@ -235,6 +235,8 @@ def _assumed_phrase(share: float, alone: int, top: int) -> str:
     whole = f"{round(share * 100)}% of what moves it"
     if alone == 0:
         return f"{whole} rests on assumptions"
+    if top == 1:
+        return f"the one input that moves it rests on assumptions alone ({whole})"
     verb = "rests" if alone == 1 else "rest"
     return f"{alone} of the {top} inputs that move it most {verb} on assumptions alone ({whole})"
 

@@ -217,9 +217,20 @@ def interval_of(low: float, high: float) -> Interval:
     if high - low < 1e-12:
         return Interval(low, high, "")
     ends = percent(low), percent(high)
-    if ends[0] == ends[1]:  # both ends round alike: tenths show the range is narrow
-        ends = decimal_percent(low), decimal_percent(high)
+    # both ends round alike, or one is "<1%" or ">99%": tenths show where the range lies
+    if ends[0] == ends[1] or not (ends[0][0].isdigit() and ends[1][0].isdigit()):
+        ends = _tenths(low), _tenths(high)
     return Interval(low, high, f"{ends[0].removesuffix('%')}–{ends[1]}")
+
+
+def _tenths(p: float) -> str:
+    """A range's end to a tenth of a percent, never 0.0% or 100.0% where it is not."""
+    text = decimal_percent(p)
+    if text == "100.0%" and p < 1 - 1e-9:
+        return ">99.9%"
+    if text == "0.0%" and p > 1e-9:
+        return "<0.1%"
+    return text
 
 
 @dataclass(frozen=True)

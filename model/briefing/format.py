@@ -54,6 +54,11 @@ def change(before: Pct, after: Pct) -> tuple[str, Direction]:
     return shown, direction(after.p - before.p, shown)
 
 
+def counted(n: int, thing: str, things: str | None = None) -> str:
+    """"1 node", "2 nodes", "1,024 nodes" (`things`: the plural where not thing + s)."""
+    return f"{n:,} {thing if n == 1 else things or thing + 's'}"
+
+
 def signed(x: float, decimals: int = 1) -> str:
     """A number with a true minus sign: "6.9", "−13.2"."""
     scale = 10**decimals

@@ -184,8 +184,14 @@ def key_judgement(j: Judgement) -> KeyJudgement:
     # analyst): ..."), so the reason leaves it out
     reason = j.confidence_reason.removeprefix(f"{j.confidence}: ").removeprefix(
         f"{j.confidence}, set by the analyst: ").rstrip(".") + "."
-    return KeyJudgement(j.name, name_title(j.name), j.statement, shown, spread, judged,
-                        j.confidence, reason, j.overridden)
+    return KeyJudgement(j.name, name_title(j.name), sentence(j.statement), shown, spread,
+                        judged, j.confidence, reason, j.overridden)
+
+
+def sentence(text: str) -> str:
+    """`text` as a sentence the next one may follow: a full stop added where it has none."""
+    text = text.strip()
+    return text if text[-1:] in ".!?…:;”’\")" else f"{text}."
 
 
 def name_title(name: str) -> str:

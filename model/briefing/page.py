@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from ..files import write_atomic
+from .format import counted
 from .graphviz import choose_graphviz
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["css_string"] = css_string
+    env.filters["counted"] = counted
     return env
 
 

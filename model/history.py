@@ -252,12 +252,14 @@ TIMELINE_COLUMNS = ["date", "kind", "node", "state", "probability", "term", "evi
 def history_rows(s: Scenario) -> list[dict[str, Any]]:
     """The timeline's rows as plain data (see `timeline`)."""
     rows: list[dict[str, Any]] = []
+    followed = [(n, "outcome") for n in s.outcomes] + [
+        (r.node, "resolved") for r in s.resolutions if r.node not in s.outcomes]
     for step in steps(s):
         then = s.at(step.date)
-        for node in s.outcomes:
+        for node, kind in followed:
             dist = then.query(node)
             for state in s.nodes[node].states:
-                rows.append({"date": step.date, "kind": "outcome", "node": node, "state": state,
+                rows.append({"date": step.date, "kind": kind, "node": node, "state": state,
                              "probability": dist[state], "term": term_for(dist[state]),
                              "evidence": step.label})
         for j in s.judgement_specs:
@@ -269,9 +271,10 @@ def history_rows(s: Scenario) -> list[dict[str, Any]]:
 
 def timeline(s: Scenario) -> pd.DataFrame:
     """One row per date (as_of, then each evidence date), node and state, for every outcome
-    (kind "outcome") and every key judgement (kind "judgement", node its name, state None):
-    the probability as it stood that day, its estimative term, and the evidence of the day.
-    Its `attrs["time_averaged_brier"]` holds each resolved node's time-averaged Brier score."""
+    (kind "outcome"), every resolved node that is not one (kind "resolved") and every key
+    judgement (kind "judgement", node its name, state None): the probability as it stood
+    that day, its estimative term, and the evidence of the day. Its
+    `attrs["time_averaged_brier"]` holds each resolved node's time-averaged Brier score."""
     import pandas as pd
 
     frame = pd.DataFrame(history_rows(s), columns=TIMELINE_COLUMNS)

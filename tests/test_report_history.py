@@ -1,5 +1,6 @@
 """The briefing of a case: how the forecast moved (one chart and table per outcome, its
-numbers the API's), how the March forecast scored, with either Graphviz renderer."""
+numbers the API's), how the March forecast scored, with either Graphviz renderer, and what
+changed since an older version (every move a column; a changed question not compared)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.report_page import GENERATED
 ROOT = Path(__file__).resolve().parent.parent
 FOLLOWUP = ROOT / "scenarios" / "russia_iran_2025_followup.yaml"
 SEED = ROOT / "scenarios" / "russia_iran_2025.yaml"
+WEATHER = ROOT / "tests" / "fixtures" / "timeline" / "weather.yaml"
 
 
 @cache
@@ -89,3 +91,35 @@ def test_the_panel_starts_from_the_logs_evidence() -> None:
     panel = section(page(), "panel")
     for node, state in s.background.given.items():
         assert f'value="given:{state}" selected' in panel, node
+
+
+def test_what_changed_since_has_a_column_for_every_move_that_moved() -> None:
+    from model.analysis.diff import diff
+
+    s = case()
+    changes = section(render(s, generated=GENERATED, since=str(SEED)), "changes")
+    shown = diff(model.load(SEED), s).top_moves()
+    why = changes[changes.index('class="data changes-why"'):]
+    head = why[:why.index("</thead>")]
+    assert head.count('<th scope="col" class="num">') == len(shown) > 6
+    deal = next(j.statement for j in s.judgement_specs if j.name == "deal_and_no_strike")
+    assert s.nodes["nuclear_deal"].label in head and deal in head
+    assert "Each column adds up to its move" in changes and "not compared" not in changes
+    moved = changes[:changes.index('class="data changes-why"')]
+    assert moved.count('<tr><th scope="row">') == len(shown)
+
+
+def test_what_changed_since_lists_a_changed_question_without_a_column(tmp_path: Path) -> None:
+    text = WEATHER.read_text().replace("states: [poor, fair, good]", "states: [poor, good]")
+    text = text.replace("p: {poor: 0.1, fair: 0.3, good: 0.6}", "p: {poor: 0.2, good: 0.8}")
+    text = text.replace("p: {poor: 0.5, fair: 0.3, good: 0.2}", "p: {poor: 0.6, good: 0.4}")
+    new = tmp_path / "weather.yaml"
+    new.write_text(text)
+    changes = section(render(model.load(new), generated=GENERATED, since=str(WEATHER)),
+                      "changes")
+    assert "not compared: its states changed (poor, fair, good -&gt; poor, good)" in changes
+    assert "not compared: the states of its nodes changed" in changes
+    why = changes[changes.index('class="data changes-why"'):]
+    head = why[:why.index("</thead>")]
+    assert head.count('<th scope="col" class="num">') == 1 and "Prices rise" in head
+    assert "a question that changed is listed above but not compared" in changes

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -189,11 +190,35 @@ def test_timeline_command_prints_each_outcome_and_its_json(capsys: pytest.Captur
                                                            ) -> None:
     assert main(["timeline", str(CASE)]) == 0
     text = capsys.readouterr().out
-    assert "The harvest (crop=poor)" in text and "A wet April" in text and "−28 pts" in text
+    assert "The harvest (crop=poor; resolved fair on 2025-09-01)" in text
+    assert "A wet April" in text and "−28 pts" in text
     assert main(["timeline", str(CASE), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["rows"][0]["date"] == "2025-03-01"
     assert set(data["time_averaged_brier"]) == {"crop", "market"}
+
+
+def test_a_timeline_follows_the_resolved_nodes_that_are_not_outcomes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The wildcatter has no outcome or judgement: a case resolving its `oil` follows oil, so
+    the time-averaged Brier score printed below reads off the lines printed above it."""
+    path = write(tmp_path, "oil_case.yaml", f"""\
+        case: oil_case
+        scenario: {SCENARIOS / "oil_wildcatter.yaml"}
+        evidence:
+          - {{date: 2025-05-01, believe: {{oil: {{soaking: 0.5}}}}, because: [{{assumption: x}}]}}
+        resolutions:
+          - {{node: oil, state: wet, date: 2025-06-01, because: [{{assumption: x}}]}}
+        """)
+    frame = model.load(path).timeline()
+    assert set(frame["kind"]) == {"resolved"} and set(frame["node"]) == {"oil"}
+    assert len(frame) == 2 * 3  # two dates, oil's three states
+    assert main(["timeline", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "oil (oil=wet; not an outcome, resolved wet on 2025-06-01)" in text
+    assert "Time-averaged Brier score of each resolved node" in text and "oil 0.4134" in text
+    assert main(["timeline", str(SCENARIOS / "oil_wildcatter.yaml")]) == 0
+    assert "Nothing to follow" in capsys.readouterr().out
 
 
 # scores by hand ------------------------------------------------------------------------------
@@ -254,6 +279,91 @@ def test_scoring_files_with_problems_reports_every_one_at_once(tmp_path: Path) -
     with pytest.raises(ScenarioError) as caught:
         score_files([CASE, *bad])
     assert [p.file for p in caught.value.problems] == [str(b) for b in bad]
+
+
+IMPOSSIBLE_CASE = """\
+    case: c3
+    scenario: alarm.yaml
+    evidence:
+      - {date: 2025-04-01, observed: {burglary: no, quake: no}, because: [{assumption: x}]}
+      - {date: 2025-05-01, observed: {alarm: yes}, because: [{assumption: x}]}
+    """
+ALARM = """\
+    scenario: alarm
+    title: Alarm
+    question: Was there a burglary?
+    as_of: 2025-03-01
+    horizon: 2025-12-31
+    nodes:
+      burglary: {role: driver, prior: {yes: 0.1}, because: [{assumption: a}]}
+      quake: {role: driver, prior: {yes: 0.2}, because: [{assumption: a}]}
+      alarm:
+        role: outcome
+        parents: [burglary, quake]
+        table:
+          - {when: {burglary: yes, quake: yes}, p: {yes: 0.95}, because: [{assumption: a}]}
+          - {when: {burglary: yes, quake: no}, p: {yes: 0.9}, because: [{assumption: a}]}
+          - {when: {burglary: no, quake: yes}, p: {yes: 0.3}, because: [{assumption: a}]}
+          - {when: {burglary: no, quake: no}, exact: true, p: {yes: 0},
+             because: [{assumption: never by itself}]}
+    """
+
+
+def test_scoring_checks_each_files_evidence_as_validate_does(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, "alarm.yaml", ALARM)
+    path = write(tmp_path, "c3.yaml", IMPOSSIBLE_CASE)
+    assert main(["validate", str(path)]) == 2
+    capsys.readouterr()
+    assert main(["score", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:5: node 'alarm': evidence of 2025-05-01 (alarm=yes) is impossible" in err
+    assert "Traceback" not in err
+    with pytest.raises(ScenarioError) as caught:
+        score_files([CASE, path])
+    assert [(p.file, p.line) for p in caught.value.problems] == [(str(path), 5)]
+
+
+def test_a_file_with_nothing_to_score_says_so(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "alarm.yaml", ALARM)
+    found = score_files([path, CASE])
+    assert [str(w) for w in found.warnings] == [
+        f"{path}: nothing to score: no node is resolved (add `resolutions` (node, state, "
+        "date, because) once the questions are settled)"]
+    assert main(["score", str(path), str(CASE)]) == 0
+    out, err = capsys.readouterr()
+    assert "alarm: nothing to score (no node is resolved)" in out and "n/a" not in out
+    assert "nothing to score" in err
+    assert main(["score", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["scores"][0]["log"] is None and data["scores"][0]["log_infinite"] is False
+    assert len(data["warnings"]) == 1
+
+
+def test_an_infinite_log_score_is_written_as_such_in_json(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The evidence rules the alarm out, and it went off: the latest forecast gave it 0."""
+    write(tmp_path, "alarm.yaml", ALARM)
+    path = write(tmp_path, "case.yaml", """\
+        case: rang
+        scenario: alarm.yaml
+        evidence:
+          - {date: 2025-04-01, observed: {burglary: no, quake: no}, because: [{assumption: x}]}
+        resolutions:
+          - {node: alarm, state: yes, date: 2025-06-01, because: [{assumption: x}]}
+        """)
+    assert model.load(path).score()["alarm"].log == math.inf
+    assert main(["score", str(path), str(CASE), "--at", "latest", "--json"]) == 0
+    rang, weather = json.loads(capsys.readouterr().out)["scores"]
+    alarm = rang["nodes"][0]
+    assert (alarm["log"], alarm["log_infinite"]) == (None, True)
+    assert (rang["log"], rang["log_infinite"]) == (None, True)
+    assert rang["brier"] == 1.0
+    assert all(n["log_infinite"] is False and n["log"] is not None for n in weather["nodes"])
+    assert weather["log_infinite"] is False
+    assert main(["score", str(path), "--at", "latest"]) == 0
+    assert re.search(r"^alarm +yes +0\.0% +1\.0000 +inf ", capsys.readouterr().out, re.M)
 
 
 def test_the_seed_follow_up_scores_the_march_forecast() -> None:
@@ -589,3 +699,133 @@ def test_a_reports_paragraphs_and_quote_are_checked_in_its_source_text(
                                                                  "quote: rain is likely, "
                                                                  "says: rain}"))
     assert model.load(path).query("rain")["yes"] == 1.0
+
+
+# the log's dates against today, case files' keys, the whole log's problems at once -------------
+
+
+def test_an_entry_or_resolution_dated_after_today_is_warned_of_at_its_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A date in the future loads (a warning), but says where it is and what today is: a
+    briefing would otherwise read "up to 1 Jun 2027" without a word."""
+    from model.language import evidence_log
+
+    monkeypatch.setattr(evidence_log, "today", lambda: D(2026, 12, 2))
+    (tmp_path / "weather.yaml").write_text(
+        WEATHER.read_text().replace("horizon: 2025-12-31", "horizon: 2027-12-31"))
+    path = write(tmp_path, "case.yaml", """\
+        case: c
+        scenario: weather
+        evidence:
+          - date: 2026-12-02
+            observed: {rain: yes}
+            because: [{assumption: today is not the future}]
+          - date: 2027-06-01
+            observed: {crop: fair}
+            because: [{assumption: x}]
+        resolutions:
+          - {node: market, state: no, date: 2027-07-01, because: [{assumption: y}]}
+        """)
+    s = model.load(path)
+    assert [e.date for e in s.evidence] == [D(2026, 12, 2), D(2027, 6, 1)]
+    future = [w for w in s.warnings if "in the future" in w.message]
+    assert [(w.file, w.line) for w in future] == [(str(path), 7), (str(path), 11)]
+    assert str(future[0]).startswith(f"{path}:7: evidence of 2027-06-01 is dated in the future "
+                                     "(today is 2026-12-02): a typo?")
+    assert "a resolution of 2027-07-01 is dated in the future" in future[1].message
+    assert main(["validate", str(path)]) == 0
+
+
+def test_a_scenario_s_own_entry_dated_after_the_real_today_is_warned_of(tmp_path: Path) -> None:
+    """The clock as it is, with no seam: tomorrow is the future, today is not."""
+    today = dt.date.today()
+    text = WEATHER.read_text().replace(
+        "as_of: 2025-03-01", f"as_of: {today - dt.timedelta(days=30)}").replace(
+        "horizon: 2025-12-31", f"horizon: {today + dt.timedelta(days=400)}")
+    path = weather_with(tmp_path, "")
+    path.write_text(text + textwrap.dedent(f"""
+        evidence:
+          - date: {today}
+            observed: {{rain: yes}}
+            because: [{{assumption: x}}]
+          - date: {today + dt.timedelta(days=1)}
+            observed: {{crop: fair}}
+            because: [{{assumption: y}}]
+        """))
+    future = [w for w in model.load(path).warnings if "in the future" in w.message]
+    assert [w.line for w in future] == [len(text.splitlines()) + 6]
+    assert f"(today is {today})" in future[0].message
+
+
+def test_a_case_file_is_told_which_keys_it_holds_not_a_scenario_s(tmp_path: Path) -> None:
+    (tmp_path / "weather.yaml").write_text(WEATHER.read_text())
+    path = write(tmp_path, "case.yaml", """\
+        case: c
+        scenario: weather
+        what_ifs: []
+        evidence:
+          - date: 2025-04-01
+            observed: {rian: yes}
+            because: [{assumption: x}]
+        """)
+    with pytest.raises(ScenarioError) as caught:
+        model.load(path)
+    first, second = caught.value.problems
+    assert first.line == 3 and first.message == "what_ifs: unknown key 'what_ifs'"
+    assert first.hint == ("a case file holds only case, scenario, title, description, sources, "
+                          "evidence and resolutions; what_ifs belong in the scenario file")
+    # the key is left unread, so the rest of the case is still checked
+    assert second.line == 6 and "unknown node 'rian'" in second.message
+
+
+def test_a_misspelt_key_of_a_case_file_is_matched_with_the_case_file_s_keys(
+        tmp_path: Path) -> None:
+    (tmp_path / "weather.yaml").write_text(WEATHER.read_text())
+    path = write(tmp_path, "case.yaml", "case: c\nscenario: weather\ntitel: The season\n")
+    with pytest.raises(ScenarioError) as caught:
+        model.load(path)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.hint) == (3, "did you mean 'title'?")
+
+
+def test_a_scenario_file_given_as_the_case_is_told_so_plainly(tmp_path: Path) -> None:
+    (tmp_path / "weather.yaml").write_text(WEATHER.read_text())
+    other = write(tmp_path, "other.yaml", WEATHER.read_text())
+    with pytest.raises(ScenarioError) as caught:
+        model.load(tmp_path / "weather.yaml", case=other)
+    [problem] = caught.value.problems
+    assert problem.file == str(other)
+    assert "this is a scenario file (it has 'nodes'), not a case file" in problem.message
+    assert "did you mean" not in str(problem)
+
+
+def test_the_whole_log_s_problems_come_with_the_entries_own(tmp_path: Path) -> None:
+    """An unknown node in one entry does not hide that two others observe one node as two
+    states on one day, nor that a node is resolved twice: all come at once."""
+    (tmp_path / "weather.yaml").write_text(WEATHER.read_text())
+    path = write(tmp_path, "case.yaml", """\
+        case: c
+        scenario: weather
+        evidence:
+          - date: 2025-04-01
+            observed: {rian: yes}
+            because: [{assumption: x}]
+          - date: 2025-05-01
+            observed: {crop: good}
+            because: [{assumption: x}]
+          - date: 2025-05-01
+            observed: {crop: poor}
+            because: [{assumption: y}]
+        resolutions:
+          - {node: market, state: yes, date: 2025-09-01, because: [{assumption: x}]}
+          - {node: market, state: no, date: 2025-09-02, because: [{assumption: y}]}
+        """)
+    with pytest.raises(ScenarioError) as caught:
+        model.load(path)
+    found = [(p.line, p.node) for p in caught.value.problems]
+    assert found == [(5, None), (10, "crop"), (15, "market")], caught.value.problems
+    messages = [p.message for p in caught.value.problems]
+    assert "unknown node 'rian'" in messages[0]
+    assert "'crop' is observed as 'poor', but it was observed as 'good'" in messages[1]
+    assert "'market' is resolved twice" in messages[2]
+    assert main(["validate", str(path)]) == 2

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from ..analysis.diff import Diff
+from ..analysis.diff import Diff, Move
 from ..history import Score, Step, steps
 from ..language.probability import percent, shown_points
 from ..scenario import Scenario
@@ -205,7 +205,9 @@ class MoveRow:
     label: str
     old: str
     new: str
-    move: str
+    move: str  # points (an expected utility: its own units), or "" when not compared
+    compared: bool  # False: the question is not the same in both versions
+    note: str  # why not: "added", "its states changed (...)", ...
 
 
 @dataclass(frozen=True)
@@ -221,28 +223,70 @@ class Changes:
     columns: tuple[str, ...]
     changes: tuple[ChangeRow, ...]
     method: str
+    worth: bool  # a column is an expected utility, in the utilities' own units
+
+
+def _worth(x: float) -> str:
+    return signed(x, 2)
 
 
 def changes_section(facts: Facts) -> Section | None:
-    """What moved since `facts.since`, and which changes moved it; None without one."""
+    """What moved since `facts.since`, and which changes moved it: every move that is the
+    same question in both versions and moved, each a column of the changes' shares, then
+    those whose question changed (not compared); None without an older version."""
     found: Diff | None = facts.since
     if found is None:
         return None
     s = facts.scenario
-    top = [m for m in found.top_moves(6) if m.change is not None]
+    top = found.top_moves()
 
-    def label(key_node: str, state: str | None) -> str:
-        if state is None:
-            spec = next((j for j in s.judgement_specs if j.name == key_node), None)
-            return spec.statement if spec else key_node
-        name = s.nodes[key_node].label if key_node in s.nodes else key_node
-        return name if len(s.nodes[key_node].states) == 2 and state == s.nodes[
-            key_node].states[0] else f"{name}: {s.state_label(key_node, state)}"
+    def label(m: Move) -> str:
+        if m.kind == "judgement":
+            spec = next((j for j in s.judgement_specs if j.name == m.node), None)
+            return spec.statement if spec else m.node
+        if m.kind == "utility":
+            return f"Expected utility to {m.node}"
+        if m.node not in s.nodes or m.state is None:
+            return m.node if m.state is None else f"{m.node}: {m.state}"
+        name = s.nodes[m.node].label
+        states = tuple(s.nodes[m.node].states)
+        if m.state not in states:
+            return f"{name}: {m.state}"
+        if m.kind == "outcome" and headline_states(states) == (m.state,):
+            return name
+        return f"{name}: {s.state_label(m.node, m.state)}"
 
-    moves = tuple(MoveRow(label(m.node, m.state), percent(m.old or 0.0), percent(m.new or 0.0),
-                          shown_points(m.old or 0.0, m.new or 0.0)) for m in top)
-    changes = tuple(ChangeRow(c.detail, tuple(signed(100 * c.effect.get(m.key, 0.0))
+    def figure(m: Move, x: float | None) -> str:
+        if x is None:
+            return "—"
+        return percent(x) if m.probability else _worth(x)
+
+    def row(m: Move) -> MoveRow:
+        change = m.change
+        if change is None:
+            move = ""
+        elif m.probability:
+            move = shown_points(m.old or 0.0, m.new or 0.0)
+        else:
+            move = ("+" if change > 0 else "") + _worth(change)
+        return MoveRow(label(m), figure(m, m.old), figure(m, m.new), move, m.attributed,
+                       m.note)
+
+    def headline(m: Move) -> bool:  # of a yes/no node only "yes", in either version
+        if m.state is None or m.kind == "utility":
+            return True
+        spec = s.nodes.get(m.node)
+        states = tuple(spec.states) if spec is not None else (m.state,)
+        return len(headline_states(states)) != 1 or m.state in headline_states(states)
+
+    apart = [m for m in found.moves if not m.attributed and headline(m)]
+    moves = (*(row(m) for m in top), *(row(m) for m in apart))
+
+    def share(m: Move, x: float) -> str:
+        return signed(100 * x) if m.probability else _worth(x)
+
+    changes = tuple(ChangeRow(c.detail, tuple(share(m, c.effect.get(m.key, 0.0))
                                               for m in top)) for c in found.changes)
     return Section("changes", f"What changed since {found.old}",
-                   Changes(found.old, moves, tuple(r.label for r in moves), changes,
-                           found.method))
+                   Changes(found.old, moves, tuple(label(m) for m in top), changes,
+                           found.method, any(not m.probability for m in top)))

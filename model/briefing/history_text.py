@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..analysis.diff import Diff
+from ..analysis.diff import Diff, Move
 from ..analysis.scores import Scores
 from ..history import Score
 from ..language.probability import decimal_percent, points, term_for
@@ -15,18 +15,27 @@ from .text import table
 
 
 def timeline_text(s: Scenario, frame: Any) -> str:
-    """The forecast's history: per outcome (its headline states) and judgement, one line per
-    date with the probability, its term, the move in points and the day's evidence."""
+    """The forecast's history: per outcome (its headline states), resolved node that is not
+    an outcome, and judgement, one line per date with the probability, its term, the move in
+    points and the day's evidence."""
     blocks = [f"{s.title} ({s.id}): the forecast's history, as of {s.file.as_of} and after "
               f"each dated entry"]
     groups: list[tuple[str, Any]] = []
-    for node in s.outcomes:
-        for state in headline_states(tuple(s.nodes[node].states)):
-            rows = frame[(frame["node"] == node) & (frame["state"] == state)]
-            groups.append((f"{s.nodes[node].label} ({node}={state})", rows))
+    resolved = {r.node: r for r in s.resolutions}
+    for kind in ("outcome", "resolved"):
+        for node in dict.fromkeys(frame[frame["kind"] == kind]["node"]):
+            r = resolved.get(node)
+            settled = ("" if r is None else ("; " if kind == "outcome" else "; not an outcome, ")
+                       + f"resolved {r.state} on {r.date}")
+            for state in headline_states(tuple(s.nodes[node].states)):
+                rows = frame[(frame["node"] == node) & (frame["state"] == state)]
+                groups.append((f"{s.nodes[node].label} ({node}={state}{settled})", rows))
     for j in s.judgement_specs:
         rows = frame[(frame["kind"] == "judgement") & (frame["node"] == j.name)]
         groups.append((f"Judgement {j.name}: {j.statement}", rows))
+    if not groups:
+        blocks.append("Nothing to follow: the history follows every outcome (role: outcome), "
+                      "key judgement and resolved node, and this file has none.")
     for title, rows in groups:
         lines = [("date", "p", "term", "move", "evidence")]
         before: float | None = None
@@ -38,8 +47,9 @@ def timeline_text(s: Scenario, frame: Any) -> str:
         blocks.append(title + "\n" + table(lines, "lrlrl"))
     averaged = frame.attrs.get("time_averaged_brier", {})
     if averaged:
-        blocks.append("Time-averaged Brier score (each day's forecast until the next entry): "
-                      + ", ".join(f"{n} {b:.4f}" for n, b in averaged.items()))
+        blocks.append("Time-averaged Brier score of each resolved node (each day's forecast "
+                      "until the next entry, until it was settled): "
+                      + ", ".join(f"{n} {_number(b)}" for n, b in averaged.items()))
     return "\n\n".join(blocks)
 
 
@@ -56,14 +66,17 @@ def _number(x: float, digits: int = 4) -> str:
 
 
 def score_table(sc: Score) -> str:
+    if not sc.nodes:
+        return f"{sc.scenario}: nothing to score (no node is resolved)"
     lines = [("node", "happened", "forecast", "Brier", "log", "time-averaged Brier")]
     for n in sc.nodes:
         lines.append((n.node, n.state, decimal_percent(n.forecast[n.state]), _number(n.brier),
                       _number(n.log), _number(n.time_averaged_brier)))
     lines.append(("mean", "", "", _number(sc.brier), _number(sc.log),
                   _number(sc.time_averaged_brier)))
-    return (f"{sc.scenario}: the forecast as it stood on {sc.as_at}, {len(sc.nodes)} resolved "
-            "nodes\n" + table(lines, "llrrrr"))
+    count = f"{len(sc.nodes)} resolved node" + ("" if len(sc.nodes) == 1 else "s")
+    return (f"{sc.scenario}: the forecast as it stood on {sc.as_at}, {count}\n"
+            + table(lines, "llrrrr"))
 
 
 def scores_text(found: Scores) -> str:
@@ -79,22 +92,62 @@ def scores_text(found: Scores) -> str:
     return "\n\n".join(blocks)
 
 
+def _figure(m: Move, x: float | None) -> str:
+    if x is None:
+        return "-"
+    return decimal_percent(x) if m.probability else signed(x, 2)
+
+
+def _move(m: Move) -> str:
+    change = m.change
+    if change is None:
+        return "" if m.attributed else "not compared"
+    if m.probability:
+        return points(change) + " pts"
+    return ("+" if change > 0 else "") + signed(change, 2)
+
+
 def diff_text(found: Diff) -> str:
+    """Every move (old, new, and the move where the question is the same in both), the
+    changes numbered, and each change's share of every attributed move that moved."""
     blocks = [f"What moved from {found.old} to {found.new}"]
     lines = [("", "old", "new", "move")]
     for m in found.moves:
-        lines.append((m.key, "-" if m.old is None else decimal_percent(m.old),
-                      "-" if m.new is None else decimal_percent(m.new),
-                      "" if m.change is None else points(m.change) + " pts"))
+        lines.append((m.key, _figure(m, m.old), _figure(m, m.new), _move(m)))
     blocks.append(table(lines, "lrrr"))
+    apart = found.unattributed()
+    if apart:
+        blocks.append("Not compared and not attributed, the question not being the same in "
+                      "both versions: "
+                      + "; ".join(f"{m.node} ({m.note})" for m in apart))
     if not found.changes:
         blocks.append("No change that moves a probability (labels, citations and wording "
                       "are not counted).")
         return "\n\n".join(blocks)
-    keys = [m.key for m in found.top_moves(5) if m.change is not None]
-    rows = [("change", *keys)]
-    for c in found.changes:
-        rows.append((c.detail, *(signed(100 * c.effect.get(k, 0.0)) for k in keys)))
-    blocks.append(f"Why, in points ({found.method}; each column adds up to its move)\n"
-                  + table(rows, "l" + "r" * len(keys)))
+    blocks.append("Changes that move a probability (labels, citations and wording are not "
+                  "counted)\n" + table([(str(i), c.detail)
+                                        for i, c in enumerate(found.changes, 1)], "rl"))
+    shown = found.top_moves()
+    if not shown:
+        blocks.append("Nothing that is the same question in both versions moved.")
+        return "\n\n".join(blocks)
+    numbers = [str(i) for i in range(1, len(found.changes) + 1)]
+    rows = [("", "move", *numbers)]
+    for m in shown:
+        rows.append((m.key, _share(m, m.change or 0.0, plus=True),
+                     *(_share(m, c.effect.get(m.key, 0.0)) for c in found.changes)))
+    worth = any(not m.probability for m in shown)
+    blocks.append("Why, in points" + (" (an expected utility in its own units)" if worth else "")
+                  + ": each change's share of each move, by its number above; each row adds "
+                  f"up to its move ({found.method}).\nEvery move that is the same question in "
+                  "both versions and moved (by 0.05 points or more) is shown, of a yes/no question "
+                  "the first state (the other "
+                  "moves by as much); --json has every state.\n"
+                  + table(rows, "lr" + "r" * len(numbers)))
     return "\n\n".join(blocks)
+
+
+def _share(m: Move, x: float, plus: bool = False) -> str:
+    """A move or a change's share of it: points to one decimal, or utility to two."""
+    text = signed(100 * x, 1) if m.probability else signed(x, 2)
+    return ("+" if plus and x > 0 and text.strip("0.") else "") + text

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from .display import RichDisplay
 from .errors import Problem, QueryError, ScenarioError
 from .language.evidence_log import EntrySpec
 from .language.probability import ESTIMATIVE_TERMS, term_for
@@ -306,7 +307,7 @@ class NodeScore:
 
 
 @dataclass(frozen=True)
-class Score:
+class Score(RichDisplay):
     """A scenario's forecast (as it stood on `as_at`) scored against its resolutions."""
 
     scenario: str

@@ -419,3 +419,13 @@ def test_scenario_decide_prints_the_policy_and_the_value_of_information(
     assert data["information"][0]["node"] == "oil"
     assert main(["decide", str(WILDCATTER), "--actor", "nobody"]) == 2
     assert "no actor 'nobody' has utilities" in capsys.readouterr().err
+
+
+def test_utilities_print_as_the_briefing_rounds_them() -> None:
+    from model.briefing.format import signed
+    from model.briefing.text import worth
+
+    # -8.15 held in binary as -8.1499999...: the table and the page both show -8.2
+    assert worth(-8.149999999999999) == signed(-8.149999999999999).replace("\u2212", "-") \
+        == "-8.2"
+    assert worth(-0.04) == "0.0" and worth(22.5) == "22.5"

@@ -19,10 +19,10 @@ from ..analysis.signposts import Signposts
 from ..analysis.sweep import Sweep
 from ..analysis.uncertainty import OutcomeUncertainty
 from ..errors import shown
-from ..language.probability import decimal_percent, percent, percents, term_for
+from ..language.probability import MINUS, decimal_percent, percent, percents, term_for
 from ..network.net import describe_question
 from ..results import Distribution, Explanation
-from .format import headline_states
+from .format import headline_states, signed
 
 BAR_WIDTH = 24
 
@@ -208,17 +208,18 @@ def decision_table(d: Decision) -> str:
     rows = [["option", *map(shown, d.actors)]]
     best = {a: percents([o.chance_best[a] for o in d.options]) for a in d.actors}
     for i, o in enumerate(d.options):
-        rows.append([shown(o.option), *(f"{o.expected[a]:.1f} [{o.interval[a][0]:.1f}, "
-                                        f"{o.interval[a][1]:.1f}] {best[a][i]}"
+        rows.append([shown(o.option), *(f"{worth(o.expected[a])} [{worth(o.interval[a][0])}, "
+                                        f"{worth(o.interval[a][1])}] {best[a][i]}"
                                         for a in d.actors)])
-    rows.append(["as written", *(f"{d.as_written[a]:.1f}" for a in d.actors)])
+    rows.append(["as written", *(worth(d.as_written[a]) for a in d.actors)])
     rows.append(["best", *(shown(d.best[a]) for a in d.actors)])
     return title + "\n" + table(rows, "l" + "r" * len(d.actors))
 
 
 def worth(x: float) -> str:
-    """A utility as the tables print it: one decimal, no "-0.0"."""
-    return f"{x:.1f}" if round(x, 1) != 0 else "0.0"
+    """A utility as the tables print it: one decimal, rounded as the briefing rounds it
+    (half away from zero, so -8.15 is -8.2 in both), no "-0.0"."""
+    return signed(x).replace(MINUS, "-")
 
 
 def strategy_text(strategy: Strategy) -> str:
@@ -242,13 +243,17 @@ def strategy_text(strategy: Strategy) -> str:
         lines.append(f"DECISION {d.node} ({d.label}), taken knowing {knows}")
         lines.append(table(rows, "lrl" + "r" * len(options)))
     lines.append("")
-    lines.append("VALUE OF INFORMATION: how much the maximum expected utility rises if a node's "
-                 "state is known before deciding (EVPI, in utility units)")
-    rows = [["node", "EVPI", "90% range", "known before"]]
-    for i in strategy.information:
-        rows.append([i.node, worth(i.value), f"{worth(i.low)} to {worth(i.high)}",
-                     f"{i.before} (known already)" if i.known_already else i.before])
-    lines.append(table(rows, "lrrl"))
+    if not strategy.information:
+        lines.append("VALUE OF INFORMATION: none to weigh: every chance node comes after "
+                     "every decision")
+    else:
+        lines.append("VALUE OF INFORMATION: how much the maximum expected utility rises if a "
+                     "node's state is known before deciding (EVPI, in utility units)")
+        rows = [["node", "EVPI", "90% range", "known before"]]
+        for i in strategy.information:
+            rows.append([i.node, worth(i.value), f"{worth(i.low)} to {worth(i.high)}",
+                         f"{i.before} (known already)" if i.known_already else i.before])
+        lines.append(table(rows, "lrrl"))
     if strategy.after_every_decision:
         lines.append("  no decision could know: " + ", ".join(strategy.after_every_decision)
                      + " (they come after every decision)")

@@ -364,3 +364,85 @@ def test_a_number_written_as_text_out_of_range_says_so() -> None:
 def test_a_shown_figure_takes_the_term_of_the_percent_the_reader_sees(p: float,
                                                                        term: str) -> None:
     assert shown_term(p) == term
+
+
+# dates --------------------------------------------------------------------------------------
+
+DATED = """\
+scenario: dates
+title: Dates
+question: Are dates read as written?
+as_of: {as_of}
+horizon: {horizon}
+sources:
+  a: {{title: Source A, published: {published}}}
+nodes:
+  x: {{prior: {{yes: 0.5}}, because: [{{assumption: even}}]}}
+evidence:
+  - date: {evidence}
+    observed: {{x: yes}}
+    because: [{{assumption: seen}}]
+resolutions:
+  - {{node: x, state: yes, date: {resolution}, because: [{{assumption: seen}}]}}
+"""
+GOOD_DATES = {"as_of": "2025-03-25", "horizon": "2025-12-31", "published": "2025-03-01",
+              "evidence": "2025-06-13", "resolution": "2025-07-01"}
+DATE_LINES = {"as_of": 4, "horizon": 5, "published": 7, "evidence": 11, "resolution": 15}
+
+
+BAD_DATES = [
+    ("20250613", "the number 20250613 is not a date"),
+    ("2025-6-3", "'2025-6-3' is not a date in the form YYYY-MM-DD"),
+    ("2025-06-13 12:00:00+02:00", "has a time of day"),
+    ("2025-06-13T00:00:00Z", "has a time of day"),
+    ("2025-13-01", "'2025-13-01' is not a date (month must be in 1..12)"),
+]
+
+
+# a source's `published` may be text too ('June 2025'): only a number there is not a date
+@pytest.mark.parametrize(("field", "written", "words"), [
+    *((field, *bad) for field in sorted(DATE_LINES) if field != "published"
+      for bad in BAD_DATES), ("published", *BAD_DATES[0])])
+def test_a_date_not_written_yyyy_mm_dd_is_refused_with_how_to_write_one(
+        field: str, written: str, words: str) -> None:
+    """Any date of a file: a day alone, as `--at` takes it; a number, a short form or a
+    time of day is refused with the same hint."""
+    text = DATED.format(**{**GOOD_DATES, field: written})
+    with pytest.raises(ScenarioError) as caught:
+        model.loads(text, "dates.yaml")
+    [problem] = [p for p in caught.value.problems if p.line == DATE_LINES[field]]
+    assert words in problem.message, problem
+    assert problem.hint == "write the date as YYYY-MM-DD, e.g. 2025-06-13"
+    assert "Datetimes provided" not in str(caught.value)
+    assert "input is too short" not in str(caught.value)
+
+
+def test_dates_written_yyyy_mm_dd_load_as_days() -> None:
+    s = model.loads(DATED.format(**GOOD_DATES), "dates.yaml")
+    assert s.file.as_of.isoformat() == "2025-03-25" and s.evidence[0].date.day == 13
+
+
+@pytest.mark.parametrize(("entry", "line", "hint"), [
+    ("- date: 2025-06-13\n    observe: {x: yes}\n    because: [{assumption: seen}]", 12,
+     "did you mean 'observed'?"),
+    ("- date: 2025-06-13\n    observed: {x: yes}\n    because: [{asumption: seen}]", 13,
+     "did you mean 'assumption'?"),
+])
+def test_a_misspelt_key_of_an_evidence_entry_says_which_it_means(
+        entry: str, line: int, hint: str) -> None:
+    head = DATED.format(**GOOD_DATES).partition("evidence:")[0]
+    with pytest.raises(ScenarioError) as caught:
+        model.loads(f"{head}evidence:\n  {entry}\n", "dates.yaml")
+    [unknown] = [p for p in caught.value.problems if "unknown key" in p.message]
+    assert (unknown.line, unknown.hint) == (line, hint)
+
+
+def test_a_misspelt_key_of_a_resolution_says_which_it_means() -> None:
+    head = DATED.format(**GOOD_DATES).partition("resolutions:")[0]
+    with pytest.raises(ScenarioError) as caught:
+        model.loads(head + "resolutions:\n  - {node: x, state: yes, dated: 2025-07-01, "
+                           "because: [{assumption: seen}]}\n", "dates.yaml")
+    found = {p.message: p.hint for p in caught.value.problems}
+    assert found == {"resolutions.0: 'date' is missing": None,
+                     "resolutions.0.dated: unknown key 'dated'": "did you mean 'date' or "
+                                                                 "'state'?"}

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from ..errors import Problem, ScenarioError
 from .checks import Checked, Checker
-from .evidence_log import EntrySpec, LogChecker, ResolutionSpec
+from .evidence_log import EntrySpec, LogChecker, ResolutionSpec, combine
 from .findings import Findings
 from .loader import Document
 from .parse import _schema_problems, salvage
@@ -70,12 +70,18 @@ class CheckedCase:
 def check_case(doc: Document, model: Checked) -> CheckedCase:
     """Parse and check a case file against its (checked) scenario; raise every problem of
     the case file together."""
+    if isinstance(doc.data, dict) and "nodes" in doc.data:
+        raise ScenarioError(doc.problem((), "this is a scenario file (it has 'nodes'), not a "
+                                            "case file",
+                                        hint="give as the case a file with 'case:' and "
+                                             "'scenario:' and its evidence and resolutions, "
+                                             "or load this file as the scenario"))
     shape: list[Problem] = []
     try:
         case = CaseFile.model_validate(doc.data)
     except ValidationError as exc:
         # the rest of the file is still checked when the refused parts can be left out
-        shape = _schema_problems(doc, exc, ())
+        shape = _schema_problems(doc, exc, (), CaseFile)
         saved = salvage(doc, doc.data, exc.errors())
         try:
             if saved is None:
@@ -100,6 +106,12 @@ def check_case(doc: Document, model: Checked) -> CheckedCase:
     if not case.evidence and not case.resolutions:
         findings.warn((), "the case has no evidence and no resolutions",
                       hint="add dated 'evidence' entries or 'resolutions'")
+    # What only the whole log shows (a node observed as two states, resolved twice), over
+    # the entries that did check, so that it comes with the entries' own problems; its
+    # warnings come when the scenario combines the log it loads (`Scenario`).
+    own = model.log
+    findings.problems += combine([(own.entries, own.resolutions),
+                                  (entries, resolutions)])[1]
     if findings.problems:
         raise ScenarioError(sorted(findings.problems, key=lambda p: p.line or 0))
     return CheckedCase(case, doc, entries, resolutions, findings.warnings)

@@ -33,6 +33,11 @@ from .schema import (
 Support = Report | Assumption
 
 
+def today() -> dt.date:
+    """The day the log is checked on, for entries dated after it (tests set it)."""
+    return dt.date.today()
+
+
 @dataclass(frozen=True)
 class EntrySpec:
     """One checked evidence entry. `likelihood` and `believe` map each node to a weight or
@@ -111,7 +116,7 @@ class LogChecker:
 
     def __init__(self, findings: Findings, nodes: Mapping[str, Node], broken: Collection[str],
                  as_of: dt.date, horizon: dt.date, sources: Mapping[str, Source],
-                 paragraphs: Mapping[str, Sequence[str]]):
+                 paragraphs: Mapping[str, Sequence[str]], on: dt.date | None = None):
         self.findings = findings
         self.nodes = nodes
         self.broken = broken
@@ -119,6 +124,7 @@ class LogChecker:
         self.horizon = horizon
         self.sources = sources
         self.paragraphs = paragraphs
+        self.today = on or today()  # the day of the check: entries after it are warned of
 
     def fail(self, loc: Loc, message: str, node: str | None = None,
              hint: str | None = None) -> None:
@@ -193,6 +199,10 @@ class LogChecker:
                            "node means 'by the horizon', so nothing later bears on it",
                       hint="drop it, or extend the horizon")
             return False
+        if day > self.today:  # loaded still: the briefing would say "up to" that day
+            self.findings.warn(loc, f"{what} of {day} is dated in the future (today is "
+                                    f"{self.today}): a typo?",
+                               hint="date it the day it was reported or settled")
         return True
 
     def node(self, node: str, loc: Loc, what: str) -> bool:

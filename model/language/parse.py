@@ -11,7 +11,20 @@ from pydantic import ValidationError
 
 from ..errors import Problem, ScenarioError, did_you_mean
 from .loader import Document, Loc
-from .schema import Citation, Judgement, Node, Row, ScenarioFile, Source, WhatIf
+from .schema import (
+    Assumption,
+    CaseFile,
+    Citation,
+    EvidenceEntry,
+    Judgement,
+    Node,
+    Report,
+    Resolution,
+    Row,
+    ScenarioFile,
+    Source,
+    WhatIf,
+)
 
 
 def parse(doc: Document) -> tuple[ScenarioFile | None, list[Problem], set[str], Document]:
@@ -50,8 +63,9 @@ def parse(doc: Document) -> tuple[ScenarioFile | None, list[Problem], set[str], 
         return None, problems, broken, doc
 
 
-# A file whose only shape problems are in these parts is still cross-checked: a broken
-# entry of a list is left out, a broken source or text stands in by a placeholder.
+# A file whose only shape problems are in these parts, or keys it may not hold, is still
+# cross-checked: a broken entry of a list is left out, a broken source or text stands in by
+# a placeholder, an unknown key is left unread.
 _ENTRIES = ("what_ifs", "judgements", "evidence", "resolutions")
 _PLACEHOLDERS: dict[str, Any] = {"scenario": "scenario", "case": "case", "title": "-",
                                  "question": "-", "description": ""}
@@ -68,7 +82,10 @@ def salvage(doc: Document, data: dict[str, Any],
     for err in errors:
         loc = err["loc"]
         key = loc[0] if loc else None
-        if key in _ENTRIES and len(loc) == 1:
+        if err["type"] == "extra_forbidden" and len(loc) == 1:
+            out.pop(str(key), None)  # a key the file may not hold (`what_ifs` in a case)
+            raw.pop(str(key), None)
+        elif key in _ENTRIES and len(loc) == 1:
             out[key] = raw[key] = []  # not a list at all: checked as if empty
         elif key in _ENTRIES and isinstance(loc[1], int) and isinstance(data.get(key), list):
             dropped.setdefault(key, set()).add(loc[1])
@@ -96,8 +113,13 @@ def _renumber(loc: Loc, key: str, new: dict[int, int]) -> Loc:
     return loc
 
 
-def _schema_problems(doc: Document, exc: ValidationError | list[Any],
-                     prefix: Loc) -> list[Problem]:
+DATE_HINT = "write the date as YYYY-MM-DD, e.g. 2025-06-13"
+
+
+def _schema_problems(doc: Document, exc: ValidationError | list[Any], prefix: Loc,
+                     top: type[ScenarioFile] | type[CaseFile] = ScenarioFile) -> list[Problem]:
+    """pydantic's errors as located problems; `top` is the file's model (a scenario or a
+    case file), for the keys it holds."""
     problems: list[Problem] = []
     seen: set[Loc] = set()
     for err in exc.errors() if isinstance(exc, ValidationError) else exc:
@@ -115,12 +137,18 @@ def _schema_problems(doc: Document, exc: ValidationError | list[Any],
         elif kind == "extra_forbidden":
             key = str(err["loc"][-1])  # pydantic's: `loc` may end at a union tag of that name
             msg = f"unknown key '{key}'"
-            parent = _model_at(loc[:-1])
+            parent = _model_at(loc[:-1], top)
             if err.get("input") is None:
                 hint = ("in YAML a comma inside {...} starts a new key: put quotes around "
                         "text that holds a comma")
+            elif top is CaseFile and len(loc) == 1 and key in ScenarioFile.model_fields:
+                hint = _case_holds(key)
             elif parent:
-                hint = did_you_mean(key, parent)
+                hint = did_you_mean(key, [name for name in parent if name != key])
+        elif kind == "date_format":  # schema.Day's own words
+            hint = DATE_HINT
+        elif kind.startswith("date_"):  # pydantic's, where a date is one choice (`published`)
+            msg, hint = f"{_shown(err.get('input'))} is not a date", DATE_HINT
         elif kind.startswith("value_error"):
             msg = msg.removeprefix("Value error, ")
         problems.append(Problem(f"{where}: {msg}" if where else msg, file=doc.name,
@@ -155,12 +183,37 @@ def _holds(data: Any, part: str | int) -> bool:
     return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
 
 
-def _model_at(loc: Loc) -> list[str] | None:
-    """Field names allowed at a location, for 'did you mean' on an unknown key."""
+def _case_holds(key: str) -> str:
+    """What to do with a key of a scenario file written in a case file."""
+    fields = list(CaseFile.model_fields)
+    verb = "belong" if key.endswith("s") else "belongs"
+    return (f"a case file holds only {', '.join(fields[:-1])} and {fields[-1]}; {key} {verb} "
+            "in the scenario file")
+
+
+def _shown(value: Any) -> str:
+    """A value written where a date is, as schema.Day names it."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return f"the number {text}" if number else text
+
+
+def _model_at(loc: Loc, top: type[ScenarioFile] | type[CaseFile] = ScenarioFile
+              ) -> list[str] | None:
+    """Field names allowed at a location of a `top` file, for 'did you mean' on an unknown
+    key."""
     names = [p for p in loc if isinstance(p, str)]
     if not names:
-        return list(ScenarioFile.model_fields)
+        return list(top.model_fields)
     head = names[0]
+    if head in ("evidence", "resolutions"):
+        if "because" in names:
+            return [*Report.model_fields, *Assumption.model_fields]
+        if len(names) == 1:
+            model = EvidenceEntry if head == "evidence" else Resolution
+            return list(model.model_fields)
+        return None  # under a node of `observed` and the like: states, checked later
     if head == "nodes":
         if len(names) == 2:
             return list(Node.model_fields)

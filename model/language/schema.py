@@ -8,6 +8,7 @@ generated from these models (`scenario schema`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -24,6 +25,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from ..errors import CONTROL
 from ..limits import MAX_NAME, MAX_TEXT, MAX_UTILITY, MAX_WEIGHT
@@ -57,6 +59,43 @@ def _as_text(value: Any) -> Any:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return value
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day(value: Any) -> Any:
+    """A date as a file writes it: YYYY-MM-DD (a YAML 1.2 file gives text), nothing else;
+    not a number, nor a day with a time (`--at` takes none either). Its errors are of type
+    `date_format` (parse.py adds how to write one)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise PydanticCustomError("date_format", "'{text}' is not a date ({reason})",
+                                      {"text": value, "reason": str(exc)}) from None
+    if isinstance(value, str) and _ISO_DAY.match(value) and value[10:11] in ("T", "t", " "):
+        raise PydanticCustomError("date_format", "'{text}' has a time of day: a date here is "
+                                  "the day alone", {"text": _shortened(value)})
+    if isinstance(value, str):
+        raise PydanticCustomError("date_format", "'{text}' is not a date in the form "
+                                  "YYYY-MM-DD", {"text": _shortened(value)})
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise PydanticCustomError("date_format", "the number {text} is not a date",
+                                  {"text": _shortened(str(value))})
+    raise PydanticCustomError("date_format", "a date is text in the form YYYY-MM-DD, not "
+                              "{kind}", {"kind": "empty" if value is None
+                                         else f"a {type(value).__name__}"})
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# A day, written YYYY-MM-DD (the JSON Schema's `format: date`).
+Day = Annotated[dt.date, BeforeValidator(_day)]
 
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=MAX_NAME)]
@@ -349,8 +388,8 @@ class ScenarioFile(Strict):
     scenario: Name = Field(description="Identifier, used for the report's file name")
     title: Text
     question: Text
-    as_of: dt.date = Field(description="What the sources could know by this date")
-    horizon: dt.date = Field(description="Every event node means: by this date")
+    as_of: Day = Field(description="What the sources could know by this date")
+    horizon: Day = Field(description="Every event node means: by this date")
     description: str = ""
     sources: dict[Name, Source] = Field(default_factory=dict)
     nodes: Annotated[dict[NodeName, Node], Field(min_length=1)]
@@ -411,7 +450,7 @@ class EvidenceEntry(Strict):
     """One dated report: what it observed for certain, how much more probable it is under
     some states than others (likelihood), or what the analyst now believes (Jeffrey's rule)."""
 
-    date: dt.date = Field(description="When it was reported: after as_of, by the horizon")
+    date: Day = Field(description="When it was reported: after as_of, by the horizon")
     label: Text | None = Field(None, description="A few words for the timeline's step "
                                                  "(default: what was observed)")
     observed: dict[NodeName, StateName] | None = Field(
@@ -445,7 +484,7 @@ class Resolution(Strict):
 
     node: NodeName
     state: StateName
-    date: dt.date = Field(description="When it was settled: after as_of, by the horizon")
+    date: Day = Field(description="When it was settled: after as_of, by the horizon")
     because: ReportBecause
 
 

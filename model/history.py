@@ -31,6 +31,7 @@ from .display import RichDisplay
 from .errors import Problem, QueryError, ScenarioError
 from .language.evidence_log import EntrySpec
 from .language.probability import ESTIMATIVE_TERMS, term_for
+from .language.schema import ISO_DAY
 from .network.engine import Engine
 from .network.net import Assignment, Likelihood, each_marginal
 
@@ -49,7 +50,10 @@ def as_day(value: dt.date | str) -> dt.date:
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        text = str(value).strip()
+        if not ISO_DAY.fullmatch(text):  # as the files write them: no 20250613, no week dates
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise QueryError(Problem(f"'{value}' is not a date", hint="write it as YYYY-MM-DD, "
                                                                   "e.g. 2025-06-13")) from None

@@ -99,6 +99,10 @@ def test_at_before_as_of_is_refused_and_a_bad_date_says_how_to_write_one() -> No
         case.at("2025-01-01")
     with pytest.raises(QueryError, match="YYYY-MM-DD"):
         case.at("June")
+    # as strict as a file's dates: no bare number, no week date, no time of day
+    for text in ("20250613", "2025-W24-5", "2025-06-13T00:00"):
+        with pytest.raises(QueryError, match="YYYY-MM-DD"):
+            case.at(text)
 
 
 def test_the_analyses_see_the_evidence_too() -> None:

@@ -61,7 +61,7 @@ def _as_text(value: Any) -> Any:
     return value
 
 
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _day(value: Any) -> Any:
@@ -70,13 +70,13 @@ def _day(value: Any) -> Any:
     `date_format` (parse.py adds how to write one)."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+    if isinstance(value, str) and ISO_DAY.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError as exc:
             raise PydanticCustomError("date_format", "'{text}' is not a date ({reason})",
                                       {"text": value, "reason": str(exc)}) from None
-    if isinstance(value, str) and _ISO_DAY.match(value) and value[10:11] in ("T", "t", " "):
+    if isinstance(value, str) and ISO_DAY.match(value) and value[10:11] in ("T", "t", " "):
         raise PydanticCustomError("date_format", "'{text}' has a time of day: a date here is "
                                   "the day alone", {"text": _shortened(value)})
     if isinstance(value, str):

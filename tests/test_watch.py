@@ -332,3 +332,98 @@ def test_a_case_file_watches_its_scenario_and_every_cited_text(tmp_path: Path) -
         assert not build.problems, build.problems
         assert session.watched == {p.resolve() for p in (
             case, scenario, tmp_path / "model" / "radio.txt", tmp_path / "cases" / "paper.txt")}
+
+
+# while a file has problems, the file that fixes them is watched ----------------------------
+
+
+def test_a_text_that_fails_the_first_load_is_watched(scenario: Path, tmp_path: Path) -> None:
+    """A quote the text does not hold: the load fails, and the fix is in the text."""
+    save(scenario, 'quote: "wet grass"', 'quote: "soaked lawn"')
+    text = tmp_path / "almanac.txt"
+    with Session(scenario, tmp_path / "out.html", port=0) as session:
+        broken = session.build()
+        assert any("quote not found" in p.message for p in broken.problems)
+        assert session.watched == {scenario.resolve(), text.resolve()}
+        assert session._wanted(None, str(text))
+        save(text, "wet grass", "soaked lawn")
+        assert session._moved() == (text.resolve(),)  # seen, however the watch started
+        assert not session.build((text.resolve(),)).problems
+
+
+def test_a_case_files_broken_scenario_is_watched(tmp_path: Path) -> None:
+    """The case file loads; the scenario it names (another folder) does not parse."""
+    timeline = FIXTURES / "timeline"
+    (tmp_path / "model").mkdir()
+    (tmp_path / "cases").mkdir()
+    scenario = tmp_path / "model" / "weather.yaml"
+    good = (timeline / "weather.yaml").read_text()
+    scenario.write_text(good + "nodes: [\n")
+    case = tmp_path / "cases" / "weather_case.yaml"
+    case.write_text((timeline / "weather_case.yaml").read_text()
+                    .replace("scenario: weather", "scenario: ../model/weather"))
+    with Session(case, tmp_path / "out.html", port=0) as session:
+        assert session.build().problems
+        assert scenario.resolve() in session.watched
+        assert tmp_path / "model" in session.folders()
+        scenario.write_text(good)
+        assert not session.build((scenario.resolve(),)).problems
+
+
+def test_a_text_named_anew_in_a_folder_not_made_yet_is_watched(scenario: Path,
+                                                               tmp_path: Path) -> None:
+    """`path:` changed to a text that is not there, in a folder that is not there: both the
+    old text (the last good build read it) and the new are watched, from the nearest folder
+    that exists, which lets the new folder's making through."""
+    new = tmp_path / "texts" / "almanac2.txt"
+    with Session(scenario, tmp_path / "out.html", port=0) as session:
+        assert not session.build().problems
+        save(scenario, "path: almanac.txt", "path: texts/almanac2.txt")
+        broken = session.build((scenario.resolve(),))
+        assert any("cannot read the source text" in p.message for p in broken.problems)
+        assert session.watched == {p.resolve() for p in (scenario, tmp_path / "almanac.txt",
+                                                         new)}
+        assert session.folders() == [tmp_path.resolve()]
+        assert session._wanted(None, str(tmp_path / "texts"))
+        new.parent.mkdir()
+        shutil.copy(tmp_path / "almanac.txt", new)
+        assert session.folders() == [tmp_path.resolve(), new.parent.resolve()]
+        assert session._moved() == (new.resolve(),)
+        assert not session.build((new.parent.resolve(),)).problems
+        assert session.watched == {scenario.resolve(), new.resolve()}
+
+
+def test_a_text_made_in_a_new_folder_while_watching_rebuilds(running: Running,
+                                                             tmp_path: Path) -> None:
+    """The same, with the watcher running: the folder's making and the text's are seen."""
+    save(running.session.file, "path: almanac.txt", "path: texts/almanac2.txt")
+    assert running.wait_for(2).problems
+    (tmp_path / "texts").mkdir()
+    shutil.copy(tmp_path / "almanac.txt", tmp_path / "texts" / "almanac2.txt")
+    with running.arrived:
+        assert running.arrived.wait_for(
+            lambda: running.builds[-1].written is not None and len(running.builds) > 2, 60)
+
+
+def test_a_first_build_with_problems_says_no_briefing_was_written(scenario: Path,
+                                                                  tmp_path: Path) -> None:
+    save(scenario, "parents: [rain, sprinkler]", "parents: [rain, sprinklr]")
+    with Session(scenario, tmp_path / "out.html", port=0) as session:
+        first = session.build()
+        assert first.written is None and first.kept is None
+        assert first.summary().startswith("no briefing written yet: 1 problem, listed on the "
+                                          "served page")
+        served = session.shown.page.decode()
+        assert "No briefing has been written yet" in served and "on disk" not in served
+        save(scenario, "parents: [rain, sprinklr]", "parents: [rain, sprinkler]")
+        good = session.build()
+        assert good.summary().startswith(f"wrote {tmp_path / 'out.html'} in ")
+        save(scenario, "parents: [rain, sprinkler]", "parents: [rain, sprinklr]")
+        again = session.build()
+        assert again.kept == tmp_path / "out.html"
+        assert again.summary() == (f"kept the last briefing ({tmp_path / 'out.html'}): 1 "
+                                   "problem (watching for the next save)")
+        assert "The briefing on disk (" in session.shown.page.decode()
+    # a briefing a session before wrote is on disk, and kept
+    with Session(scenario, tmp_path / "out.html", port=0) as session:
+        assert session.build().kept == tmp_path / "out.html"

@@ -8,7 +8,11 @@ Each time the scenario file, or a source text it cites (`sources: ... path:`), i
 file is loaded and checked again and the briefing rewritten, as `scenario report` writes it
 (a self-contained, static page whose policy allows only its own script). A file with
 problems leaves the last good briefing in place; `on_build` hears of every build, with its
-problems, so the command line prints them as `validate` does, and goes on watching. A save
+problems, so the command line prints them as `validate` does, and goes on watching. While the
+file has problems, every file it names is watched too, as far as the files read (a case's
+scenario, the source texts either cites, even those missing or in a folder not made yet),
+besides every file the last good build read, so the save that fixes the problem is seen
+wherever it is made. A save
 that changes nothing the analysis reads (a paraphrase, a description) keeps the last
 analysis; the diagrams and the engine's plans are kept too, so the page is laid out again
 in a fraction of the first build's time; a save that changes numbers draws again only those
@@ -24,7 +28,10 @@ are fixed. The file on disk never carries the script.
 
 Files are watched with watchfiles (its Rust notify backend: inotify on Linux, FSEvents on
 macOS, ReadDirectoryChangesW on Windows), folder by folder, so editors that save by writing
-a new file and renaming it over the old one are seen too.
+a new file and renaming it over the old one are seen too; a file in a folder not made yet is
+watched from the nearest folder that is, and each half second without events the watched
+files are looked at once more (their size, time and inode), so a file made in the moment a
+folder's watch starts is not missed.
 """
 
 from __future__ import annotations
@@ -32,9 +39,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +52,8 @@ from ..analysis.apart import Apart, uncollected
 from ..analysis.memo import Analyses
 from ..errors import Problem, ScenarioError
 from ..files import write_atomic
+from ..language.cases import is_case
+from ..language.loader import read_document
 from ..network.compiled import forget_products, keeping_products
 from ..scenario import Scenario, load
 from .page import CSP, default_path, render
@@ -53,6 +64,7 @@ if TYPE_CHECKING:
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 STEP_MS = 10  # a burst of writes (an editor's save: a few ms) is one change once quiet this long
+LOOK_MS = 500  # this long without events, the watched files are looked at (see `_moved`)
 PING_S = 15.0  # a comment on the event stream this often finds tabs that have gone
 NO_SCRIPT = "'none'"
 
@@ -90,8 +102,13 @@ def live_page(page: str, version: int) -> str:
     return f"{head}{sep}{policy}{quote}{body}<script>{script}</script>\n{end}{after}"
 
 
-def problems_page(file: str, problems: tuple[Problem, ...], version: int) -> str:
-    """What the tab shows while the file has problems (it reloads once they are fixed)."""
+def problems_page(file: str, problems: tuple[Problem, ...], version: int,
+                  kept: Path | None = None) -> str:
+    """What the tab shows while the file has problems (it reloads once they are fixed);
+    `kept`: the briefing on disk, if there is one."""
+    where = (f"The briefing on disk ({html.escape(str(kept))}) is the last one built "
+             "without problems. This page returns to it" if kept is not None else
+             "No briefing has been written yet. This page turns into it")
     items = "\n".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
     page = (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="'
@@ -103,8 +120,7 @@ def problems_page(file: str, problems: tuple[Problem, ...], version: int) -> str
             "font-size:.9rem}h1{font-size:1.3rem;color:#a4472a}</style>\n</head>\n<body>\n"
             f"<h1>{html.escape(file)} has {len(problems)} problem"
             f"{'s' if len(problems) != 1 else ''}</h1>\n"
-            "<p>The briefing on disk is the last one built without problems. This page "
-            "returns to it once the file is fixed and saved.</p>\n"
+            f"<p>{where} once the file is fixed and saved.</p>\n"
             f"<ul>\n{items}\n</ul>\n</body>\n</html>\n")
     return live_page(page, version)
 
@@ -112,7 +128,8 @@ def problems_page(file: str, problems: tuple[Problem, ...], version: int) -> str
 @dataclass(frozen=True)
 class Build:
     """One build: the briefing written (None when the file has problems), its problems and
-    warnings, how long it took, and the saved files that set it off (none for the first)."""
+    warnings, how long it took, the saved files that set it off (none for the first), and,
+    when it wrote nothing, the briefing left on disk (None: none written yet)."""
 
     version: int
     written: Path | None
@@ -120,6 +137,17 @@ class Build:
     warnings: tuple[Problem, ...]
     seconds: float
     changed: tuple[Path, ...] = ()
+    kept: Path | None = None
+
+    def summary(self) -> str:
+        """The line the command prints after the build's problems and warnings."""
+        if self.written is not None:
+            return f"wrote {self.written} in {self.seconds * 1000:.0f} ms"
+        count = f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+        if self.kept is not None:
+            return f"kept the last briefing ({self.kept}): {count} (watching for the next save)"
+        return (f"no briefing written yet: {count}, listed on the served page until the "
+                "file is fixed (watching for the next save)")
 
 
 @dataclass
@@ -157,6 +185,12 @@ class Session:
         self.analyses: Analyses | None = Analyses(apart=Apart())
         self.shown = _Shown()
         self.watched: set[Path] = {self.file.resolve()}
+        self._good = set(self.watched)  # what the last good build read
+        self._written: Path | None = None  # the last briefing written, or one found on disk
+        if self.output is not None and self.output.is_file():
+            self._written = self.output
+        self._seen: dict[Path, tuple[int, ...] | None] = {}  # see `_moved`
+        self._awaited: set[Path] = set()  # folders not made yet, on the way to watched files
         self._stop = threading.Event()
         from http.server import ThreadingHTTPServer  # here: `scenario validate` starts fast
 
@@ -199,6 +233,7 @@ class Session:
     def _build(self, changed: tuple[Path, ...]) -> Build:
         start = time.perf_counter()
         version = self.shown.version + 1
+        seen = {p: _signature(p) for p in self.watched}  # before reading: see `_moved`
         if self.analyses is not None:
             self.analyses.expect(self.file)  # the worker loads it too, as this process does
         try:
@@ -208,9 +243,15 @@ class Session:
                 page = render(s, graphviz=self.graphviz, analyses=self.analyses)
             written = write_atomic(self.output or default_path(s), page)
         except ScenarioError as exc:
-            self.shown.publish(version, problems_page(str(self.file), exc.problems, version))
-            return Build(version, None, exc.problems, (), time.perf_counter() - start, changed)
-        self.watched = self._cited(s)
+            # the fix may come in any file the last good build read or this one named
+            self._watch(self._good | self._named(exc.problems), seen)
+            self.shown.publish(version, problems_page(str(self.file), exc.problems, version,
+                                                      self._written))
+            return Build(version, None, exc.problems, (), time.perf_counter() - start, changed,
+                         self._written)
+        self._good = self._cited(s)
+        self._written = written
+        self._watch(self._good, seen)
         self.shown.publish(version, live_page(page, version))
         return Build(version, written, (), tuple(s.warnings), time.perf_counter() - start,
                      changed)
@@ -221,6 +262,11 @@ class Session:
         if self.analyses is not None and self.analyses.apart is not None:
             self.analyses.apart.warm(self.file)
 
+    def _watch(self, paths: set[Path], seen: dict[Path, tuple[int, ...] | None]) -> None:
+        """Watch `paths` from now on; `seen`: how the files looked when the build read them."""
+        self.watched = paths
+        self._seen = {p: seen[p] if p in seen else _signature(p) for p in paths}
+
     def _cited(self, s: Scenario) -> set[Path]:
         """The files a build read: the file watched; for a case file, the scenario it names
         too; and the source texts each cites, read relative to the file that cites them."""
@@ -229,9 +275,41 @@ class Session:
             cited[s.case.document.path] = s.case.file.sources
         paths = {self.file.resolve()}
         for path, sources in cited.items():
-            folder = path.resolve().parent
-            paths.add(path.resolve())
-            paths.update((folder / src.path).resolve() for src in sources.values() if src.path)
+            paths |= _texts(path, ["", *(src.path for src in sources.values() if src.path)])
+        return paths
+
+    def _named(self, problems: tuple[Problem, ...]) -> set[Path]:
+        """The files a load that failed named or tried to read, as far as the files read:
+        the file watched and each file a problem is in; for a case file, the scenario it
+        names (with and without `.yaml` when it gives no suffix); and the source texts
+        (`sources: ... path:`) of each, read from the data as parsed, checked or not."""
+        paths = {self.file.resolve()}
+        for problem in problems:
+            if problem.file and problem.file != "<string>":
+                paths |= _texts(Path(problem.file), [""])
+        try:
+            docs = [read_document(self.file)]
+        except ScenarioError:
+            return paths  # not YAML yet: the file alone (and what the last good build read)
+        data = docs[0].data
+        named = data.get("scenario") if is_case(docs[0]) else None
+        if isinstance(named, str) and named.strip() and "\0" not in named:
+            folder = self.file.parent
+            tried = [folder / named]
+            if not Path(named).suffix:
+                tried.append(folder / f"{named}.yaml")
+            for path in tried:
+                paths |= _texts(path, [""])
+            for path in tried:
+                if path.is_file():
+                    with suppress(ScenarioError):  # its problems named it already
+                        docs.append(read_document(path))
+                    break
+        for doc in docs:
+            sources = doc.data.get("sources") if isinstance(doc.data, dict) else None
+            if isinstance(sources, dict):
+                paths |= _texts(doc.path, [src.get("path") for src in sources.values()
+                                           if isinstance(src, dict)])
         return paths
 
     def run(self, on_build: Callable[[Build], Any]) -> None:
@@ -242,23 +320,72 @@ class Session:
         on_build(self.build())
         try:
             while not self._stop.is_set():
-                folders = sorted({p.parent for p in self.watched})
+                folders = self.folders()
                 for changes in watch(*folders, watch_filter=self._wanted, step=STEP_MS,
-                                     stop_event=self._stop, rust_timeout=500,
-                                     yield_on_timeout=False):
-                    saved = tuple(sorted({Path(path).resolve() for _, path in changes}))
+                                     stop_event=self._stop, rust_timeout=LOOK_MS,
+                                     yield_on_timeout=True, recursive=False):
+                    saved = (tuple(sorted({Path(path).resolve() for _, path in changes}))
+                             if changes else self._moved())
+                    if not saved:
+                        continue
                     on_build(self.build(saved))
-                    if sorted({p.parent for p in self.watched}) != folders:
-                        break  # a source text in a new folder: watch that folder too
+                    if self.folders() != folders:
+                        break  # a file in another folder, or a folder made: watch it too
         except KeyboardInterrupt:
             pass
 
+    def folders(self) -> list[Path]:
+        """The folders to watch for the files watched: each file's own, or the nearest one
+        above it that exists, the folders not made yet on the way to it noted (`_wanted`
+        lets their making through, so the build after it watches them)."""
+        found: set[Path] = set()
+        self._awaited = set()
+        for path in self.watched:
+            folder = path.parent
+            while not folder.is_dir() and folder.parent != folder:
+                self._awaited.add(folder)
+                folder = folder.parent
+            found.add(folder)
+        return sorted(found)
+
     def _wanted(self, _change: object, path: str) -> bool:
-        return Path(path).resolve() in self.watched
+        try:
+            found = Path(path).resolve()
+        except (OSError, RuntimeError):
+            return False
+        return found in self.watched or found in self._awaited
+
+    def _moved(self) -> tuple[Path, ...]:
+        """The watched files that are not as the last build found them (made, removed or
+        written since): what a folder's watch, started after a build, could have missed."""
+        return tuple(sorted(p for p in self.watched if _signature(p) != self._seen.get(p)))
 
     def stop(self) -> None:
         """Ask `run` to return (from another thread)."""
         self._stop.set()
+
+
+def _texts(file: Path, named: list[Any]) -> set[Path]:
+    """The paths `named` (strings; others are passed over) relative to `file`'s folder,
+    resolved; `[""]` is `file` itself."""
+    found: set[Path] = set()
+    for path in named:
+        if not isinstance(path, str):
+            continue
+        try:
+            found.add((file.resolve().parent / path).resolve() if path else file.resolve())
+        except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL
+            continue
+    return found
+
+
+def _signature(path: Path) -> tuple[int, ...] | None:
+    """How a file looks (size, time, inode, device), None when there is none to stat."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
 
 
 def _handler(shown: _Shown) -> type[BaseHTTPRequestHandler]:

@@ -90,6 +90,41 @@ def test_a_folders_scenarios_are_its_yaml_files_in_name_order(folder: Path) -> N
         scenario_files(folder.parent / "empty")
 
 
+def test_entries_that_are_no_file_to_read_are_reported_not_skipped(folder: Path,
+                                                                  tmp_path: Path) -> None:
+    """A link to nothing, a loop of links and a FIFO named like scenarios: each is a problem
+    of the run, located at it and saying what to do (the FIFO never opened); a subfolder is
+    not run, and a link to a scenario file runs it."""
+    import os
+
+    (folder / "dangling.yml").symlink_to("nowhere.yaml")
+    (folder / "loop.yaml").symlink_to("loop.yaml")
+    os.mkfifo(folder / "fifo.yaml")
+    (folder / "sub.yaml").mkdir()
+    (folder / "f_link.yaml").symlink_to("a_tiny.yaml")
+    found = report_folder(folder, tmp_path / "out")
+    assert "weather.html" in [p.name for p in found.written]
+    said = {Path(p.file or "").name: str(p) for p in found.problems}
+    assert said["dangling.yml"].endswith("dangling.yml: not run: a symbolic link to "
+                                         "'nowhere.yaml', which is not there (fix the link, "
+                                         "or remove it)")
+    assert said["loop.yaml"].endswith("loop.yaml: not run: a loop of symbolic links, no "
+                                      "file at the end (fix the link, or remove it)")
+    assert said["fifo.yaml"].endswith("fifo.yaml: not run: a FIFO (named pipe), not a "
+                                      "scenario file (move it out of the folder: a folder "
+                                      "run reads regular files only)")
+    assert "sub.yaml" not in said
+    # the link runs the file it points to: one id twice, reported as such
+    assert "scenario id 'tiny' is used by another file" in said["f_link.yaml"]
+    # a folder of such entries alone is reported by them, not as empty
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "dangling.yaml").symlink_to("nowhere.yaml")
+    only = analyze_folder(alone)
+    assert not only.analyses and [Path(p.file or "").name for p in only.problems] == [
+        "dangling.yaml"]
+
+
 def test_analyze_folder_analyses_each_good_file_and_reports_the_bad(folder: Path) -> None:
     found = analyze_folder(folder, samples=500, seed=3, jobs=2)
     assert [a.scenario for a in found.analyses] == ["tiny", "analysis-decision", "weather",

@@ -11,7 +11,7 @@ import model
 from model.analysis.sensitivity import DEFAULT_SWING, swing_range, tornadoes
 from model.analysis.uncertainty import beta_interval, default_shape
 from model.language.probability import Prob
-from model.language.tables import Param
+from model.language.tables import FloatArray, Param
 from model.network.compiled import CompiledNet
 from model.network.net import Net
 from model.network.pgmpy_engine import PgmpyEngine
@@ -20,10 +20,30 @@ from model.scenario import Scenario
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_decision.yaml"
 
 
-def requery(s: Scenario, param: Param, value: float, outcome: str) -> float:
-    """P(outcome's first state) by pgmpy with one written number replaced."""
+def number_set(s: Scenario, param: int, value: float) -> FloatArray:
+    """The point values with number `param` set to `value`, by hand: the other numbers of
+    its distribution scaled to fill what it leaves of 1; a state left for the remainder
+    takes what is left first, the others scaled down only if they would pass it."""
     row = s.point_values()
-    row[0, param.id] = value
+    row[0, param] = value
+    spec = s.nodes[s.params[param].node]
+    for block in spec.blocks:
+        for estimate in block.estimates:
+            ids = [p.id for p in estimate.dist.entries.values()]
+            if param not in ids:
+                continue
+            others = [i for i in ids if i != param]
+            left, total = 1 - value, sum(float(row[0, i]) for i in others)
+            if len(ids) < spec.card and total <= left:
+                return row
+            for i in others:
+                row[0, i] = row[0, i] * left / total if total > 0 else left / len(others)
+    return row
+
+
+def requery(s: Scenario, param: Param, value: float, outcome: str) -> float:
+    """P(outcome's first state) by pgmpy with one written number replaced (`number_set`)."""
+    row = number_set(s, param.id, value)
     net = Net({n: spec.states for n, spec in s.nodes.items()},
               {n: spec.parents for n, spec in s.nodes.items()},
               {n: spec.table(row)[0] for n, spec in s.nodes.items()})
@@ -102,3 +122,67 @@ def test_a_bar_says_where_its_number_was_written() -> None:
     data = top.to_dict()
     assert data["swing"] == pytest.approx(abs(data["at_high"] - data["at_low"]))
     assert np.isclose(data["input_low"], 0.2)
+
+
+# A swung number is held at its end: the rest of its distribution fills what it leaves.
+ROWS = """\
+scenario: rows
+title: Rows held
+question: Are the numbers swung held?
+as_of: 2025-01-01
+horizon: 2025-12-31
+nodes:
+  t: {role: outcome, prior: {yes: 0.3, no: 0.7}, because: [{assumption: t}]}
+  k: {role: outcome, states: [high, mid, low], prior: {high: 0.2, mid: 0.3, low: 0.5},
+      because: [{assumption: k}]}
+  r: {role: driver, states: [dry, wet, soaking], prior: {dry: [0.4, 0.8], wet: 0.3},
+      because: [{assumption: r}]}
+  w: {role: outcome, parents: [r], rows: [[0, 1], [1, 0], [0, 1]], exact: true,
+      because: [{assumption: w is r=wet}]}
+  c:
+    role: outcome
+    states: [a, b, c]
+    parents: [t]
+    table:
+      - {when: {t: yes}, p: {a: 0.2, b: 0.3, c: 0.5}, because: [{assumption: c}]}
+      - {when: {t: no}, p: {a: 0.6, b: 0.3, c: 0.1}, because: [{assumption: c}]}
+"""
+
+
+def bars_of(s: Scenario, node: str) -> dict[str, tuple[float, float, float, float]]:
+    [tornado] = tornadoes(s, CompiledNet(s.net), [node], top=len(s.params))
+    return {b.place.name: (b.input_low, b.input_high, b.at_low, b.at_high)
+            for b in tornado.bars}
+
+
+def test_a_swung_number_is_held_at_its_ends_and_the_rest_of_its_row_scaled() -> None:
+    """P(high) swung across its default spread moves P(high) across exactly that (the row
+    was renormalised with it: 12.5-28.5% swung gave 13.5-26.3%), for two states and three,
+    a remainder state and a conditional table's row, by hand."""
+    s = model.loads(ROWS, path="rows.yaml")
+    # the outcome's own number: the outcome is its value
+    for node, name in (("t", "t: P(yes)"), ("k", "k: P(high)")):
+        low, high, at_low, at_high = bars_of(s, node)[name]
+        assert (at_low, at_high) == pytest.approx((low, high), abs=1e-12)
+    # another number of the row: the outcome's share of what it leaves, as it was (2:5)
+    low, high, at_low, at_high = bars_of(s, "k")["k: P(low)"]
+    assert (at_low, at_high) == pytest.approx((0.2 / 0.5 * (1 - low), 0.2 / 0.5 * (1 - high)),
+                                              abs=1e-12)
+    low, high, at_low, at_high = bars_of(s, "t")["t: P(no)"]
+    assert (at_low, at_high) == pytest.approx((1 - low, 1 - high), abs=1e-12)
+    # the remainder takes what is left, until dry and wet pass 1: wet is then scaled to fit
+    low, high, at_low, at_high = bars_of(s, "w")["r: P(dry)"]
+    assert (low, high) == (0.4, 0.8)
+    assert (at_low, at_high) == pytest.approx((0.3, 0.2), abs=1e-12)
+    # a conditional row: P(c=a) = 0.3 P(a | t=yes) + 0.7 * 0.6, a scaled with b set
+    low, high, at_low, at_high = bars_of(s, "c")["c: P(b | t=yes)"]
+    assert (at_low, at_high) == pytest.approx(
+        (0.3 * 0.2 * (1 - low) / 0.7 + 0.42, 0.3 * 0.2 * (1 - high) / 0.7 + 0.42), abs=1e-12)
+    # each equals the outcome re-queried by pgmpy with the number set (`number_set`)
+    for node in ("t", "k", "w", "c"):
+        [tornado] = tornadoes(s, CompiledNet(s.net), [node], top=len(s.params))
+        for bar in tornado.bars:
+            param = s.params[bar.param]
+            assert (bar.at_low, bar.at_high) == pytest.approx(
+                (requery(s, param, bar.input_low, node),
+                 requery(s, param, bar.input_high, node)), abs=1e-9)

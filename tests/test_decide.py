@@ -429,3 +429,80 @@ def test_utilities_print_as_the_briefing_rounds_them() -> None:
     assert worth(-8.149999999999999) == signed(-8.149999999999999).replace("\u2212", "-") \
         == "-8.2"
     assert worth(-0.04) == "0.0" and worth(22.5) == "22.5"
+
+
+# draws fitted to what solving the decisions holds ---------------------------------------------
+
+# Four five-state drivers known to a three-option decision, and a second decision after it:
+# what the decisions know has 5^4 * 3 * 2 = 3,750 combinations, 240 KB a draw to solve.
+WIDE = "\n".join([
+    "scenario: wide", "title: A wide decision", "question: q", "as_of: 2025-01-01",
+    "horizon: 2025-12-31", "nodes:",
+    *(f"  X{i}: {{role: driver, states: [s1, s2, s3, s4, s5], prior: {{s1: 0.2, s2: 0.2, "
+      "s3: 0.2, s4: 0.2, s5: 0.2}, because: [{assumption: x}]}" for i in range(4)),
+    "  D: {role: decision, states: [a, b, c], parents: [X0, X1, X2, X3]}",
+    "  D2: {role: decision, states: [a, b], parents: [D]}",
+    "utilities:", "  me:",
+    "    - {when: {D: a, X0: s1}, value: 5, because: [{assumption: u}]}",
+    "    - {when: {D2: a, X3: s1}, value: 5, because: [{assumption: u}]}", ""])
+PER_DRAW = 3750 * 8 * (2 + 3 * 2)
+
+
+@pytest.fixture
+def small_budget(monkeypatch: pytest.MonkeyPatch) -> int:
+    """A budget of 100 draws' solving (the real one holds 6,250 of them: slow to test)."""
+    from model.analysis import uncertainty
+    from model.network import influence
+
+    budget = 100 * PER_DRAW
+    for module in (policy, influence, uncertainty):
+        monkeypatch.setattr(module, "MEMORY_BUDGET_BYTES", budget)
+    return budget
+
+
+def test_the_draws_solving_needs_are_fitted_to_the_memory_budget() -> None:
+    s = model.loads(WIDE, path="wide.yaml")
+    assert policy.solve_per_draw(s) == PER_DRAW  # no EVPI: every driver is known already
+    assert policy.most_samples(s) == 1_500_000_000 // PER_DRAW == 6_250
+    assert policy.most_samples(s, budget=100 * PER_DRAW) == 100
+    # with nothing drawn the solving is one row, whatever the draws
+    exact = model.loads(WIDE.replace("because: [{assumption: x}]",
+                                     "exact: true, because: [{assumption: x}]"), path="w.yaml")
+    assert policy.most_samples(exact) == 1_000_000
+
+
+def test_analyze_and_report_take_as_many_draws_as_the_decisions_solving_holds(
+        small_budget: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`analyze` without --samples refused this diagram (10,000 draws need 2,400 MB): it
+    takes as many draws as the budget holds, and its note says why."""
+    from model.analysis import analyze
+
+    s = model.loads(WIDE, path="wide.yaml")
+    a = analyze(s)
+    assert a.samples == 100
+    assert a.note == ("100 draws, not 10,000: solving the decisions under more would not fit "
+                      "the memory budget")
+    assert a.strategy is not None and a.strategy.samples == 100
+    assert a.strategy.expected == pytest.approx(float(s.solve().meu[0]), abs=EXACT)
+    assert policy.decide(s, samples=None).samples == 100
+    path = tmp_path / "wide.yaml"
+    path.write_text(WIDE)
+    assert main(["analyze", str(path)]) == 0
+    assert "note: 100 draws, not 10,000: solving the decisions" in capsys.readouterr().out
+    assert main(["report", str(path), "-o", str(tmp_path / "wide.html")]) == 0
+    assert (tmp_path / "wide.html").exists()
+
+
+def test_draws_past_what_the_solving_holds_are_refused_saying_how_many_fit(
+        small_budget: int, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    s = model.loads(WIDE, path="wide.yaml")
+    with pytest.raises(model.LimitError, match=r"solving the decisions under 101 draws needs "
+                                               r"about 24 MB") as caught:
+        policy.decide(s, samples=101)
+    assert caught.value.problems[0].file == "wide.yaml"
+    assert "ask for at most 100 samples (--samples 100)" in str(caught.value)
+    path = tmp_path / "wide.yaml"
+    path.write_text(WIDE)
+    assert main(["analyze", str(path), "--samples", "101"]) == 2
+    assert "ask for at most 100 samples" in capsys.readouterr().err
+    assert main(["decide", str(path), "--samples", "100"]) == 0

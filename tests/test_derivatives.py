@@ -15,6 +15,7 @@ from model.network.compiled import CompiledNet
 from model.network.net import Net
 from tests.brute_force import posterior, weighed_joint
 from tests.random_networks import random_net
+from tests.test_analysis_sensitivity import number_set
 
 EXACT = 1e-9
 
@@ -86,8 +87,7 @@ def test_every_seed_bar_equals_the_outcome_requeried(seed_path: Path) -> None:
     for tornado in tornadoes(s, s.compiled, s.outcomes, top=len(s.params)):
         for bar in tornado.bars:
             for value, expected in ((bar.input_low, bar.at_low), (bar.input_high, bar.at_high)):
-                row = s.point_values()
-                row[0, bar.param] = value
+                row = number_set(s, bar.param, value)
                 edited = Net(s.net.states, s.net.parents,
                              {n: spec.table(row)[0] for n, spec in s.nodes.items()})
                 got = CompiledNet(edited).posterior(tornado.node)[0]
@@ -171,8 +171,7 @@ def test_analyses_in_one_pass_hold_an_evidence_logs_observations() -> None:
     assert tornado.base == pytest.approx(s.query(outcome)[tornado.state], abs=1e-12)
     for bar in tornado.bars:
         for value, expected in ((bar.input_low, bar.at_low), (bar.input_high, bar.at_high)):
-            row = s.point_values()
-            row[0, bar.param] = value
+            row = number_set(s, bar.param, value)
             edited = Net(plain.states, plain.parents,
                          {**plain.tables, **{n: spec.table(row)[0] for n, spec in s.nodes.items()
                                              if n in plain.tables and not spec.reader_decision}})

@@ -18,7 +18,7 @@ import model
 from model.analysis import analyze
 from model.analysis.disagreement import by_source
 from model.analysis.places import places
-from model.analysis.sweep import POOLED, find_place, read_vary, sweep
+from model.analysis.sweep import POOLED, Sweep, find_place, read_vary, sweep
 from model.analysis.uncertainty import draw
 from model.errors import LimitError, QueryError
 from model.network.net import Net
@@ -95,15 +95,201 @@ def test_each_variant_equals_the_file_rewritten_and_enumerated() -> None:
                                    "wet=yes", "wet=no"]
 
 
-def test_a_number_of_a_row_of_three_is_set_and_the_row_rescaled() -> None:
+def test_a_number_of_one_estimate_of_three_is_held_and_the_rest_scaled() -> None:
     s = model.load(SEED)
     name = "us_russia_track: P(stalls) by jiss_oped"
     found = sweep(s, vary=[f"{name}=0.3:0.3:1"], outcome=["us_russia_track"])
+    [block] = [b for b in s.nodes["us_russia_track"].blocks if len(b.estimates) > 1]
+    [theirs] = [e for e in block.estimates if e.source == "jiss_oped"]
     values = s.point_values()
-    values[0, find_place(s, name).param] = 0.3
+    written = {st: float(values[0, p.id]) for st, p in theirs.dist.entries.items()}
+    for state, param in theirs.dist.entries.items():  # by hand: the others fill 0.7
+        values[0, param.id] = 0.3 if state == "stalls" else \
+            written[state] * 0.7 / (1 - written["stalls"])
+    assert sum(values[0, p.id] for p in theirs.dist.entries.values()) == pytest.approx(1)
     net = Net(s.net.states, s.net.parents, s.tables(values))
     assert found.probabilities[0, :3] == pytest.approx(
         list(posterior(net, ["us_russia_track"])), abs=1e-12)
+
+
+# Every kind of written distribution a number set can sit in: two states and three, all
+# written; one state left for the remainder; a row of a conditional table.
+ROWS = """\
+scenario: rows
+title: Rows held
+question: Are the numbers set held?
+as_of: 2025-01-01
+horizon: 2025-12-31
+nodes:
+  t: {role: outcome, prior: {yes: 0.3, no: 0.7}, because: [{assumption: t}]}
+  k: {role: outcome, states: [low, mid, high], prior: {low: 0.5, mid: 0.3, high: 0.2},
+      because: [{assumption: k}]}
+  r: {role: outcome, states: [dry, wet, soaking], prior: {dry: 0.5, wet: 0.3},
+      because: [{assumption: r}]}
+  c:
+    role: outcome
+    states: [a, b, c]
+    parents: [t]
+    table:
+      - {when: {t: yes}, p: {a: 0.2, b: 0.3, c: 0.5}, because: [{assumption: c}]}
+      - {when: {t: no}, p: {a: 0.6, b: 0.3, c: 0.1}, because: [{assumption: c}]}
+"""
+
+
+def rows_rewritten(old: str, new: str) -> model.Scenario:
+    assert ROWS.count(old) == 1
+    return model.loads(ROWS.replace(old, new), path="rows.yaml")
+
+
+def figures(found: Sweep, i: int, node: str) -> list[float]:
+    return [float(found.probabilities[i, j]) for j, c in enumerate(found.columns)
+            if c.node == node]
+
+
+@pytest.mark.parametrize(("vary", "node", "expected", "old", "new"), [
+    # two states: the other is what the number set leaves
+    ("t: P(yes)=0.9", "t", [0.9, 0.1], "{yes: 0.3, no: 0.7}", "{yes: 0.9, no: 0.1}"),
+    ("t: P(no)=0.05", "t", [0.95, 0.05], "{yes: 0.3, no: 0.7}", "{yes: 0.95, no: 0.05}"),
+    # three states: the other two share what is left as they shared it (5:3)
+    ("k: P(high)=0.9", "k", [0.0625, 0.0375, 0.9], "{low: 0.5, mid: 0.3, high: 0.2}",
+     "{low: 0.0625, mid: 0.0375, high: 0.9}"),
+    ("k: P(low)=0.1", "k", [0.1, 0.54, 0.36], "{low: 0.5, mid: 0.3, high: 0.2}",
+     "{low: 0.1, mid: 0.54, high: 0.36}"),
+    # a remainder state takes what is left while there is room ...
+    ("r: P(dry)=0.1", "r", [0.1, 0.3, 0.6], "{dry: 0.5, wet: 0.3}", "{dry: 0.1, wet: 0.3}"),
+    ("r: P(dry)=0.6", "r", [0.6, 0.3, 0.1], "{dry: 0.5, wet: 0.3}", "{dry: 0.6, wet: 0.3}"),
+    # ... and past it the other written numbers are scaled to fill what the number leaves
+    ("r: P(dry)=0.9", "r", [0.9, 0.1, 0.0], "{dry: 0.5, wet: 0.3}", "{dry: 0.9, wet: 0.1}"),
+    ("r: P(wet)=1", "r", [0.0, 1.0, 0.0], "{dry: 0.5, wet: 0.3}", "{dry: 0, wet: 1}"),
+    # a row of a conditional table: P(c) = 0.3 P(c | t=yes) + 0.7 P(c | t=no)
+    ("c: P(b | t=yes)=0.65", "c", [0.3 * 0.1 + 0.7 * 0.6, 0.3 * 0.65 + 0.7 * 0.3,
+                                   0.3 * 0.25 + 0.7 * 0.1],
+     "{a: 0.2, b: 0.3, c: 0.5}", "{a: 0.1, b: 0.65, c: 0.25}"),
+])
+def test_a_number_set_is_held_and_the_rest_of_its_row_scaled(
+        vary: str, node: str, expected: list[float], old: str, new: str) -> None:
+    """The sweep holds the number it says it sets (it renormalised the row with it: 90% set
+    in {yes: 0.3, no: 0.7} gave 56.3%): against the figures by hand and the file rewritten
+    with the row held, enumerated."""
+    name, value = vary.rsplit("=", 1)
+    found = sweep(model.loads(ROWS, path="rows.yaml"), vary=[f"{name}={value}:{value}:1"])
+    assert figures(found, 0, node) == pytest.approx(expected, abs=1e-12)
+    by_hand = rows_rewritten(old, new)
+    assert figures(found, 0, node) == pytest.approx(list(posterior(by_hand.net, [node])),
+                                                    abs=1e-12)
+
+
+def test_two_numbers_of_a_row_set_together_are_both_held() -> None:
+    s = model.loads(ROWS, path="rows.yaml")
+    found = sweep(s, vary=["k: P(low)=0.1:0.5:3", "k: P(mid)=0.2:0.4:3"], outcome=["k"])
+    for i, v in enumerate(found.variants):
+        low, mid = v.values
+        assert figures(found, i, "k") == pytest.approx([low, mid, 1 - low - mid], abs=1e-12)
+
+
+def test_a_row_whose_every_number_is_set_or_that_passes_1_is_refused() -> None:
+    s = model.loads(ROWS, path="rows.yaml")
+    with pytest.raises(QueryError, match=r"sets every number of one distribution "
+                                         r"\('t: P\(yes\)' and 't: P\(no\)'\)"):
+        sweep(s, vary=["t: P(yes)=0.1:0.5:3", "t: P(no)=0.2:0.4:3"])
+    with pytest.raises(QueryError, match=r"add up to 1\.1 at most, over 1") as caught:
+        sweep(s, vary=["k: P(low)=0.1:0.6:3", "k: P(mid)=0.2:0.5:3"])
+    assert caught.value.problems[0].line == 8
+    # the remainder state takes what the numbers set leave: both may be set
+    found = sweep(s, vary=["r: P(dry)=0.2:0.2:1", "r: P(wet)=0.5:0.5:1"], outcome=["r"])
+    assert figures(found, 0, "r") == pytest.approx([0.2, 0.5, 0.3], abs=1e-12)
+
+
+def test_a_number_of_a_written_row_is_held_in_every_draw() -> None:
+    s = model.loads(ROWS, path="rows.yaml")
+    found = sweep(s, vary=["t: P(yes)=0.9:0.9:1"], outcome=["t", "c"], intervals=True,
+                  samples=300, seed=5)
+    assert found.low is not None and found.high is not None
+    assert (found.low[0, 0], found.high[0, 0]) == pytest.approx((0.9, 0.9), abs=1e-15)
+    # by hand: the same draws of the other numbers, t's row held, each draw enumerated
+    values = draw(s, 300, 5).values.copy()
+    values[:, find_place(s, "t: P(yes)").param] = 0.9
+    values[:, find_place(s, "t: P(no)").param] = 0.1
+    c = np.array([posterior(Net(s.net.states, s.net.parents, s.tables(values[i:i + 1])),
+                            ["c"]) for i in range(300)])
+    assert found.low[0, 2:] == pytest.approx(np.percentile(c, 5, axis=0), abs=1e-12)
+    assert found.high[0, 2:] == pytest.approx(np.percentile(c, 95, axis=0), abs=1e-12)
+
+
+# The reader's decision solved anew in every variant ------------------------------------------
+
+UMBRELLA = """\
+scenario: umb
+title: Take the umbrella?
+question: Given the forecast, does the reader take the umbrella?
+as_of: 2025-01-01
+horizon: 2025-01-02
+nodes:
+  rain: {role: driver, prior: {yes: 0.3}, because: [{assumption: climate}]}
+  forecast:
+    states: [sunny, rainy]
+    parents: [rain]
+    table:
+      - {when: {rain: yes}, p: {sunny: 0.2, rainy: 0.8}, because: [{assumption: f}]}
+      - {when: {rain: no}, p: {sunny: 0.8, rainy: [0.1, 0.3]}, because: [{assumption: f}]}
+  umbrella: {role: decision, states: [take, leave], parents: [forecast]}
+  dry:
+    role: outcome
+    parents: [rain, umbrella]
+    exact: true
+    table:
+      - {when: {rain: yes, umbrella: leave}, p: {yes: 0}, because: [{assumption: d}]}
+      - {when: otherwise, p: {yes: 1}, because: [{assumption: d}]}
+utilities:
+  walker:
+    - {when: {rain: no, umbrella: take}, value: 20, because: [{assumption: a}]}
+    - {when: {rain: no, umbrella: leave}, value: 100, because: [{assumption: b}]}
+    - {when: {rain: yes, umbrella: take}, value: 70, because: [{assumption: c}]}
+    - {when: {rain: yes, umbrella: leave}, value: 0, because: [{assumption: d}]}
+"""
+
+
+def test_each_variant_solves_the_decision_as_the_file_rewritten_does() -> None:
+    """The policy is solved anew under each variant's numbers, as decision analysts'
+    sensitivity analysis does (it was kept as solved at the written numbers: 90% rain took
+    the umbrella 74% of the time, where the file with 0.9 written takes it always)."""
+    s = model.loads(UMBRELLA, path="umb.yaml")
+    found = sweep(s, vary=["rain=0.1:0.9:5"], outcome=["umbrella", "dry", "forecast"])
+    assert found.decider == "walker" and found.expected is not None
+    takes = []
+    for i, v in enumerate(found.variants):
+        r = model.loads(UMBRELLA.replace("{yes: 0.3}", f"{{yes: {v.values[0]!r}}}"),
+                        path="umb.yaml")
+        for node in ("umbrella", "dry", "forecast"):
+            assert figures(found, i, node) == pytest.approx(list(posterior(r.net, [node])),
+                                                            abs=1e-12), (v.values, node)
+        assert found.expected[i] == pytest.approx(float(r.solve().meu[0]), abs=1e-9)
+        takes.append(figures(found, i, "umbrella")[0])
+    assert takes[0] == pytest.approx(0.0) and takes[-1] == pytest.approx(1.0)
+    assert 0 < takes[1] < 1  # in between, the forecast decides
+    frame = found.to_frame()
+    assert list(frame["expected utility (walker)"]) == pytest.approx(list(found.expected))
+    data = found.to_dict()
+    assert data["decider"] == "walker"
+    assert data["variants"][4]["expected_utility"] == pytest.approx(0.9 * 70 + 0.1 * 20)
+
+
+def test_a_variants_policy_is_taken_in_each_of_its_draws() -> None:
+    s = model.loads(UMBRELLA, path="umb.yaml")
+    found = sweep(s, vary=["rain=0.9:0.9:1"], outcome=["dry"], intervals=True, samples=200,
+                  seed=3)
+    assert found.low is not None and found.high is not None
+    r = model.loads(UMBRELLA.replace("{yes: 0.3}", "{yes: 0.9}"), path="umb.yaml")
+    values = draw(s, 200, 3).values.copy()
+    values[:, find_place(s, "rain").param] = 0.9
+    dry = [posterior(Net(r.net.states, r.net.parents,
+                         {**s.tables(values[i:i + 1]), "umbrella": r.net.tables["umbrella"]}),
+                     ["dry"])[0] for i in range(200)]
+    assert (found.low[0, 0], found.high[0, 0]) == pytest.approx(
+        tuple(np.percentile(dry, [5, 95])), abs=1e-12)
+    assert found.low[0, 0] == found.high[0, 0] == pytest.approx(1.0)  # it always takes it
+    # without decisions of the reader's own there is no expected utility
+    assert sweep(model.load(TINY), vary=["rain=0.2:0.4:2"]).expected is None
 
 
 def test_each_source_is_the_disagreement_analysis() -> None:

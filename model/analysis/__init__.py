@@ -125,6 +125,10 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int | None 
         scenario.query(outcome)  # an unknown node is refused here, with the file's name
     check_seed(seed)
     check_samples(scenario, samples)  # before any work
+    if scenario.reader_decisions:
+        from .policy import check_solvable
+
+        check_solvable(scenario, samples)
     outcomes = [outcome] if outcome is not None else scenario.outcomes
     engine = scenario.compiled  # batched tables: the compiled engine, whatever answers queries
     # The bar's shares are each step's part of the time on the seed at 100,000 draws.
@@ -143,13 +147,20 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int | None 
 
 
 def default_samples(scenario: Scenario) -> tuple[int, str]:
-    """DEFAULT_SAMPLES, or as many draws as the memory budget holds when fewer, with the
-    analysis's note saying so."""
+    """DEFAULT_SAMPLES, or as many draws as the memory budget holds when fewer (for the
+    drawn numbers and their tables, and for solving the reader's decisions under each), with
+    the analysis's note saying so."""
+    from .policy import most_samples as most_solved
     from .uncertainty import most_samples
 
-    samples = min(DEFAULT_SAMPLES, most_samples(scenario))
+    drawn = min(DEFAULT_SAMPLES, most_samples(scenario))
+    solved = most_solved(scenario) if scenario.reader_decisions else drawn
+    samples = max(1, min(drawn, solved))
     if samples == DEFAULT_SAMPLES:
         return samples, ""
+    if solved < drawn:
+        return samples, (f"{samples:,} draws, not {DEFAULT_SAMPLES:,}: solving the decisions "
+                         "under more would not fit the memory budget")
     return samples, (f"{samples:,} draws, not {DEFAULT_SAMPLES:,}: the drawn numbers and the "
                      "tables they make would not fit the memory budget for more")
 

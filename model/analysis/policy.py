@@ -19,12 +19,14 @@ from typing import Any
 import numpy as np
 
 from ..display import RichDisplay
-from ..errors import Problem, QueryError
+from ..errors import LimitError, Problem, QueryError
 from ..language.tables import FloatArray
-from ..network.influence import Diagram, Solution, Stage, solve
+from ..limits import MAX_SAMPLES, MEMORY_BUDGET_BYTES
+from ..network.influence import Diagram, Solution, Stage, solve, solve_bytes
 from ..scenario import Scenario
 from .decisions import draw_worths
-from .uncertainty import Draws, draw
+from .uncertainty import Draws, draw, drawn_shapes, pooled
+from .uncertainty import most_samples as most_drawn
 
 
 @dataclass(frozen=True)
@@ -113,19 +115,27 @@ class Strategy(RichDisplay):
                 "after_every_decision": list(self.after_every_decision)}
 
 
-def decide(scenario: Scenario, actor: str | None = None, samples: int = 10_000,
+def decide(scenario: Scenario, actor: str | None = None, samples: int | None = 10_000,
            seed: int | None = 2025, draws: Draws | None = None,
            worths: Mapping[str, FloatArray] | None = None) -> Strategy:
     """The best policy of each of the reader's decisions for `actor` (default: whose they
     are, `Scenario.decider`), each option's worth, and the EVPI of each uncertain node.
 
     `samples` draws seeded by `seed` give the ranges (the same draws as `analyze` with that
-    seed); `draws` and `worths` pass draws made already, as `analyze` does."""
+    seed; None: 10,000, or as many as the memory budget holds for drawing them and solving
+    the decisions under each, `fitted_samples`); `draws` and `worths` pass draws made
+    already, as `analyze` does. Draws past what the solving holds are refused before any is
+    made (`check_solvable`)."""
     point = scenario.solve(actor)  # refuses a scenario without reader's decisions
     chosen = scenario.decider if actor is None else actor
     assert chosen is not None
     if draws is None:
+        if samples is None:
+            samples = fitted_samples(scenario)
+        check_solvable(scenario, samples)
         draws = draw(scenario, samples, seed)  # refuses a bad number of samples
+    else:
+        check_solvable(scenario, draws.samples)
     if worths is None:
         worths = draw_worths(scenario, draws.samples, seed)
     drawn = _solve(scenario, scenario.diagram, chosen, draws, worths)
@@ -134,6 +144,56 @@ def decide(scenario: Scenario, actor: str | None = None, samples: int = 10_000,
     low, high = np.percentile(drawn.meu, [5, 95])
     return Strategy(scenario.id, chosen, draws.samples, seed, float(point.meu[0]), float(low),
                     float(high), policies, info, after)
+
+
+def most_samples(scenario: Scenario, budget: int | None = None) -> int:
+    """The most draws under which `decide` solves the reader's decisions within the memory
+    budget (`budget`, of it, when given; `solve_per_draw`). MAX_SAMPLES when nothing is
+    drawn (the solving is then one row); 0 when not even one draw fits."""
+    if not _anything_drawn(scenario):
+        return MAX_SAMPLES
+    budget = MEMORY_BUDGET_BYTES if budget is None else budget
+    return int(min(MAX_SAMPLES, budget // solve_per_draw(scenario)))
+
+
+def solve_per_draw(scenario: Scenario) -> int:
+    """The bytes `decide` keeps per draw while it solves: the solution of the diagram, kept
+    while each EVPI's diagram (one node known earlier) is solved beside it, each with a row
+    per draw (`influence.solve_bytes`)."""
+    diagram = scenario.diagram
+    revealed = [r for node in diagram.chance()
+                if (r := diagram.revealing(node)) is not None and r is not diagram]
+    return solve_bytes(diagram) + max((solve_bytes(r) for r in revealed), default=0)
+
+
+def _anything_drawn(scenario: Scenario) -> bool:
+    """Whether the draws vary anything the decisions are solved with: a probability, the
+    estimate a pooled row believes, or a worth's range."""
+    return (drawn_shapes(scenario)[0].size > 0
+            or any(pooled(spec) for spec in scenario.nodes.values())
+            or any(p.uncertain for u in scenario.utilities.values() for p in u.params))
+
+
+def fitted_samples(scenario: Scenario, wanted: int = 10_000) -> int:
+    """`wanted` draws, or as many as fit the memory budget where fewer do, for drawing the
+    numbers (`uncertainty.most_samples`) and for solving the decisions under each draw
+    (`most_samples`); at least 1."""
+    return max(1, min(wanted, most_drawn(scenario), most_samples(scenario)))
+
+
+def check_solvable(scenario: Scenario, samples: int) -> None:
+    """Refuse solving the reader's decisions under `samples` draws past the memory budget
+    before any is drawn, saying how many fit."""
+    if not scenario.reader_decisions or samples <= most_samples(scenario):
+        return
+    most = most_samples(scenario)
+    needed = samples * solve_per_draw(scenario)
+    raise LimitError(Problem(
+        f"solving the decisions under {samples:,} draws needs about {needed / 1e6:,.0f} MB, "
+        f"over the memory budget of {MEMORY_BUDGET_BYTES / 1e6:,.0f} MB",
+        file=scenario.document.name,
+        hint=(f"ask for at most {most:,} samples (--samples {most}), or let the decisions "
+              "know fewer nodes") if most else "let the decisions know fewer nodes"))
 
 
 def _solve(scenario: Scenario, diagram: Diagram, actor: str, draws: Draws,

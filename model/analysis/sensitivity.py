@@ -28,7 +28,13 @@ from ..language.tables import FloatArray, Param
 from ..limits import MEMORY_BUDGET_BYTES
 from ..scenario import Scenario
 from .places import Place, places
-from .uncertainty import DEFAULT_SPREAD, beta_interval, default_shape
+from .uncertainty import (
+    DEFAULT_SPREAD,
+    WrittenRows,
+    beta_interval,
+    default_shape,
+    hold_each,
+)
 
 if TYPE_CHECKING:
     from ..network.compiled import CompiledNet
@@ -61,14 +67,19 @@ def _default_swing(point: float, exact: bool) -> tuple[float, float, bool]:
 
 
 def swung_values(scenario: Scenario) -> FloatArray:
-    """(2 n_params, n_params): row 2i holds param i at its low end, row 2i + 1 at its high."""
+    """(2 n_params, n_params): row 2i holds param i at its low end, row 2i + 1 at its high,
+    the other numbers of its distribution scaled to fill the rest (`uncertainty.hold`)."""
     n = len(scenario.params)
-    values = np.repeat(scenario.point_values(), 2 * n, axis=0)
+    point = scenario.point_values()
+    values = np.repeat(point, 2 * n, axis=0)
     exact = scenario.exact
+    held: list[int | None] = [None] * (2 * n)
     for p in scenario.params:
         low, high, _ = swing_range(p, p.id in exact)
-        values[2 * p.id, p.id] = low
-        values[2 * p.id + 1, p.id] = high
+        for row, value in ((2 * p.id, low), (2 * p.id + 1, high)):
+            values[row, p.id] = value
+            held[row] = p.id if value != point[0, p.id] else None
+    hold_each(values, held, WrittenRows(scenario))
     return values
 
 
@@ -124,6 +135,7 @@ def tornadoes(scenario: Scenario, engine: CompiledNet, outcomes: Sequence[str],
     # evidence is none, P = 1 whatever the tables, unless the scenario has an evidence log)
     evidence, by_evidence = engine.derivatives({})
     changes: dict[str, list[RowChange]] = {}  # each node's, the same for every outcome
+    written = WrittenRows(scenario)
     for node in outcomes:
         spec = scenario.nodes[node]
         joint, grads = engine.derivatives({node: spec.states[0]})
@@ -136,7 +148,7 @@ def tornadoes(scenario: Scenario, engine: CompiledNet, outcomes: Sequence[str],
             ends = [swing_range(p, p.id in exact) for p in swung]
             table = engine.net.tables[name]
             if name not in changes and scenario.nodes[name].noisy_or is None:
-                changes[name] = _row_changes(scenario, name, swung, ends)
+                changes[name] = _row_changes(scenario, name, swung, ends, written)
             moved = _effects(scenario, table, name, swung, ends, grad, changes.get(name))
             held = _effects(scenario, table, name, swung, ends, by_evidence[name],
                             changes.get(name)) if name in by_evidence else np.zeros_like(moved)
@@ -178,9 +190,12 @@ def _effects(scenario: Scenario, table: FloatArray, node: str, swung: Sequence[P
 
 
 def _row_changes(scenario: Scenario, node: str, swung: Sequence[Param],
-                 ends: Sequence[tuple[float, float, bool]]) -> list[RowChange]:
+                 ends: Sequence[tuple[float, float, bool]],
+                 written: WrittenRows | None = None) -> list[RowChange]:
     """Each table row's swings and what they change (see `RowChange`), a chunk of swings
-    at a time."""
+    at a time: a swung number held at its end, the rest of its distribution scaled to fill
+    what it leaves (`uncertainty.hold`)."""
+    written = WrittenRows(scenario) if written is None else written
     spec = scenario.nodes[node]
     swings = [(p.id, value) for p, end in zip(swung, ends, strict=True) for value in end[:2]]
     position = {p.id: 2 * k for k, p in enumerate(swung)}  # its low end; its high is next
@@ -192,17 +207,22 @@ def _row_changes(scenario: Scenario, node: str, swung: Sequence[Param],
             continue
         point = block.values(scenario.point_values())[0]
         for start, part, values in _swung_rows(scenario, [swings[k] for k in rows],
-                                               spec.card):
+                                               spec.card, written):
             out.append(([rows[start + j] for j in range(len(part))], list(block.columns),
                         block.values(values) - point))
     return out
 
 
-def _swung_rows(scenario: Scenario, swings: Sequence[tuple[int, float]], cells: int
+def _swung_rows(scenario: Scenario, swings: Sequence[tuple[int, float]], cells: int,
+                rows: WrittenRows | None = None
                 ) -> Iterator[tuple[int, Sequence[tuple[int, float]], FloatArray]]:
     """Chunks of swings: (first swing's index, the swings, their rows of numbers) with the
-    numbers up to the last swung one, each row with one number at its end."""
+    numbers up to the last swung one, each row with one number at its end; with `rows`, the
+    other numbers of its distribution scaled to fill the rest (`uncertainty.hold`)."""
     width = max(param for param, _ in swings) + 1
+    if rows is not None:  # the rest of each swung number's distribution is held with it
+        width = max([width, *(max(r[0]) + 1 for param, _ in swings
+                               if (r := rows.of(param)) is not None)])
     point = scenario.point_values()[:, :width]
     chunk = max(1, SWING_BYTES // (8 * (width + 2 * cells)))
     for start in range(0, len(swings), chunk):
@@ -210,4 +230,7 @@ def _swung_rows(scenario: Scenario, swings: Sequence[tuple[int, float]], cells: 
         values = np.repeat(point, len(part), axis=0)
         for row, (param, value) in enumerate(part):
             values[row, param] = value
+        if rows is not None:
+            hold_each(values, [param if value != point[0, param] else None
+                               for param, value in part], rows)
         yield start, part, values

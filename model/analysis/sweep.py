@@ -10,8 +10,18 @@ state, ...)", "node: P(yes | leak)" or "node: P(yes | cause alone)" for a noisy-
 " by source" for one of several pooled estimates; a node with a single written number (a
 yes/no prior) may be named by the node alone. `FROM:TO:STEPS` sweeps it over STEPS evenly
 spaced values from FROM to TO, ends included; several `vary`s make a grid of every
-combination. Set to a value, a number is held there: the other numbers of its row are scaled
-so the row adds up to 1, as the tornado swings it, and the uncertainty draws leave it fixed.
+combination. Set to a value, a number is held there exactly (`uncertainty.hold`): the other
+numbers of its distribution (its prior, table row, or pooled estimate) are scaled so that it
+adds up to 1, as the tornado swings it; a state left for the remainder takes what is left
+first, the other written numbers scaled down only where they and the number set would pass
+1; in every uncertainty draw the number stays set and the others' draws are scaled alike.
+Numbers of one distribution set together must leave a state to take up the rest and stay
+within 1 together, or the sweep is refused.
+
+With decisions of the reader's own, each variant's policy is solved anew under its numbers
+(as decision analysts' sensitivity analyses do: a variant then answers as the file with its
+numbers written would), and each variant reports the decider's maximum expected utility
+(`Sweep.expected`); its draws take the variant's policy as solved at its numbers.
 
 `each="source"` adds a reading per source that gives estimates of its own: that source's
 estimates wherever it gave one, the pooled value elsewhere (the reading of `disagreement`),
@@ -41,9 +51,10 @@ import numpy as np
 from ..display import RichDisplay
 from ..errors import LimitError, Problem, QueryError, ScenarioError, did_you_mean
 from ..files import write_atomic
-from ..language.probability import parse_prob, term_for
+from ..language.probability import SUM_TOLERANCE, parse_prob, term_for
 from ..language.tables import FloatArray
 from ..limits import MAX_VARIANTS, MEMORY_BUDGET_BYTES
+from ..network.influence import solve, solve_bytes
 from ..runs import Backend, run_each
 from ..scenario import Scenario
 from . import DEFAULT_SAMPLES, DEFAULT_SEED
@@ -52,7 +63,9 @@ from .judgements import Events
 from .places import Place, places
 from .uncertainty import (
     Draws,
+    WrittenRows,
     draw,
+    hold,
     marginal_draws,
     node_table,
     param_ids,
@@ -187,10 +200,20 @@ class Sweep(RichDisplay):
     high: FloatArray | None
     samples: int | None  # draws behind the intervals; None without them
     seed: int | None
+    # with decisions of the reader's own: whose they are, and each variant's maximum
+    # expected utility for that actor, the decisions solved anew under its numbers
+    decider: str | None = None
+    expected: FloatArray | None = None  # (variants,)
+
+    @property
+    def expected_name(self) -> str:
+        """The name of the expected utility's column: "expected utility (walker)"."""
+        return f"expected utility ({self.decider})"
 
     def to_frame(self) -> pd.DataFrame:
         """One row per variant: `variant`, `reading` (with several readings), each varied
-        number by its name, then each figure, and with intervals its `p5` and `p95`."""
+        number by its name, then each figure, and with intervals its `p5` and `p95`; with
+        decisions of the reader's own, last, the variant's maximum expected utility."""
         import pandas as pd
 
         data: dict[str, Any] = {"variant": [v.index for v in self.variants]}
@@ -203,6 +226,8 @@ class Sweep(RichDisplay):
             if self.low is not None and self.high is not None:
                 data[f"{column.name} p5"] = self.low[:, j]
                 data[f"{column.name} p95"] = self.high[:, j]
+        if self.expected is not None:
+            data[self.expected_name] = self.expected
         return pd.DataFrame(data)
 
     def save(self, output: str | Path) -> Path:
@@ -238,11 +263,14 @@ class Sweep(RichDisplay):
                 if self.low is not None and self.high is not None:
                     figure |= {"p5": float(self.low[i, j]), "p95": float(self.high[i, j])}
                 figures[column.name] = figure
-            rows.append({"variant": v.index, "reading": v.reading,
-                         "inputs": dict(zip([x.name for x in self.inputs], v.values,
-                                            strict=True)),
-                         "figures": figures})
+            row = {"variant": v.index, "reading": v.reading,
+                   "inputs": dict(zip([x.name for x in self.inputs], v.values, strict=True)),
+                   "figures": figures}
+            if self.expected is not None:
+                row["expected_utility"] = float(self.expected[i])
+            rows.append(row)
         return {"scenario": self.scenario, "title": self.title, "digest": self.digest,
+                "decider": self.decider,
                 "inputs": [{"name": x.name, "label": x.place.label, "values": list(x.values)}
                            for x in self.inputs],
                 "readings": list(self.readings),
@@ -304,6 +332,8 @@ def sweep(scenario: Scenario, vary: Sequence[str | Vary] = (), each: Each | None
     twice = sorted({n for n in names if names.count(n) > 1})
     problems += [Problem(f"--vary names '{n}' twice", hint="give each number one range")
                  for n in twice]
+    if not twice:
+        problems += _rows_held(scenario, found)
     outcomes = list(outcome) if outcome else scenario.outcomes
     for node in outcomes:
         if node not in scenario.nodes:
@@ -336,11 +366,40 @@ def sweep(scenario: Scenario, vary: Sequence[str | Vary] = (), each: Each | None
     variants = tuple(Variant(i, reading, tuple(float(x) for x in values))
                      for i, (reading, values) in enumerate(
                          (r, values) for r in readings for values in grid))
+    decider = scenario.decider if scenario.reader_decisions else None
     return Sweep(scenario.id, scenario.title, scenario.digest, tuple(found), readings, columns,
                  variants, np.concatenate([p[0] for p in parts]),
                  np.concatenate([p[1] for p in parts]) if intervals else None,
                  np.concatenate([p[2] for p in parts]) if intervals else None,
-                 samples if intervals else None, seed)
+                 samples if intervals else None, seed, decider,
+                 np.concatenate([p[3] for p in parts]) if decider is not None else None)
+
+
+def _rows_held(scenario: Scenario, found: Sequence[Vary]) -> list[Problem]:
+    """The varied numbers of one written distribution must leave it room: a state not set
+    to take up the rest, and values that together stay within 1."""
+    rows = WrittenRows(scenario)
+    together: dict[tuple[int, ...], tuple[bool, list[Vary]]] = {}
+    for v in found:
+        row = rows.of(v.place.param)
+        if row is not None:
+            together.setdefault(row[0], (row[1], []))[1].append(v)
+    problems = []
+    for ids, (remainder, mine) in together.items():
+        names = " and ".join(f"'{v.name}'" for v in mine)
+        most = sum(max(v.values) for v in mine)
+        if len(mine) == len(ids) and not remainder:
+            problems.append(Problem(
+                f"--vary sets every number of one distribution ({names}): none is left to "
+                "take up the rest", file=scenario.document.name, line=mine[0].place.line,
+                hint="vary all but one of them: the others are scaled to fill what the "
+                     "numbers set leave of 1"))
+        elif len(mine) > 1 and most > 1 + SUM_TOLERANCE:
+            problems.append(Problem(
+                f"--vary sets numbers of one distribution ({names}) that add up to "
+                f"{most:.4g} at most, over 1", file=scenario.document.name,
+                line=mine[0].place.line, hint="narrow their ranges so that they stay within 1"))
+    return problems
 
 
 def _touched(scenario: Scenario, ids: Sequence[int], reading: str) -> list[str]:
@@ -354,47 +413,78 @@ def _touched(scenario: Scenario, ids: Sequence[int], reading: str) -> list[str]:
 
 
 def _chunk_limit(scenario: Scenario, found: Sequence[Vary], readings: Sequence[str]) -> int:
-    """Variants per exact batch whose tables stay well inside the memory budget."""
+    """Variants per exact batch whose tables, and the solving of the reader's decisions
+    under them, stay well inside the memory budget."""
     ids = [v.place.param for v in found]
     cells = max(sum(scenario.nodes[n].card * math.prod(scenario.nodes[n].parent_cards)
                     for n in _touched(scenario, ids, r)) for r in readings)
-    return int(MEMORY_BUDGET_BYTES // (16 * max(cells, 1) + 8 * len(scenario.params)))
+    solving = solve_bytes(scenario.diagram) if scenario.reader_decisions else 0
+    return int(MEMORY_BUDGET_BYTES // (16 * max(cells, 1) + 8 * len(scenario.params)
+                                       + 2 * solving))
 
 
-def _run_chunk(chunk: _Chunk) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """(probabilities, p5, p95), each (k, columns); the intervals are empty without them."""
+def _run_chunk(chunk: _Chunk) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """(probabilities, p5, p95, expected utility): each (k, columns), the intervals empty
+    without them; the expected utility (k,), empty without decisions of the reader's own."""
     s = chunk.scenario
     k = chunk.values.shape[0]
+    ids = list(chunk.ids)
+    rows = WrittenRows(s)
     values = np.repeat(s.point_values(), k, axis=0)
-    values[:, list(chunk.ids)] = chunk.values
+    values[:, ids] = chunk.values
+    hold(values, ids, rows)
     touched = _touched(s, chunk.ids, chunk.reading)
     only = None if chunk.reading == POOLED else chunk.reading
-    exact = Draws(values, {n: s.nodes[n].table(values, only) for n in touched})
-    probabilities = _figures(s, exact, chunk.outcomes)
+    tables = {n: s.nodes[n].table(values, only) for n in touched}
+    policies, expected = _decided(s, tables, k)
+    probabilities = _figures(s, Draws(values, tables | policies), chunk.outcomes)
     if not chunk.intervals:
         empty = np.empty((k, 0))
-        return probabilities, empty, empty
+        return probabilities, empty, empty, expected
     base = draw(s, chunk.samples, chunk.seed)
     lows, highs = [], []
-    for row in chunk.values:
+    for i, row in enumerate(chunk.values):
         drawn = base.values.copy()
-        drawn[:, list(chunk.ids)] = row
+        drawn[:, ids] = row
+        hold(drawn, ids, rows)  # in each draw, the rest of the row fills what it leaves
         if only is None:
             # the varied nodes too: their numbers no longer vary across the draws
             order = source_order(s)
-            tables = varying_tables(s, drawn, base.sources)
-            tables |= {n: node_table(s.nodes[n], drawn, base.sources, order) for n in touched}
-            draws = Draws(drawn, tables, base.sources)
+            drawn_tables = varying_tables(s, drawn, base.sources)
+            drawn_tables |= {n: node_table(s.nodes[n], drawn, base.sources, order)
+                             for n in touched}
         else:
             moving = np.ptp(drawn, axis=0) > 0
             nodes = [n for n, spec in s.nodes.items()
                      if n in touched or moving[param_ids(spec)].any()]
-            draws = Draws(drawn, {n: s.nodes[n].table(drawn, only) for n in nodes})
+            drawn_tables = {n: s.nodes[n].table(drawn, only) for n in nodes}
+        # the variant's policy, as solved at its numbers, taken whatever each draw holds
+        drawn_tables |= {d: np.repeat(t[i:i + 1], base.samples, axis=0)
+                         for d, t in policies.items()}
+        draws = Draws(drawn, drawn_tables, base.sources if only is None else None)
         figures = _figures(s, draws, chunk.outcomes)
         p5, p95 = np.percentile(figures, [5, 95], axis=0)
         lows.append(p5)
         highs.append(p95)
-    return probabilities, np.stack(lows), np.stack(highs)
+    return probabilities, np.stack(lows), np.stack(highs), expected
+
+
+def _decided(s: Scenario, tables: dict[str, FloatArray],
+             k: int) -> tuple[dict[str, FloatArray], FloatArray]:
+    """The reader's decisions solved anew under each of the k variants' `tables` (batched,
+    the nodes a variant changes): each decision's policy as batched tables, and the maximum
+    expected utility of each variant, for `Scenario.decider`. Without such decisions,
+    nothing; with nothing changed, the policies solved at the written numbers (those of
+    `Scenario.net`)."""
+    if not s.reader_decisions:
+        return {}, np.empty(0)
+    decider = s.decider
+    assert decider is not None
+    if not tables:
+        return {}, np.repeat(s.solve().meu[:1], k)
+    solved = solve(s.solver, s.diagram, s.utilities[decider].tables(), tables)
+    return ({d: solved.policy_tables(d) for d in s.reader_decisions},
+            np.asarray(solved.meu, dtype=np.float64))
 
 
 def _figures(s: Scenario, draws: Draws, outcomes: Sequence[str]) -> FloatArray:

@@ -16,6 +16,7 @@ per small group of outcomes (`marginal_draws`).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -293,6 +294,101 @@ def param_ids(spec: NodeSpec) -> list[int] | range:
     """The ids of a node's numbers, without making a compact table's into objects."""
     params = spec.params
     return params.ids if isinstance(params, ParamsView) else [p.id for p in params]
+
+
+# numbers held where they are set -------------------------------------------------------------
+
+# A written distribution: its numbers' ids, and whether a state left out takes the remainder.
+Row = tuple[tuple[int, ...], bool]
+
+
+class WrittenRows:
+    """Which written distribution each number is one of: a prior, a table row, one estimate
+    of a pooled row, a row of a compact table. A noisy-OR's numbers are each one of their
+    own (a cause's weight or the leak is a probability alone)."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self._rows: dict[int, Row] = {}
+        compact: list[tuple[int, int, int]] = []  # (first, stop, card) of each compact table
+        for spec in scenario.nodes.values():
+            if spec.rows is not None:
+                compact.append((spec.rows.first, spec.rows.first + spec.rows.size, spec.card))
+            elif spec.noisy_or is None:
+                for block in spec.written:
+                    for estimate in block.estimates:
+                        ids = tuple(p.id for p in estimate.dist.entries.values())
+                        row = (ids, len(ids) < len(estimate.dist.states))
+                        self._rows.update(dict.fromkeys(ids, row))
+        self._compact = sorted(compact)
+        self._starts = [c[0] for c in self._compact]
+
+    def of(self, param: int) -> Row | None:
+        """The written distribution number `param` is one of; None for a noisy-OR's."""
+        found = self._rows.get(param)
+        if found is not None:
+            return found
+        k = bisect.bisect_right(self._starts, param) - 1
+        if k < 0:
+            return None
+        first, stop, card = self._compact[k]
+        if param >= stop:
+            return None
+        start = first + (param - first) // card * card
+        return tuple(range(start, start + card)), False
+
+
+def hold(values: FloatArray, held: Sequence[int], rows: WrittenRows) -> None:
+    """Hold the numbers `held` at their values in every row of `values` (batch, n_params),
+    in place: the other numbers of each one's written distribution are scaled so that it
+    adds up to 1, and `NodeSpec.table` then finds it summing to 1 and leaves it so (`held`
+    of one distribution together). A state left for the remainder takes what is left first:
+    the other written numbers are scaled down only as far as they and the numbers held pass
+    1. Where the others are all 0 and no state takes the remainder, they share what is left
+    equally."""
+    found: dict[tuple[int, ...], tuple[list[int], bool]] = {}
+    for param in held:
+        row = rows.of(param)
+        if row is not None:
+            found.setdefault(row[0], ([], row[1]))[0].append(param)
+    for ids, (mine, remainder) in found.items():
+        others = [i for i in ids if i not in mine]
+        if others:
+            values[:, others] = _scaled(values[:, mine].sum(axis=1), values[:, others],
+                                        remainder)
+
+
+def hold_each(values: FloatArray, held: Sequence[int | None], rows: WrittenRows) -> None:
+    """`hold` with one number per row of the batch: row r of `values` holds number
+    `held[r]` (None: none), in place."""
+    found: dict[tuple[int, ...], tuple[list[int], list[int], bool]] = {}
+    for r, param in enumerate(held):
+        row = rows.of(param) if param is not None else None
+        if row is not None and len(row[0]) > 1:
+            at = found.setdefault(row[0], ([], [], row[1]))
+            at[0].append(r)
+            at[1].append(row[0].index(param))
+    for ids, (batch, position, remainder) in found.items():
+        where = np.ix_(batch, ids)
+        block = values[where]
+        mine = np.zeros(block.shape, dtype=bool)
+        mine[np.arange(len(batch)), position] = True
+        others = block[~mine].reshape(len(batch), len(ids) - 1)
+        block[~mine] = _scaled(block[mine], others, remainder).ravel()
+        values[where] = block
+
+
+def _scaled(held: FloatArray, others: FloatArray, remainder: bool) -> FloatArray:
+    """`others` (batch, m) scaled to fill what `held` (batch,) leaves of 1; with a state for
+    the remainder, only as far as they would pass it."""
+    room = np.clip(1.0 - held, 0.0, None)
+    total = others.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(total > 0, room / total, 1.0)
+    if remainder:
+        return np.asarray(others * np.minimum(scale, 1.0)[:, None], dtype=np.float64)
+    shared = np.broadcast_to((room / others.shape[1])[:, None], others.shape)
+    return np.asarray(np.where((total > 0)[:, None], others * scale[:, None], shared),
+                      dtype=np.float64)
 
 
 @dataclass(frozen=True)

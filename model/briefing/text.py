@@ -282,6 +282,9 @@ def sweep_table(found: Sweep) -> str:
              "variants" + (f"; 90% intervals over {found.samples:,} draws, seed {found.seed}"
                            if found.samples else "; exact")]
     lines += [f"  [{i}] {v.name}  ({v.place.label})" for i, v in enumerate(found.inputs, 1)]
+    if found.expected is not None:
+        lines.append(f"  the reader's decisions solved anew in each variant, for "
+                     f"{found.decider}: 'EU' is its maximum expected utility")
     states: dict[str, list[str]] = {}
     for c in found.columns:
         if c.kind == "outcome":
@@ -291,16 +294,19 @@ def sweep_table(found: Sweep) -> str:
     several = len(found.readings) > 1
     rows = [["variant", *(["reading"] if several else []),
              *(f"[{i}]" for i in range(1, len(found.inputs) + 1)),
-             *(found.columns[j].name for j in shown)]]
+             *(found.columns[j].name for j in shown),
+             *(["EU"] if found.expected is not None else [])]]
     for i, v in enumerate(found.variants):
         cells = [decimal_percent(float(found.probabilities[i, j])) for j in shown]
         if found.low is not None and found.high is not None:
             cells = [f"{cell} ({percent(float(found.low[i, j])).removesuffix('%')}-"
                      f"{percent(float(found.high[i, j]))})" for cell, j in zip(cells, shown,
                                                                            strict=True)]
+        worth = [] if found.expected is None else [f"{float(found.expected[i]):,.4g}"]
         rows.append([str(v.index), *([v.reading] if several else []),
-                     *(decimal_percent(x) for x in v.values), *cells])
-    align = "r" + ("l" if several else "") + "r" * (len(found.inputs) + len(shown))
+                     *(decimal_percent(x) for x in v.values), *cells, *worth])
+    align = "r" + ("l" if several else "") + "r" * (len(found.inputs) + len(shown)
+                                                    + (found.expected is not None))
     return "\n".join(lines) + "\n" + table(rows, align)
 
 

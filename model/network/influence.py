@@ -173,15 +173,21 @@ class Solution:
     def policy_table(self, decision: str, row: int = 0) -> FloatArray:
         """The policy of `decision` as a table (card, *cards of what it knows) of 0s and 1s,
         for row `row` of the batch."""
+        return np.asarray(self.policy_tables(decision, slice(row, row + 1))[0],
+                          dtype=np.float64)
+
+    def policy_tables(self, decision: str, rows: slice = slice(None)) -> FloatArray:
+        """The policy of `decision` in each row of the batch (`rows` of it): a batched table
+        (batch, card, *cards of what it knows) of 0s and 1s, as a network holds it."""
         stage = self.stage(decision)
         axis = self.axes.index(decision)
         card = self.cards[axis]
-        choice = stage.choice[row]
+        choice = stage.choice[rows]
         keep = [i for i, n in enumerate(self.axes) if n in stage.knows]
-        drop = tuple(i for i in range(len(self.axes)) if i not in keep)
-        choice = choice.reshape([c for i, c in enumerate(choice.shape) if i not in drop])
-        table = np.arange(card).reshape((card,) + (1,) * choice.ndim) == choice[None]
-        return np.asarray(table, dtype=np.float64)
+        choice = choice.reshape([choice.shape[0],
+                                 *(c for i, c in enumerate(choice.shape[1:]) if i in keep)])
+        options = np.arange(card).reshape((1, card) + (1,) * (choice.ndim - 1))
+        return np.asarray(options == choice[:, None], dtype=np.float64)
 
 
 def solve(engine: CompiledNet, diagram: Diagram, utility: Utility,
@@ -193,17 +199,32 @@ def solve(engine: CompiledNet, diagram: Diagram, utility: Utility,
     states = diagram.net.states
     cards = tuple(len(states[n]) for n in axes)
     batch = _batch(tables, utility)
-    size = math.prod(cards)
-    kept = batch * size * 8 * (2 + ARRAYS_PER_DECISION * len(diagram.decisions))
+    kept = solve_bytes(diagram, batch)
     if kept > MEMORY_BUDGET_BYTES:
+        most = most_rows(diagram)
         raise LimitError(Problem(
             f"solving the decisions for {batch:,} draws needs {kept / 1e6:,.0f} MB "
             f"(the budget is {MEMORY_BUDGET_BYTES / 1e6:,.0f} MB): what the decisions know "
-            f"has {size:,} combinations",
-            hint="use fewer samples, or let the decisions know fewer nodes"))
+            f"has {math.prod(cards):,} combinations",
+            hint=(f"use at most {most:,} samples (--samples {most}), or let the decisions "
+                  "know fewer nodes") if most else "let the decisions know fewer nodes"))
     scale = float(math.prod(len(states[d]) for d in diagram.decisions))
     joint, worth = weigh(engine, axes, utility, tables, scale)
     return _backward(diagram, axes, cards, joint, worth)
+
+
+def solve_bytes(diagram: Diagram, batch: int = 1) -> int:
+    """What `solve` keeps for a batch of `batch` rows: per cell of O, the joint and the
+    worth, and per decision its Q, P and choice (ARRAYS_PER_DECISION)."""
+    size = math.prod(len(diagram.net.states[n]) for n in diagram.axes)
+    return batch * size * 8 * (2 + ARRAYS_PER_DECISION * len(diagram.decisions))
+
+
+def most_rows(diagram: Diagram, budget: int | None = None) -> int:
+    """The most rows of a batch (draws, variants) `solve` takes within the memory budget
+    (`budget`, of it, when given); 0 when not even one fits."""
+    return int((MEMORY_BUDGET_BYTES if budget is None else budget)
+               // max(1, solve_bytes(diagram, 1)))
 
 
 def weigh(engine: CompiledNet, axes: Sequence[str], utility: Utility,

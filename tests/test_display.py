@@ -298,6 +298,20 @@ def test_a_sweep_shows_a_row_per_variant_and_prints_as_scenario_sweep() -> None:
     assert f"The first {SWEEP_ROWS} are shown" in html
 
 
+def test_a_sweep_with_the_reader_s_decisions_shows_the_expected_utility() -> None:
+    from model.analysis.sweep import sweep
+    from model.briefing.text import sweep_table
+
+    found = sweep(model.load(SEED.parent / "oil_wildcatter.yaml"), vary=["oil: P(dry)=0.3:0.7:3"],
+                  outcome=["drill"])
+    assert found.expected is not None
+    assert pretty(found) == sweep_table(found)
+    html = shown(found._repr_html_())
+    assert "Expected utility (wildcatter)</th>" in html
+    for x in found.expected:
+        assert f'<td class="num">{float(x):,.4g}</td></tr>' in html
+
+
 def test_what_the_file_says_is_escaped_and_runs_nothing() -> None:
     import datetime as dt
 

@@ -439,6 +439,7 @@ class _SweepRow:
     reading: str
     values: tuple[str, ...]  # each varied number's
     cells: tuple[tuple[float, str, str], ...]  # each figure's probability, percent, 90% range
+    worth: str  # the decider's maximum expected utility, with decisions of the reader's own
 
 
 def sweep_html(found: Sweep) -> str:
@@ -461,8 +462,9 @@ def sweep_html(found: Sweep) -> str:
                       f"{percent(float(low[i, j])).removesuffix('%')}–"
                       f"{percent(float(high[i, j]))}")
             cells.append((p, decimal_percent(p), spread))
+        worth = "" if found.expected is None else f"{float(found.expected[i]):,.4g}"
         rows.append(_SweepRow(v.index, v.reading, tuple(decimal_percent(x) for x in v.values),
-                              tuple(cells)))
+                              tuple(cells), worth))
     return _render("sweep", found=found, columns=tuple(found.columns[j] for j in shown),
                    rows=tuple(rows), several=len(found.readings) > 1)
 

@@ -359,3 +359,14 @@ def test_the_text_attributes_every_move_that_moved(capsys: pytest.CaptureFixture
     deal = next(r for r in rows if r.startswith("nuclear_deal=yes"))
     shares = [float(x.replace("−", "-")) for x in deal.split()[2:]]
     assert len(shares) == len(found.changes)
+
+
+def test_an_outcome_in_one_version_only_is_still_the_same_question(tmp_path: Path) -> None:
+    new = edited(tmp_path, "new.yaml", ("label: Prices rise\n    role: outcome",
+                                        "label: Prices rise\n    role: event"),
+                 ("prior: {yes: 0.3}", "prior: {yes: 0.5}"))
+    for found in (diff(model.load(WEATHER), model.load(new)),
+                  diff(model.load(new), model.load(WEATHER))):
+        market = next(m for m in found.moves if m.key == "market=yes")
+        assert market.attributed and market.change is not None and abs(market.change) > 0.01
+        assert_effects_add_up(found)

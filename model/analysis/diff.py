@@ -360,7 +360,8 @@ def _same_states(old: Scenario, new: Scenario) -> set[str]:
 
 def _tracked(old: Scenario, new: Scenario) -> _Tracked:
     same = _same_states(old, new)
-    outcomes = tuple((o, st) for o in new.outcomes if o in same for st in new.nodes[o].states)
+    outcomes = tuple((o, st) for o in dict.fromkeys([*new.outcomes, *old.outcomes])
+                     if o in same for st in new.nodes[o].states)
     before = {j.name: j for j in old.judgement_specs}
     judgements = tuple(j for j in new.judgement_specs if j.name in before
                        and before[j.name].written == j.written and set(j.nodes) <= same)
@@ -409,7 +410,7 @@ def _moves(old: Scenario, new: Scenario, tracked: _Tracked) -> list[Move]:
                     add(kind, o, st, was[st], None if now_dist is None or st not in now_dist
                         else now_dist[st], note)
 
-    nodes_moves("outcome", new.outcomes, old.outcomes, "not an outcome in both")
+    nodes_moves("outcome", new.outcomes, old.outcomes, "")  # an outcome in one is followed
     before = {j.name: j for j in old.judgement_specs}
     for j in new.judgement_specs:
         was_j = before.get(j.name)

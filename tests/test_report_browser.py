@@ -1,8 +1,9 @@
 """The briefing in a real browser (Debian's Chromium driven by Playwright): it loads nothing,
 logs no error, its what-if panel computes the library's numbers, its scenario text runs no
 script, it fits a phone, axe-core finds nothing serious, and it prints on at most 14 A4
-pages with page numbers and a running footer. Screenshots and PDFs go to tests/artifacts/
-for a human to see.
+pages with page numbers and a running footer, no table wider than the paper (which would
+shrink every page) and diagrams large enough to read. Screenshots and PDFs go to
+tests/artifacts/ for a human to see.
 """
 
 from __future__ import annotations
@@ -500,3 +501,106 @@ def test_the_running_footer_prints_a_hostile_title_as_written(
     for i, page in enumerate(pdf.pages, start=1):
         assert f"{s.title} · as of 1 Jan 2025 · {s.digest}" in page.extract_text()
         assert f"Page {i} of {len(pdf.pages)}" in page.extract_text()
+
+
+# paper: nothing wider than the page, diagrams drawn large enough to read ------------------
+
+# A scenario whose tables are wide (an outcome of twelve states, one named at length) and
+# whose title is long: on paper no table may be wider than the page, or Chromium shrinks
+# every page to fit the widest.
+WIDE = """\
+scenario: wide_probe
+title: "A very long title that goes on and on to see whether the header wraps correctly on a small phone screen and in the printed footer"
+question: "Who wins the vote?"
+as_of: 2026-11-01
+horizon: 2027-06-30
+sources:
+  src_a: {title: "Analyse détaillée", published: 2026-10}
+  src_b: {title: Second source, short: B-Quelle}
+nodes:
+  turnout:
+    label: "Turnout in the capital region"
+    role: driver
+    states: [low, medium_low, medium, medium_high, high]
+    estimates:
+      - {source: src_a, para: 1, says: mostly low, p: {low: 0.5, medium_low: 0.2, medium: 0.1, medium_high: 0.1, high: 0.1}}
+      - {source: src_b, para: 2, says: mostly high, p: {low: 0.1, medium_low: 0.1, medium: 0.1, medium_high: 0.2, high: 0.5}}
+  winner:
+    label: "Winner of the vote"
+    role: outcome
+    parents: [turnout]
+    states: [party_a, party_b, party_c, party_d, party_e, party_f, party_g, party_h, party_i, party_j, party_k, party_l]
+    labels: {party_l: "A party whose name is extraordinarily long and will certainly need wrapping in every table and in the diagrams"}
+    table:
+      - when: {turnout: low}
+        p: {party_a: 0.3, party_b: 0.2, party_c: 0.1, party_d: 0.05, party_e: 0.05, party_f: 0.05, party_g: 0.05, party_h: 0.05, party_i: 0.05, party_j: 0.04, party_k: 0.03, party_l: 0.03}
+        because: [{assumption: polls}]
+      - when: otherwise
+        p: {party_b: 0.0833, party_c: 0.0833, party_d: 0.0833, party_e: 0.0833, party_f: 0.0833, party_g: 0.0833, party_h: 0.0833, party_i: 0.0833, party_j: 0.0833, party_k: 0.0833, party_l: 0.0833}
+        because: [{source: src_b, para: 3, says: flat}]
+"""  # noqa: E501
+
+
+def printed_sizes(page: Any, needle: str) -> list[float]:
+    """The sizes, in points on paper, at which a PDF page prints the text pieces holding
+    `needle` (the font's size times the scale of the matrices it is drawn with)."""
+    sizes: list[float] = []
+
+    def seen(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if needle in text:
+            sizes.append(abs(size * tm[3] * cm[3]))
+
+    page.extract_text(visitor_text=seen)
+    return sizes
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("wide")
+    (folder / "wide.yaml").write_text(WIDE, encoding="utf-8")
+    return report(folder / "wide.yaml", folder / "wide.html", generated=GENERATED)
+
+
+def test_a_page_of_wide_tables_prints_at_the_size_of_any_other(
+        browser: Any, briefings: dict[str, Path], wide: Path) -> None:
+    """Chromium shrinks every printed page to fit the widest thing on any: the tables of a
+    twelve-state outcome must fit A4's width, so the page prints at the same size as a small
+    one, and so must its page layout (print media, the page's width of 184 mm)."""
+    kicker = "SCENARIO BRIEFING"
+    small = printed_sizes(printed(browser, briefings["tiny"]).pages[0], kicker)
+    pdf = printed(browser, wide)
+    assert small and printed_sizes(pdf.pages[0], kicker) == pytest.approx(small, rel=0.01)
+    text = "".join(p.extract_text() for p in pdf.pages)
+    assert "Most likely scenarios" in text and "The scenario tree" in text
+    v = visit(browser, wide, width=794)  # A4's width: print media sees the whole page
+    try:
+        v.page.emulate_media(media="print")
+        v.page.add_style_tag(content="body { width: 184mm; }")  # inside the margins
+        widths = v.page.evaluate("""() => [document.body.getBoundingClientRect().right,
+            ...[...document.querySelectorAll('table, svg')].filter(t => t.getClientRects().length)
+               .map(t => t.getBoundingClientRect().right)]""")
+        body, *tables = widths
+        assert len(tables) > 3 and max(tables) <= body + 0.5, widths
+    finally:
+        v.page.close()
+
+
+def test_a_long_title_leaves_the_page_number_on_one_line(browser: Any, wide: Path) -> None:
+    pdf = printed(browser, wide)
+    for i, page in enumerate(pdf.pages, start=1):
+        assert f"Page {i} of {len(pdf.pages)}" in page.extract_text()
+
+
+@pytest.mark.slow  # prints the seed to PDF (seconds)
+def test_the_seed_s_diagrams_print_large_enough_to_read(
+        browser: Any, briefings: dict[str, Path]) -> None:
+    """On A4 the scenario tree and the network take the page's width: their words print at
+    6pt or more (they printed at 3 to 4pt in a diagram a half page wide), and the tree's
+    table of paths prints with them."""
+    pdf = printed(browser, briefings["seed"])
+    leaf = [s for page in pdf.pages for s in printed_sizes(page, "Path 1 · 44%")]
+    node = [s for page in pdf.pages for s in printed_sizes(page, "88% yes")]
+    assert leaf and min(leaf) >= 6, leaf
+    assert node and min(node) >= 6, node
+    tree_page = next(p.extract_text() for p in pdf.pages if printed_sizes(p, "Path 1 · 44%"))
+    assert "Path" in tree_page and "collapsing" in tree_page

@@ -113,6 +113,12 @@ class TreeFigure:
     skipped: tuple[str, ...]  # labels of drivers left out to keep the joint small
     shown_pct: Pct
 
+    @property
+    def headings(self) -> tuple[tuple[str, bool], ...]:
+        """The table's first headings, (heading, numeric): the path, a column for each
+        driver's state, the probability."""
+        return (("Path", False), *((d, False) for d in self.drivers), ("Probability", True))
+
 
 def tree_drawing(facts: Facts) -> Drawing | None:
     """The scenario tree's diagram to draw (None without a tree), made once per page."""

@@ -19,7 +19,11 @@ from .graphviz import label, quote
 
 LABEL_WIDTH = 24
 TREE_LABEL_WIDTH = 22
-LEAF_LABEL_WIDTH = 34
+# A leaf's lines run wide, an outcome's label on one line where it can: the tree grows as
+# tall as its leaves' lines, and on paper (a diagram as wide as the page) a shorter tree
+# is drawn larger.
+LEAF_LABEL_WIDTH = 50
+LEAF_STATE_LINES = 3  # of a state's name at a leaf
 MAX_STATE_LINES = 5
 FONT = "Helvetica"
 
@@ -116,7 +120,7 @@ def network_dot(s: Scenario, baseline: Mapping[str, Mapping[str, float]]
     ids = {name: f"n{i}" for i, name in enumerate(s.nodes)}
     titles: dict[str, str] = {}
     out = ["digraph network {\n", _GRAPH,
-           'graph [rankdir="TB", nodesep="0.3", ranksep="0.45"];\n']
+           'graph [rankdir="TB", nodesep="0.25", ranksep="0.28"];\n']
     for name, spec in s.nodes.items():
         style = ROLE_STYLES[spec.role]
         names = {st: s.state_label(name, st) for st in spec.states}
@@ -204,7 +208,10 @@ def _leaf(s: Scenario, path: TreePath, node_id: str, head: str) -> str:
             lines.extend(f"      {more}" for more in rest)
         else:
             lines.extend(wrap(spec.label + ":", LEAF_LABEL_WIDTH + 6))
-            lines.extend(f"{text[st]:>4}  {s.state_label(o, st)}" for st in shown)
+            for st in shown:
+                first, *rest = wrap(s.state_label(o, st), LEAF_LABEL_WIDTH, LEAF_STATE_LINES)
+                lines.append(f"{text[st]:>4}  {first}")
+                lines.extend(f"      {more}" for more in rest)
     # A wide margin: the WebAssembly Graphviz underestimates text widths a little.
     return (f'{node_id} [id="tree-{node_id}", class="tree-leaf", fillcolor="#f7f8fa", '
             f'color="#c9d0d9", margin="0.22,0.07", label={label(lines, "left")}];\n')

@@ -158,6 +158,26 @@ def test_equal_weights_change_nothing_and_scale_does_not_matter(seed_path: Path)
                                                                             "no": 3}}))
 
 
+@pytest.mark.parametrize("weight", [1e300, 1e-170, 1e-322])
+def test_weights_of_any_scale_answer_alike_on_every_form(seed_path: Path, weight: float) -> None:
+    """Only the ratios of a node's weights mean anything: equal weights change nothing,
+    however large or small, on many nodes at once (1e300 on two nodes overflowed, 1e-170 on
+    two underflowed to 'impossible', a subnormal 1e-322 lost its digits)."""
+    s = model.load(seed_path)
+    plain = dict(s.query("nuclear_deal"))
+    equal = {n: {"yes": weight, "no": weight} for n in ("iran_accepts_talks", "oman_channel")}
+    assert dict(s.query("nuclear_deal", likelihood=equal)) == pytest.approx(plain, abs=EXACT)
+    assert s.probability("nuclear_deal=yes", likelihood=equal) == pytest.approx(
+        plain["yes"], abs=EXACT)
+    ratio = {"iran_accepts_talks": {"yes": 3 * weight, "no": weight}} if weight < 1e300 \
+        else {"iran_accepts_talks": {"yes": weight, "no": weight / 3}}
+    assert dict(s.query("nuclear_deal", likelihood=ratio)) == pytest.approx(dict(
+        s.query("nuclear_deal", likelihood={"iran_accepts_talks": {"yes": 3, "no": 1}})),
+        abs=EXACT)
+    _, p = s.compiled.most_probable(likelihood=equal)
+    assert p == pytest.approx(s.compiled.most_probable()[1], rel=1e-9)
+
+
 def test_a_likelihood_on_an_observed_node_weighs_the_evidence_only(tiny_path: Path) -> None:
     s = model.load(tiny_path)
     given = {"wet": "yes"}

@@ -192,3 +192,18 @@ def test_every_state_combination_is_in_the_joint(tiny_path: Path) -> None:
     s = model.load(tiny_path)
     joint = s.joint(["rain", "sprinkler", "wet"])
     assert set(joint) == set(itertools.product(["yes", "no"], repeat=3))
+
+
+def test_a_noisy_or_keeps_tiny_leaks_and_weights_without_cancelling() -> None:
+    text = ("scenario: t\ntitle: T\nquestion: q\nas_of: 2025-01-01\nhorizon: 2025-12-31\n"
+            "nodes:\n  a: {prior: {yes: 0.5}, because: [{assumption: x}]}\n"
+            "  c:\n    role: outcome\n    parents: [a]\n"
+            "    noisy_or: {leak: 1e-17, a: 1e-17}\n    because: [{assumption: x}]\n")
+    s = model.loads(text)
+    table = s.net.tables["c"]  # (c, a): a=yes, a=no
+    # P(c=yes | a=no) is the leak itself, P(c=yes | a=yes) = 1 - (1 - 1e-17)^2 = 2e-17
+    assert table[0, 1] == pytest.approx(1e-17, rel=1e-12)
+    assert table[0, 0] == pytest.approx(2e-17, rel=1e-12)
+    assert table[:, 0].sum() == pytest.approx(1.0, abs=1e-15)
+    # a possible observation, however unlikely, is answered: P(a=yes | c=yes) = 2/3
+    assert s.query("a", {"c": "yes"})["yes"] == pytest.approx(2 / 3, abs=1e-12)

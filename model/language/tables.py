@@ -368,15 +368,18 @@ class NodeSpec:
     def _noisy_or_table(self, v: FloatArray) -> FloatArray:
         assert self.noisy_or is not None
         batch = v.shape[0]
-        off = np.broadcast_to((1.0 - v[:, self.noisy_or.leak.id]).reshape(
-            (batch,) + (1,) * len(self.parents)), (batch, *self.parent_cards)).copy()
-        for axis, parent in enumerate(self.parents):
-            w = v[:, self.noisy_or.weights[parent].id]
-            shape = [batch] + [1] * len(self.parents)
-            shape[axis + 1] = 2
-            factor = np.stack([1.0 - w, np.ones_like(w)], axis=1).reshape(shape)
-            off = off * factor
-        return np.stack([1.0 - off, off], axis=1)
+        # in logarithms, P(no) = exp(log1p(-leak) + sum log1p(-w)) and P(yes) = -expm1(...):
+        # 1 - (1 - 1e-17) * (1 - 1e-17) would cancel to 0, and a possible yes read as none
+        with np.errstate(divide="ignore"):  # a weight or leak of 1: log1p(-1) = -inf
+            log_off = np.broadcast_to(np.log1p(-v[:, self.noisy_or.leak.id]).reshape(
+                (batch,) + (1,) * len(self.parents)), (batch, *self.parent_cards)).copy()
+            for axis, parent in enumerate(self.parents):
+                w = v[:, self.noisy_or.weights[parent].id]
+                shape = [batch] + [1] * len(self.parents)
+                shape[axis + 1] = 2
+                log_off = log_off + np.stack([np.log1p(-w), np.zeros_like(w)],
+                                             axis=1).reshape(shape)
+        return np.stack([-np.expm1(log_off), np.exp(log_off)], axis=1)
 
 
 def wanted_states(when: Mapping[str, str | Sequence[str]], parent: str) -> list[str]:

@@ -828,7 +828,7 @@ class CompiledNet:
         likelihood, its weights count as written, as P(report | state): the result is
         P(given, report | do(do)), and scaling a node's weights scales it alike."""
         state = self._question(given, do)
-        weights = self.net.weights(likelihood) if likelihood else {}
+        weights = self.net.weights(likelihood, as_written=True) if likelihood else {}
         batch = self._batch(tables) if tables else None
         values = self._unnormalized((), given or {}, do or {}, weights, state, tables or {},
                                     batch, exact=True)
@@ -842,6 +842,7 @@ class CompiledNet:
         elimination order, then a trace back through the maximising states."""
         state = self._question(given, do)
         given, do = given or {}, do or {}
+        # scaled weights, here and in the evidence it is divided by: the ratio is the same
         weights = self.net.weights(likelihood) if likelihood else {}
         index, card = self._index, self._card
         fixed = {index[n]: k for n, k in state.items()}
@@ -863,7 +864,7 @@ class CompiledNet:
         self._within_budget(plan.peak_cells * CELL_BYTES + choices + largest * CELL_BYTES,
                             f"the most probable explanation {_describe((), given, do)}",
                             "observe or set more nodes, or ask for the posteriors instead")
-        evidence = self.evidence_probability(given, do, likelihood=likelihood)
+        evidence = float(self._unnormalized((), given, do, weights, state, {}, None, exact=True))
         if not evidence > 0:
             raise impossible(given, likelihood)
         tables: list[FloatArray | None] = [self._factor(f, fixed, weights) for f in factors]
@@ -914,7 +915,7 @@ class CompiledNet:
         """
         state = self._question(given, do)
         given, do = given or {}, do or {}
-        weights = self.net.weights(likelihood) if likelihood else {}
+        weights = self.net.weights(likelihood, as_written=True) if likelihood else {}
         index, n = self._index, len(self._nodes)
         fixed = {index[name]: k for name, k in state.items()}
         forced = {index[name] for name in do}

@@ -71,9 +71,13 @@ class Net:
                                      node=both[0], hint="keep it in one of the two"))
         return given, do
 
-    def weights(self, likelihood: Likelihood | None) -> dict[str, FloatArray]:
+    def weights(self, likelihood: Likelihood | None,
+                as_written: bool = False) -> dict[str, FloatArray]:
         """A likelihood checked and made into one weight vector per node, states in declared
-        order: known nodes and states, weights finite and not negative, not all zero."""
+        order: known nodes and states, weights finite and not negative, not all zero. Each
+        vector is divided by its largest weight (a posterior reads only their ratios, and
+        several nodes' weights multiplied then neither overflow nor underflow), unless
+        `as_written`: the probability of the evidence counts them as P(report | state)."""
         if not likelihood:
             return {}
         out: dict[str, FloatArray] = {}
@@ -110,7 +114,8 @@ class Net:
                     f"likelihood of '{node}' weighs every state 0: no state could have "
                     "produced the report", node=node,
                     hint="give at least one state a weight above 0 (states left out weigh 1)"))
-            out[node] = vector
+                continue
+            out[node] = vector if as_written else vector / vector.max()
         if problems:
             raise QueryError(problems)
         return out

@@ -131,7 +131,7 @@ class PgmpyEngine:
         """P(given, report | do(do)) by the chain rule, one observed node at a time. pgmpy's
         elimination normalises away impossible evidence, so we must check it ourselves."""
         given, do = self.net.question(given, do)
-        weights = self.net.weights(likelihood)
+        weights = self.net.weights(likelihood, as_written=True)
         _, ve, seen_children, scale = self._model(do, weights)
         prob, seen = scale, dict[str, str]()
         for node, state in [*given.items(), *seen_children.items()]:
@@ -158,7 +158,7 @@ class PgmpyEngine:
                       likelihood: Likelihood | None = None) -> tuple[dict[str, str], float]:
         """pgmpy's MAP query over every free node; its probability from the tables."""
         given, do = self.net.question(given, do)
-        weights = self.net.weights(likelihood)
+        weights = self.net.weights(likelihood, as_written=True)
         evidence = self.evidence_probability(given, do, likelihood=likelihood)
         if not evidence > 0:
             raise impossible(given, likelihood)

@@ -27,6 +27,15 @@ class Approximation:
                 "standard_error": dict(self.standard_error)}
 
 
+@dataclass(frozen=True)
+class Labels:
+    """How a reader sees a result's nodes and states (the scenario's `label` and `labels:`,
+    underscores as spaces where none is written): for displays, not for comparison."""
+
+    nodes: Mapping[str, str] = field(default_factory=dict)
+    states: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, eq=False)
 class Distribution(RichDisplay, Mapping[str, float]):
     """P(node | given, report, do(do)) as a mapping from state name to probability; it
@@ -39,6 +48,7 @@ class Distribution(RichDisplay, Mapping[str, float]):
     do: Mapping[str, str] = field(default_factory=dict)
     likelihood: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     approximate: Approximation | None = None
+    labels: Labels = field(default_factory=Labels, compare=False, repr=False)
 
     def __getitem__(self, state: str) -> float:
         return self.probabilities[state]
@@ -97,6 +107,7 @@ class Explanation(RichDisplay):
     given: Mapping[str, str] = field(default_factory=dict)
     do: Mapping[str, str] = field(default_factory=dict)
     likelihood: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    labels: Labels = field(default_factory=Labels, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"states": dict(self.states), "probability": self.probability,

@@ -35,7 +35,7 @@ from .limits import MAX_QUERY_CELLS, MEMORY_BUDGET_BYTES
 from .network.engine import Engine, EngineName, engine_name, make_engine
 from .network.influence import Diagram, Solution, solve
 from .network.net import Assignment, Likelihood, Net
-from .results import Approximation, Distribution, Explanation
+from .results import Approximation, Distribution, Explanation, Labels
 
 SAMPLING_SEED = 2025  # approximate queries are seeded, so a rerun prints the same estimate
 KEPT_EVENTS = 256  # events read, kept by their text
@@ -518,7 +518,8 @@ class Scenario(RichDisplay):
         return Distribution(target, dict(zip(self.net.states[target], values.tolist(),
                                              strict=True)),
                             dict(given) if given else {}, dict(do) if do else {},
-                            _plain(likelihood))
+                            _plain(likelihood),
+                            labels=self.labels_of(target, given, do, likelihood))
 
     def _estimate(self, target: str, given: Assignment | None, do: Assignment | None,
                   likelihood: Likelihood | None, samples: int,
@@ -537,7 +538,8 @@ class Scenario(RichDisplay):
             target, dict(zip(states, found.values.tolist(), strict=True)), observed, setting,
             _plain(likelihood),
             Approximation(samples, seed, dict(zip(states, found.standard_error.tolist(),
-                                                  strict=True)), found.effective_samples))
+                                                  strict=True)), found.effective_samples),
+            labels=self.labels_of(target, observed, setting, likelihood))
 
     def joint(self, targets: Sequence[str], given: Assignment | None = None,
               do: Assignment | None = None,
@@ -560,6 +562,16 @@ class Scenario(RichDisplay):
                                                          likelihood).items()]
         return pd.DataFrame(rows, columns=[*targets, "probability"])
 
+    def labels_of(self, *nodes: str | Mapping[str, Any] | None) -> Labels:
+        """How a reader sees `nodes` (names, or the keys of a given, do or likelihood) and
+        their states, for a result's display."""
+        names = [n for item in nodes if item for n in ([item] if isinstance(item, str)
+                                                      else item) if n in self.nodes]
+        names = list(dict.fromkeys(names))
+        return Labels({n: self.nodes[n].label for n in names},
+                      {n: {st: self.state_label(n, st) for st in self.nodes[n].states}
+                       for n in names})
+
     def most_probable(self, given: Assignment | None = None,
                       do: Assignment | None = None,
                       likelihood: Likelihood | None = None) -> Explanation:
@@ -567,7 +579,8 @@ class Scenario(RichDisplay):
         with self.located():
             given, do = self.net.question(given, do)
             states, probability = self.engine.most_probable(given, do, likelihood=likelihood)
-        return Explanation(states, probability, given, do, _plain(likelihood))
+        return Explanation(states, probability, given, do, _plain(likelihood),
+                           labels=self.labels_of(*states, given, do, likelihood))
 
     def event(self, event: str | Event) -> Event:
         """An event read and checked against this scenario's nodes and states; a QueryError
@@ -623,7 +636,8 @@ class Scenario(RichDisplay):
             return {n: self.query(n, given, do, likelihood) for n in self.nodes}
         shown = (dict(given) if given else {}, dict(do) if do else {}, _plain(likelihood))
         return {n: Distribution(n, dict(zip(self.net.states[n], p.tolist(), strict=True)),
-                                *shown) for n, p in every.items()}
+                                *shown, labels=self.labels_of(n, given, do, likelihood))
+                for n, p in every.items()}
 
     def believe(self, beliefs: Mapping[str, Mapping[str, float | str]],
                 given: Assignment | None = None, do: Assignment | None = None,

@@ -42,6 +42,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..display import RichDisplay
 from ..errors import Problem, ScenarioError
 from ..history import Background, background, evidence_compiled
 from ..language.decisions import descendants
@@ -135,7 +136,7 @@ class Change:
 
 
 @dataclass(frozen=True)
-class Diff:
+class Diff(RichDisplay):
     old: str  # how each version is named (file, or file at a revision)
     new: str
     moves: tuple[Move, ...]

@@ -9,9 +9,12 @@ interval of +/-10 points at 50%, narrower towards 0 and 1), unless it is marked
 pooled, each draw believes one of them, chosen by weight, so the draws cover what the
 sources disagree about: one uniform number per draw picks the estimate in every pooled row,
 sources in one fixed order, so that with equal weights a draw believes the same source in
-every row it speaks to (the "each source alone" figures of `disagreement`). Rows
-renormalise themselves in `NodeSpec.table`. All draws go through batched contractions, one
-per small group of outcomes (`marginal_draws`).
+every row it speaks to (the "each source alone" figures of `disagreement`). A state left
+for the remainder takes what the numbers drawn leave; in a fully written distribution each
+draw holds its widest drawn number as drawn and scales the others to fill the rest
+(`DrawnRows`), as the tornado and the sweep hold a number (`hold`); `NodeSpec.table` then
+renormalises what still needs it. All draws go through batched contractions, one per small
+group of outcomes (`marginal_draws`).
 """
 
 from __future__ import annotations
@@ -139,13 +142,16 @@ def drawn_shapes(scenario: Scenario) -> tuple[IntArray, FloatArray, FloatArray]:
 def sample_values(scenario: Scenario, samples: int,
                   rng: np.random.Generator) -> FloatArray:
     """(samples, n_params): every number drawn from its Beta (`drawn_shapes`), the fixed
-    ones at their value."""
+    ones at their value; in each fully written distribution, its widest drawn number held
+    and the rest scaled to fill what it leaves (`DrawnRows`)."""
     values = np.repeat(scenario.point_values(), samples, axis=0)
     ids, alpha, beta = drawn_shapes(scenario)
     if not ids.size:
         return values
     cell, within = uniform_cells(rng, samples, ids.size)
     values[:, ids] = inverse_draws(cell, within, alpha, beta)
+    del cell, within
+    DrawnRows.of(scenario, ids, alpha, beta).hold(values)
     return values
 
 
@@ -377,6 +383,96 @@ def hold_each(values: FloatArray, held: Sequence[int | None], rows: WrittenRows)
         values[where] = block
 
 
+# The arrays of one chunk of `DrawnRows.hold` (the numbers of its distributions in every
+# draw, a few times over) stay below this, far below the drawn numbers it holds.
+HOLD_CHUNK_BYTES = MEMORY_BUDGET_BYTES // 64
+
+
+@dataclass(frozen=True)
+class DrawnRows:
+    """The fully written distributions (every state given: no remainder) the draws vary,
+    each with the number the draws hold in it: its drawn number of the widest spread (the
+    smallest concentration alpha + beta; the first of equals). In each draw that number
+    keeps the value drawn from its own Beta, and the others, as drawn, are scaled to fill
+    what it leaves, as `hold` scales them for a number set; so a two-state distribution
+    draws each state across its own spread, and one whose other numbers are held fixed
+    draws its one range across that range. A row of numbers that are all 0 but the one held
+    is left to `NodeSpec.table`, which renormalises it: impossible stays impossible.
+    `groups` are (columns (rows, k), the held one's position in each row (rows,))."""
+
+    groups: tuple[tuple[IntArray, IntArray], ...]
+
+    @classmethod
+    def of(cls, scenario: Scenario, ids: IntArray, alpha: FloatArray,
+           beta: FloatArray) -> DrawnRows:
+        """From the numbers drawn and their Betas (`drawn_shapes`)."""
+        spread = np.full(len(scenario.params), np.inf)
+        spread[ids] = alpha + beta
+        by_length: dict[int, list[tuple[int, ...]]] = {}
+        groups: list[tuple[IntArray, IntArray]] = []
+        for spec in scenario.nodes.values():
+            if spec.rows is not None:
+                first, card = spec.rows.first, spec.card
+                mine = spread[first:first + spec.rows.size].reshape(-1, card)
+                rows = np.flatnonzero(np.isfinite(mine).any(axis=1))
+                if rows.size and card > 1:
+                    columns = first + rows[:, None] * card + np.arange(card)[None, :]
+                    groups.append((columns, np.argmin(mine[rows], axis=1)))
+            elif spec.noisy_or is None:
+                for block in spec.written:
+                    for estimate in block.estimates:
+                        row = tuple(p.id for p in estimate.dist.entries.values())
+                        if len(row) == len(estimate.dist.states) > 1 and \
+                                np.isfinite(spread[list(row)]).any():
+                            by_length.setdefault(len(row), []).append(row)
+        for found in by_length.values():
+            columns = np.array(found, dtype=np.intp)
+            groups.append((columns, np.argmin(spread[columns], axis=1)))
+        return cls(tuple(groups))
+
+    def touching(self, marked: npt.NDArray[np.bool_]) -> DrawnRows:
+        """The distributions with a number `marked` (a mask over every number)."""
+        out = []
+        for columns, held in self.groups:
+            keep = marked[columns].any(axis=1)
+            if keep.any():
+                out.append((columns[keep], held[keep]))
+        return DrawnRows(tuple(out))
+
+    def columns(self) -> IntArray:
+        """Every number of the distributions."""
+        if not self.groups:
+            return np.zeros(0, dtype=np.intp)
+        return np.concatenate([columns.ravel() for columns, _ in self.groups])
+
+    def hold(self, values: FloatArray) -> None:
+        """In place: in each draw (row of `values`), each distribution's held number kept,
+        the others scaled to fill what it leaves of 1. Row by row the same whatever else is
+        held alongside (`Redraw` holds again only the distributions it draws anew)."""
+        for columns, held in self.groups:
+            step = max(1, HOLD_CHUNK_BYTES // (32 * values.shape[0] * columns.shape[1]))
+            for start in range(0, len(columns), step):
+                part, at = columns[start:start + step], held[start:start + step]
+                values[:, part] = _hold_rows(values[:, part], at)
+
+
+def _hold_rows(block: FloatArray, held: IntArray) -> FloatArray:
+    """(draws, rows, k), a copy made for it and changed in place: in each row, column
+    `held[row]` kept, the others scaled to fill what it leaves of 1 (left as they are where
+    they are all 0). Each row's numbers are summed alone, along the last axis of an array
+    laid out alike whatever else is held alongside, so a row comes out the same among any
+    others."""
+    rows = np.arange(block.shape[1])
+    mine = block[:, rows, held]
+    block[:, rows, held] = 0.0
+    others = block.sum(axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(others > 0, np.clip(1.0 - mine, 0.0, None) / others, 1.0)
+    block *= scale[:, :, None]
+    block[:, rows, held] = mine
+    return block
+
+
 def _scaled(held: FloatArray, others: FloatArray, remainder: bool) -> FloatArray:
     """`others` (batch, m) scaled to fill what `held` (batch,) leaves of 1; with a state for
     the remainder, only as far as they would pass it."""
@@ -597,6 +693,17 @@ class Redraw:
                 values[:, moved] = points[moved]
                 values[:, ids[changed]] = inverse_draws(
                     cell[:, changed], within[:, changed], alpha[changed], beta[changed])
+                # the distributions held anew: each of their numbers as drawn, then held
+                rows = DrawnRows.of(scenario, ids, alpha, beta).touching(~same)
+                columns = rows.columns()
+                if columns.size:
+                    drawn = np.isin(columns, ids)
+                    at = np.searchsorted(ids, columns[drawn])
+                    values[:, columns[~drawn]] = points[columns[~drawn]]
+                    values[:, columns[drawn]] = inverse_draws(cell[:, at], within[:, at],
+                                                              alpha[at], beta[at])
+                    rows.hold(values)
+                    same[columns] = False
         else:
             same = np.zeros(points.shape, dtype=bool)
             rng = np.random.default_rng(seed)
@@ -605,6 +712,7 @@ class Redraw:
             values = np.repeat(scenario.point_values(), samples, axis=0)
             if ids.size:
                 values[:, ids] = inverse_draws(cell, within, alpha, beta)
+                DrawnRows.of(scenario, ids, alpha, beta).hold(values)
         values.flags.writeable = False
         self._last = _Drawn(seed, samples, ids, alpha, beta, points.copy(), cell, within,
                             sources, values)

@@ -120,7 +120,8 @@ def emit_json(data: Any) -> None:
 
 
 # What json.dumps leaves raw of errors.CONTROL (it escapes C0 controls itself).
-_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e"
+                          "\u2060-\u2069\ufeff]")
 
 
 @dataclass

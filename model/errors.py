@@ -13,9 +13,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 # Characters that act on a terminal or change how text reads: C0 and C1 controls and DEL
-# (ANSI and OSC escapes start with ESC or CSI), line and paragraph separators, and the
-# bidirectional embeddings, overrides and isolates.
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# (ANSI and OSC escapes start with ESC or CSI), line and paragraph separators, the
+# bidirectional marks, embeddings, overrides and isolates, and the invisible ones that make
+# two names print alike (zero-width space, word joiners, byte-order mark, tag characters);
+# not the zero-width joiners Persian and Indic scripts spell with.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029"
+                     "\u202a-\u202e\u2060-\u2069\ufeff\U000e0000-\U000e007f]")
+
+
+# The same, but for text laid out on a page, where tabs and line breaks are whitespace.
+RAW_ON_PAGE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e"
+                         "\u2066-\u2069]")
 
 
 def shown(text: str) -> str:
@@ -24,9 +32,16 @@ def shown(text: str) -> str:
     return CONTROL.sub(_escape, text) if CONTROL.search(text) else text
 
 
+def shown_on_page(text: str) -> str:
+    """`text` for a page: control characters written as escapes, tabs and breaks kept."""
+    return RAW_ON_PAGE.sub(_escape, text) if RAW_ON_PAGE.search(text) else text
+
+
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 @dataclass(frozen=True)

@@ -458,3 +458,26 @@ def test_keys_that_are_not_names_are_located(key: str, tmp_path: Path) -> None:
 def test_numbers_beyond_floating_point_are_located(tmp_path: Path) -> None:
     error = refused(TINY.replace("leak: 0.01", "leak: " + "9" * 400), tmp_path / "huge.yaml")
     assert error.problems[0].line == 34
+
+
+def test_names_that_print_alike_are_refused_and_labels_reach_the_page_escaped(
+        tmp_path: Path) -> None:
+    import model
+    from model.briefing import render
+
+    head = ("scenario: t\ntitle: T\nquestion: q\nas_of: 2025-01-01\nhorizon: 2025-12-31\n"
+            "nodes:\n  ab:\n    prior: {yes: 0.3}\n    because: [{assumption: x}]\n")
+    for hidden in ("\u200b", "\ufeff", "\u2060", "\U000e0041"):
+        text = head + f'  "a{hidden}b":\n    role: outcome\n    prior: {{yes: 0.9}}\n' \
+            "    because: [{assumption: x}]\n"
+        with pytest.raises(model.ScenarioError) as caught:
+            model.loads(text)
+        message = str(caught.value)
+        assert "a name may not hold" in message and hidden not in message
+    # a label's escape sequences and overrides are shown escaped on the page, as on a terminal
+    label = "A\x1b]0;PWNED\x07\x1b[2J\u202eB"
+    escaped = label.encode("unicode_escape").decode()
+    text = head.replace("  ab:\n", f'  ab:\n    label: "{escaped}"\n    role: outcome\n')
+    page = render(model.loads(text))
+    assert not any(ch in page for ch in "\x1b\x07\u202e")
+    assert "A\\x1b]0;PWNED\\x07\\x1b[2J\\u202eB" in page

@@ -15,12 +15,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from markupsafe import escape
+from markupsafe import Markup
+from markupsafe import escape as markup_escape
 
 from ..analysis.decision_tree import Branch, DecisionTree, TreeNode
+from ..errors import shown_on_page
 from ..language.probability import percents
 from .figures import clip, wrap
 from .format import signed
+
+
+def escape(text: object) -> Markup:
+    """Text for the SVG: HTML-escaped, its control characters shown as escapes."""
+    return markup_escape(shown_on_page(str(text)))
 
 FONT = 11  # px
 CHAR = 6.1  # px per character at FONT, generously

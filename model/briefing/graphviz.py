@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 from xml.parsers import expat
 
-from ..errors import Problem, ScenarioError
+from ..errors import Problem, ScenarioError, shown_on_page
 from ..limits import GRAPHVIZ_TIMEOUT_MAX_S, GRAPHVIZ_TIMEOUT_PER_LINE_S, GRAPHVIZ_TIMEOUT_S
 
 Graphviz = Literal["auto", "dot", "wasm"]  # which Graphviz draws: `dot`, WebAssembly, or either
@@ -64,7 +64,7 @@ def quote(text: str) -> str:
     Backslashes are doubled because Graphviz reads `\\n`, `\\N`, `\\G` and the like inside
     labels as escapes; control characters (newlines included) become spaces.
     """
-    clean = _CONTROL.sub(" ", text)
+    clean = shown_on_page(_CONTROL.sub(" ", text))  # C1 and bidirectional controls escaped
     return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -302,7 +302,8 @@ class _Rebuild:
         if tag == "title":
             hover = self.titles.get("".join(self.title or ()))
             if hover is not None:
-                self.out.append(f"<title>{html.escape(hover, quote=False)}</title>")
+                self.out.append(f"<title>{html.escape(shown_on_page(hover), quote=False)}"
+                                "</title>")
             self.title = None
             return
         self.out.append(f"</{tag}>")

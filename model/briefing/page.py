@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from ..errors import shown_on_page
 from ..files import write_atomic
 from .format import counted
 from .graphviz import choose_graphviz
@@ -104,10 +105,20 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_visible,
     )
     env.filters["css_string"] = css_string
     env.filters["counted"] = counted
     return env
+
+
+def _visible(value: object) -> object:
+    """What a template prints: text from the file with its control characters (an ESC, a
+    BEL, a right-to-left override) shown as escapes, as the terminal shows them; markup the
+    briefing made itself as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return shown_on_page(value)
+    return value
 
 
 def css_string(text: str) -> Markup:

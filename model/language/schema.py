@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -38,8 +39,8 @@ STATE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_\-\.]*$"
 # Node, state and actor names are any text but characters that act on a terminal or break
 # a line (errors.CONTROL: C0 and C1 controls, DEL, line and paragraph separators, and the
 # bidirectional overrides and isolates that make text display in another order than it reads).
-TEXT_NAME_PATTERN = ("^(?=.*\\S)[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e"
-                     "\\u2066-\\u2069]+$")
+TEXT_NAME_PATTERN = ("^(?=.*\\S)[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200b\\u200e\\u200f"
+                     "\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]+$")
 
 
 def _text_name(value: str) -> str:
@@ -51,6 +52,11 @@ def _text_name(value: str) -> str:
     if bad is not None:
         raise ValueError(f"a name may not hold control characters (U+{ord(bad.group()):04X} "
                          f"at character {bad.start() + 1})")
+    hidden = next((i for i, ch in enumerate(value) if unicodedata.category(ch) == "Cf"), None)
+    if hidden is not None:
+        raise ValueError(f"a name may not hold invisible format characters (U+"
+                         f"{ord(value[hidden]):04X} at character {hidden + 1}): two names that "
+                         "print alike would be different names")
     return value
 
 

@@ -487,8 +487,8 @@ def decide(file: str, actor: str | None, samples: int, seed: int, as_json: bool)
 @json_option
 @quiet_option
 def timeline(file: str, as_json: bool) -> None:
-    """The forecast's history: every outcome and key judgement on the as_of date and after
-    each dated evidence entry, with the evidence of the day.
+    """The forecast's history: every outcome, key judgement and resolved node on the as_of
+    date and after each dated evidence entry, with the evidence of the day.
 
     Example:
 

@@ -339,7 +339,7 @@ class Scenario(RichDisplay):
 
     def timeline(self) -> pd.DataFrame:
         """The forecast's history: one row per date (as_of, then each evidence date), node
-        and state, for every outcome and every key judgement (`history.timeline`)."""
+        and state, for every outcome, key judgement and resolved node (`history.timeline`)."""
         from .history import timeline
 
         return timeline(self)

@@ -459,11 +459,12 @@ def analyze(file: str, outcome: str | None, samples: int | None, seed: int, jobs
 @scenario_argument
 @click.option("--actor", metavar="ACTOR",
               help="Whose utilities to choose by (default: whose the decisions are).")
-@samples_option
+@analysis_samples_option
 @seed_option
 @json_option
 @quiet_option
-def decide(file: str, actor: str | None, samples: int, seed: int, as_json: bool) -> None:
+def decide(file: str, actor: str | None, samples: int | None, seed: int,
+           as_json: bool) -> None:
     """Solve the reader's own decisions (decision nodes without probabilities): the best
     policy, each option's expected utility with its 90% range, and what knowing each
     uncertain node would be worth (EVPI).

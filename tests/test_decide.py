@@ -506,3 +506,15 @@ def test_draws_past_what_the_solving_holds_are_refused_saying_how_many_fit(
     assert main(["analyze", str(path), "--samples", "101"]) == 2
     assert "ask for at most 100 samples" in capsys.readouterr().err
     assert main(["decide", str(path), "--samples", "100"]) == 0
+
+
+def test_decide_without_samples_fits_its_draws_to_what_solving_holds(
+        small_budget: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from model.analysis import decide as solve
+
+    # under this budget a wide diagram takes as many draws as solving it holds
+    path = tmp_path / "wide.yaml"
+    path.write_text(WIDE)
+    assert solve(model.load(path), samples=None).samples == 100
+    assert main(["decide", str(path)]) == 0  # was refused: 10,000 draws by default
+    assert "over 100 draws" in capsys.readouterr().out

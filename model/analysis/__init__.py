@@ -195,12 +195,13 @@ def drawn_part(scenario: Scenario, outcomes: Sequence[str], samples: int, seed: 
     return Drawn(judged, spreads, decided, strategy)
 
 
-def decide(scenario: Scenario, actor: str | None = None, samples: int = DEFAULT_SAMPLES,
-           seed: int | None = DEFAULT_SEED) -> Strategy:
+def decide(scenario: Scenario, actor: str | None = None,
+           samples: int | None = DEFAULT_SAMPLES, seed: int | None = DEFAULT_SEED) -> Strategy:
     """The reader's own decisions solved for `actor` (default: whose they are): for each,
     the best option for every combination of what it knows, each option's expected utility
-    with its 90% range over `samples` seeded draws of the uncertain numbers and how often it
-    is best, the maximum expected utility, and each uncertain node's EVPI
+    with its 90% range over `samples` seeded draws of the uncertain numbers (None: as many
+    as solving the decisions under each holds, up to DEFAULT_SAMPLES) and how often it is
+    best, the maximum expected utility, and each uncertain node's EVPI
     (`model.analysis.policy`)."""
     from .policy import decide as solve
 

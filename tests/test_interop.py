@@ -505,3 +505,23 @@ def test_cli_import_export_and_schema(tiny_path: Path, tmp_path: Path,
     assert main(["import", str(tiny_path)]) == 2
     assert "cannot tell the format" in capsys.readouterr().err
     assert main(["export", str(tiny_path), "--to", "dsc"]) == 2
+
+
+def test_hugin_state_names_are_written_in_ascii_and_restored(tmp_path: Path) -> None:
+    text = ("scenario: uni\ntitle: U\nquestion: q\nas_of: 2025-01-01\nhorizon: 2025-12-31\n"
+            "nodes:\n  a:\n    states: ['é', 'ü']\n    prior: {'é': 0.3}\n"
+            "    because: [{assumption: x}]\n")
+    s = model.loads(text, path=tmp_path / "uni.yaml")
+    out = export_scenario(s, "net")
+    told = " ".join(map(str, out.warnings))
+    assert "Hugin reads state names of printable ASCII but a double quote only" in told
+    assert all(ord(ch) < 128 for ch in out.text)
+    path = out.save(tmp_path / "uni.net")
+    back = model.load(path)
+    assert back.nodes["a"].states == ("é", "ü")  # the record restores them
+    assert back.query("a")["é"] == pytest.approx(0.3, abs=1e-15)
+    if importlib.util.find_spec("pyagrum") is not None:
+        import pyagrum as gum
+
+        bn = gum.loadBN(str(path))
+        assert len(set(bn.variable(0).labels())) == 2  # two states, not two empty names

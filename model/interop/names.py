@@ -64,7 +64,9 @@ RULES: dict[str, tuple[Rule, Rule]] = {
     "net": (
         _rule("Hugin", "letters, digits and _, not starting with a digit",
               r"[A-Za-z_][A-Za-z0-9_]*", _HUGIN_WORDS, r"[^A-Za-z0-9_]", "n_"),
-        _rule("Hugin", "any text but a double quote", r'[^"]+', (), r'"', "s_"),
+        # printable ASCII: pyAgrum's reader reads other characters as nothing at all
+        _rule("Hugin", "printable ASCII but a double quote", r'[ !#-~]+', (), r'[^ !#-~]',
+              "s_"),
     ),
     # XML readers strip the whitespace around a name; any other text is kept as it is.
     "xmlbif": (

@@ -15,13 +15,21 @@ item refused, as one after the other would; a bar on stderr counts them (see `pr
 
 joblib (about 90 ms to import) and dask.distributed (about 0.5 s, and a few seconds to start
 a local cluster) are imported only when a run needs them.
+
+Ctrl+C is this process's alone: a local cluster is started with SIGINT held back
+(`sigint_held`), so its worker processes, which keep the signal mask they start with, never
+see it, and one pressed while it starts waits until it has; then the cluster is closed, its
+logs silenced, and the KeyboardInterrupt goes on to the command line (`error: aborted`).
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from types import FrameType
 from typing import Any, Literal, TypeVar, cast, get_args
 
 from .errors import Problem, ScenarioError
@@ -29,6 +37,7 @@ from .progress import task
 
 Backend = Literal["local", "dask"]
 BACKENDS: tuple[Backend, ...] = get_args(Backend)
+CLOSE_S = 10  # seconds a local cluster (and its client) may take to close
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -117,15 +126,27 @@ def _dask_client(scheduler: str | None, n: int) -> Iterator[Any]:
             "the dask backend needs dask.distributed, which is not installed",
             hint="pip install 'scenario-modeller[dask]'")) from None
     if scheduler is None:
-        # Loopback only, no dashboard: a cluster for this run and nothing else.
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None,
-                               silence_logs=logging.ERROR)
+        cluster: Any = None
+        client: Any = None
         try:
-            with Client(cluster) as client:
-                yield client
-        finally:
-            cluster.close()
+            # Loopback only, no dashboard: a cluster for this run and nothing else; its
+            # workers started deaf to Ctrl+C, which is ours (see the module docstring).
+            _resource_tracker()
+            with sigint_held():
+                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None,
+                                       silence_logs=logging.ERROR)
+                client = Client(cluster)
+            yield client
+        except BaseException:  # Ctrl+C, or a cluster that did not start: closed unsaid
+            with cluster_logs_quiet(), sigint_held():
+                if client is not None:  # the workers' logs too (their stderr is ours)
+                    with suppress(Exception):
+                        client.run(silence_logs, on_error="ignore", callback_timeout=CLOSE_S)
+                close_quietly(client, cluster)
+            raise
+        with cluster_logs_quiet():
+            close_quietly(client, cluster)
         return
     try:
         client = Client(scheduler, timeout="10s")
@@ -136,3 +157,100 @@ def _dask_client(scheduler: str | None, n: int) -> Iterator[Any]:
                  "or leave out --scheduler for a local cluster")) from None
     with client:
         yield client
+
+
+@contextmanager
+def sigint_held() -> Iterator[None]:
+    """Run the block with SIGINT blocked in this thread, so the threads and processes it
+    starts begin with it blocked (a process keeps its signal mask across fork and exec) and
+    never see Ctrl+C; a Ctrl+C meanwhile is held, and raised again once the block is over
+    (to the handler there was: a KeyboardInterrupt, as a rule). Where signals cannot be
+    masked (Windows), the block runs as it is."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    pressed: list[int] = []
+
+    def hold(signum: int, _frame: FrameType | None) -> None:
+        pressed.append(signum)  # a thread that did not block it took the signal
+
+    before = signal.getsignal(signal.SIGINT)
+    # Python's handlers run in the main thread only, and only it may set them
+    replaced = (threading.current_thread() is threading.main_thread()
+                and before is not None and before != signal.SIG_IGN)
+    if replaced:
+        signal.signal(signal.SIGINT, hold)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if signal.SIGINT not in mask and signal.SIGINT in signal.sigpending():
+            signal.sigwait({signal.SIGINT})  # taken here, to be raised once all is restored
+            pressed.append(signal.SIGINT)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if replaced:
+            signal.signal(signal.SIGINT, before)
+        if pressed:
+            signal.raise_signal(signal.SIGINT)
+
+
+def _resource_tracker() -> None:
+    """Start multiprocessing's resource tracker now, as a local cluster would: started
+    inside `sigint_held`, Python 3.11 and 3.12 unblock SIGINT in the thread that starts it
+    (the cluster's event loop, which starts the workers) once it is up."""
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+
+
+_LOGGERS = ("distributed", "dask", "tornado")  # tornado: the event loop's callbacks
+
+
+def _cluster_loggers() -> list[Any]:
+    """dask.distributed's loggers, tornado's and those below them (some have levels of
+    their own: distributed.client, tornado.application)."""
+    import logging
+
+    names = [name for name in list(logging.root.manager.loggerDict)
+             if any(name == top or name.startswith(top + ".") for top in _LOGGERS)]
+    return [logging.getLogger(name) for name in sorted({*_LOGGERS, *names})]
+
+
+def silence_logs() -> None:
+    """Nothing from dask.distributed's logs from now on, in this process (run on the
+    workers of a cluster closed mid-run, whose busy workers log each heartbeat that no
+    longer reaches the scheduler)."""
+    import logging
+
+    for log in _cluster_loggers():
+        log.setLevel(logging.CRITICAL + 1)
+
+
+@contextmanager
+def cluster_logs_quiet() -> Iterator[None]:
+    """Nothing from dask.distributed's logs while the block runs (a cluster closed mid-run,
+    or half started, logs the work it cancels as errors, and a callback of its event loop
+    may find the connections closed); their levels as they were after."""
+    import logging
+
+    loggers = _cluster_loggers()
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for log, level in zip(loggers, levels, strict=True):
+            log.setLevel(level)
+
+
+def close_quietly(*closing: Any) -> None:
+    """Close each of `closing` (a Client, a cluster; None is passed over), whatever the
+    others do, with Ctrl+C held back meanwhile so the closing is not cut short."""
+    with sigint_held():
+        for thing in closing:
+            if thing is None:
+                continue
+            # a cluster half started or half gone is closed as far as it goes
+            with suppress(Exception):
+                thing.close(timeout=CLOSE_S)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -209,3 +211,161 @@ def test_an_unreachable_scheduler_says_so() -> None:
     pytest.importorskip("distributed")
     with pytest.raises(ScenarioError, match=r"cannot reach the Dask scheduler at tcp://127\.0"):
         run_each(square, [1, 2], backend="dask", scheduler="tcp://127.0.0.1:9")
+
+
+# Ctrl+C during a run on a local cluster -----------------------------------------------------
+
+
+@pytest.fixture
+def interruptible() -> Iterator[None]:
+    """SIGINT raising KeyboardInterrupt in this (main) thread, as in a command."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are handled in the main thread")
+    if not hasattr(signal, "pthread_sigmask"):
+        pytest.skip("no signal masks here")
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("interruptible")
+def test_ctrl_c_while_a_cluster_starts_is_held_until_it_has() -> None:
+    """`runs.sigint_held`: a Ctrl+C in the block (sent to this thread, or to the process)
+    is a KeyboardInterrupt once the block is over, not in it; the mask and the handler are
+    as they were after it."""
+    import os
+    import signal
+    import threading
+
+    from model.runs import sigint_held
+
+    def to_this_thread() -> None:
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+    def to_the_process() -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    for send in (to_this_thread, to_the_process):
+        reached = False
+        with pytest.raises(KeyboardInterrupt):
+            with sigint_held():
+                send()
+                time.sleep(0.05)  # a Ctrl+C not held would interrupt this
+                reached = True
+            time.sleep(1)  # raised by now
+        assert reached
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == mask
+    # no Ctrl+C, nothing raised; a handler of the program's own hears the one held
+    with sigint_held():
+        pass
+    heard: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _frame: heard.append(signum))
+    with sigint_held():
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+    time.sleep(0.05)
+    assert heard == [signal.SIGINT]
+
+
+@pytest.mark.usefixtures("interruptible")
+def test_processes_started_while_sigint_is_held_never_see_it() -> None:
+    """A local cluster's workers start inside `sigint_held`: a process started there (and
+    from a thread started there) begins with SIGINT blocked, so Ctrl+C to the process
+    group leaves it to the command to close the cluster."""
+    import threading
+
+    from model.runs import _resource_tracker, sigint_held
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("reads /proc")
+    show = [sys.executable, "-c", "print(open('/proc/self/status').read())"]
+
+    def blocked(status: str) -> bool:
+        line = next(x for x in status.splitlines() if x.startswith("SigBlk:"))
+        return bool(int(line.split()[1], 16) & (1 << 1))  # SIGINT is 2
+
+    _resource_tracker()  # as `_dask_client` does: starting it later unblocks the thread
+    found: list[str] = []
+    with sigint_held():
+        found.append(subprocess.run(show, capture_output=True, text=True, check=True).stdout)
+        starter = threading.Thread(target=lambda: found.append(subprocess.run(
+            show, capture_output=True, text=True, check=True).stdout))
+        starter.start()
+        starter.join()
+    assert [blocked(s) for s in found] == [True, True]
+    after = subprocess.run(show, capture_output=True, text=True, check=True).stdout
+    assert not blocked(after)
+
+
+def test_closing_a_cluster_passes_over_what_fails_to_close() -> None:
+    from model.runs import close_quietly
+
+    closed: list[str] = []
+
+    class Closing:
+        def __init__(self, name: str, fails: bool = False):
+            self.name, self.fails = name, fails
+
+        def close(self, timeout: float) -> None:
+            if self.fails:
+                raise AssertionError("Status.init")  # a cluster half started
+            closed.append(self.name)
+
+    close_quietly(None, Closing("client", fails=True), Closing("cluster"))
+    assert closed == ["cluster"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_dask_run_says_aborted_alone(tmp_path: Path) -> None:
+    """SIGINT to the process group once the cluster's workers run: "error: aborted" and no
+    worker's traceback, no cluster left."""
+    import os
+    import signal
+
+    pytest.importorskip("distributed")
+    many = tmp_path / "many"
+    many.mkdir()
+    seed = (ROOT / "scenarios" / "russia_iran_2025.yaml").read_text()
+    for i in range(40):
+        (many / f"s{i:02}.yaml").write_text(re.sub(r"^scenario: ", f"scenario: s{i}_", seed,
+                                                   count=1, flags=re.M))
+    marker = tmp_path / "started"
+    # the command, marking when its cluster is up
+    script = ("import sys, pathlib, model.runs as r\n"
+              "from model.cli import main\n"
+              "held = r.sigint_held\n"
+              "def marked():\n"
+              "    import contextlib\n"
+              "    @contextlib.contextmanager\n"
+              "    def go():\n"
+              "        with held():\n"
+              "            yield\n"
+              f"        pathlib.Path({str(marker)!r}).touch()\n"
+              "    return go()\n"
+              "r.sigint_held = marked\n"
+              "sys.exit(main(sys.argv[1:]))\n")
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, "report", str(many), "-o", str(tmp_path / "out"),
+         "--backend", "dask", "--jobs", "2"], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        waited = 0.0
+        while not marker.exists() and process.poll() is None and waited < 120:
+            time.sleep(0.1)
+            waited += 0.1
+        assert marker.exists(), process.communicate()[1]
+        time.sleep(1)  # the workers are rendering
+        os.killpg(process.pid, signal.SIGINT)
+        err = process.communicate(timeout=120)[1]
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+    assert process.returncode == 1, err
+    assert err.strip() == "error: aborted", err

@@ -586,9 +586,16 @@ def test_a_page_of_wide_tables_prints_at_the_size_of_any_other(
 
 
 def test_a_long_title_leaves_the_page_number_on_one_line(browser: Any, wide: Path) -> None:
+    from model.briefing.context import RUNNING_TITLE
+
     pdf = printed(browser, wide)
+    s = model.load(wide.with_name("wide.yaml"))
+    shown = s.title[:RUNNING_TITLE - 1].rstrip() + "…"  # cut to one line of the footer
     for i, page in enumerate(pdf.pages, start=1):
-        assert f"Page {i} of {len(pdf.pages)}" in page.extract_text()
+        text = page.extract_text()
+        assert f"Page {i} of {len(pdf.pages)}" in text
+        footer = next(line for line in text.splitlines() if "· as of" in line)
+        assert f"{shown} · as of 1 Nov 2026 · {s.digest}" in footer
 
 
 @pytest.mark.slow  # prints the seed to PDF (seconds)

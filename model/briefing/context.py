@@ -23,6 +23,7 @@ from ..analysis.uncertainty import StateSpread
 from ..errors import QueryError
 from ..language.probability import decimal_percent, percent
 from ..scenario import Scenario
+from .figures import clip
 from .format import Pct, day, headline_states, pcts
 from .graphviz import Graphviz
 
@@ -176,7 +177,12 @@ def header(facts: Facts, sampled: bool) -> Header:
     return Header(s.id, s.title, f.question, s.description, day(f.as_of), day(f.horizon),
                   f"{day(when.date())}, {when:%H:%M} UTC", when.isoformat(timespec="seconds"),
                   s.digest, s.path.name, counts, late,
-                  f"{s.title} · as of {day(f.as_of)} · {s.digest}", exact)
+                  f"{clip(s.title, RUNNING_TITLE)} · as of {day(f.as_of)} · {s.digest}", exact)
+
+
+# The running footer's title, cut to fit one line beside the page number (Chromium's page
+# margin boxes neither clip nor ellipsise).
+RUNNING_TITLE = 60
 
 
 # bottom line up front ----------------------------------------------------------------------

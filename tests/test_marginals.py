@@ -63,3 +63,28 @@ def test_events_given_each_state_are_each_events_conditional(path: object,
             np.testing.assert_allclose(found[:, i], expected, atol=EXACT,
                                        err_msg=f"{node}={state}")
     assert math.isfinite(event_probabilities(s, events[:1])[0])
+
+
+def test_a_small_joint_whose_contraction_is_large_is_asked_node_by_node() -> None:
+    """Two outcomes of the same eight parents: each one's posterior under 50 draws fits in
+    50 x 256 cells, their joint (4 cells a draw) does not. Under a limit between the two,
+    the draws' marginals are asked one node at a time, not refused."""
+    from model.analysis.uncertainty import draw, marginal_draws
+    from model.network.compiled import CompiledNet
+
+    parents = [f"r{i}" for i in range(8)]
+    text = ("scenario: t\ntitle: T\nquestion: q\nas_of: 2025-01-01\nhorizon: 2025-12-31\n"
+            "nodes:\n" + "".join(f"  {p}: {{prior: {{yes: [0.2, 0.4]}}, because: "
+                                 "[{assumption: x}]}\n" for p in parents)
+            + "".join(f"  {o}:\n    role: outcome\n    parents: [{', '.join(parents)}]\n"
+                      f"    noisy_or: {{leak: 0.01, {', '.join(f'{p}: 0.{k + 1}' for k, p in enumerate(parents))}}}\n"  # noqa: E501
+                      "    because: [{assumption: x}]\n" for o in ("a", "b")))
+    s = model.loads(text)
+    small = CompiledNet(s.net, max_cells=50 * 300)
+    draws = draw(s, 50, 1)
+    with pytest.raises(model.LimitError):
+        draws.posteriors(small, ["a", "b"])
+    got = marginal_draws(small, draws, ["a", "b"])
+    want = marginal_draws(s.compiled, draws, ["a", "b"])  # the joint, under the usual limit
+    for mine, theirs in zip(got, want, strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-12)

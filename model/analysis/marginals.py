@@ -41,7 +41,14 @@ def marginals(s: Scenario, nodes: Sequence[str], given: Assignment | None = None
         except LimitError:  # one pass over the whole network is too large: joints it is
             pass
     for group in runs:
-        joint = s.joint(group, given, do, likelihood)
+        try:
+            joint = s.joint(group, given, do, likelihood)
+        except LimitError:  # a small joint whose contraction is large: one node at a time
+            if len(group) == 1:
+                raise
+            out.update(marginals(s, group[:1], given, do, likelihood))
+            out.update(marginals(s, group[1:], given, do, likelihood))
+            continue
         for axis, node in enumerate(group):
             dist = dict.fromkeys(s.nodes[node].states, 0.0)
             for states, p in joint.items():

@@ -550,10 +550,13 @@ def marginal_draws(engine: CompiledNet, draws: Draws, nodes: Sequence[str],
     costs about as much as one node's posterior."""
     out: list[FloatArray] = []
     for group in groups(nodes, lambda n: len(engine.net.states[n])):
-        if len(group) == 1:
-            out.append(draws.posterior(engine, group[0], do))
-        else:
-            out += draws.posteriors(engine, group, do)
+        if len(group) > 1:
+            try:
+                out += draws.posteriors(engine, group, do)
+                continue
+            except LimitError:  # a small joint whose contraction is large: one by one
+                pass
+        out += [draws.posterior(engine, node, do) for node in group]
     return out
 
 

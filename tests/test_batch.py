@@ -369,3 +369,24 @@ def test_ctrl_c_during_a_dask_run_says_aborted_alone(tmp_path: Path) -> None:
             process.communicate()
     assert process.returncode == 1, err
     assert err.strip() == "error: aborted", err
+
+
+def test_a_bar_appears_while_a_long_step_reports_nothing(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`progress.task`: the bar is drawn once its delay has passed, though the work has not
+    advanced since (as through the draws of `analyze`), and cleared at the end."""
+    from model import progress
+
+    monkeypatch.setattr(progress, "DELAY", 0.05)
+    monkeypatch.setattr(progress, "TICK", 0.05)
+    said = ""
+    with progress.shown(), progress.task("drawing", 100, unit="%") as advance:
+        advance(15)  # before the delay: not drawn by it
+        waited = time.monotonic() + 30
+        while "drawing:  15%" not in said and time.monotonic() < waited:
+            time.sleep(0.02)  # the long step, reporting nothing
+            said += capsys.readouterr().err
+        assert "drawing:  15%" in said
+        advance(85)
+    said += capsys.readouterr().err
+    assert said.rstrip(" ").endswith("\r")  # cleared (the bar is not left)

@@ -15,6 +15,7 @@ import shlex
 import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -336,15 +337,18 @@ def query(file: str, target: str | None, event: str | None, given: tuple[str, ..
     observed = parse_assignments(given, "--given")
     setting = parse_assignments(do, "--do")
     reports = parse_likelihoods(likelihood, "--likelihood")
+    asking: AbstractContextManager[None] = nullcontext()
     if what_if is not None:
         named = s.named_what_if(what_if)
         observed = {**named.given, **observed}
         setting = {**named.do, **setting}
+        asking = s.asking_what_if(what_if)  # a failure is located at the what-if
     if event is not None:
         if approximate is not None:
             raise click.UsageError("--approximate estimates a TARGET's distribution, not an "
                                    "--event's probability")
-        p = s.probability(event, given=observed, do=setting, likelihood=reports)
+        with asking:
+            p = s.probability(event, given=observed, do=setting, likelihood=reports)
         log = s.log_in_effect(observed, setting)
         if as_json:
             emit_json({"scenario": s.id, "event": event, "probability": p, "term": term_for(p),
@@ -355,8 +359,9 @@ def query(file: str, target: str | None, event: str | None, given: tuple[str, ..
                                                            reports), log_line(log)))))
         return
     assert target is not None
-    dist = s.query(target, given=observed, do=setting, likelihood=reports,
-                   approximate=approximate, seed=seed)
+    with asking:
+        dist = s.query(target, given=observed, do=setting, likelihood=reports,
+                       approximate=approximate, seed=seed)
     log = s.log_in_effect(observed, setting)
     if as_json:
         emit_json({"scenario": s.id, **dist.to_dict(), "evidence_log": log})

@@ -665,7 +665,21 @@ class Scenario(RichDisplay):
                 likelihood: Likelihood | None = None) -> dict[str, Distribution]:
         """Each outcome's distribution under the named what-if (and a likelihood, if given)."""
         w = self.named_what_if(name)
-        return {o: self.query(o, w.given, w.do, likelihood) for o in self.outcomes}
+        with self.asking_what_if(name):
+            return {o: self.query(o, w.given, w.do, likelihood) for o in self.outcomes}
+
+    @contextmanager
+    def asking_what_if(self, name: str) -> Iterator[None]:
+        """A question that fails under the named what-if (its observations impossible, say,
+        under the reader's policy) is located at the what-if and names it."""
+        try:
+            yield
+        except QueryError as exc:
+            index = next(i for i, w in enumerate(self.what_ifs) if w.name == name)
+            line = self.document.line_of(("what_ifs", index))
+            raise QueryError([replace(p, message=f"what-if '{name}': {p.message}",
+                                      file=self.document.name, line=line)
+                              for p in exc.problems]) from None
 
     def to_frame(self, given: Assignment | None = None, do: Assignment | None = None,
                  likelihood: Likelihood | None = None) -> Any:

@@ -518,3 +518,20 @@ def test_decide_without_samples_fits_its_draws_to_what_solving_holds(
     assert solve(model.load(path), samples=None).samples == 100
     assert main(["decide", str(path)]) == 0  # was refused: 10,000 draws by default
     assert "over 100 draws" in capsys.readouterr().out
+
+
+def test_a_what_if_the_policy_rules_out_is_refused_at_its_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = WILDCATTER.read_text() + "what_ifs:\n  - {name: No test, given: {test: 'no'}}\n"
+    path = tmp_path / "wildcatter.yaml"
+    path.write_text(text)
+    line = len(text.splitlines())
+    assert main(["query", str(path), "oil", "--what-if", "No test"]) == 2
+    err = capsys.readouterr().err
+    assert f"wildcatter.yaml:{line}: what-if 'No test': the observations (test=no) are " \
+        "impossible" in err
+    # the library's what-if too (here with the oil an outcome, so that it asks something)
+    path.write_text(text.replace("oil:   {role: driver", "oil:   {role: outcome"))
+    with pytest.raises(model.QueryError, match="what-if 'No test'") as caught:
+        model.load(path).what_if("No test")
+    assert caught.value.problems[0].line == line

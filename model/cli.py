@@ -696,11 +696,7 @@ def watch(file: str, output: str | None, graphviz: str | None, port: int,
             click.echo(terminal.error_line(str(problem)), err=True)
         for w in build.warnings:
             warn(w)
-        if build.written is not None:
-            notice(f"wrote {build.written} in {build.seconds * 1000:.0f} ms")
-        else:
-            notice(f"kept the last briefing: {len(build.problems)} problem"
-                   f"{'s' if len(build.problems) != 1 else ''} (watching for the next save)")
+        notice(build.summary())
 
     follow(file, output, graphviz=graphviz, port=port, on_serving=serving, on_build=built)
 

@@ -444,14 +444,9 @@ class _SweepRow:
 
 def sweep_html(found: Sweep) -> str:
     from ..language.probability import decimal_percent, percent
-    from .format import headline_states
+    from .text import sweep_columns
 
-    states: dict[str, list[str]] = {}
-    for c in found.columns:
-        if c.kind == "outcome":
-            states.setdefault(c.node, []).append(c.state)
-    shown = [j for j, c in enumerate(found.columns) if c.kind == "judgement"
-             or c.state in headline_states(tuple(states[c.node]))]
+    shown = sweep_columns(found)
     low, high = found.low, found.high
     rows = []
     for i, v in enumerate(found.variants[:SWEEP_ROWS]):

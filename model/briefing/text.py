@@ -275,6 +275,17 @@ def scenarios_lines(likely: LikelyScenarios) -> str:
     return "\n".join(lines)
 
 
+def sweep_columns(found: Sweep) -> list[int]:
+    """The columns of a sweep a reader is shown: each outcome's headline states (the yes of
+    a yes/no outcome) and every key judgement."""
+    states: dict[str, list[str]] = {}
+    for c in found.columns:
+        if c.kind == "outcome":
+            states.setdefault(c.node, []).append(c.state)
+    return [j for j, c in enumerate(found.columns) if c.kind == "judgement"
+            or c.state in headline_states(tuple(states[c.node]))]
+
+
 def sweep_table(found: Sweep) -> str:
     """A sweep's variants as rows: the varied numbers (named in a legend above), then each
     outcome's headline states and each key judgement, in percent (90% interval)."""
@@ -285,12 +296,7 @@ def sweep_table(found: Sweep) -> str:
     if found.expected is not None:
         lines.append(f"  the reader's decisions solved anew in each variant, for "
                      f"{found.decider}: 'EU' is its maximum expected utility")
-    states: dict[str, list[str]] = {}
-    for c in found.columns:
-        if c.kind == "outcome":
-            states.setdefault(c.node, []).append(c.state)
-    shown = [j for j, c in enumerate(found.columns) if c.kind == "judgement"
-             or c.state in headline_states(tuple(states[c.node]))]
+    shown = sweep_columns(found)
     several = len(found.readings) > 1
     rows = [["variant", *(["reading"] if several else []),
              *(f"[{i}]" for i in range(1, len(found.inputs) + 1)),

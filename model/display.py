@@ -11,7 +11,8 @@ model` always imports it). A type with no renderer falls back to its plain repr.
     register(Timeline, html=timeline_html, text=timeline_text)   # a new result type
 
 Renderers are looked up along the type's MRO, so a subclass is drawn like its base unless it
-registers its own.
+registers its own. A type may be named instead ("model.analysis.diff.Diff"), so that its
+module is imported only by whoever makes one, not by `import model`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from typing import Any, Protocol
 
 Renderer = Callable[[Any], str]
 
-_HTML: dict[type, Renderer] = {}
-_TEXT: dict[type, Renderer] = {}
+_HTML: dict[type | str, Renderer] = {}
+_TEXT: dict[type | str, Renderer] = {}
 
 
 class Pretty(Protocol):
@@ -31,16 +32,22 @@ class Pretty(Protocol):
     def text(self, text: str) -> None: ...
 
 
-def register(cls: type, *, html: Renderer | None = None, text: Renderer | None = None) -> None:
-    """Draw instances of `cls` with `html` (an HTML fragment) and `text` (plain text)."""
+def register(cls: type | str, *, html: Renderer | None = None,
+             text: Renderer | None = None) -> None:
+    """Draw instances of `cls` (a type, or its module and name) with `html` (an HTML
+    fragment) and `text` (plain text)."""
     if html is not None:
         _HTML[cls] = html
     if text is not None:
         _TEXT[cls] = text
 
 
-def _find(table: dict[type, Renderer], obj: object) -> Renderer | None:
-    return next((table[t] for t in type(obj).__mro__ if t in table), None)
+def _find(table: dict[type | str, Renderer], obj: object) -> Renderer | None:
+    for t in type(obj).__mro__:
+        found = table.get(t) or table.get(f"{t.__module__}.{t.__qualname__}")
+        if found is not None:
+            return found
+    return None
 
 
 def html_of(obj: object) -> str | None:

@@ -144,3 +144,15 @@ def test_there_are_no_import_cycles() -> None:
         if v not in index:
             visit(v)
     assert not cycles, f"import cycles: {cycles}"
+
+
+def test_import_model_leaves_the_heavier_analyses_unimported() -> None:
+    """Their displays are registered by name, so `scenario validate` and `import model`
+    do not pay for the diff and the sweep (about 20 ms) until one is made."""
+    import subprocess
+    import sys
+
+    found = subprocess.run([sys.executable, "-c", "import sys, model; print(sorted(m for m in "
+                            "('model.analysis.diff', 'model.analysis.sweep') if m in "
+                            "sys.modules))"], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"

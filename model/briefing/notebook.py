@@ -40,18 +40,18 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from ..analysis import Analysis
-from ..analysis.diff import Diff, Move
 from ..analysis.judgements import Judgement, Judgements
 from ..analysis.likely_scenarios import LikelyScenarios
 from ..analysis.policy import Strategy
-from ..analysis.sweep import Sweep
 from ..display import register
-from ..history import Score
 from ..results import Distribution, Explanation
 from ..scenario import Scenario
 from .page import TEMPLATES, environment
 
 if TYPE_CHECKING:
+    from ..analysis.diff import Diff, Move
+    from ..analysis.sweep import Sweep
+    from ..history import Score
     from .context import Facts
 
 PAGE = "display.html.j2"
@@ -477,6 +477,7 @@ register(Analysis, html=analysis_html, text=analysis_text)
 register(Judgement, html=judgement_html, text=judgement_text)
 register(Judgements, html=judgements_html, text=judgements_text)
 register(Strategy, html=strategy_html, text=strategy_text)
-register(Score, html=score_html, text=score_text)
-register(Diff, html=diff_html, text=diff_text)
-register(Sweep, html=sweep_html, text=sweep_text)
+# by name: their modules are imported by whoever makes one, not by `import model`
+register("model.history.Score", html=score_html, text=score_text)
+register("model.analysis.diff.Diff", html=diff_html, text=diff_text)
+register("model.analysis.sweep.Sweep", html=sweep_html, text=sweep_text)

@@ -27,6 +27,7 @@ from .analysis import DEFAULT_SAMPLES, DEFAULT_SEED
 from .analysis.sweep import EACH_CHOICES, Each
 from .briefing import report as write_report
 from .briefing import terminal
+from .briefing.format import counted
 from .briefing.graphviz import GRAPHVIZ_CHOICES
 from .briefing.text import distribution_table, event_line, explanation_lines, log_line
 from .briefing.watch import DEFAULT_PORT
@@ -282,8 +283,10 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
             continue
         reports.append(s)
         if not as_json:
-            notice(terminal.ok_line(f"{file}: {len(s.nodes)} nodes, {len(s.params)} "
-                                    f"probabilities, {len(s.what_ifs)} what-ifs"))
+            notice(terminal.ok_line(
+                f"{file}: {counted(len(s.nodes), 'node')}, "
+                f"{counted(len(s.params), 'probability', 'probabilities')}, "
+                f"{counted(len(s.what_ifs), 'what-if')}"))
             for w in s.warnings:
                 warn(w)
     if as_json:

@@ -202,6 +202,15 @@
   var panel = document.getElementById("what-if-panel");
   if (!panel) { return; }
   var selects = Array.prototype.slice.call(panel.querySelectorAll("select[data-node]"));
+  // what the page's own figures (the thin marks, the badges' baseline) were made with: a
+  // case's briefing preselects what its evidence log observed
+  var initial = selects.map(function (sel) {
+    var chosen = Array.prototype.filter.call(sel.options, function (o) {
+      return o.defaultSelected;
+    });
+    return chosen.length ? chosen[0].value : "";
+  });
+  var logged = initial.some(function (v) { return v; });
   var rows = Array.prototype.slice.call(panel.querySelectorAll(".panel-row"));
   var status = document.getElementById("panel-status");
   var results = panel.querySelector(".results");
@@ -304,10 +313,11 @@
       // the move between the two figures shown, as the page's own badges count it
       var moved = (shares(dist)[i] - parseInt(pct.dataset.baseWhole, 10)) / 100;
       var delta = row.querySelector(".panel-delta"), text = points(moved);
-      delta.textContent = Object.keys(given).length + Object.keys(doing).length +
-        Object.keys(reported).length ? text : "";
+      // a move is shown once the question differs from the one the page's figures answer
+      var differs = selects.some(function (sel, k) { return sel.value !== initial[k]; });
+      delta.textContent = differs ? text : "";
       delta.className = "delta panel-delta delta-" +
-        (text === "±0" ? "flat" : change > 0 ? "up" : "down");
+        (!differs || text === "±0" ? "flat" : change > 0 ? "up" : "down");
     });
     var asked = describe(given, doing);
     results.classList.toggle("is-impossible", impossible);
@@ -317,7 +327,9 @@
     status.textContent = impossible
       ? "These observations cannot happen together in this scenario. " + asked + " Drop " +
         which + " to see the outcomes:"
-      : asked || "Baseline: nothing observed or set.";
+      : asked || (logged ? "Nothing observed or set, not even what the evidence log " +
+        "observed; the thin marks and the moves are against the briefing's figures, which " +
+        "answer with the log." : "Baseline: nothing observed or set.");
     offerDrops(blame.ids, given);
   }
 

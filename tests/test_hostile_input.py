@@ -474,10 +474,16 @@ def test_names_that_print_alike_are_refused_and_labels_reach_the_page_escaped(
             model.loads(text)
         message = str(caught.value)
         assert "a name may not hold" in message and hidden not in message
+    # nor may two what-ifs, which the reader picks by name
+    twins = head.replace("  ab:\n    prior", "  ab:\n    role: outcome\n    prior") + (
+        "what_ifs:\n  - {name: What, given: {ab: yes}}\n"
+        '  - {name: "W\\u200bhat", given: {ab: "no"}}\n')
+    with pytest.raises(model.ScenarioError, match="a name may not hold invisible characters"):
+        model.loads(twins)
     # a label's escape sequences and overrides are shown escaped on the page, as on a terminal
     label = "A\x1b]0;PWNED\x07\x1b[2J\u202eB"
     escaped = label.encode("unicode_escape").decode()
     text = head.replace("  ab:\n", f'  ab:\n    label: "{escaped}"\n    role: outcome\n')
     page = render(model.loads(text))
-    assert not any(ch in page for ch in "\x1b\x07\u202e")
+    assert not any(ch in page for ch in "\x1b\x07\u202e")  # the diagrams' text alternatives too
     assert "A\\x1b]0;PWNED\\x07\\x1b[2J\\u202eB" in page

@@ -1080,6 +1080,11 @@ def test_words_read_as_sentences_at_one_and_at_the_ends() -> None:
     from model.briefing.front import sentence
 
     assert sentence("It happens") == "It happens." and sentence("Does it?") == "Does it?"
+    # a closing bracket or quote ends it only after the sentence's own mark
+    assert sentence("B happens (by June)") == "B happens (by June)."
+    assert sentence('He called it "over"') == 'He called it "over".'
+    assert sentence('He said "over."') == 'He said "over."'
+    assert sentence("It ends:") == "It ends."
     # a range's end near 0 or 100 in tenths, never "100.0%" for what is not certain
     assert interval_of(0.96, 0.996).text == "96.0–99.6%"
     assert interval_of(0.997, 0.99999).text == "99.7–>99.9%"

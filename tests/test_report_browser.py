@@ -154,6 +154,15 @@ def test_panel_multiplies_a_reader_s_report_with_the_log_s_on_the_same_node(
         assert_panel_matches(page, s, {}, {})
         page.select_option("select[data-node=russian_mediation]", "report:3:yes")
         assert_panel_matches(page, s, {}, {}, {"russian_mediation": {"yes": 3}})
+        # cleared, the log's observations go too: the status says so, and every move shown
+        # against the page's figures (which answer with the log) has its number
+        page.click("button.reset")
+        assert page.inner_text("#panel-status").startswith(
+            "Nothing observed or set, not even what the evidence log observed")
+        moves = page.eval_on_selector_all(
+            ".panel-delta", "els => els.map(e => [e.className, e.textContent])")
+        assert moves and all(text for cls, text in moves if "delta-flat" not in cls), moves
+        assert any(text for _, text in moves)  # the strikes the log observed are undone
         assert v.errors == []
     finally:
         page.close()

@@ -182,7 +182,7 @@ def confidence(basis: Basis) -> tuple[Confidence, str]:
     says = {
         "assumed": _assumed_phrase(basis.assumed, alone, len(top)),
         "sources": _sources_phrase(n, basis.spread, len(basis.by_source), basis.gap),
-        "width": f"its 90% range is {_points(basis.width)} points wide",
+        "width": f"its 90% range is {_points(basis.width)} wide",
     }
     low = [k for k, bad in (("sources", n == 0 or basis.spread >= LOW_SPREAD),
                             ("assumed", basis.assumed >= LOW_ASSUMED),
@@ -205,7 +205,9 @@ def _count(n: int) -> str:
 
 
 def _points(p: float) -> str:
-    return str(round(p * 100))
+    """A gap in percentage points, in words: "1 point", "12 points", "under a point"."""
+    whole = round(p * 100)
+    return "under a point" if whole == 0 else f"{whole} point" + ("" if whole == 1 else "s")
 
 
 def _sources_phrase(n: int, spread: float, measured: int, gap: Gap | None) -> str:
@@ -220,14 +222,14 @@ def _sources_phrase(n: int, spread: float, measured: int, gap: Gap | None) -> st
         return f"{_count(n)} sources bear on it"
     head = f"{_count(n)} sources" if n >= 2 else f"the {_count(max(measured, 2))} sources"
     agree = spread <= HIGH_SPREAD
-    apart = (f"that agree on it within {_points(spread)} points" if agree
-             else f"that put it {_points(spread)} points apart")
+    apart = (f"that agree on it within {_points(spread).removeprefix('under ')}" if agree
+             else f"that put it {_points(spread)} apart")
     # the row they disagree on most, where that says more than the figure itself
     if gap is not None and gap.moves >= GAP_MOVES and _points(gap.points) != _points(spread):
         row = f"one row of “{gap.label}”" if gap.where else f"“{gap.label}”"
-        apart += (f" (though {_points(gap.points)} points apart on {row}, which moves it "
-                  f"only {_points(gap.moves)} points)" if agree else
-                  f" (most of all on {row}: {_points(gap.points)} points apart there)")
+        apart += (f" (though {_points(gap.points)} apart on {row}, which moves it "
+                  f"only {_points(gap.moves)})" if agree else
+                  f" (most of all on {row}: {_points(gap.points)} apart there)")
     return f"{head} {apart}"
 
 
@@ -237,6 +239,8 @@ def _assumed_phrase(share: float, alone: int, top: int) -> str:
         return f"{whole} rests on assumptions"
     if top == 1:
         return f"the one input that moves it rests on assumptions alone ({whole})"
+    if alone == top:
+        return f"all {top} inputs that move it most rest on assumptions alone ({whole})"
     verb = "rests" if alone == 1 else "rest"
     return f"{alone} of the {top} inputs that move it most {verb} on assumptions alone ({whole})"
 

@@ -24,7 +24,7 @@ from ..errors import QueryError
 from ..language.probability import decimal_percent, percent
 from ..scenario import Scenario
 from .figures import clip
-from .format import Pct, day, headline_states, pcts
+from .format import Pct, counted, day, headline_states, pcts
 from .graphviz import Graphviz
 
 if TYPE_CHECKING:
@@ -160,8 +160,9 @@ def header(facts: Facts, sampled: bool) -> Header:
     """`sampled`: whether the page shows ranges from random draws beside exact figures."""
     s = facts.scenario
     f = s.file
-    counts = (f"{len(s.nodes)} nodes · {len(s.params)} probabilities · "
-              f"{len(s.sources)} sources · {len(s.what_ifs)} what-ifs")
+    counts = " · ".join((counted(len(s.nodes), "node"),
+                         counted(len(s.params), "probability", "probabilities"),
+                         counted(len(s.sources), "source"), counted(len(s.what_ifs), "what-if")))
     when = facts.generated.astimezone(dt.UTC)
     late = ""
     if when.date() > f.horizon:

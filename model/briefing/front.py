@@ -11,6 +11,7 @@ from ..analysis.judgements import Judgement
 from ..analysis.marginals import events_given_each
 from ..analysis.policy import Strategy
 from ..analysis.signposts import condition, descendants, strongest
+from ..errors import shown_on_page
 from ..language.events import event_nodes
 from ..language.probability import percent, shown_term
 from ..language.schema import WhatIf
@@ -191,7 +192,10 @@ def key_judgement(j: Judgement) -> KeyJudgement:
 def sentence(text: str) -> str:
     """`text` as a sentence the next one may follow: a full stop added where it has none."""
     text = text.strip()
-    return text if text[-1:] in ".!?…:;”’\")" else f"{text}."
+    if text[-1:] in ":;":  # a clause left open: closed here
+        return text[:-1].rstrip() + "."
+    # a closing bracket or quote ends it only after the sentence's own mark
+    return text if text.rstrip(")]\"”’'")[-1:] in ".!?…" else f"{text}."
 
 
 def name_title(name: str) -> str:
@@ -433,8 +437,10 @@ def page_model(s: Scenario) -> dict[str, Any]:
     (card, *parent_cards), parents in declared order, first parent slowest."""
     net = s.net
     return {
-        "nodes": [{"id": n, "label": s.nodes[n].label, "states": list(net.states[n]),
-                   "stateLabels": [s.state_label(n, st) for st in net.states[n]],
+        # the words the script writes into the page, control characters shown as escapes
+        "nodes": [{"id": n, "label": shown_on_page(s.nodes[n].label),
+                   "states": list(net.states[n]),
+                   "stateLabels": [shown_on_page(s.state_label(n, st)) for st in net.states[n]],
                    "parents": list(net.parents[n]),
                    "table": [float(x) for x in net.tables[n].ravel()]} for n in net.states],
         "outcomes": [{"node": o, "states": list(headline_states(s.nodes[o].states))}

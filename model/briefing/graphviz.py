@@ -270,7 +270,7 @@ class _Rebuild:
 
     def __init__(self, titles: Mapping[str, str], alt: str) -> None:
         self.titles = titles
-        self.alt = alt
+        self.alt = shown_on_page(alt)  # made of labels: their control characters escaped
         self.out: list[str] = []
         self.open: list[str] = []  # the kept elements still open
         self.skipping = 0  # depth inside a dropped element

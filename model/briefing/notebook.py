@@ -46,6 +46,7 @@ from ..analysis.policy import Strategy
 from ..display import register
 from ..results import Distribution, Explanation
 from ..scenario import Scenario
+from .format import counted
 from .page import TEMPLATES, environment
 
 if TYPE_CHECKING:
@@ -131,8 +132,9 @@ def scenario_text(s: Scenario) -> str:
 
     f = s.file
     lines = [f"{f.title} ({s.id}, {s.digest})", f.question,
-             f"as of {f.as_of}, horizon {f.horizon}: {len(s.nodes)} nodes, {len(s.params)} "
-             f"numbers, {len(s.sources)} sources, {len(s.what_ifs)} what-ifs"]
+             f"as of {f.as_of}, horizon {f.horizon}: {counted(len(s.nodes), 'node')}, "
+             f"{counted(len(s.params), 'number')}, {counted(len(s.sources), 'source')}, "
+             f"{counted(len(s.what_ifs), 'what-if')}"]
     lines += [distribution_table(s.nodes[o].label, s.query(o)) for o in s.outcomes]
     return "\n".join(lines)
 

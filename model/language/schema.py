@@ -48,16 +48,25 @@ def _text_name(value: str) -> str:
         raise ValueError(f"a name is at most {MAX_NAME} characters; this one has {len(value)}")
     if not value.strip():
         raise ValueError("a name must hold at least one visible character")
-    bad = CONTROL.search(value)
-    if bad is not None:
-        raise ValueError(f"a name may not hold control characters (U+{ord(bad.group()):04X} "
-                         f"at character {bad.start() + 1})")
-    hidden = next((i for i, ch in enumerate(value) if unicodedata.category(ch) == "Cf"), None)
-    if hidden is not None:
-        raise ValueError(f"a name may not hold invisible format characters (U+"
-                         f"{ord(value[hidden]):04X} at character {hidden + 1}): two names that "
-                         "print alike would be different names")
+    _no_hidden(value)
     return value
+
+
+def _shown_name(value: str) -> str:
+    """A name a reader picks by (a what-if's): no character that makes two print alike."""
+    _no_hidden(value)
+    return value
+
+
+def _no_hidden(value: str) -> None:
+    """Refuse a control character (one that acts on a terminal) or an invisible one (a
+    zero-width space, a joiner, a byte-order mark): two names would print alike."""
+    for i, ch in enumerate(value):
+        if CONTROL.match(ch) or unicodedata.category(ch) == "Cf":
+            kind = "invisible" if unicodedata.category(ch) == "Cf" else "control"
+            raise ValueError(f"a name may not hold {kind} characters (U+{ord(ch):04X} at "
+                             f"character {i + 1}): two names that print alike would be "
+                             "different names")
 
 
 def _as_text(value: Any) -> Any:
@@ -311,7 +320,8 @@ class Source(Strict):
 
 
 class WhatIf(Strict):
-    name: Text
+    name: Annotated[Text, AfterValidator(_shown_name)] = Field(
+        description="What the briefing and --what-if call it")
     description: str = ""
     given: dict[NodeName, StateName] = Field(default_factory=dict)
     do: dict[NodeName, StateName] = Field(default_factory=dict)

@@ -123,3 +123,14 @@ def test_what_changed_since_lists_a_changed_question_without_a_column(tmp_path: 
     head = why[:why.index("</thead>")]
     assert head.count('<th scope="col" class="num">') == 1 and "Prices rise" in head
     assert "a question that changed is listed above but not compared" in changes
+
+
+def test_the_changes_annex_names_nodes_by_their_labels() -> None:
+    from model.briefing.history import _in_words
+
+    s = model.load(Path(__file__).resolve().parent.parent / "scenarios" / "russia_iran_2025.yaml")
+    label = s.nodes["us_course"].label
+    assert _in_words(s, "'us_course': numbers edited (1 of its 3 table cells)") == \
+        f"“{label}”: numbers edited (1 of its 3 table cells)"
+    # a node the scenario no longer has keeps its name as written
+    assert _in_words(s, "node 'gone' removed") == "node 'gone' removed"

@@ -187,7 +187,8 @@ def _row(facts: Facts, spec: NodeSpec, block: Block, point: FloatArray) -> Row:
                                                      e.dist), reason(e.support, s, spec.name))
                           for e in block.estimates)
     return Row(condition, otherwise, values, estimates, block.pool,
-               _spread(spec.states, estimates), reasons, _note(facts, spec, block), block.line)
+               _spread([facts.scenario.state_label(spec.name, st) for st in spec.states],
+                       estimates), reasons, _note(facts, spec, block), block.line)
 
 
 def _note(facts: Facts, spec: NodeSpec, block: Block) -> str:
@@ -210,6 +211,7 @@ def _written(param: Param | None) -> str:
 
 
 def _spread(states: Sequence[str], estimates: Sequence[Estimate]) -> str:
+    """Where the estimates of a row differ most; `states` as the reader sees them."""
     if len(estimates) < 2:
         return ""
     table = np.array([[v.pct.p for v in e.values] for e in estimates])

@@ -11,6 +11,7 @@ in points), the lines are straight edges between them, and the SVG passes throug
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -285,8 +286,19 @@ def changes_section(facts: Facts) -> Section | None:
     def share(m: Move, x: float) -> str:
         return signed(100 * x) if m.probability else _worth(x)
 
-    changes = tuple(ChangeRow(c.detail, tuple(share(m, c.effect.get(m.key, 0.0))
-                                              for m in top)) for c in found.changes)
+    changes = tuple(ChangeRow(_in_words(s, c.detail), tuple(share(m, c.effect.get(m.key, 0.0))
+                                                            for m in top))
+                    for c in found.changes)
     return Section("changes", f"What changed since {found.old}",
                    Changes(found.old, moves, tuple(label(m) for m in top), changes,
                            found.method, any(not m.probability for m in top)))
+
+
+_QUOTED = re.compile(r"'([^']+)'")
+
+
+def _in_words(s: Scenario, detail: str) -> str:
+    """A change as the reader sees it: each node the detail names ('us_course') by its
+    label; a name the scenario no longer has (a node removed) stays as written."""
+    return _QUOTED.sub(lambda m: f"“{s.nodes[m.group(1)].label}”" if m.group(1) in s.nodes
+                       else m.group(0), detail)

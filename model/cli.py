@@ -275,6 +275,9 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
             s = load(file)
         except ScenarioError as exc:
             problems.extend(exc.problems)
+            if not as_json:
+                for w in exc.warnings:
+                    warn(w)
             continue
         try:
             s.check_evidence()  # whether the dated evidence is possible needs the network
@@ -809,6 +812,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         for problem in exc.problems:
             error(str(problem))
+        for w in exc.warnings:
+            warn(w)
         return EXIT_INVALID
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)

@@ -72,15 +72,20 @@ class Problem:
 class ScenarioError(Exception):
     """Invalid scenario, query or input: everything a user can fix by editing their input."""
 
-    def __init__(self, problems: Problem | Sequence[Problem]):
+    def __init__(self, problems: Problem | Sequence[Problem],
+                 warnings: Sequence[Problem] = ()):
         self.problems: tuple[Problem, ...] = (
             (problems,) if isinstance(problems, Problem) else tuple(problems)
         )
+        # what the checks also found that would not have stopped the file (a date in the
+        # future, say): shown with the problems, so that fixing them brings no surprise
+        self.warnings: tuple[Problem, ...] = tuple(warnings)
         super().__init__("\n".join(str(p) for p in self.problems))
 
-    def __reduce__(self) -> tuple[type[ScenarioError], tuple[tuple[Problem, ...]]]:
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[tuple[Problem, ...],
+                                                             tuple[Problem, ...]]]:
         # Rebuilt from its problems, so it can cross to and from worker processes.
-        return type(self), (self.problems,)
+        return type(self), (self.problems, self.warnings)
 
     @classmethod
     def single(cls, message: str, **where: str | int | None) -> ScenarioError:

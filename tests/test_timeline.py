@@ -709,7 +709,8 @@ def test_a_reports_paragraphs_and_quote_are_checked_in_its_source_text(
 
 
 def test_an_entry_or_resolution_dated_after_today_is_warned_of_at_its_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     """A date in the future loads (a warning), but says where it is and what today is: a
     briefing would otherwise read "up to 1 Jun 2027" without a word."""
     from model.language import evidence_log
@@ -738,6 +739,15 @@ def test_an_entry_or_resolution_dated_after_today_is_warned_of_at_its_line(
                                      "(today is 2026-12-02): a typo?")
     assert "a resolution of 2027-07-01 is dated in the future" in future[1].message
     assert main(["validate", str(path)]) == 0
+    # with a problem elsewhere in the file, the warnings come with it, not after its fix
+    path.write_text(path.read_text().replace("observed: {rain: yes}", "observed: {rian: yes}"))
+    with pytest.raises(model.ScenarioError) as caught:
+        model.load(path)
+    assert [w.line for w in caught.value.warnings if "in the future" in w.message] == [7, 11]
+    capsys.readouterr()
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown node 'rian'" in err and "dated in the future" in err
 
 
 def test_a_scenario_s_own_entry_dated_after_the_real_today_is_warned_of(tmp_path: Path) -> None:

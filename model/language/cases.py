@@ -113,5 +113,6 @@ def check_case(doc: Document, model: Checked) -> CheckedCase:
     findings.problems += combine([(own.entries, own.resolutions),
                                   (entries, resolutions)])[1]
     if findings.problems:
-        raise ScenarioError(sorted(findings.problems, key=lambda p: p.line or 0))
+        raise ScenarioError(sorted(findings.problems, key=lambda p: p.line or 0),
+                            findings.warnings)
     return CheckedCase(case, doc, entries, resolutions, findings.warnings)

@@ -84,7 +84,8 @@ def check(doc: Document) -> Checked:
         findings.warn(("nodes",), "no node has role: outcome",
                       hint="mark what the briefing should lead with as role: outcome")
     if findings.problems:
-        raise ScenarioError(sorted(findings.problems, key=lambda p: p.line or 0))
+        raise ScenarioError(sorted(findings.problems, key=lambda p: p.line or 0),
+                            findings.warnings)
     return Checked(scenario, specs, builder.params, findings.warnings, checker.paragraphs,
                    judgements, exact_params(scenario, specs), utilities, plan, log)
 

@@ -145,7 +145,7 @@ def notice(text: str) -> None:
 
 
 def warn(problem: Problem | str) -> None:
-    click.echo(terminal.warning_line(str(problem)), err=True)
+    click.echo(terminal.warning_line(str(problem)), err=True, color=terminal.colour())
 
 
 def _no_bars(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
@@ -269,15 +269,14 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
         scenario validate scenarios/russia_iran_2025.yaml
     """
     problems: list[Problem] = []
+    warned: list[Problem] = []  # of the files refused: shown after their problems
     reports = []
     for file in files:
         try:
             s = load(file)
         except ScenarioError as exc:
             problems.extend(exc.problems)
-            if not as_json:
-                for w in exc.warnings:
-                    warn(w)
+            warned.extend(exc.warnings)
             continue
         try:
             s.check_evidence()  # whether the dated evidence is possible needs the network
@@ -298,7 +297,7 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
                                   "warnings": [str(w) for w in s.warnings]} for s in reports],
                    "problems": [str(p) for p in problems]})
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(problems, () if as_json else warned)
 
 
 @cli.command()

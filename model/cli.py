@@ -9,6 +9,7 @@ NO_COLOR; progress bars only when stderr is a terminal, never with --json or -q.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shlex
@@ -92,10 +93,22 @@ def parse_likelihoods(values: Sequence[str], flag: str) -> dict[str, dict[str, f
             except ValueError:
                 raise click.BadParameter(f"'{value}': '{number.strip()}' is not a number, "
                                          f"{example}", param_hint=flag) from None
+            if weights[state] == 0 and any(ch in "123456789" for ch in
+                                            number.lower().partition("e")[0]):
+                raise click.BadParameter(f"'{value}': '{number.strip()}' is too small to "
+                                         "hold apart from 0; weights are relative: give them "
+                                         f"on a scale such as 1 and 1e6, {example}",
+                                         param_hint=flag)
             rest = after if comma else None
         merged = out.setdefault(node, {})
         for state, weight in weights.items():
-            merged[state] = merged.get(state, 1.0) * weight
+            before = merged.get(state, 1.0)
+            merged[state] = before * weight
+            if not math.isfinite(merged[state]) or (merged[state] == 0 and before and weight):
+                raise click.BadParameter(f"'{value}': the reports on '{node}' multiply past "
+                                         "what a number holds; weights are relative: give "
+                                         "each report's on a scale such as 1 and 6",
+                                         param_hint=flag)
     return out
 
 
@@ -818,7 +831,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx is not None else "scenario"
-        error(f"{shown(exc.format_message())} (see '{where} --help')")
+        # click's own message may run over lines (a list of choices): one line here
+        error(f"{shown(' '.join(exc.format_message().split()))} (see '{where} --help')")
         return exc.exit_code
     except click.ClickException as exc:
         error(shown(exc.format_message()))

@@ -93,6 +93,18 @@ def _times(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
     return {s: a.get(s, 1.0) * b.get(s, 1.0) for s in {*a, *b}}
 
 
+def _relative(states: Sequence[str] | None, ws: Mapping[str, float]) -> dict[str, float]:
+    """A node's weights over all its `states` (those left out weigh 1), divided by the
+    largest; as written where the node is unknown or every weight is 0 (refused later)."""
+    if states is None:
+        return dict(ws)
+    full = {s: float(ws.get(s, 1.0)) for s in states}
+    top = max(full.values(), default=0.0)
+    if not top > 0 or not math.isfinite(top):
+        return dict(ws)
+    return {s: w / top for s, w in full.items()}
+
+
 def background(engine: Engine, entries: Sequence[EntrySpec]) -> Background:
     """The entries' evidence, in date order, each checked possible given the ones before
     it: an entry that makes the evidence impossible is a problem at its line. A belief is
@@ -102,11 +114,16 @@ def background(engine: Engine, entries: Sequence[EntrySpec]) -> Background:
 
     given: dict[str, str] = {}
     weights: dict[str, dict[str, float]] = {}
+    states = engine.net.states
     for entry in entries:
         given.update(entry.observed)
         try:
             for node, ws in entry.likelihood.items():
-                weights[node] = _times(weights.get(node, {}), ws)
+                # only a report's ratios mean anything: each is taken to a largest weight of
+                # 1, and so is their product, so that reports of 1e-300 multiplied together
+                # are not read as impossible
+                weights[node] = _relative(states.get(node), _times(
+                    weights.get(node, {}), _relative(states.get(node), ws)))
             if entry.believe:
                 weights = believe(engine, entry.believe, given, None, weights or None)
             possible = engine.evidence_probability(given, likelihood=weights or None) > 0

@@ -14,12 +14,13 @@ import numpy as np
 import pytest
 
 import model
+from model.cli import main
 from model.errors import QueryError
 from model.network import compiled as engine_module
 from model.network.compiled import CompiledNet
 from model.network.net import Likelihood, Net
 from model.network.pgmpy_engine import PgmpyEngine, net_from_pgmpy
-from tests.brute_force import posterior, weighed_joint
+from tests.brute_force import full_joint, posterior, weighed_joint
 from tests.random_networks import random_net, sampled_tables
 
 EXACT = 1e-9
@@ -521,3 +522,43 @@ def test_a_query_refused_as_too_large_can_be_estimated_instead(seed_path: Path) 
     exact = model.load(seed_path).query("nuclear_deal", {"us_strike": "no"})
     assert found.approximate is not None
     assert abs(found["yes"] - exact["yes"]) < 5 * found.approximate.standard_error["yes"]
+
+
+def test_a_log_s_tiny_weights_on_two_nodes_are_not_read_as_impossible(tmp_path: Path) -> None:
+    """Weights of 1e-300 on two nodes of one entry, and a second report on one of them:
+    only their ratios count, as if written 1:2, 3:1 and 1:3."""
+    text = ("scenario: base\ntitle: Base\nquestion: q\nas_of: 2025-01-01\n"
+            "horizon: 2025-12-31\nnodes:\n"
+            "  cloud: {role: driver, prior: {yes: 0.4}, because: [{assumption: a}]}\n"
+            "  rain:\n    role: outcome\n    parents: [cloud]\n    table:\n"
+            "      - {when: {cloud: yes}, p: {yes: 0.8}, because: [{assumption: b}]}\n"
+            "      - {when: {cloud: no}, p: {yes: 0.1}, because: [{assumption: c}]}\n")
+    (tmp_path / "base.yaml").write_text(text)
+    (tmp_path / "case.yaml").write_text(
+        "case: c\nscenario: base.yaml\nevidence:\n"
+        "  - date: 2025-02-01\n"
+        "    likelihood: {rain: {yes: 1e-300, no: 2e-300}, cloud: {yes: 3e-300, no: 1e-300}}\n"
+        "    because: [{assumption: x}]\n"
+        "  - date: 2025-03-01\n    likelihood: {rain: {yes: 1e-300, no: 3e-300}}\n"
+        "    because: [{assumption: x}]\n")
+    case = model.load(tmp_path / "case.yaml")
+    plain = model.load(tmp_path / "base.yaml")
+    want = plain.query("cloud", likelihood={"rain": {"yes": 1, "no": 6},
+                                            "cloud": {"yes": 3, "no": 1}})
+    assert dict(case.query("cloud")) == pytest.approx(dict(want), abs=EXACT)
+    joint = full_joint(plain.net)  # (cloud, rain): weighed by hand, then normalised
+    weighed = joint * np.array([3.0, 1.0])[:, None] * np.array([1.0, 6.0])[None, :]
+    assert case.query("cloud")["yes"] == pytest.approx(weighed[0].sum() / weighed.sum(),
+                                                      abs=EXACT)
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--likelihood", "wet=yes:1e200,no:2e200", "--likelihood", "wet=yes:1e200,no:3e200"],
+     "the reports on 'wet' multiply past what a number holds"),
+    (["--likelihood", "wet=yes:1e-330,no:1"], "'1e-330' is too small to hold apart from 0"),
+])
+def test_weights_past_what_a_number_holds_are_refused_saying_so(
+        args: list[str], words: str, tiny_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", str(tiny_path), "rain", *args]) == 2
+    assert words in capsys.readouterr().err

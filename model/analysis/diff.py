@@ -639,7 +639,9 @@ def diff(old: Scenario, new: Scenario, old_name: str | None = None,
     if n and tracked.keys:
         if n <= EXACT_CHANGES:
             effects = _shapley_exact(mixes, n)
-            method = f"Shapley values over all valid orders of the {n} changes (exact{solved})"
+            method = ("the one change's whole effect (exact" + solved + ")" if n == 1 else
+                      f"Shapley values over all valid orders of the {n} changes "
+                      f"(exact{solved})")
         else:
             effects = _shapley_sampled(mixes, n)
             method = (f"Shapley values over {SAMPLED_ORDERS} sampled valid orders of the {n} "

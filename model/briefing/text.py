@@ -22,7 +22,7 @@ from ..errors import shown
 from ..language.probability import MINUS, decimal_percent, percent, percents, term_for
 from ..network.net import describe_question
 from ..results import Distribution, Explanation
-from .format import headline_states, signed
+from .format import counted, headline_states, signed
 
 BAR_WIDTH = 24
 
@@ -289,9 +289,10 @@ def sweep_columns(found: Sweep) -> list[int]:
 def sweep_table(found: Sweep) -> str:
     """A sweep's variants as rows: the varied numbers (named in a legend above), then each
     outcome's headline states and each key judgement, in percent (90% interval)."""
-    lines = [f"{found.title} ({found.scenario}, {found.digest}): {len(found.variants):,} "
-             "variants" + (f"; 90% intervals over {found.samples:,} draws, seed {found.seed}"
-                           if found.samples else "; exact")]
+    spread = (f"; 90% intervals over {found.samples:,} draws, seed {found.seed}"
+              if found.samples else "; exact")
+    lines = [f"{found.title} ({found.scenario}, {found.digest}): "
+             + counted(len(found.variants), "variant") + spread]
     lines += [f"  [{i}] {v.name}  ({v.place.label})" for i, v in enumerate(found.inputs, 1)]
     if found.expected is not None:
         lines.append(f"  the reader's decisions solved anew in each variant, for "

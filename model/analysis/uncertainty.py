@@ -550,14 +550,20 @@ def marginal_draws(engine: CompiledNet, draws: Draws, nodes: Sequence[str],
     costs about as much as one node's posterior."""
     out: list[FloatArray] = []
     for group in groups(nodes, lambda n: len(engine.net.states[n])):
-        if len(group) > 1:
-            try:
-                out += draws.posteriors(engine, group, do)
-                continue
-            except LimitError:  # a small joint whose contraction is large: one by one
-                pass
-        out += [draws.posterior(engine, node, do) for node in group]
+        out += _group_posteriors(engine, draws, group, do)
     return out
+
+
+def _group_posteriors(engine: CompiledNet, draws: Draws, group: list[str],
+                      do: Mapping[str, str] | None) -> list[FloatArray]:
+    """A group's posteriors from its joint; one node at a time where the joint, small as
+    it is, needs a contraction past the table limit."""
+    if len(group) > 1:
+        try:
+            return draws.posteriors(engine, group, do)
+        except LimitError:
+            return [draws.posterior(engine, node, do) for node in group]
+    return [draws.posterior(engine, group[0], do)]
 
 
 def draw_bytes(scenario: Scenario, samples: int) -> int:

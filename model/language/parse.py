@@ -54,13 +54,18 @@ def parse(doc: Document) -> tuple[ScenarioFile | None, list[Problem], set[str], 
         errors = [e for e in exc.errors() if not (broken and e["loc"] == ("nodes",))]
         problems += _schema_problems(doc, errors, ())
         saved = salvage(doc, data, errors)
-        if saved is not None:
-            kept, checked = saved
-            try:
-                return ScenarioFile.model_validate(kept), problems, broken, checked
-            except ValidationError:
-                pass
-        return None, problems, broken, doc
+        scenario = _validated(saved[0]) if saved is not None else None
+        if saved is None or scenario is None:
+            return None, problems, broken, doc
+        return scenario, problems, broken, saved[1]
+
+
+def _validated(data: dict[str, Any]) -> ScenarioFile | None:
+    """The scenario of what is left once the refused parts are set aside, if it stands."""
+    try:
+        return ScenarioFile.model_validate(data)
+    except ValidationError:
+        return None
 
 
 # A file whose only shape problems are in these parts, or keys it may not hold, is still

@@ -251,3 +251,15 @@ def test_scenario_text_in_the_tree_is_escaped() -> None:
 def test_no_decision_no_tree(tiny_path: Path) -> None:
     html = render(model.load(tiny_path), generated=GENERATED)
     assert 'id="decision_tree"' not in html
+
+
+def test_a_long_name_of_the_first_decision_stays_inside_the_drawing() -> None:
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "oil_wildcatter.yaml"
+    text = path.read_text().replace(
+        "test:  {role: decision,", "test:  {role: decision, label: Pay for a seismic survey first,")
+    page = render(model.loads(text, path=path), generated=GENERATED)
+    found = re.search(r'<text x="([-0-9.]+)" y="[-0-9.]+" text-anchor="(\w+)"[^>]*>'
+                      r'Pay for a seismic survey', page)
+    assert found is not None
+    # left-aligned from the symbol, where right-aligned it ran past the left edge
+    assert found.group(2) == "start" and float(found.group(1)) >= 0

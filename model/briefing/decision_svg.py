@@ -232,10 +232,13 @@ def _node(p: _Placed, tree: DecisionTree, label: Callable[[str], str],
     if node.branches:
         if node.node is not None and tree.kind == "reader":
             # Right-aligned above the symbol: clear of the branches leaving it (to the right)
-            # and of the label above the branch coming in (lower, to the left).
-            out.append(f'<text x="{x + NODE:.1f}" y="{y - NODE - 8:.1f}" text-anchor="end" '
-                       f'fill="{MUTED}" font-size="{FONT - 1}">{escape(_short(label(node.node)))}'
-                       "</text>")
+            # and of the label above the branch coming in (lower, to the left); left-aligned
+            # where that would run past the drawing's left edge (the root's, as a rule).
+            name = _short(label(node.node))
+            fits = len(name) * (CHAR - 0.5) <= x + NODE
+            out.append(f'<text x="{(x + NODE if fits else x - NODE):.1f}" '
+                       f'y="{y - NODE - 8:.1f}" text-anchor="{"end" if fits else "start"}" '
+                       f'fill="{MUTED}" font-size="{FONT - 1}">{escape(name)}</text>')
         if not multi:
             out.append(f'<text x="{x:.1f}" y="{y + NODE + 13:.1f}" text-anchor="middle" '
                        f'fill="{ink}" font-weight="700">{escape(value)}</text>')

@@ -33,6 +33,7 @@ from .briefing.graphviz import GRAPHVIZ_CHOICES
 from .briefing.text import distribution_table, event_line, explanation_lines, log_line
 from .briefing.watch import DEFAULT_PORT
 from .errors import Problem, ScenarioError, shown
+from .history import as_day
 from .interop import EXPORT_FORMATS, Converted, ExportFormat, export_scenario, import_network
 from .language.assignments import split_assignment
 from .language.probability import term_for
@@ -549,6 +550,12 @@ def score(files: tuple[str, ...], at: str, as_json: bool) -> None:
     from .analysis.scores import score_files
     from .briefing.history_text import scores_text
 
+    if at not in ("as_of", "latest"):
+        try:
+            as_day(at)  # a date is the option's to get right, not a file's
+        except ScenarioError as exc:
+            raise click.BadParameter(f"{exc.problems[0].message} (write it as YYYY-MM-DD, "
+                                     "or as_of, or latest)", param_hint="--at") from None
     found = score_files(files, at=at)
     if as_json:
         emit_json(found.to_dict())

@@ -165,3 +165,12 @@ def test_a_query_says_which_evidence_log_it_answers_with() -> None:
     plain = json.loads(run("query", str(case.with_name("russia_iran_2025.yaml")),
                            "nuclear_deal", "--json").stdout)
     assert plain["evidence_log"] is None
+
+
+def test_a_bad_at_date_is_the_option_s_problem_not_a_file_s(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    case = ROOT / "scenarios" / "russia_iran_2025_followup.yaml"
+    assert main(["score", str(case), "--at", "20250701"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Invalid value for --at: '20250701' is not a date")
+    assert "russia_iran_2025.yaml" not in err

@@ -262,9 +262,12 @@ def test_ctrl_c_while_a_cluster_starts_is_held_until_it_has() -> None:
         assert reached
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
         assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == mask
-    # no Ctrl+C, nothing raised; a handler of the program's own hears the one held
+    # no Ctrl+C, nothing raised (SIGINT blocked inside only); a handler of the program's
+    # own hears the one held
     with sigint_held():
-        pass
+        inside = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    assert signal.SIGINT in inside
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == mask
     heard: list[int] = []
     signal.signal(signal.SIGINT, lambda signum, _frame: heard.append(signum))
     with sigint_held():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from pathlib import Path
 
@@ -412,7 +413,9 @@ def test_a_date_not_written_yyyy_mm_dd_is_refused_with_how_to_write_one(
         model.loads(text, "dates.yaml")
     [problem] = [p for p in caught.value.problems if p.line == DATE_LINES[field]]
     assert words in problem.message, problem
-    assert problem.hint == "write the date as YYYY-MM-DD, e.g. 2025-06-13"
+    assert problem.hint == ("write the date as YYYY-MM-DD, e.g. 2025-06-13" if field != "published"
+                            else "write the day as YYYY-MM-DD (2025-06-13), the month as "
+                                 "YYYY-MM (2025-06), the year alone, or words ('June 2025')")
     assert "Datetimes provided" not in str(caught.value)
     assert "input is too short" not in str(caught.value)
 
@@ -446,3 +449,66 @@ def test_a_misspelt_key_of_a_resolution_says_which_it_means() -> None:
     assert found == {"resolutions.0: 'date' is missing": None,
                      "resolutions.0.dated: unknown key 'dated'": "did you mean 'date' or "
                                                                  "'state'?"}
+
+
+@pytest.mark.parametrize(("written", "kept"), [
+    ("2025", "2025"), ("2025-03", "2025-03"), ("'2025-3'", "2025-3"), ("June 2025", "June 2025"),
+    ("2025-03-14", dt.date(2025, 3, 14))])
+def test_a_source_is_published_on_a_day_in_a_month_a_year_or_in_words(
+        written: str, kept: object) -> None:
+    text = DATED.format(**{**GOOD_DATES, "published": written})
+    assert model.loads(text, "dates.yaml").file.sources["a"].published == kept
+
+
+@pytest.mark.parametrize(("written", "words"), [
+    ("2025-13", "'2025-13' is not a month (month must be in 1..12)"),
+    ("2025-02-30", "'2025-02-30' is not a date (day is out of range for month)"),
+    ("2025-6-3", "'2025-6-3' is not a date in the form YYYY-MM-DD"),
+    ("20250613", "the number 20250613 is not a date")])
+def test_a_published_that_looks_like_a_date_must_be_one(written: str, words: str) -> None:
+    text = DATED.format(**{**GOOD_DATES, "published": written})
+    with pytest.raises(ScenarioError) as caught:
+        model.loads(text, "dates.yaml")
+    [problem] = caught.value.problems
+    assert problem.line == DATE_LINES["published"] and words in problem.message, problem
+    assert problem.hint is not None and "YYYY-MM (2025-06)" in problem.hint
+
+
+LATE_SOURCE = """\
+scenario: late
+title: Late
+question: Are late sources noticed?
+as_of: 2025-03-25
+horizon: 2025-12-31
+sources:
+  early: {title: Early, published: 2025-03}
+  late: {title: Late, published: PUBLISHED}
+nodes:
+  x:
+    role: outcome
+    prior: {yes: 0.5}
+    because: [{source: CITED, para: 1, says: even}]
+evidence:
+  - date: 2025-06-13
+    observed: {x: yes}
+    because: [{source: late, para: 1, says: seen}]
+"""
+
+
+@pytest.mark.parametrize(("cited", "published", "warned"), [
+    ("early", "2025-06-13", []),        # evidence on the day its report came out
+    ("early", "2025-06", []),           # June: the first day it may have come out is not later
+    ("early", "June 2025", []),         # words: nothing to compare
+    ("early", "2025-06-14", [(17, "evidence dated 2025-06-13 cites source 'late', which "
+                                  "came out later (2025-06-14)")]),
+    ("late", "2025-04", [(8, "source 'late' came out after as_of (2025-04 is later than "
+                             "2025-03-25), yet the forecast's numbers or judgements cite it")]),
+])
+def test_a_source_cited_before_it_came_out_is_warned_about(
+        cited: str, published: str, warned: list[tuple[int, str]]) -> None:
+    """The numbers stand for what was known on as_of, an entry for what was reported on its
+    date: a source that came out later cannot be either's ground (a warning: the date may be
+    the slip)."""
+    text = LATE_SOURCE.replace("CITED", cited).replace("PUBLISHED", published)
+    s = model.loads(text, "late.yaml")
+    assert [(w.line, w.message) for w in s.warnings] == warned

@@ -28,7 +28,7 @@ from .graph import CycleError, topological_order
 from .judgements import JudgementSpec, check_judgements
 from .loader import Document, Loc
 from .parse import parse
-from .schema import Citation, Node, ScenarioFile
+from .schema import Citation, Node, ScenarioFile, published_from
 from .specs import SpecBuilder
 from .tables import NodeSpec, Params
 from .utilities import UtilitySpec, utility_specs
@@ -137,6 +137,7 @@ class Checker:
         # checks of its children's tables
         self.states.update(_states_of_broken(self.doc, broken))
         self.paragraphs: dict[str, list[str]] = {}
+        self.late: set[str] = set()  # sources published after as_of, warned about
         self.too_large = False  # the tables together are past MAX_TOTAL_CELLS: none is built
 
     def fail(self, loc: Loc, message: str, node: str | None = None,
@@ -207,6 +208,7 @@ class Checker:
         elif c.leans is not None and c.leans not in self.states[node]:
             self.fail((*loc, "leans"), f"leans '{c.leans}' is not a state of this node",
                       node, did_you_mean(c.leans, self.states[node]))
+        self.check_published(c.source)
         paras = self.paragraphs.get(c.source)
         if paras is None:
             return
@@ -214,6 +216,20 @@ class Checker:
         if problem is not None:
             field, message, hint = problem
             self.fail((*loc, field), message, node, hint)
+
+    def check_published(self, sid: str) -> None:
+        """A source the forecast rests on came out by `as_of`, what the sources could know:
+        one published later belongs in a dated evidence entry (warned once per source)."""
+        first = published_from(self.s.sources[sid].published)
+        if first is None or first <= self.s.as_of or sid in self.late:
+            return
+        self.late.add(sid)
+        self.findings.warn(("sources", sid, "published"),
+                           f"source '{sid}' came out after as_of ({self.s.sources[sid].published}"
+                           f" is later than {self.s.as_of}), yet the forecast's numbers or "
+                           "judgements cite it",
+                           hint="cite it in a dated entry under 'evidence:' instead, or move "
+                                "as_of to when it came out")
 
     # structure ---------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from .schema import (
     Report,
     Resolution,
     Source,
+    published_from,
 )
 
 Support = Report | Assumption
@@ -145,7 +146,7 @@ class LogChecker:
             ok = self.date(r.date, (*loc, "date"), "a resolution")
             ok = self.state(r.node, r.state, (*loc, "node"), (*loc, "state"),
                             "resolution") and ok
-            self.citations(r.because, (*loc, "because"))
+            self.citations(r.because, (*loc, "because"), r.date, "a resolution")
             if ok:
                 out.append(ResolutionSpec(r.node, r.state, r.date, tuple(r.because),
                                           self.findings.doc.name,
@@ -156,7 +157,7 @@ class LogChecker:
 
     def entry(self, entry: EvidenceEntry, loc: Loc) -> EntrySpec | None:
         ok = self.date(entry.date, (*loc, "date"), "evidence")
-        self.citations(entry.because, (*loc, "because"))
+        self.citations(entry.because, (*loc, "because"), entry.date, "evidence")
         kind = entry.kind
         where: Loc = (*loc, kind)
         observed: dict[str, str] = {}
@@ -267,16 +268,24 @@ class LogChecker:
             return False
         return True
 
-    def citations(self, because: Sequence[Support], loc: Loc) -> None:
+    def citations(self, because: Sequence[Support], loc: Loc, day: dt.date,
+                  what: str) -> None:
         for i, item in enumerate(because):
             if isinstance(item, Report):
-                self.report(item, (*loc, i))
+                self.report(item, (*loc, i), day, what)
 
-    def report(self, r: Report, loc: Loc) -> None:
+    def report(self, r: Report, loc: Loc, day: dt.date, what: str) -> None:
         if r.source not in self.sources:
             self.fail((*loc, "source"), f"source '{r.source}' is not declared under 'sources'",
                       None, did_you_mean(r.source, self.sources))
             return
+        published = self.sources[r.source].published
+        first = published_from(published)
+        if first is not None and first > day:
+            self.findings.warn((*loc, "source"), f"{what} dated {day} cites source "
+                               f"'{r.source}', which came out later ({published})",
+                               hint="date it when the report came out, or fix the source's "
+                                    "'published'")
         paras = self.paragraphs.get(r.source)
         if paras is None:
             return

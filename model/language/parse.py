@@ -119,6 +119,8 @@ def _renumber(loc: Loc, key: str, new: dict[int, int]) -> Loc:
 
 
 DATE_HINT = "write the date as YYYY-MM-DD, e.g. 2025-06-13"
+PUBLISHED_HINT = ("write the day as YYYY-MM-DD (2025-06-13), the month as YYYY-MM (2025-06), "
+                  "the year alone, or words ('June 2025')")
 
 
 def _schema_problems(doc: Document, exc: ValidationError | list[Any], prefix: Loc,
@@ -151,7 +153,7 @@ def _schema_problems(doc: Document, exc: ValidationError | list[Any], prefix: Lo
             elif parent:
                 hint = did_you_mean(key, [name for name in parent if name != key])
         elif kind == "date_format":  # schema.Day's own words
-            hint = DATE_HINT
+            hint = PUBLISHED_HINT if where.endswith(".published") else DATE_HINT
         elif kind.startswith("date_"):  # pydantic's, where a date is one choice (`published`)
             msg, hint = f"{_shown(err.get('input'))} is not a date", DATE_HINT
         elif kind.startswith("value_error"):

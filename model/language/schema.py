@@ -112,6 +112,37 @@ def _shortened(text: str) -> str:
 # A day, written YYYY-MM-DD (the JSON Schema's `format: date`).
 Day = Annotated[dt.date, BeforeValidator(_day)]
 
+PARTIAL_DAY = re.compile(r"([0-9]{4})(?:-([0-9]{1,2}))?")
+
+
+def _published(value: Any) -> Any:
+    """When a source came out: a day (YYYY-MM-DD), a month (YYYY-MM), a year (2025, as text
+    or a number), or words ('June 2025', 'undated'). What looks like a date must be one: a
+    month 13 or a 30 February is refused, as in every other date of the file."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+        return str(value)
+    if isinstance(value, str):
+        if ISO_DAY.fullmatch(value):
+            return _day(value)
+        found = PARTIAL_DAY.fullmatch(value)
+        if found and found[2] is not None and not 1 <= int(found[2]) <= 12:
+            raise PydanticCustomError("date_format", "'{text}' is not a month (month must be "
+                                      "in 1..12)", {"text": value})
+        if found or not re.match(r"[0-9]{4}-[0-9]", value):
+            return value
+    return _day(value)
+
+
+def published_from(published: dt.date | str | None) -> dt.date | None:
+    """The first day a source's `published` allows (a month's first, a year's 1 January),
+    or None for words."""
+    if isinstance(published, dt.date):
+        return published
+    found = PARTIAL_DAY.fullmatch(published or "")
+    if found is None:
+        return None
+    return dt.date(int(found[1]), int(found[2] or 1), 1)
+
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=MAX_NAME)]
 _TEXT_NAME_SCHEMA = {"type": "string", "pattern": TEXT_NAME_PATTERN, "minLength": 1,
@@ -309,7 +340,11 @@ class Source(Strict):
         None, max_length=MAX_NAME,
         description="A short name the briefing uses for the source (e.g. Carnegie); "
                     "by default its id, underscores as spaces")
-    published: dt.date | str | None = None
+    published: Annotated[dt.date | str | None, BeforeValidator(_published), WithJsonSchema(
+        {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 1000, "maximum": 9999},
+                   {"type": "null"}]})] = Field(
+        None, description="When it came out: YYYY-MM-DD, YYYY-MM, a year, or words such as "
+                          "'June 2025'")
     author: str | None = None
     outlet: str | None = Field(None, description="Who published it: a newspaper, agency, "
                                                  "broadcaster or institute")

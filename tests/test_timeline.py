@@ -468,6 +468,12 @@ BAD_LOGS: dict[str, tuple[str, int, tuple[str, ...]]] = {
             likelihood: {rain: {yes: 0, no: 0}}
             because: [{assumption: x}]
         """, 4, ("every state has weight 0",)),
+    "negative_likelihood": ("""
+        evidence:
+          - date: 2025-04-01
+            likelihood: {rain: {yes: -1}}
+            because: [{assumption: x}]
+        """, 4, ("the weight -1 is not a finite number of at least 0", "e.g. 1 and 3")),
     "belief_over_one": ("""
         evidence:
           - date: 2025-04-01
@@ -599,6 +605,25 @@ def test_a_likelihood_entry_is_the_query_with_that_likelihood_by_hand(tmp_path: 
     assert s.query("market", likelihood={"crop": {"poor": 0}}) == pytest.approx(dict(
         plain.query("market", likelihood={"rain": {"yes": 2, "no": 3}, "crop": {"poor": 0}})))
     assert close(s.probability("market=yes"), s.query("market")["yes"])
+
+
+def test_a_likelihood_entry_weighs_by_ratios_at_any_scale_as_the_command_line_does(
+        tmp_path: Path) -> None:
+    """Weights are relative, so a file may write them as large as `--likelihood` takes
+    them: 1e7 and 3e7 are 1 and 3."""
+    path = weather_with(tmp_path, """
+        evidence:
+          - date: 2025-04-01
+            likelihood: {rain: {yes: 1e7, no: 3e7}}
+            because: [{assumption: a dry forecast}]
+          - date: 2025-05-01
+            likelihood: {rain: {yes: 1e300, no: 1e300}}
+            because: [{assumption: a report that moves nothing}]
+        """)
+    s = model.load(path)
+    assert close(s.query("rain")["yes"], 0.3 / (0.3 + 2.1))
+    by_hand = model.load(WEATHER).query("rain", likelihood={"rain": {"yes": 1e7, "no": 3e7}})
+    assert close(s.query("rain")["yes"], by_hand["yes"])
 
 
 def test_a_belief_holds_its_node_at_the_belief_after_what_came_before(tmp_path: Path) -> None:

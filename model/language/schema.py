@@ -8,6 +8,7 @@ generated from these models (`scenario schema`).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from typing import Annotated, Any, Literal, get_args
@@ -491,8 +492,26 @@ ReportSupport = Annotated[
 ]
 ReportBecause = Annotated[list[ReportSupport], Field(min_length=1)]
 # A likelihood's relative weight: how probable the report is under a state.
-LikelihoodWeight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, strict=True,
-                                          allow_inf_nan=False)]
+# Only ratios count, so any finite size is one (several reports on a node are multiplied
+# relative to their largest weights, history._relative), as on the command line.
+
+
+def _likelihood_weight(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value) if abs(value) < 1e308 else math.inf  # an int past a float's
+        if math.isfinite(number) and number >= 0:
+            return number
+    shown = f"'{_shortened(value)}'" if isinstance(value, str) else (
+        "empty" if value is None else str(value).lower() if isinstance(value, bool)
+        else _shortened(repr(value)))
+    raise PydanticCustomError(
+        "likelihood_weight", "the weight {shown} is not a finite number of at least 0: a "
+        "weight says how probable the report is under this state, relative to the others "
+        "(e.g. 1 and 3)", {"shown": shown})
+
+
+LikelihoodWeight = Annotated[float, PlainValidator(_likelihood_weight),
+                             WithJsonSchema({"type": "number", "minimum": 0})]
 EvidenceKind = Literal["observed", "likelihood", "believe"]
 EVIDENCE_KINDS: tuple[EvidenceKind, ...] = get_args(EvidenceKind)
 

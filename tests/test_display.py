@@ -306,8 +306,8 @@ def test_a_sweep_with_the_reader_s_decisions_shows_the_expected_utility() -> Non
     assert pretty(found) == sweep_table(found)
     html = shown(found._repr_html_())
     assert "Expected utility (wildcatter)</th>" in html
-    for x in found.expected:
-        assert f'<td class="num">{float(x):,.4g}</td></tr>' in html
+    for x, best in zip(found.expected, found.best["test"], strict=True):
+        assert f'<td class="num">{float(x):,.4g}</td><td>{best}</td></tr>' in html
 
 
 def test_what_the_file_says_is_escaped_and_runs_nothing() -> None:

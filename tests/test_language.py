@@ -453,7 +453,7 @@ def test_a_misspelt_key_of_a_resolution_says_which_it_means() -> None:
 
 @pytest.mark.parametrize(("written", "kept"), [
     ("2025", "2025"), ("2025-03", "2025-03"), ("'2025-3'", "2025-3"), ("June 2025", "June 2025"),
-    ("2025-03-14", dt.date(2025, 3, 14))])
+    ("2025-03 (online)", "2025-03 (online)"), ("2025-03-14", dt.date(2025, 3, 14))])
 def test_a_source_is_published_on_a_day_in_a_month_a_year_or_in_words(
         written: str, kept: object) -> None:
     text = DATED.format(**{**GOOD_DATES, "published": written})

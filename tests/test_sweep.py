@@ -400,3 +400,39 @@ def test_the_command_needs_something_to_vary() -> None:
     done = run("sweep", str(TINY))
     assert done.returncode == 2
     assert "give --vary NAME=FROM:TO:STEPS or --each source" in done.stderr
+
+
+OIL = ROOT / "scenarios" / "oil_wildcatter.yaml"
+
+
+def test_a_file_of_decisions_alone_sweeps_their_worth_and_the_option_to_take_first() -> None:
+    """The wildcatter's file has no outcome: a sweep answers what the decision analyst asks
+    of it, at which odds of a dry hole the survey stops paying, by the maximum expected
+    utility and the best first option of each variant, each as the file rewritten with that
+    number solves it."""
+    s = model.load(OIL)
+    found = sweep(s, vary=["oil: P(dry)=0.3:0.8:6"])
+    assert found.columns == () and found.expected is not None
+    text = OIL.read_text()
+    for i, v in enumerate(found.variants):
+        dry = v.values[0]
+        rest = {"wet": 0.3 * (1 - dry) / 0.5, "soaking": 0.2 * (1 - dry) / 0.5}
+        r = model.loads(text.replace("{dry: 0.5, wet: 0.3, soaking: 0.2}",
+                                     f"{{dry: {dry!r}, wet: {rest['wet']!r}, "
+                                     f"soaking: {rest['soaking']!r}}}"), path="oil.yaml")
+        solved = r.solve()
+        assert found.expected[i] == pytest.approx(float(solved.meu[0]), abs=1e-9)
+        best = r.nodes["test"].states[int(solved.policy_tables("test")[0].argmax())]
+        assert found.best["test"][i] == best, dry
+    # by hand at 30% dry: drilling untested is worth -70(0.3) + 50(0.42) + 200(0.28) = 56,
+    # more than testing first; at 50% the survey pays; from 70% nothing is worth doing
+    assert found.expected[0] == pytest.approx(56.0)
+    assert found.best["test"] == ("no", "no", "yes", "yes", "no", "no")
+    assert list(found.to_frame()["best test"]) == list(found.best["test"])
+    assert found.to_dict()["variants"][2]["best"] == {"test": "yes"}
+    assert "<th scope=\"col\">Best test</th>" in found._repr_html_()
+    done = run("sweep", str(OIL), "--vary", "oil: P(dry)=0.3:0.8:6")
+    assert done.returncode == 0, done.stderr
+    assert "best test" in done.stdout and "'best' the option to take first" in done.stdout
+    rows = [line.split() for line in done.stdout.splitlines() if line.strip()[:1].isdigit()]
+    assert [row[-1] for row in rows] == list(found.best["test"])

@@ -21,7 +21,9 @@ within 1 together, or the sweep is refused.
 With decisions of the reader's own, each variant's policy is solved anew under its numbers
 (as decision analysts' sensitivity analyses do: a variant then answers as the file with its
 numbers written would), and each variant reports the decider's maximum expected utility
-(`Sweep.expected`); its draws take the variant's policy as solved at its numbers.
+(`Sweep.expected`) and the best option of each decision taken knowing nothing
+(`Sweep.best`); its draws take the variant's policy as solved at its numbers. A file of
+decisions alone (no outcome, no judgement) sweeps those.
 
 `each="source"` adds a reading per source that gives estimates of its own: that source's
 estimates wherever it gave one, the pooled value elsewhere (the reading of `disagreement`),
@@ -42,7 +44,7 @@ import itertools
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -204,6 +206,8 @@ class Sweep(RichDisplay):
     # expected utility for that actor, the decisions solved anew under its numbers
     decider: str | None = None
     expected: FloatArray | None = None  # (variants,)
+    # each of the reader's decisions taken knowing nothing: its best option in each variant
+    best: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def expected_name(self) -> str:
@@ -228,6 +232,8 @@ class Sweep(RichDisplay):
                 data[f"{column.name} p95"] = self.high[:, j]
         if self.expected is not None:
             data[self.expected_name] = self.expected
+        for decision, options in self.best.items():
+            data[f"best {decision}"] = list(options)
         return pd.DataFrame(data)
 
     def save(self, output: str | Path) -> Path:
@@ -268,6 +274,8 @@ class Sweep(RichDisplay):
                    "figures": figures}
             if self.expected is not None:
                 row["expected_utility"] = float(self.expected[i])
+            if self.best:
+                row["best"] = {d: options[i] for d, options in self.best.items()}
             rows.append(row)
         return {"scenario": self.scenario, "title": self.title, "digest": self.digest,
                 "decider": self.decider,
@@ -349,9 +357,10 @@ def sweep(scenario: Scenario, vary: Sequence[str | Vary] = (), each: Each | None
             f"the sweep has {total:,} variants (limit {MAX_VARIANTS:,})",
             hint="take fewer steps, or vary fewer numbers at once"))
     columns = _columns(scenario, outcomes)
-    if not columns:
-        raise QueryError(Problem("nothing to sweep: the scenario has no outcome and no key "
-                                 "judgement", file=scenario.document.name,
+    if not columns and not scenario.reader_decisions:
+        raise QueryError(Problem("nothing to sweep: the scenario has no outcome, no key "
+                                 "judgement and no decision of the reader's own",
+                                 file=scenario.document.name,
                                  hint="name one with --outcome NODE"))
     if intervals:
         draw(scenario, samples, seed)  # refuses a bad count or one past the memory budget
@@ -367,12 +376,25 @@ def sweep(scenario: Scenario, vary: Sequence[str | Vary] = (), each: Each | None
                      for i, (reading, values) in enumerate(
                          (r, values) for r in readings for values in grid))
     decider = scenario.decider if scenario.reader_decisions else None
+    first = _first_decisions(scenario)
+    chosen = np.concatenate([p[4] for p in parts]) if first else np.empty((0, 0), dtype=int)
+    best = {d: tuple(scenario.nodes[d].states[int(c)] for c in chosen[:, j])
+            for j, d in enumerate(first)}
     return Sweep(scenario.id, scenario.title, scenario.digest, tuple(found), readings, columns,
                  variants, np.concatenate([p[0] for p in parts]),
                  np.concatenate([p[1] for p in parts]) if intervals else None,
                  np.concatenate([p[2] for p in parts]) if intervals else None,
                  samples if intervals else None, seed, decider,
-                 np.concatenate([p[3] for p in parts]) if decider is not None else None)
+                 np.concatenate([p[3] for p in parts]) if decider is not None else None, best)
+
+
+def _first_decisions(scenario: Scenario) -> tuple[str, ...]:
+    """The reader's decisions taken knowing nothing: one best option per variant (a later
+    decision's best depends on what it knows, which the variant's utility sums over)."""
+    if not scenario.reader_decisions:
+        return ()
+    knows = scenario.diagram.knows
+    return tuple(d for d in scenario.reader_decisions if not knows[d])
 
 
 def _rows_held(scenario: Scenario, found: Sequence[Vary]) -> list[Problem]:
@@ -423,9 +445,11 @@ def _chunk_limit(scenario: Scenario, found: Sequence[Vary], readings: Sequence[s
                                        + 2 * solving))
 
 
-def _run_chunk(chunk: _Chunk) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """(probabilities, p5, p95, expected utility): each (k, columns), the intervals empty
-    without them; the expected utility (k,), empty without decisions of the reader's own."""
+def _run_chunk(chunk: _Chunk) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray,
+                                        np.ndarray]:
+    """(probabilities, p5, p95, expected utility, best options): each (k, columns), the
+    intervals empty without them; the expected utility (k,), empty without decisions of the
+    reader's own; the best option of each decision taken knowing nothing (k, decisions)."""
     s = chunk.scenario
     k = chunk.values.shape[0]
     ids = list(chunk.ids)
@@ -437,10 +461,13 @@ def _run_chunk(chunk: _Chunk) -> tuple[FloatArray, FloatArray, FloatArray, Float
     only = None if chunk.reading == POOLED else chunk.reading
     tables = {n: s.nodes[n].table(values, only) for n in touched}
     policies, expected = _decided(s, tables, k)
+    first = _first_decisions(s)
+    chosen = (np.stack([policies[d].argmax(axis=1) for d in first], axis=1) if first
+              else np.empty((k, 0), dtype=int))
     probabilities = _figures(s, Draws(values, tables | policies), chunk.outcomes)
     if not chunk.intervals:
         empty = np.empty((k, 0))
-        return probabilities, empty, empty, expected
+        return probabilities, empty, empty, expected, chosen
     base = draw(s, chunk.samples, chunk.seed)
     lows, highs = [], []
     for i, row in enumerate(chunk.values):
@@ -466,7 +493,7 @@ def _run_chunk(chunk: _Chunk) -> tuple[FloatArray, FloatArray, FloatArray, Float
         p5, p95 = np.percentile(figures, [5, 95], axis=0)
         lows.append(p5)
         highs.append(p95)
-    return probabilities, np.stack(lows), np.stack(highs), expected
+    return probabilities, np.stack(lows), np.stack(highs), expected, chosen
 
 
 def _decided(s: Scenario, tables: dict[str, FloatArray],
@@ -481,7 +508,9 @@ def _decided(s: Scenario, tables: dict[str, FloatArray],
     decider = s.decider
     assert decider is not None
     if not tables:
-        return {}, np.repeat(s.solve().meu[:1], k)
+        solved = s.solve()
+        return ({d: np.repeat(solved.policy_tables(d)[:1], k, axis=0)
+                 for d in s.reader_decisions}, np.repeat(solved.meu[:1], k))
     solved = solve(s.solver, s.diagram, s.utilities[decider].tables(), tables)
     return ({d: solved.policy_tables(d) for d in s.reader_decisions},
             np.asarray(solved.meu, dtype=np.float64))
@@ -490,6 +519,8 @@ def _decided(s: Scenario, tables: dict[str, FloatArray],
 def _figures(s: Scenario, draws: Draws, outcomes: Sequence[str]) -> FloatArray:
     """(batch, columns): every outcome state, then every judgement, under each batch row."""
     engine = s.compiled
+    if not outcomes and not s.judgement_specs:  # a sweep of decisions alone
+        return np.empty((draws.values.shape[0], 0))
     parts = list(marginal_draws(engine, draws, outcomes)) if outcomes else []
     specs = s.judgement_specs
     if specs:

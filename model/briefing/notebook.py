@@ -442,6 +442,7 @@ class _SweepRow:
     values: tuple[str, ...]  # each varied number's
     cells: tuple[tuple[float, str, str], ...]  # each figure's probability, percent, 90% range
     worth: str  # the decider's maximum expected utility, with decisions of the reader's own
+    best: tuple[str, ...]  # the best option of each decision taken knowing nothing
 
 
 def sweep_html(found: Sweep) -> str:
@@ -461,7 +462,8 @@ def sweep_html(found: Sweep) -> str:
             cells.append((p, decimal_percent(p), spread))
         worth = "" if found.expected is None else f"{float(found.expected[i]):,.4g}"
         rows.append(_SweepRow(v.index, v.reading, tuple(decimal_percent(x) for x in v.values),
-                              tuple(cells), worth))
+                              tuple(cells), worth,
+                              tuple(options[i] for options in found.best.values())))
     return _render("sweep", found=found, columns=tuple(found.columns[j] for j in shown),
                    rows=tuple(rows), several=len(found.readings) > 1)
 

@@ -296,13 +296,15 @@ def sweep_table(found: Sweep) -> str:
     lines += [f"  [{i}] {v.name}  ({v.place.label})" for i, v in enumerate(found.inputs, 1)]
     if found.expected is not None:
         lines.append(f"  the reader's decisions solved anew in each variant, for "
-                     f"{found.decider}: 'EU' is its maximum expected utility")
+                     f"{found.decider}: 'EU' is its maximum expected utility"
+                     + (", 'best' the option to take first" if found.best else ""))
     shown = sweep_columns(found)
     several = len(found.readings) > 1
     rows = [["variant", *(["reading"] if several else []),
              *(f"[{i}]" for i in range(1, len(found.inputs) + 1)),
              *(found.columns[j].name for j in shown),
-             *(["EU"] if found.expected is not None else [])]]
+             *(["EU"] if found.expected is not None else []),
+             *(f"best {d}" for d in found.best)]]
     for i, v in enumerate(found.variants):
         cells = [decimal_percent(float(found.probabilities[i, j])) for j in shown]
         if found.low is not None and found.high is not None:
@@ -311,9 +313,11 @@ def sweep_table(found: Sweep) -> str:
                                                                            strict=True)]
         worth = [] if found.expected is None else [f"{float(found.expected[i]):,.4g}"]
         rows.append([str(v.index), *([v.reading] if several else []),
-                     *(decimal_percent(x) for x in v.values), *cells, *worth])
-    align = "r" + ("l" if several else "") + "r" * (len(found.inputs) + len(shown)
-                                                    + (found.expected is not None))
+                     *(decimal_percent(x) for x in v.values), *cells, *worth,
+                     *(options[i] for options in found.best.values())])
+    align = ("r" + ("l" if several else "") + "r" * (len(found.inputs) + len(shown)
+                                                     + (found.expected is not None))
+             + "l" * len(found.best))
     return "\n".join(lines) + "\n" + table(rows, align)
 
 

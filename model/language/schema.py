@@ -129,8 +129,8 @@ def _published(value: Any) -> Any:
         if found and found[2] is not None and not 1 <= int(found[2]) <= 12:
             raise PydanticCustomError("date_format", "'{text}' is not a month (month must be "
                                       "in 1..12)", {"text": value})
-        if found or not re.match(r"[0-9]{4}-[0-9]", value):
-            return value
+        if found or not re.fullmatch(r"[0-9]+(?:-[0-9]+)+", value):  # words, or a date
+            return value                                                # with words after
     return _day(value)
 
 

@@ -175,6 +175,57 @@ def test_a_file_without_judgements_has_none(tiny_path: Path) -> None:
     assert analyze(s).judgements == ()
 
 
+MULTI = """  crop:
+    label: The crop
+    role: outcome
+    states: [poor, fair, good]
+    parents: [rain]
+    table:
+      - when: {rain: yes}
+        p: {poor: 0.1, fair: 0.3}
+        because: [{source: almanac, para: 1, says: rain helps}]
+      - when: otherwise
+        p: {poor: [0.4, 0.6], fair: 0.3}
+        because: [{assumption: a dry year is poor}]
+"""
+
+
+def test_without_key_judgements_each_outcome_is_judged_as_the_file_stating_it_would_be(
+        tiny_path: Path, tmp_path: Path) -> None:
+    """ICD 203 asks for a confidence beside every likelihood: a file that states no key
+    judgements has each outcome assessed as if it stated "yes" of a yes/no outcome (the
+    most probable state of others) as one, by the same rule and draws."""
+    (tmp_path / "almanac.txt").write_text((tiny_path.parent / "almanac.txt").read_text())
+    text = tiny_path.read_text().replace("what_ifs:", MULTI + "what_ifs:")
+    path = tmp_path / "tiny.yaml"
+    path.write_text(text)
+    s = model.load(path)
+    found = analyze(s, samples=2000, seed=5)
+    assert [j.name for j in found.outcome_judgements] == ["wet=yes", "crop=good"]
+    assert s.query("crop")["good"] > max(s.query("crop")["poor"], s.query("crop")["fair"])
+    assert [j.statement for j in found.outcome_judgements] == ["Grass is wet", "The crop: good"]
+    stated = tmp_path / "stated.yaml"
+    stated.write_text(text + "judgements:\n"
+                      "  - {name: wet, statement: Grass is wet, event: wet=yes}\n"
+                      "  - {name: crop, statement: The crop is good, event: crop=good}\n")
+    written = analyze(model.load(stated), samples=2000, seed=5)
+    assert written.outcome_judgements == ()  # a file that states its judgements keeps them
+    for implicit, explicit in zip(found.outcome_judgements, written.judgements, strict=True):
+        for field in ("probability", "low", "high", "term", "confidence",
+                      "confidence_reason", "basis"):
+            assert getattr(implicit, field) == getattr(explicit, field), field
+    assert found.to_dict()["outcome_judgements"][0]["confidence"] == \
+        found.outcome_judgements[0].confidence
+    done = subprocess.run([sys.executable, "-m", "model.cli", "analyze", str(path),
+                           "--samples", "2000", "--seed", "5"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    wet = found.outcome_judgements[0]
+    assert "THE OUTCOMES AS JUDGEMENTS (the file states no key judgements)" in done.stdout
+    assert f"{percent(wet.probability)}, {wet.term} (" in done.stdout
+    assert f"why: {wet.confidence_reason}" in done.stdout
+
+
 # what the confidence rests on -------------------------------------------------------------
 
 

@@ -147,6 +147,18 @@ def test_bottom_line_is_one_sentence_per_outcome_with_term_and_percent() -> None
     assert f"<li>{sentence} <span class=\"judgement-range\">" in html("tiny")
 
 
+def test_without_key_judgements_each_outcome_sentence_states_its_confidence() -> None:
+    """ICD 203: likelihood and, apart, analytic confidence; the file states no judgements,
+    so each outcome's comes from its assessment as one (`Analysis.outcome_judgements`)."""
+    from model.analysis import analyze
+
+    [judged] = analyze(scenario("tiny")).outcome_judgements
+    reason = judged.confidence_reason.removeprefix(f"{judged.confidence}: ")
+    front = html("tiny")[:html("tiny").index('class="bars"')]
+    assert (f'<span class="confidence confidence-{judged.confidence}">'
+            f'{judged.confidence.capitalize()} confidence</span>: {reason}') in front
+
+
 def test_a_four_state_outcome_is_reported_state_by_state() -> None:
     s = scenario("four_states")
     dist = s.query("escalation")

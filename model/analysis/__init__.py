@@ -64,6 +64,9 @@ class Analysis(RichDisplay):
     strategy: Strategy | None = None  # the reader's decisions solved for `Scenario.decider`
     analysed: Scenario | None = field(default=None, compare=False, repr=False)
     note: str = ""  # why fewer draws were taken than the default, when they were
+    # in a file without key judgements, each outcome assessed as one (likelihood and
+    # confidence; `judgements.outcome_specs`), so that its sentence carries a confidence
+    outcome_judgements: tuple[Judgement, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         from .disagreement import FLAG_SPREAD
@@ -82,6 +85,7 @@ class Analysis(RichDisplay):
             "likely_scenarios": self.likely.to_dict(),
             "strategy": None if self.strategy is None else self.strategy.to_dict(),
             "note": self.note,
+            "outcome_judgements": [j.to_dict() for j in self.outcome_judgements],
         }
 
 
@@ -96,6 +100,7 @@ class Drawn:
     uncertainty: tuple[OutcomeUncertainty, ...]
     decisions: tuple[Decision, ...]
     strategy: Strategy | None
+    outcome_judgements: tuple[Judgement, ...] = ()
 
 
 def analyze(scenario: Scenario, outcome: str | None = None, samples: int | None = None,
@@ -143,7 +148,8 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int | None 
             made = drawn_part(scenario.fresh(), outcomes, samples, seed, redraw, advance)
     return Analysis(scenario.id, scenario.title, scenario.digest, tuple(outcomes), samples,
                     seed, made.judgements, made.uncertainty, sensitivity, signposts, sources,
-                    made.decisions, likely, made.strategy, analysed=scenario, note=note)
+                    made.decisions, likely, made.strategy, analysed=scenario, note=note,
+                    outcome_judgements=made.outcome_judgements)
 
 
 def default_samples(scenario: Scenario) -> tuple[int, str]:
@@ -171,7 +177,7 @@ def drawn_part(scenario: Scenario, outcomes: Sequence[str], samples: int, seed: 
     """The parts of `analyze` that read the draws (`Drawn`), for `samples` checked already;
     `advance` hears each step's share of the bar's 100 (85 in all)."""
     from .decisions import draw_worths, evaluate_decisions
-    from .judgements import assess
+    from .judgements import assess, outcome_specs
     from .policy import decide
     from .uncertainty import draw, outcome_spreads
 
@@ -183,7 +189,10 @@ def drawn_part(scenario: Scenario, outcomes: Sequence[str], samples: int, seed: 
     draws = draw(scenario, samples, seed, redraw)
     worths = draw_worths(scenario, samples, seed)
     step(50)
-    judged = assess(scenario, engine, draws, None if redraw is None else redraw.swung)
+    kept = None if redraw is None else redraw.swung
+    judged = assess(scenario, engine, draws, kept)
+    # only one of the two is ever measured: the outcomes are judged where nothing else is
+    outcomes_judged = assess(scenario, engine, draws, kept, outcome_specs(scenario, outcomes))
     step(5)
     spreads = tuple(outcome_spreads(scenario, engine, draws, outcomes))
     step(15)
@@ -192,7 +201,7 @@ def drawn_part(scenario: Scenario, outcomes: Sequence[str], samples: int, seed: 
     strategy = (decide(scenario, draws=draws, worths=worths, seed=seed)
                 if scenario.reader_decisions else None)
     step(15)
-    return Drawn(judged, spreads, decided, strategy)
+    return Drawn(judged, spreads, decided, strategy, outcomes_judged)
 
 
 def decide(scenario: Scenario, actor: str | None = None,

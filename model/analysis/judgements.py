@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..display import RichDisplay
-from ..language.events import Event, event_mask, event_nodes
+from ..language.events import Event, Is, event_mask, event_nodes
 from ..language.judgements import JudgementSpec
 from ..language.probability import shown_term
 from ..language.schema import Assumption, Citation, Confidence
@@ -73,6 +73,8 @@ TOP_INPUTS = 5
 GAP_MOVES = 0.01
 # Within this of 0 or 1, over every draw, the evidence log has settled a judgement.
 SETTLED = 1e-9
+# A file without key judgements has each outcome assessed as one up to this many numbers.
+OUTCOME_PARAMS = 2_000
 
 
 
@@ -453,12 +455,38 @@ def swung_draws(scenario: Scenario, kept: KeptTables | None = None) -> Draws:
     return Draws(values, varying_tables(scenario, values, kept=kept))
 
 
+def outcome_specs(scenario: Scenario, outcomes: Sequence[str]) -> tuple[JudgementSpec, ...]:
+    """In a file without key judgements, each outcome stated as one, so that its sentence
+    carries a confidence as ICD 203 asks: "yes" of a yes/no outcome, else its most probable
+    state. None past OUTCOME_PARAMS written numbers (each is swung: an imported network's
+    thousands would cost more than the rest of the analysis)."""
+    if scenario.judgement_specs or len(scenario.params) > OUTCOME_PARAMS:
+        return ()
+    out = []
+    for node in outcomes:
+        states = scenario.nodes[node].states
+        if len(states) == 2 and states[0].lower() in ("yes", "true"):
+            state = states[0]
+        else:
+            found = scenario.query(node)
+            state = max(states, key=lambda st: found[st])
+        statement = scenario.nodes[node].label + (
+            "" if state == states[0] and len(states) == 2
+            else f": {scenario.state_label(node, state)}")
+        event = Is(node, (state,))
+        out.append(JudgementSpec(f"{node}={state}", statement, event, event.text(), None, (),
+                                 None))
+    return tuple(out)
+
+
 def assess(scenario: Scenario, engine: CompiledNet, draws: Draws,
-           kept: KeptTables | None = None) -> tuple[Judgement, ...]:
-    """Every key judgement of the scenario, measured with `draws` (shared with the other
-    analyses of one `analyze` call); `kept` keeps the swung numbers' tables between calls
-    (`uncertainty.Redraw`)."""
-    specs = scenario.judgement_specs
+           kept: KeptTables | None = None,
+           specs: Sequence[JudgementSpec] | None = None) -> tuple[Judgement, ...]:
+    """Every key judgement of the scenario (or `specs`), measured with `draws` (shared with
+    the other analyses of one `analyze` call); `kept` keeps the swung numbers' tables
+    between calls (`uncertainty.Redraw`)."""
+    if specs is None:
+        specs = scenario.judgement_specs
     if not specs:
         return ()
     shared = _Shared.of(scenario, engine, draws, [n for spec in specs for n in spec.nodes],

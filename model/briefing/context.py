@@ -248,6 +248,11 @@ class OutcomeSummary:
     sentence: str
     lines: tuple[StateLine, ...]  # one for a yes/no outcome, one per state otherwise
     ranges: tuple[Interval, ...] = ()  # each line's 90% range, in the bottom line only
+    # in the bottom line of a file without key judgements: the analytic confidence in the
+    # outcome's first-stated state ("low"), the state named for a multi-state outcome, why
+    confidence: str = ""
+    confident_in: str = ""
+    reason: str = ""
 
     @property
     def multi(self) -> bool:

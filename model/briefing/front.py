@@ -4,7 +4,7 @@ move them most and what would change our mind; then the named what-ifs beside th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ..analysis.judgements import Judgement
@@ -119,15 +119,29 @@ def front_section(facts: Facts) -> Section | None:
             _mind_changers(facts, judged) if judged else (), facts.given, course, worth),
             part="front")
     spreads = {u.node: {st.state: st for st in u.states} for u in facts.analysis.uncertainty}
-    summaries = tuple(outcome_summary(s, o, facts.baseline[o], tuple(
-        interval(spreads[o][st]) for st in headline_states(s.nodes[o].states)))
-        for o in s.outcomes)
+    summaries = tuple(_confident(s, outcome_summary(s, o, facts.baseline[o], tuple(
+        interval(spreads[o][st]) for st in headline_states(s.nodes[o].states))),
+        facts.analysis.outcome_judgements) for o in s.outcomes)
     ranged = any(r.text for o in summaries for r in o.ranges)
     judged = _key_judgements(facts)
     return Section("front", "Bottom line up front", Front(
         summaries, day(s.file.horizon), f"{facts.analysis.samples:,}", ranged, judged,
         _front_what_ifs(facts, judged), _mind_changers(facts, judged), facts.given, course,
         worth), part="front")
+
+
+def _confident(s: Scenario, summary: OutcomeSummary,
+               judged: tuple[Judgement, ...]) -> OutcomeSummary:
+    """An outcome's sentence with the confidence its assessment as a judgement gives, in a
+    file without key judgements (`judgements.outcome_specs`)."""
+    for j in judged:
+        node, _, state = j.name.partition("=")
+        if node == summary.node:
+            k = key_judgement(j)
+            named = s.state_label(node, state) if summary.multi else ""
+            return replace(summary, confidence=k.confidence, confident_in=named,
+                           reason=k.reason)
+    return summary
 
 
 def _course(facts: Facts, strategy: Strategy) -> tuple[tuple[str, ...], str]:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -270,6 +270,9 @@ def analysis_html(a: Analysis) -> str:
     built = (sensitivity_section(facts), signposts_section(facts), disagreement_section(facts),
              decisions_section(facts), likely)
     return _render("analysis", a=a, judgements=tuple(key_judgement(j) for j in a.judgements),
+                   # stated by their labels: a title from the name would be "Deal=yes"
+                   judged_outcomes=tuple(replace(key_judgement(j), title="")
+                                         for j in a.outcome_judgements),
                    outcomes=outcomes, sections=tuple(x for x in built if x is not None),
                    strategy=None if a.strategy is None else strategy_text(a.strategy),
                    # the briefing lists them beside the outcomes; a file with none, alone

@@ -34,6 +34,8 @@ def render(analysis: Analysis) -> str:
     sections = [
         head,
         judgement_lines(analysis.judgements),
+        judgement_lines(analysis.outcome_judgements, "THE OUTCOMES AS JUDGEMENTS (the file "
+                        "states no key judgements): likelihood and analytic confidence"),
         uncertainty_table(analysis.uncertainty),
         *(tornado_table(t) for t in analysis.sensitivity),
         *(signpost_lines(s) for s in analysis.signposts),
@@ -118,12 +120,13 @@ def explanation_lines(found: Explanation) -> str:
     return "\n".join(lines)
 
 
-def judgement_lines(judgements: Sequence[Judgement]) -> str:
+def judgement_lines(judgements: Sequence[Judgement], title: str = "KEY JUDGEMENTS: likelihood "
+                    "(probability, 90% range, term) and analytic confidence") -> str:
     """Each key judgement: its statement, likelihood (probability, 90% range, term), event,
     and confidence with the reason."""
     if not judgements:
         return ""
-    lines = ["KEY JUDGEMENTS: likelihood (probability, 90% range, term) and analytic confidence"]
+    lines = [title]
     for i, j in enumerate(judgements, 1):
         lines += [f"  {i}. {shown(j.statement)}",
                   # the term is the band of the figure as the briefing shows it

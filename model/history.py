@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -76,13 +76,16 @@ class Background:
         return bool(self.given or self.likelihood)
 
     def merged(self, given: Assignment | None, do: Assignment | None,
-               likelihood: Likelihood | None = None
+               likelihood: Likelihood | None = None, without: Collection[str] = ()
                ) -> tuple[dict[str, str], dict[str, dict[str, float]] | None]:
         """A question's own evidence with the log's: a node the question observes or sets
-        drops out of the log's evidence; likelihoods of one node multiply."""
+        drops out of the log's evidence (a node in `without` keeps the log's reports on it,
+        its observation alone replaced); likelihoods of one node multiply."""
         named = {*(given or {}), *(do or {})}
-        observed = {**{n: s for n, s in self.given.items() if n not in named}, **(given or {})}
-        weights = {n: dict(ws) for n, ws in self.likelihood.items() if n not in named}
+        observed = {**{n: s for n, s in self.given.items() if n not in named and
+                       n not in without}, **(given or {})}
+        weights = {n: dict(ws) for n, ws in self.likelihood.items()
+                   if n not in named or n in without}
         for node, ws in (likelihood or {}).items():
             weights[node] = _times(weights.get(node, {}), ws)
         return observed, weights or None
@@ -186,9 +189,12 @@ class WithEvidence:
                              do: Assignment | None = None, *args: Any,
                              likelihood: Likelihood | None = None) -> Any:
         """P(given, report | the log's evidence, do(do)): how likely the observations (and
-        a likelihood's report) are now."""
-        observed, weights = self.evidence.merged(given, do, likelihood)
-        base_observed, base_weights = self.evidence.merged(None, do)
+        a likelihood's report) are now. An observation in `given` replaces the log's
+        observation of that node, on both sides, and the log's uncertain reports on it stay
+        (so P(z=a) here is `query("z")["a"]`, and the states of a node add up to 1)."""
+        named = tuple(given or ())
+        observed, weights = self.evidence.merged(given, do, likelihood, without=named)
+        base_observed, base_weights = self.evidence.merged(None, do, without=named)
         both = self.inner.evidence_probability(observed, do, *args, likelihood=weights)
         prior = self.inner.evidence_probability(base_observed, do, *args,
                                                 likelihood=base_weights)

@@ -868,3 +868,38 @@ def test_the_whole_log_s_problems_come_with_the_entries_own(tmp_path: Path) -> N
     assert "'crop' is observed as 'poor', but it was observed as 'good'" in messages[1]
     assert "'market' is resolved twice" in messages[2]
     assert main(["validate", str(path)]) == 2
+
+
+def test_the_probability_of_an_observation_is_one_the_log_s_word_on_it_replaced(
+        tmp_path: Path) -> None:
+    """P(given | the log): an observation replaces the log's observation of its node, on
+    both sides of the ratio, and the log's reports on it stay (it was the odds ratio, 9 for
+    x=no, and 0.4 for z=a where the query says 1/7)."""
+    path = tmp_path / "ev.yaml"
+    path.write_text(textwrap.dedent("""\
+        scenario: ev
+        title: Evidence probability
+        question: Is the log's word replaced?
+        as_of: 2025-01-01
+        horizon: 2025-12-31
+        nodes:
+          x: {role: driver, prior: {yes: 0.1}, because: [{assumption: t}]}
+          z: {role: driver, states: [a, b], prior: {a: 0.4}, because: [{assumption: t}]}
+          y:
+            role: outcome
+            parents: [x]
+            table:
+              - {when: {x: yes}, p: {yes: 0.9}, because: [{assumption: t}]}
+              - {when: otherwise, p: {yes: 0.2}, because: [{assumption: t}]}
+        evidence:
+          - {date: 2025-02-01, observed: {x: yes}, because: [{assumption: t}]}
+          - {date: 2025-02-02, likelihood: {z: {a: 1, b: 4}}, because: [{assumption: t}]}
+        """))
+    for engine in ("compiled", "pgmpy"):
+        s = model.load(path, engine=engine)
+        assert close(s.evidence_probability(given={"z": "a"}), 0.4 / (0.4 + 0.6 * 4))
+        assert close(s.evidence_probability(given={"z": "a"}), s.query("z")["a"])
+        assert close(s.evidence_probability(given={"x": "no"}), 0.9)
+        assert close(sum(s.evidence_probability(given={"x": "no", "z": st}) for st in "ab"), 0.9)
+        # y=yes with the log's x=yes kept: 0.9
+        assert close(s.evidence_probability(given={"y": "yes"}), 0.9)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from .display import RichDisplay
 from .errors import Problem, QueryError, ScenarioError
@@ -143,6 +144,19 @@ def background(engine: Engine, entries: Sequence[EntrySpec]) -> Background:
                 entry.nodes[0] if entry.nodes else None,
                 "check the entry's states and weights, or the numbers that rule it out"))
     return Background(given, weights, tuple(entries))
+
+
+def possible_rows(engine: Any, tables: Mapping[str, FloatArray]) -> npt.NDArray[np.bool_] | None:
+    """Whether the evidence in effect can happen under each row of batched `tables` (the
+    uncertainty draws, a tornado's swung numbers); None where no evidence is in effect or
+    nothing is batched (every row can)."""
+    if not isinstance(engine, WithEvidence) or not tables:
+        return None
+    observed, weights = engine.evidence.merged(None, None)
+    if not observed and not weights:
+        return None
+    found = engine.inner.evidence_probability(observed, None, tables, likelihood=weights)
+    return np.asarray(np.asarray(found) > 0)
 
 
 class WithEvidence:

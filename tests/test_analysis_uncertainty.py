@@ -252,3 +252,58 @@ nodes:
     ids, _, _ = drawn_shapes(fixed)
     assert [fixed.params[int(i)].node for i in ids] == ["a"]
     assert set(draw(fixed, 20, 0).tables) == {"a"}
+
+
+RULED_OUT = """\
+scenario: ruled_out
+title: Draws the evidence rules out
+question: Are they drawn again?
+as_of: 2025-01-01
+horizon: 2025-12-31
+nodes:
+  x:
+    role: driver
+    states: [a, b, c]
+    prior: {a: 0.03, b: 0.93}          # c takes the rest, 4%: drawn past 100%, nothing
+    because: [{assumption: t}]
+  y:
+    role: outcome
+    parents: [x]
+    table:
+      - {when: {x: c}, p: {yes: 0.9}, because: [{assumption: t}]}
+      - {when: otherwise, p: {yes: 0.1}, because: [{assumption: t}]}
+  z:
+    role: outcome
+    states: [a, c]
+    prior: {c: [0, 0.2]}               # its low end rules the log's z=c out
+    because: [{assumption: t}]
+evidence:
+  - {date: 2025-02-01, observed: {x: c, z: c}, because: [{assumption: news}]}
+"""
+
+
+def test_draws_under_which_the_evidence_cannot_happen_are_drawn_again() -> None:
+    """Every figure is given the evidence; a draw of 3% and 93% past 100% leaves the
+    observed third state nothing, and had the whole analysis refused as impossible."""
+    from model.analysis import analyze
+    from model.analysis.sensitivity import tornadoes
+    from model.history import possible_rows
+
+    s = model.loads(RULED_OUT, path="ruled_out.yaml")
+    plain = model.loads(RULED_OUT.split("evidence:")[0], path="ruled_out.yaml")
+    first = draw(plain, 2000, 7)
+    assert not possible_rows(s.compiled, first.tables).all()  # what the fix is for
+    drawn = draw(s, 2000, 7)
+    assert drawn.samples == 2000 and possible_rows(s.compiled, drawn.tables).all()
+    ok = possible_rows(s.compiled, first.tables)
+    assert np.array_equal(drawn.values[ok], first.values[ok])  # the possible ones are kept
+    assert np.array_equal(draw(s, 2000, 7).values, drawn.values)  # seeded
+    found = analyze(s, samples=2000, seed=7)
+    y = next(u for u in found.uncertainty if u.node == "y").states[0]
+    p = s.compiled.posterior("y", tables=drawn.tables)[:, 0]
+    assert (y.p5, y.p95) == pytest.approx(tuple(np.percentile(p, [5, 95])), abs=1e-12)
+    # the tornado's end at which z=c cannot be seen is left as it is, not infinite
+    for t in tornadoes(s, s.compiled, ["y", "z"]):
+        assert all(np.isfinite([b.at_low, b.at_high]).all() for b in t.bars)
+        assert not any(b.place.node == "z" for b in t.bars)  # observed: it moves nothing
+    assert np.isfinite(found.to_dict()["sensitivity"][0]["bars"][0]["swing"])

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..display import RichDisplay
+from ..history import possible_rows
 from ..language.events import Event, Is, event_mask, event_nodes
 from ..language.judgements import JudgementSpec
 from ..language.probability import shown_term
@@ -452,7 +453,15 @@ def swung_draws(scenario: Scenario, kept: KeptTables | None = None) -> Draws:
     """Each number swung to each end of its range alone (`swung_values`), as batched tables;
     `kept` hands back those of the last call that are the same."""
     values = swung_values(scenario)
-    return Draws(values, varying_tables(scenario, values, kept=kept))
+    drawn = Draws(values, varying_tables(scenario, values, kept=kept))
+    ok = possible_rows(scenario.compiled, drawn.tables)
+    if ok is None or ok.all():
+        return drawn
+    # an end at which the evidence log cannot happen (a number an observation needs swung to
+    # 0) is ruled out by it: the number is left as written there, and moves nothing
+    values = values.copy()
+    values[~ok] = scenario.point_values()[0]
+    return Draws(values, varying_tables(scenario, values))
 
 
 def outcome_specs(scenario: Scenario, outcomes: Sequence[str]) -> tuple[JudgementSpec, ...]:

@@ -45,6 +45,8 @@ DEFAULT_SWING = DEFAULT_SPREAD
 SWING_BYTES = MEMORY_BUDGET_BYTES // 16
 # A swing that moves the outcome by less than this is rounding, not an effect.
 NO_EFFECT = 1e-12
+# Below this share of P(evidence), a swung number leaves the evidence log impossible.
+RULED_OUT = 1e-12
 
 
 def swing_range(param: Param, exact: bool = False) -> tuple[float, float, bool]:
@@ -152,7 +154,11 @@ def tornadoes(scenario: Scenario, engine: CompiledNet, outcomes: Sequence[str],
             moved = _effects(scenario, table, name, swung, ends, grad, changes.get(name))
             held = _effects(scenario, table, name, swung, ends, by_evidence[name],
                             changes.get(name)) if name in by_evidence else np.zeros_like(moved)
-            at = (joint + moved) / (evidence + held)
+            # an end at which the evidence log cannot happen (a number an observation needs
+            # swung to 0) is ruled out by it: there the figure stays as it is
+            below = evidence + held
+            possible = below > evidence * RULED_OUT
+            at = np.where(possible, (joint + moved) / np.where(possible, below, 1.0), base)
             bars += [Bar(p.id, where[p.id], *end, float(at[2 * k]), float(at[2 * k + 1]))
                      for k, (p, end) in enumerate(zip(swung, ends, strict=True))]
         ranked = sorted((b for b in bars if b.swing > NO_EFFECT), key=lambda b: -b.swing)

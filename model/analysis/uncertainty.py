@@ -595,10 +595,47 @@ def draw(scenario: Scenario, samples: int, seed: int | None,
     `kept`, what it holds of the last draw is reused where it is the same (`Redraw`)."""
     check_samples(scenario, samples)
     if kept is not None and seed is not None:
-        return kept.draw(scenario, samples, seed)
+        return _possible(scenario, kept.draw(scenario, samples, seed), seed)
     rng = np.random.default_rng(seed)
     sources = rng.random(samples)
-    return Draws.of(scenario, sample_values(scenario, samples, rng), sources)
+    return _possible(scenario, Draws.of(scenario, sample_values(scenario, samples, rng),
+                                        sources), seed)
+
+
+# Rounds of drawing again the draws under which the evidence log cannot happen.
+REDRAWS = 20
+
+
+def _possible(scenario: Scenario, drawn: Draws, seed: int | None) -> Draws:
+    """The draws, each one under which the evidence in effect cannot happen (an observed
+    state drawn at 0: a row of 3% and 93% drawn past 100% leaves its third state nothing)
+    drawn again, seeded, up to REDRAWS times; one still impossible then is dropped. Every
+    figure is given the evidence, so such a draw has none to give; the uncertainty of the
+    numbers is what the evidence leaves possible."""
+    from ..history import possible_rows
+
+    ok = possible_rows(scenario.compiled, drawn.tables)
+    if ok is None or ok.all():
+        return drawn
+    rng = np.random.default_rng(None if seed is None else [seed, 1])
+    values = drawn.values.copy()
+    sources = None if drawn.sources is None else drawn.sources.copy()
+    for _ in range(REDRAWS):
+        bad = np.flatnonzero(~ok)
+        if not bad.size:
+            break
+        values[bad] = sample_values(scenario, bad.size, rng)
+        if sources is not None:
+            sources[bad] = rng.random(bad.size)
+        again = Draws.of(scenario, values[bad], None if sources is None else sources[bad])
+        found = possible_rows(scenario.compiled, again.tables)
+        ok[bad] = True if found is None else found
+    if not ok.any():
+        raise QueryError(Problem(
+            "the evidence log cannot happen under any draw of the numbers",
+            file=scenario.document.name,
+            hint="widen the ranges of the numbers the log's observations rest on"))
+    return Draws.of(scenario, values[ok], None if sources is None else sources[ok])
 
 
 def check_samples(scenario: Scenario, samples: int) -> None:

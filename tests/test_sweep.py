@@ -436,3 +436,38 @@ def test_a_file_of_decisions_alone_sweeps_their_worth_and_the_option_to_take_fir
     assert "best test" in done.stdout and "'best' the option to take first" in done.stdout
     rows = [line.split() for line in done.stdout.splitlines() if line.strip()[:1].isdigit()]
     assert [row[-1] for row in rows] == list(found.best["test"])
+
+
+BELIEF = """\
+scenario: belief
+title: A belief under a sweep
+question: Is the belief held as its report?
+as_of: 2025-01-01
+horizon: 2025-12-31
+nodes:
+  x: {role: driver, prior: {yes: 0.3}, because: [{assumption: t}]}
+  y:
+    role: outcome
+    parents: [x]
+    table:
+      - {when: {x: yes}, p: {yes: 0.9}, because: [{assumption: t}]}
+      - {when: otherwise, p: {yes: 0.2}, because: [{assumption: t}]}
+evidence:
+  - {date: 2025-02-01, believe: {x: {yes: 0.8}}, because: [{assumption: a report}]}
+"""
+
+
+def test_a_belief_is_held_as_the_report_it_stood_for_at_the_written_numbers() -> None:
+    """As docs/evidence.md says: "80% sure" at P(x=yes) = 0.3 is a report of likelihood
+    0.8/0.3 : 0.2/0.7, and each variant is the file rewritten with that report."""
+    s = model.loads(BELIEF, path="belief.yaml")
+    assert s.query("x")["yes"] == pytest.approx(0.8)
+    found = sweep(s, vary=["x=0.1:0.5:3"], outcome=["x", "y"])
+    report = {"x": {"yes": 0.8 / 0.3, "no": 0.2 / 0.7}}
+    plain = BELIEF.split("evidence:")[0]
+    for i, v in enumerate(found.variants):
+        r = model.loads(plain.replace("{yes: 0.3}", f"{{yes: {v.values[0]!r}}}"),
+                        path="belief.yaml")
+        for node in ("x", "y"):
+            assert figures(found, i, node) == pytest.approx(
+                list(r.query(node, likelihood=report).values()), abs=1e-12), (v, node)

@@ -401,6 +401,24 @@ def test_the_reason_names_only_what_decides_the_level() -> None:
                    "of what moves it)")
 
 
+def test_the_reason_s_figures_are_those_the_page_prints() -> None:
+    """A range printed 77–88% is 11 points wide to its reader, though 87.6 - 77.3 is 10.3;
+    sources 3.3 points apart, as the disagreement annex prints them, do not "agree within
+    3 points"."""
+    _, reason = confidence(replace(basis(width=0.103), low=0.773, high=0.876))
+    assert reason.endswith("its 90% range (77–88%) is 11 points wide")
+    _, reason = confidence(basis(width=0.45))  # without its ends, the width as it is
+    assert reason.endswith("its 90% range is 45 points wide")
+    for judged in seed_judgements():
+        if judged.basis.low is not None and "range (" in judged.confidence_reason:
+            ends = f"({percent(judged.low).removesuffix('%')}–{percent(judged.high)})"
+            assert ends in judged.confidence_reason
+        if "within" in judged.confidence_reason:
+            spread = judged.basis.spread * 100
+            assert f"within {spread:.1f} points" in judged.confidence_reason or \
+                f"within {round(spread)} points" in judged.confidence_reason
+
+
 def test_inputs_bearing_on_a_judgement_are_those_that_move_it_at_all_noticeably() -> None:
     b = basis()
     swings = [i.swing for i in b.inputs]

@@ -43,7 +43,7 @@ from ..display import RichDisplay
 from ..history import possible_rows
 from ..language.events import Event, Is, event_mask, event_nodes
 from ..language.judgements import JudgementSpec
-from ..language.probability import shown_term
+from ..language.probability import percent, shown_term, whole_percent
 from ..language.schema import Assumption, Citation, Confidence
 from ..language.tables import Block, FloatArray, Support, when_text
 from ..scenario import Scenario, offer
@@ -127,6 +127,8 @@ class Basis:
     spread: float
     width: float
     gap: Gap | None
+    low: float | None = None  # the 90% range's ends, whose difference is `width`
+    high: float | None = None
 
     @property
     def bearing(self) -> tuple[Input, ...]:
@@ -185,7 +187,7 @@ def confidence(basis: Basis) -> tuple[Confidence, str]:
     says = {
         "assumed": _assumed_phrase(basis.assumed, alone, len(top)),
         "sources": _sources_phrase(n, basis.spread, len(basis.by_source), basis.gap),
-        "width": f"its 90% range is {_points(basis.width)} wide",
+        "width": _width(basis),
     }
     low = [k for k, bad in (("sources", n == 0 or basis.spread >= LOW_SPREAD),
                             ("assumed", basis.assumed >= LOW_ASSUMED),
@@ -208,9 +210,29 @@ def _count(n: int) -> str:
 
 
 def _points(p: float) -> str:
-    """A gap in percentage points, in words: "1 point", "12 points", "under a point"."""
+    """A gap in percentage points, in words: "under a point", "3.3 points" (tenths under
+    10, as the disagreement annex shows a spread), "1 point", "12 points"."""
+    tenths = round(p * 1000)
+    if tenths < 5:
+        return "under a point"
+    if tenths < 100 and tenths % 10:
+        return f"{tenths / 10:.1f} points"
     whole = round(p * 100)
-    return "under a point" if whole == 0 else f"{whole} point" + ("" if whole == 1 else "s")
+    return f"{whole} point" + ("" if whole == 1 else "s")
+
+
+def _width(basis: Basis) -> str:
+    """How wide the 90% range is, in the ends the briefing prints ("77–88%", 11 points,
+    where 77.3% to 87.6% is 10.3): a reader checks one against the other."""
+    if basis.low is None or basis.high is None:
+        return f"its 90% range is {_points(basis.width)} wide"
+    low, high = whole_percent(basis.low), whole_percent(basis.high)
+    ends = percent(basis.low), percent(basis.high)
+    if low == high or not (ends[0][0].isdigit() and ends[1][0].isdigit()):
+        return f"its 90% range is {_points(basis.width)} wide"
+    wide = high - low
+    return (f"its 90% range ({ends[0].removesuffix('%')}–{ends[1]}) is {wide} point"
+            + ("" if wide == 1 else "s") + " wide")
 
 
 def _sources_phrase(n: int, spread: float, measured: int, gap: Gap | None) -> str:
@@ -446,7 +468,8 @@ def _basis(scenario: Scenario, shared: _Shared, event: Event, pooled: float,
                                      if abs(p - pooled) >= GAP_MOVES)]))
     figures = [pooled, *by_source.values()]
     return Basis(assumed_share, tuple(inputs), sources, by_source,
-                 max(figures) - min(figures), float(p95 - p5), _gap(scenario, shared, event))
+                 max(figures) - min(figures), float(p95 - p5), _gap(scenario, shared, event),
+                 float(p5), float(p95))
 
 
 def swung_draws(scenario: Scenario, kept: KeptTables | None = None) -> Draws:

@@ -80,7 +80,8 @@ def check(doc: Document) -> Checked:
                               checker.check_citation)
     plan = plan_decisions(findings, scenario, order, utilities)
     log = check_log(findings, scenario, broken, checker.paragraphs)
-    if not plan.order and not any(n.role == "outcome" for n in scenario.nodes.values()):
+    if not plan.order and not any(n.role == "outcome" for n in scenario.nodes.values()) \
+            and not _broken_outcome(doc, broken):
         findings.warn(("nodes",), "no node has role: outcome",
                       hint="mark what the briefing should lead with as role: outcome")
     if findings.problems:
@@ -100,6 +101,15 @@ def check_log(findings: Findings, scenario: ScenarioFile, broken: set[str],
     findings.problems += problems
     findings.warnings += warnings
     return log
+
+
+def _broken_outcome(doc: Document, broken: set[str]) -> bool:
+    """Whether a node that failed the schema says `role: outcome` (the file has an outcome,
+    though one with a problem of its own)."""
+    nodes = doc.data.get("nodes") if isinstance(doc.data, dict) else None
+    return isinstance(nodes, dict) and any(
+        isinstance(raw := nodes.get(name), dict) and raw.get("role") == "outcome"
+        for name in broken)
 
 
 def _states_of_broken(doc: Document, broken: set[str]) -> dict[str, list[str]]:

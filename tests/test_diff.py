@@ -370,3 +370,13 @@ def test_an_outcome_in_one_version_only_is_still_the_same_question(tmp_path: Pat
         market = next(m for m in found.moves if m.key == "market=yes")
         assert market.attributed and market.change is not None and abs(market.change) > 0.01
         assert_effects_add_up(found)
+
+
+def test_since_a_revision_outside_git_says_to_give_an_older_copy(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "oil.yaml"
+    path.write_text((SEED.parent / "oil_wildcatter.yaml").read_text())
+    assert main(["diff", str(path), "--since", "HEAD~1"]) == 2
+    err = capsys.readouterr().err
+    assert "not a git repository" in err
+    assert "give --since an older copy of the file instead (a path)" in err

@@ -13,7 +13,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from ..errors import Problem, ScenarioError
+from ..errors import Problem, ScenarioError, shown
 from ..language.cases import is_case, scenario_path
 from ..language.loader import read_document
 from ..network.engine import EngineName
@@ -31,10 +31,12 @@ def _git(args: list[str], cwd: Path, what: str) -> bytes:
                                     hint="install git, or compare two files instead")) from None
     if done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip().splitlines()
-        raise ScenarioError(Problem(f"git cannot read {what}: "
-                                    f"{message[-1] if message else 'failed'}",
-                                    hint="name a revision git knows (a commit, a tag, HEAD~1) "
-                                         "in which the file exists"))
+        last = message[-1] if message else "failed"
+        hint = ("the file is not in a git repository: give --since an older copy of the "
+                "file instead (a path)" if "not a git repository" in last else
+                "name a revision git knows (a commit, a tag, HEAD~1) in which the file "
+                "exists, or give --since an older copy of the file (a path)")
+        raise ScenarioError(Problem(f"git cannot read {what}: {shown(last)}", hint=hint))
     return done.stdout
 
 

@@ -32,7 +32,7 @@ from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import Any, Literal, TypeVar, cast, get_args
 
-from .errors import Problem, ScenarioError
+from .errors import Problem, ScenarioError, shown
 from .progress import task
 
 Backend = Literal["local", "dask"]
@@ -148,15 +148,56 @@ def _dask_client(scheduler: str | None, n: int) -> Iterator[Any]:
         with cluster_logs_quiet():
             close_quietly(client, cluster)
         return
-    try:
-        client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ScenarioError(Problem(
-            f"cannot reach the Dask scheduler at {scheduler}: {exc}",
-            hint="start one with `dask scheduler` and workers with `dask worker ADDRESS`, "
-                 "or leave out --scheduler for a local cluster")) from None
+    client = _connect(Client, scheduler)
     with client:
+        try:
+            client.wait_for_workers(1, timeout=WORKERS_S)
+        except (TimeoutError, OSError):
+            raise ScenarioError(Problem(
+                f"the Dask scheduler at {shown(scheduler)} has no workers (waited "
+                f"{WORKERS_S} s)", hint=f"start workers with `dask worker {shown(scheduler)}`, "
+                                        "or leave out --scheduler for a local cluster")) from None
         yield client
+
+
+CONNECT_S = 10  # seconds a scheduler named by its address may take to answer
+WORKERS_S = 30  # seconds it may take to have a worker
+
+
+def _connect(client_type: Any, scheduler: str) -> Any:
+    """A client of the scheduler at `scheduler`, or a located refusal: one that cannot be
+    reached, one that does not answer (a dashboard's HTTP port waits forever) and one that
+    answers in another protocol (whose bytes read as a frame of exabytes) alike. The client
+    is made on a thread of its own, so that a connection that hangs past its timeout is
+    given up on."""
+    made: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            made["client"] = client_type(scheduler, timeout=f"{CONNECT_S}s")
+        except BaseException as exc:  # handed to the caller's thread below
+            made["error"] = exc
+
+    thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_S + 5)
+    hint = ("give the scheduler's address (e.g. tcp://HOST:8786; not its dashboard's, "
+            "8787): start one with `dask scheduler` and workers with `dask worker ADDRESS`, "
+            "or leave out --scheduler for a local cluster")
+    where = shown(scheduler)
+    if thread.is_alive():
+        raise ScenarioError(Problem(f"the Dask scheduler at {where} did not answer within "
+                                    f"{CONNECT_S + 5} s", hint=hint))
+    error = made.get("error")
+    if isinstance(error, OSError | TimeoutError | ValueError):
+        raise ScenarioError(Problem(f"cannot reach the Dask scheduler at {where}: "
+                                    f"{shown(str(error))}", hint=hint))
+    if isinstance(error, Exception):  # MemoryError included: another protocol's bytes
+        raise ScenarioError(Problem(f"what answers at {where} is not a Dask scheduler "
+                                    f"({type(error).__name__})", hint=hint))
+    if error is not None:
+        raise error  # KeyboardInterrupt, SystemExit
+    return made["client"]
 
 
 @contextmanager

@@ -48,7 +48,8 @@ def test_a_case_briefing_shows_the_history_and_the_march_score_near_the_top() ->
 def test_each_outcome_has_a_chart_with_a_marker_per_entry_and_its_table() -> None:
     s, history = case(), section(page(), "history")
     assert history.count("<svg") == len(s.outcomes)
-    assert history.count("<table") == len(s.outcomes)
+    assert history.count('<table class="data history-steps">') == len(s.outcomes)
+    assert history.count("<table") == len(s.outcomes) + 2  # and the log, the resolutions
     entries = s.log.entries
     for i, entry in enumerate(entries, 1):
         assert f"<title>{i}. {day(entry.date)}: " in history.replace("&#x27;", "'")
@@ -56,7 +57,7 @@ def test_each_outcome_has_a_chart_with_a_marker_per_entry_and_its_table() -> Non
         label = s.nodes[o].label.replace("'", "&#39;")
         assert label in history
         for entry in entries:  # each row's percent is the API's on that day
-            assert f"<td class=\"num\">{percent(s.at(entry.date).query(o)['yes'])}</td>" \
+            assert f"<td class=\"num\">{percent(s.at(entry.date).query(o)['yes'])}<" \
                 in history
 
 

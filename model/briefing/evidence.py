@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..language.probability import ESTIMATIVE_TERMS
-from ..language.schema import AssumedEstimate, Assumption, Citation, CitedEstimate
+from ..language.schema import AssumedEstimate, Assumption, Citation, CitedEstimate, Report
 from ..language.tables import (
     Block,
     DistSpec,
@@ -35,7 +35,7 @@ from .context import (
     condition_labels,
     state_lines,
 )
-from .format import Pct, headline_states, pct, pcts
+from .format import Pct, day, headline_states, pct, pcts
 
 SAFE_LINK_SCHEMES = ("https://", "http://")
 
@@ -117,6 +117,8 @@ class NodeEvidence:
     rows: tuple[Row, ...]
     noisy_or: NoisyOrEntry | None
     line: int | None
+    own: bool = False  # the reader's own decision: no probabilities, a policy solved for
+    decider: str = ""  # whose decision it is, for the reader's own
 
 
 @dataclass(frozen=True)
@@ -162,9 +164,10 @@ def _node(facts: Facts, spec: NodeSpec, point: FloatArray) -> NodeEvidence:
     current = state_lines(s, spec.name, facts.baseline[spec.name], spec.states)
     rows = tuple(_row(facts, spec, block, point) for block in spec.blocks)
     noisy = _noisy_or(facts, spec, spec.noisy_or, point) if spec.noisy_or else None
+    own = spec.name in s.reader_decisions
     return NodeEvidence(spec.name, spec.label, spec.role, spec.description, spec.states,
                         tuple(s.nodes[p].label for p in spec.parents), current, rows, noisy,
-                        spec.line)
+                        spec.line, own, (s.decider or "") if own else "")
 
 
 def _row(facts: Facts, spec: NodeSpec, block: Block, point: FloatArray) -> Row:
@@ -239,16 +242,19 @@ def _noisy_or(facts: Facts, spec: NodeSpec, noisy: NoisyOr,
     return NoisyOrEntry(spec.states[0], leak, terms, reasons, noisy.line)
 
 
-def reason(support: Support, s: Scenario, node: str) -> Reason:
+def reason(support: Support | Report, s: Scenario, node: str = "") -> Reason:
+    """What a number, or a dated entry or resolution (a `Report`: its paragraph optional,
+    no leaning), rests on, as the reader sees it."""
     sources = s.sources
-    if isinstance(support, Citation):
+    if isinstance(support, Citation | Report):
         paras = support.paras
         mark = "¶" if len(paras) == 1 else "¶¶"
         title = sources[support.source].title if support.source in sources else support.source
-        leans = s.state_label(node, support.leans) if support.leans else ""
+        leans = (s.state_label(node, support.leans)
+                 if isinstance(support, Citation) and support.leans else "")
         return Reason(support.source, title, s.source_name(support.source),
-                      f"{mark} {', '.join(map(str, paras))}", support.says, leans,
-                      support.quote or "", "")
+                      f"{mark} {', '.join(map(str, paras))}" if paras else "", support.says,
+                      leans, support.quote or "", "")
     assert isinstance(support, Assumption)
     return Reason("", "", "", "", "", "", "", support.assumption)
 
@@ -266,8 +272,30 @@ class SourceEntry:
     url: str
     href: str  # the url when it is a web address, else "" (no javascript: links)
     path: str
-    citations: int
+    citations: int  # by the file's numbers, its dated entries and its resolutions
     cited_for: tuple[str, ...]  # node labels
+    cited_by_log: tuple[LogUse, ...] = ()  # the dated entries and resolutions citing it
+    outlet: str = ""
+
+
+@dataclass(frozen=True)
+class LogUse:
+    """An evidence entry or a resolution that cites a source, and where the history annex
+    shows it (`anchor`, an element id there)."""
+
+    text: str  # "entry of 13 Jun 2025", "resolution of “Israel strikes” (13 Jun 2025)"
+    anchor: str
+
+
+def entry_anchor(index: int) -> str:
+    """The id of the evidence log's entry `index` (0-based, in the log's order) in the
+    history annex."""
+    return f"log-entry-{index + 1}"
+
+
+def resolution_anchor(index: int) -> str:
+    """The id of the log's resolution `index` (0-based) in the history annex."""
+    return f"log-resolution-{index + 1}"
 
 
 def sources_section(facts: Facts) -> Section | None:
@@ -281,11 +309,25 @@ def sources_section(facts: Facts) -> Section | None:
             if isinstance(r, Citation) and r.source in cited_for:
                 counts[r.source] += 1
                 cited_for[r.source][spec.label] = None
+    by_log: dict[str, dict[LogUse, None]] = {sid: {} for sid in s.sources}
+    shown = bool(s.log.entries)  # the history annex, where the log is listed, is shown
+    uses = [(LogUse(f"entry of {day(e.date)}", entry_anchor(i) if shown else ""), e.because)
+            for i, e in enumerate(s.log.entries)]
+    uses += [(LogUse(f"resolution of “{s.nodes[r.node].label}” ({day(r.date)})",
+                     resolution_anchor(k) if shown else ""), r.because)
+             for k, r in enumerate(s.log.resolutions)]
+    for use, because in uses:
+        for support in because:
+            if isinstance(support, Report) and support.source in by_log:
+                counts[support.source] += 1
+                by_log[support.source][use] = None
     entries = tuple(SourceEntry(
         sid, s.source_name(sid), src.title, src.author or "", str(src.published or ""),
         src.url or "",
         src.url if src.url and src.url.lower().startswith(SAFE_LINK_SCHEMES) else "",
-        src.path or "", counts[sid], tuple(cited_for[sid])) for sid, src in s.sources.items())
+        src.path or "", counts[sid], tuple(cited_for[sid]), tuple(by_log[sid]),
+        src.outlet or "")
+        for sid, src in s.sources.items())
     return Section("sources", "Sources", entries)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from ..analysis.diff import Diff, Move
 from ..analysis.scores import Scores
 from ..history import Score
-from ..language.probability import decimal_percent, points, term_for
+from ..language.probability import decimal_percent, points, shown_points, term_for
 from ..scenario import Scenario
 from .format import headline_states, signed
 from .text import table
@@ -17,9 +17,12 @@ from .text import table
 def timeline_text(s: Scenario, frame: Any) -> str:
     """The forecast's history: per outcome (its headline states), resolved node that is not
     an outcome, and judgement, one line per date with the probability, its term, the move in
-    points and the day's evidence."""
+    points and the day's evidence. A move is the difference of the whole percents the
+    briefing shows (`shown_points`), so the two give every step the same move."""
     blocks = [f"{s.title} ({s.id}): the forecast's history, as of {s.file.as_of} and after "
-              f"each dated entry"]
+              f"each dated entry. Each move is the difference of the whole percents the "
+              f"briefing shows in the tables under its charts, so it may differ by a point "
+              f"from the difference of the tenths printed here."]
     groups: list[tuple[str, Any]] = []
     resolved = {r.node: r for r in s.resolutions}
     for kind in ("outcome", "resolved"):
@@ -42,7 +45,8 @@ def timeline_text(s: Scenario, frame: Any) -> str:
         for r in rows.itertuples():
             p = float(r.probability)
             lines.append((str(r.date), decimal_percent(p), term_for(p),
-                          "" if before is None else points(p - before) + " pts", r.evidence))
+                          "" if before is None else shown_points(before, p) + " pts",
+                          r.evidence))
             before = p
         blocks.append(title + "\n" + table(lines, "lrlrl"))
     averaged = frame.attrs.get("time_averaged_brier", {})

@@ -74,8 +74,11 @@
   // (`reported`, set in update: k for the state a report suggests, 1 for the others)
   // multiplied, applied unless the reader observes or sets the node.
   var reported = {};  // node -> the state a reader's report suggests, and its odds
+  // whether the evidence log's reports apply: Clear all clears them with the observations,
+  // so the figures are the original forecast (`s.at(s.file.as_of)`)
+  var useLog = true;
   function soft(given, doing) {
-    var out = {}, all = model.likelihood || {};
+    var out = {}, all = useLog ? model.likelihood || {} : {};
     Object.keys(all).concat(Object.keys(reported)).forEach(function (id) {
       if (id in given || id in doing || id in out) { return; }
       var log = all[id], own = reported[id];
@@ -210,7 +213,8 @@
     });
     return chosen.length ? chosen[0].value : "";
   });
-  var logged = initial.some(function (v) { return v; });
+  var logReports = model.logReports || [];  // [node, the log's reports on it in words]
+  var logged = initial.some(function (v) { return v; }) || logReports.length > 0;
   var rows = Array.prototype.slice.call(panel.querySelectorAll(".panel-row"));
   var status = document.getElementById("panel-status");
   var results = panel.querySelector(".results");
@@ -274,6 +278,21 @@
     return parts.join(" ");
   }
 
+  // What of the evidence log's uncertain reports applies (those on a node the reader
+  // observes or sets are replaced), or that the log was cleared.
+  function describeLog(given, doing) {
+    if (!logged) { return ""; }
+    if (!useLog) {
+      return "Evidence log cleared: the forecast of " + model.forecastOf + ".";
+    }
+    var kept = logReports.filter(function (item) {
+      return !(item[0] in given) && !(item[0] in doing);
+    });
+    return kept.length ? "The evidence log's reports: " + kept.map(function (item) {
+      return item[1];
+    }).join("; ") + "." : "";
+  }
+
   function update() {
     var given = {}, doing = {};
     reported = {};
@@ -314,12 +333,17 @@
       var moved = (shares(dist)[i] - parseInt(pct.dataset.baseWhole, 10)) / 100;
       var delta = row.querySelector(".panel-delta"), text = points(moved);
       // a move is shown once the question differs from the one the page's figures answer
-      var differs = selects.some(function (sel, k) { return sel.value !== initial[k]; });
+      var differs = (logged && !useLog) ||
+        selects.some(function (sel, k) { return sel.value !== initial[k]; });
       delta.textContent = differs ? text : "";
       delta.className = "delta panel-delta delta-" +
         (!differs || text === "±0" ? "flat" : change > 0 ? "up" : "down");
     });
-    var asked = describe(given, doing);
+    var asked = [describe(given, doing), describeLog(given, doing)].filter(function (x) {
+      return x;
+    }).join(" ");
+    var asOnPage = logged && useLog &&
+      selects.every(function (sel, k) { return sel.value === initial[k]; });
     results.classList.toggle("is-impossible", impossible);
     status.classList.toggle("impossible", impossible);
     var blame = impossible ? culprits(given, doing) : { ids: [], alone: true };
@@ -327,17 +351,29 @@
     status.textContent = impossible
       ? "These observations cannot happen together in this scenario. " + asked + " Drop " +
         which + " to see the outcomes:"
-      : asked || (logged ? "Nothing observed or set, not even what the evidence log " +
-        "observed; the thin marks and the moves are against the briefing's figures, which " +
-        "answer with the log." : "Baseline: nothing observed or set.");
+      : asOnPage ? "As on the page, with the evidence log. " + asked
+      : logged && !useLog && !describe(given, doing)
+        ? "Nothing observed or set, and the evidence log cleared: the forecast of " +
+          model.forecastOf + ". The thin marks and the moves are against the briefing's " +
+          "figures, which answer with the log."
+      : asked || "Baseline: nothing observed or set.";
     offerDrops(blame.ids, given);
   }
 
   panel.addEventListener("change", update);
-  // A case's briefing starts from what its evidence log observed (preselected).
-  if (selects.some(function (sel) { return sel.value; })) { update(); }
+  // A case's briefing starts from its evidence log (its observations preselected).
+  if (logged) { update(); }
   panel.querySelector("button.reset").addEventListener("click", function () {
     selects.forEach(function (sel) { sel.value = ""; });
+    useLog = false;
     update();
   });
+  var restore = panel.querySelector("button.restore");
+  if (restore) {
+    restore.addEventListener("click", function () {
+      selects.forEach(function (sel, k) { sel.value = initial[k]; });
+      useLog = true;
+      update();
+    });
+  }
 })();

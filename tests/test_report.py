@@ -1020,7 +1020,8 @@ def test_the_front_opens_with_the_key_judgements_of_the_analysis() -> None:
         assert float(v.attrs["data-high"]) == pytest.approx(j.high, abs=TOLERANCE)
         assert v.attrs["data-confidence"] == j.confidence
         assert f"({percent(j.probability)}; 90% range " in v.text
-        assert v.text.endswith(f"with {j.confidence} confidence.")
+        # likelihood, then confidence in a sentence of its own (ICD 203 keeps them apart)
+        assert v.text.endswith("%).") and "confidence" not in v.text
         # the term of the figure the reader sees: 44.8% is shown as 45%, a roughly even
         # chance; the library's judgement names the same term
         term = shown_term(j.probability)

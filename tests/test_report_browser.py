@@ -154,15 +154,52 @@ def test_panel_multiplies_a_reader_s_report_with_the_log_s_on_the_same_node(
         assert_panel_matches(page, s, {}, {})
         page.select_option("select[data-node=russian_mediation]", "report:3:yes")
         assert_panel_matches(page, s, {}, {}, {"russian_mediation": {"yes": 3}})
-        # cleared, the log's observations go too: the status says so, and every move shown
-        # against the page's figures (which answer with the log) has its number
+        # cleared, the whole log goes, its reports too: the figures are the original
+        # forecast's, the status says so, and every move shown against the page's figures
+        # (which answer with the log) has its number
         page.click("button.reset")
         assert page.inner_text("#panel-status").startswith(
-            "Nothing observed or set, not even what the evidence log observed")
+            "Nothing observed or set, and the evidence log cleared: the forecast of "
+            "25 Mar 2025.")
+        assert_panel_matches(page, s.at(s.file.as_of), {}, {})
         moves = page.eval_on_selector_all(
             ".panel-delta", "els => els.map(e => [e.className, e.textContent])")
         assert moves and all(text for cls, text in moves if "delta-flat" not in cls), moves
         assert any(text for _, text in moves)  # the strikes the log observed are undone
+        # a question asked then is asked of the original forecast
+        page.select_option("select[data-node=us_course]", "given:use_force")
+        assert_panel_matches(page, s.at(s.file.as_of), {"us_course": "use_force"}, {})
+        assert page.inner_text("#panel-status").endswith(
+            "Evidence log cleared: the forecast of 25 Mar 2025.")
+        # and the log comes back whole
+        page.click("button.restore")
+        assert_panel_matches(page, s, {}, {})
+        assert page.inner_text("#panel-status").startswith("As on the page, with the evidence log")
+        assert v.errors == []
+    finally:
+        page.close()
+
+
+def test_panel_status_names_the_log_s_reports_as_well_as_its_observations(
+        browser: Any, briefings: dict[str, Path]) -> None:
+    """The log's likelihoods and beliefs are applied with its observations, so the status
+    names them; a node the reader observes drops the log's report on it, and the status."""
+    v = visit(browser, briefings["russia_iran_2025_followup"])
+    page = v.page
+    try:
+        status = page.inner_text("#panel-status")
+        assert status.startswith("As on the page, with the evidence log. Seen: ")
+        assert "Israel strikes Iran's nuclear programme = yes" in status
+        assert status.endswith(
+            "The evidence log's reports: Russia acts as a mediator in US-Iran nuclear talks "
+            "(report of 23 May 2025); Russia gives Iran decisive military help or intervenes "
+            "to protect it (report of 24 Jun 2025); A new US-Iran nuclear agreement is signed "
+            "(belief of 28 Sep 2025: 3% yes).")
+        page.select_option("select[data-node=russian_mediation]", "given:no")
+        status = page.inner_text("#panel-status")
+        assert "Seen: " in status and "(report of 23 May 2025)" not in status
+        assert "(report of 24 Jun 2025)" in status
+        assert not status.startswith("As on the page")
         assert v.errors == []
     finally:
         page.close()
@@ -338,6 +375,33 @@ def test_the_panel_s_results_stay_in_view_on_a_phone(browser: Any,
         assert 0 <= top < 5  # stuck to the top of the screen while the controls scroll
         assert page.evaluate("document.querySelector('.results').getBoundingClientRect()"
                              ".bottom") < 900
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("height", [844, 667])
+def test_every_outcome_row_of_the_panel_shows_on_a_phone(
+        browser: Any, briefings: dict[str, Path], height: int) -> None:
+    """On a case's page the status line is long (the log's observations and reports); the
+    outcome rows come before it in the stuck results box, so all of them are in view."""
+    v = visit(browser, briefings["russia_iran_2025_followup"], width=390)
+    page = v.page
+    try:
+        page.set_viewport_size({"width": 390, "height": height})
+        page.locator("select[data-node]").nth(4).scroll_into_view_if_needed()
+        box = page.evaluate("(() => { const r = document.querySelector('.results')"
+                            ".getBoundingClientRect(); return [r.top, r.bottom]; })()")
+        assert 0 <= box[0] < 5
+        rows = page.eval_on_selector_all(
+            ".panel-row", "els => els.map(e => { const r = e.getBoundingClientRect(); "
+                          "return [r.top, r.bottom]; })")
+        assert len(rows) == 5
+        assert all(box[0] <= top and bottom <= box[1] + 0.5 for top, bottom in rows), (box, rows)
+        status = page.evaluate("document.getElementById('panel-status')"
+                               ".getBoundingClientRect().top")
+        assert status >= max(bottom for _, bottom in rows)  # the status line after them
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"case-panel-390x{height}.png"))
     finally:
         page.close()
 

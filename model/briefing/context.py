@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..analysis import Analysis
+from ..analysis.judgements import SETTLED
 from ..analysis.marginals import event_probabilities, marginals
 from ..analysis.memo import Analyses, analyze_apart
 from ..analysis.tree import ScenarioTree, scenario_tree
@@ -117,8 +118,75 @@ class Facts:
         return (f"with the {n} dated evidence {'entry' if n == 1 else 'entries'} up to "
                 f"{day(entries[-1].date)}")
 
+    @property
+    def dated(self) -> tuple[str, str]:
+        """The header's date in words, (what it is, the date): ("As of", "25 Mar 2025"), or,
+        with evidence in effect, ("Forecast of", "25 Mar 2025, with evidence to 28 Sep
+        2025"): the figures are the forecast of as_of moved by the log."""
+        s = self.scenario
+        if not s.evidence:
+            return "As of", day(s.file.as_of)
+        return "Forecast of", f"{day(s.file.as_of)}, with evidence to {day(s.evidence[-1].date)}"
+
+    @property
+    def dated_short(self) -> str:
+        """The same, short, for the running footer: "as of 25 Mar 2025", or "forecast of
+        25 Mar 2025, evidence to 28 Sep 2025"."""
+        s = self.scenario
+        if not s.evidence:
+            return f"as of {day(s.file.as_of)}"
+        return f"forecast of {day(s.file.as_of)}, evidence to {day(s.evidence[-1].date)}"
+
+    def settled(self, p: float, at: Callable[[Scenario], float]) -> Settled | None:
+        """Whether the evidence log settles a figure now `p` (`at` computes it for a
+        scenario: the same question at another day): certain (has happened) or impossible
+        (ruled out) with the log, where it was not before any entry. Names the entries of
+        the day that settled it (its observations, where it has any)."""
+        return settled_by_log(self.scenario, p, at)
+
     def label(self, node: str) -> str:
         return self.scenario.nodes[node].label
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A figure the evidence log settles: it has happened (probability 1) or is ruled out
+    (probability 0). Not an estimate, so it carries no estimative term or confidence."""
+
+    happened: bool
+    entries: str  # "Israel strikes Iran's nuclear and military sites, 13 Jun 2025"
+
+    @property
+    def term(self) -> str:
+        """What the bar says in place of an estimative term."""
+        return "happened" if self.happened else "ruled out"
+
+    @property
+    def text(self) -> str:
+        """The predicate: "has happened (evidence log: ..., 13 Jun 2025)"."""
+        if self.happened:
+            return f"has happened (evidence log: {self.entries})"
+        return f"is ruled out by the evidence log ({self.entries})"
+
+
+def settled_by_log(s: Scenario, p: float, at: Callable[[Scenario], float]) -> Settled | None:
+    """`Facts.settled`: the entries whose day made the figure `p` certain or impossible (as
+    `judgements._settled` holds a judgement settled), or None where it is not settled, or was
+    already before any evidence (a structural 0 is no report's doing)."""
+    if not s.evidence or SETTLED < p < 1 - SETTLED:
+        return None
+    happened = p >= 1 - SETTLED
+
+    def done(q: float) -> bool:
+        return q >= 1 - SETTLED if happened else q <= SETTLED
+
+    if done(at(s.at(s.file.as_of))):
+        return None
+    days = sorted({e.date for e in s.evidence})
+    first = next((d for d in days[:-1] if done(at(s.at(d)))), days[-1])
+    entries = [e for e in s.evidence if e.date == first]
+    named = [e for e in entries if e.kind == "observed"] or entries
+    return Settled(happened, "; ".join(f"{e.label}, {day(e.date)}" for e in named))
 
 
 Part = Literal["front", "screen", "annex"]  # the front, screen only (the panel), an annex
@@ -152,8 +220,12 @@ class Header:
     file_name: str
     counts: str
     late: str  # a warning when the page was made after the horizon; "" otherwise
-    running: str  # the printed pages' running footer: title, as-of date, digest
+    running: str  # the printed pages' running footer: title, as-of date (and evidence), digest
     exact: str  # what the footer can truly say about how the numbers were computed
+    # what the header's date is: "As of", or "Forecast of" where evidence is in effect, and
+    # the date in words ("25 Mar 2025, with evidence to 28 Sep 2025")
+    dated_term: str = "As of"
+    dated: str = ""
 
 
 def header(facts: Facts, sampled: bool) -> Header:
@@ -175,10 +247,12 @@ def header(facts: Facts, sampled: bool) -> Header:
              + (f"; the 90% ranges and the decisions' ranges and shares come from "
                 f"{facts.analysis.samples:,} seeded random draws of the file's numbers, so they "
                 "are estimates." if sampled else "."))
+    dated_term, dated = facts.dated
     return Header(s.id, s.title, f.question, s.description, day(f.as_of), day(f.horizon),
                   f"{day(when.date())}, {when:%H:%M} UTC", when.isoformat(timespec="seconds"),
                   s.digest, s.path.name, counts, late,
-                  f"{clip(s.title, RUNNING_TITLE)} · as of {day(f.as_of)} · {s.digest}", exact)
+                  f"{clip(s.title, RUNNING_TITLE)} · {facts.dated_short} · {s.digest}", exact,
+                  dated_term, dated)
 
 
 # The running footer's title, cut to fit one line beside the page number (Chromium's page
@@ -253,10 +327,18 @@ class OutcomeSummary:
     confidence: str = ""
     confident_in: str = ""
     reason: str = ""
+    # each line's settlement by the evidence log (None where it is an estimate); empty when
+    # none is settled
+    settled: tuple[Settled | None, ...] = ()
 
     @property
     def multi(self) -> bool:
         return len(self.lines) > 1
+
+    def term(self, i: int) -> str:
+        """Line i's word beside its bar: the estimative term, or "happened" / "ruled out"."""
+        found = self.settled[i] if self.settled else None
+        return found.term if found is not None else self.lines[i].pct.term
 
 
 def outcome_summary(s: Scenario, node: str, dist: Mapping[str, float],

@@ -4,10 +4,11 @@ move them most and what would change our mind; then the named what-ifs beside th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..analysis.judgements import Judgement
+from ..analysis.judgements import SETTLED, Judgement
 from ..analysis.marginals import events_given_each
 from ..analysis.policy import Strategy
 from ..analysis.signposts import condition, descendants, strongest
@@ -25,6 +26,7 @@ from .context import (
     OutcomeColumns,
     OutcomeSummary,
     Section,
+    Settled,
     StateLine,
     interval,
     interval_of,
@@ -34,6 +36,9 @@ from .context import (
 )
 from .decisions import actor_name
 from .format import Direction, Pct, change, day, headline_states, pct, signed
+
+if TYPE_CHECKING:
+    from ..language.evidence_log import EntrySpec
 
 # the front: bottom line up front ---------------------------------------------------------
 
@@ -84,10 +89,13 @@ class KeyJudgement:
     statement: str
     pct: Pct
     range: Interval
-    judged: str  # "We judge this unlikely (45%; 90% range 34–58%), with moderate confidence."
+    judged: str  # "We judge this unlikely (45%; 90% range 34–58%)."; the confidence apart
     confidence: str
     reason: str  # why that confidence, in one line
     overridden: bool  # the analyst set the confidence in the file
+    # where the evidence log settles it: "This has happened (evidence log: ...)." in `judged`,
+    # and no estimative term or confidence shown
+    settled: Settled | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,13 @@ class Front:
     given: str = "with nothing observed or set"  # or the evidence log's entries
     course: tuple[str, ...] = ()  # the reader's best course, one sentence per decision
     worth: str = ""  # what the course is worth, and the most valuable information
+    # the named what-ifs left off the front because they replace what the log observed
+    off_log: tuple[str, ...] = ()
+
+    @property
+    def lead(self) -> str:
+        """What the front opens with, as the page's skip link names it."""
+        return "the best course" if self.course else "the key judgements"
 
 
 def front_section(facts: Facts) -> Section | None:
@@ -116,18 +131,19 @@ def front_section(facts: Facts) -> Section | None:
         return Section("front", "Bottom line up front", Front(
             (), day(s.file.horizon), f"{facts.analysis.samples:,}", False, judged,
             _front_what_ifs(facts, judged) if judged else (),
-            _mind_changers(facts, judged) if judged else (), facts.given, course, worth),
-            part="front")
+            _mind_changers(facts, judged) if judged else (), facts.given, course, worth,
+            _off_log(facts) if judged else ()), part="front")
     spreads = {u.node: {st.state: st for st in u.states} for u in facts.analysis.uncertainty}
-    summaries = tuple(_confident(s, outcome_summary(s, o, facts.baseline[o], tuple(
-        interval(spreads[o][st]) for st in headline_states(s.nodes[o].states))),
-        facts.analysis.outcome_judgements) for o in s.outcomes)
+    summaries = tuple(_settle(facts, _confident(s, outcome_summary(
+        s, o, facts.baseline[o], tuple(interval(spreads[o][st])
+                                       for st in headline_states(s.nodes[o].states))),
+        facts.analysis.outcome_judgements)) for o in s.outcomes)
     ranged = any(r.text for o in summaries for r in o.ranges)
     judged = _key_judgements(facts)
     return Section("front", "Bottom line up front", Front(
         summaries, day(s.file.horizon), f"{facts.analysis.samples:,}", ranged, judged,
         _front_what_ifs(facts, judged), _mind_changers(facts, judged), facts.given, course,
-        worth), part="front")
+        worth, _off_log(facts)), part="front")
 
 
 def _confident(s: Scenario, summary: OutcomeSummary,
@@ -142,6 +158,30 @@ def _confident(s: Scenario, summary: OutcomeSummary,
             return replace(summary, confidence=k.confidence, confident_in=named,
                            reason=k.reason)
     return summary
+
+
+def _settle(facts: Facts, summary: OutcomeSummary) -> OutcomeSummary:
+    """An outcome whose states the evidence log settles: "happened" or "ruled out" beside
+    its bars, and its sentence saying so (no estimative term, no confidence)."""
+    node = summary.node
+
+    def at(state: str) -> Callable[[Scenario], float]:
+        return lambda t: t.query(node)[state]
+
+    found = tuple(None if summary.ranges and summary.ranges[i].high - summary.ranges[i].low
+                  > SETTLED else facts.settled(line.pct.p, at(line.state))
+                  for i, line in enumerate(summary.lines))
+    if not any(found):
+        return summary
+    sentence = summary.sentence
+    lead = found[0] if not summary.multi else next(
+        (x for x in found if x is not None and x.happened), None)
+    if lead is not None:
+        named = f" {summary.lines[found.index(lead)].name}" if summary.multi else ""
+        sentence = f"{summary.label}:{named} {lead.text}."
+        return replace(summary, sentence=sentence, settled=found, confidence="",
+                       confident_in="", reason="")
+    return replace(summary, settled=found)
 
 
 def _course(facts: Facts, strategy: Strategy) -> tuple[tuple[str, ...], str]:
@@ -186,21 +226,32 @@ JUDGED_AS = {"almost no chance": "to have almost no chance",
 
 
 def _key_judgements(facts: Facts) -> tuple[KeyJudgement, ...]:
-    return tuple(key_judgement(j) for j in facts.analysis.judgements)
+    return tuple(key_judgement(j, _judgement_settled(facts, j))
+                 for j in facts.analysis.judgements)
 
 
-def key_judgement(j: Judgement) -> KeyJudgement:
-    """A judgement as the front states it (also how a notebook shows one)."""
+def _judgement_settled(facts: Facts, j: Judgement) -> Settled | None:
+    """Whether the evidence log settles the judgement: certain or impossible under every
+    draw (as `judgements._settled` gives it high confidence)."""
+    if j.high - j.low > SETTLED:
+        return None
+    return facts.settled(j.probability, lambda t: t.probability(j.event))
+
+
+def key_judgement(j: Judgement, settled: Settled | None = None) -> KeyJudgement:
+    """A judgement as the front states it (also how a notebook shows one): its likelihood in
+    one sentence, its confidence in the next (ICD 203 keeps them apart); where the evidence
+    log settles it (`settled`), what the log records instead, with neither."""
     shown, spread = pct(j.probability), interval_of(j.low, j.high)
     where = f"; 90% range {spread.text}" if spread.text else ""
-    judged = (f"We judge this {JUDGED_AS.get(shown.term, shown.term)} ({shown.text}{where}), with "
-              f"{j.confidence} confidence.")
+    judged = (f"This {settled.text}." if settled is not None else
+              f"We judge this {JUDGED_AS.get(shown.term, shown.term)} ({shown.text}{where}).")
     # the level is named beside the reason on the page ("Low confidence (set by the
     # analyst): ..."), so the reason leaves it out
     reason = j.confidence_reason.removeprefix(f"{j.confidence}: ").removeprefix(
         f"{j.confidence}, set by the analyst: ").rstrip(".") + "."
     return KeyJudgement(j.name, name_title(j.name), sentence(j.statement), shown, spread,
-                        judged, j.confidence, reason, j.overridden)
+                        judged, j.confidence, reason, j.overridden, settled)
 
 
 def sentence(text: str) -> str:
@@ -244,7 +295,8 @@ def _front_what_ifs(facts: Facts, judged: tuple[KeyJudgement, ...]
     found = []
     for w in s.what_ifs:
         dists = facts.what_ifs[w.name]
-        if dists is None:
+        # one that replaces what the evidence log observed asks another case, not this one
+        if dists is None or any(r.observed for r in replaced(facts, w)):
             continue
         if judged:
             moves = _judgement_moves(facts, judged, w) or []
@@ -268,6 +320,13 @@ def _front_what_ifs(facts: Facts, judged: tuple[KeyJudgement, ...]
             found.append(FrontWhatIf(w.name, _settings(facts, w), kept))
     found.sort(key=lambda f: -abs(f.moves[0].change))
     return tuple(found[:FRONT_WHAT_IFS])
+
+
+def _off_log(facts: Facts) -> tuple[str, ...]:
+    """The named what-ifs the front leaves out as they replace what the evidence log
+    observed (the what-ifs annex marks them)."""
+    return tuple(w.name for w in facts.scenario.what_ifs
+                 if any(r.observed for r in replaced(facts, w)))
 
 
 def _mind_changers(facts: Facts, judged: tuple[KeyJudgement, ...]
@@ -351,12 +410,52 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class Replaced:
+    """What of the evidence log a what-if's given or do replaces for its question."""
+
+    node: str
+    observed: bool  # an observation (else an uncertain report: a likelihood or belief)
+    text: str  # "replaces the evidence log's observation of 12 Apr 2025: ... = yes"
+
+
+def replaced(facts: Facts, w: WhatIf) -> tuple[Replaced, ...]:
+    """The evidence log's observations and reports that the what-if replaces: an observation
+    of another state, or any observation it sets by intervention (which drops what the
+    observation said of its causes); every report on a node it observes or sets. Observing
+    the state the log observed replaces nothing."""
+    s = facts.scenario
+    out = []
+    for node, state, kind in [*((n, st, "given") for n, st in w.given.items()),
+                              *((n, st, "do") for n, st in w.do.items())]:
+        entries = [e for e in s.evidence if node in e.nodes]
+        seen = [e for e in entries if e.kind == "observed"]
+        label = facts.label(node)
+        if seen:
+            logged = seen[-1].observed[node]
+            if kind == "do" or state != logged:
+                out.append(Replaced(node, True, (
+                    f"replaces the evidence log's observation of {_days(seen)}: {label} = "
+                    f"{s.state_label(node, logged)}")))
+            continue
+        if entries:
+            out.append(Replaced(node, False, (
+                f"replaces the evidence log's {'report' if len(entries) == 1 else 'reports'} "
+                f"of {_days(entries)} on {label}")))
+    return tuple(out)
+
+
+def _days(entries: list[EntrySpec]) -> str:
+    return ", ".join(dict.fromkeys(day(e.date) for e in entries))
+
+
+@dataclass(frozen=True)
 class WhatIfRow:
     name: str
     description: str
     settings: tuple[Setting, ...]
     cells: tuple[Cell, ...]  # empty when impossible
     impossible: str  # why, when the observations cannot happen together
+    replaces: tuple[str, ...] = ()  # what of the evidence log it replaces, in words
 
 
 @dataclass(frozen=True)
@@ -384,16 +483,18 @@ def what_ifs_section(facts: Facts) -> Section | None:
     for w in s.what_ifs:
         settings = _settings(facts, w)
         dists = facts.what_ifs[w.name]
+        replaces = tuple(r.text[:1].upper() + r.text[1:] + "." for r in replaced(facts, w))
         if dists is None:
             seen = [f"{item.label} = {item.name}" for item in settings if item.kind == "given"]
             rows.append(WhatIfRow(w.name, w.description, settings, (),
                                   "These observations cannot happen together in this "
-                                  f"scenario ({'; '.join(seen)}): their probability is 0."))
+                                  f"scenario ({'; '.join(seen)}): their probability is 0.",
+                                  replaces))
             continue
         cells = tuple(Cell(line, *change(base.pct, line.pct)) for base, line in zip(
             baseline, (ln for o in s.outcomes for ln in state_lines(s, o, dists[o])),
             strict=True))
-        rows.append(WhatIfRow(w.name, w.description, settings, cells, ""))
+        rows.append(WhatIfRow(w.name, w.description, settings, cells, "", replaces))
     return Section("what_ifs", "What-ifs", WhatIfTable(outcome_columns(s), baseline,
                                                        tuple(rows),
                                                        facts.given.removeprefix("with ")))
@@ -427,6 +528,7 @@ class Panel:
     outcomes: tuple[OutcomeSummary, ...]
     model: dict[str, Any]  # the network, embedded as JSON for the page's script
     odds: tuple[int, ...] = REPORT_ODDS  # a reader's uncertain report: k to 1 for a state
+    logged: bool = False  # the figures start from an evidence log (which Clear all clears)
 
 
 def panel_section(facts: Facts) -> Section | None:
@@ -443,7 +545,8 @@ def panel_section(facts: Facts) -> Section | None:
             groups.append(ControlGroup(ROLE_GROUPS[role], controls))
     outcomes = tuple(outcome_summary(s, o, facts.baseline[o]) for o in s.outcomes)
     return Section("panel", "Try your own what-if",
-                   Panel(tuple(groups), outcomes, page_model(s)), part="screen")
+                   Panel(tuple(groups), outcomes, page_model(s), logged=bool(s.evidence)),
+                   part="screen")
 
 
 def page_model(s: Scenario) -> dict[str, Any]:
@@ -463,4 +566,23 @@ def page_model(s: Scenario) -> dict[str, Any]:
         # preselected in the panel's controls)
         "likelihood": {n: [float(ws.get(st, 1.0)) for st in net.states[n]]
                        for n, ws in s.background.likelihood.items()},
+        # the same in words, for the panel's status line: [node, words], in the log's order
+        "logReports": [[n, shown_on_page(_report_words(s, n))] for n in dict.fromkeys(
+            n for e in s.evidence for n in e.nodes if n in s.background.likelihood)],
+        # what the figures are once the reader clears the log too
+        "forecastOf": day(s.file.as_of),
     }
+
+
+def _report_words(s: Scenario, node: str) -> str:
+    """The evidence log's uncertain reports on `node` in words: "Russia acts as a mediator
+    in US-Iran nuclear talks (report of 23 May 2025)", "... (70% yes, belief of ...)"."""
+    parts = []
+    for e in s.evidence:
+        if node in e.likelihood:
+            parts.append(f"report of {day(e.date)}")
+        elif node in e.believe:
+            held = ", ".join(f"{percent(p)} {s.state_label(node, st)}"
+                             for st, p in e.believe[node].items())
+            parts.append(f"belief of {day(e.date)}: {held}")
+    return f"{s.nodes[node].label} ({'; '.join(parts)})"

@@ -16,13 +16,13 @@ from typing import Literal
 
 from markupsafe import Markup
 
-from ..analysis.decision_tree import DecisionTree, predicted_tree, reader_tree
+from ..analysis.decision_tree import DecisionTree, TreeNode, predicted_tree, reader_tree
 from ..analysis.decisions import Decision
 from ..analysis.policy import Strategy
-from ..language.probability import percent_text, shares
+from ..language.probability import percent_text, percents, shares
 from .context import Facts, Section, StateLine, state_lines
 from .decision_svg import tree_svg
-from .decisions import SHORT_NAME, Actor, actor_name
+from .decisions import SHORT_NAME, Actor, Utilities, actor_name, utilities_written
 from .format import Pct, headline_states, pct, signed
 
 
@@ -95,16 +95,60 @@ class WorthLine:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One branch on the way to an end, as the tree draws it: an option or a state."""
+
+    name: str  # as the reader sees it; "2 other states" for a lumped branch
+    chance: float | None  # given the branches before it; None for the reader's own options
+    chance_text: str  # rounded with its siblings, as the drawing shows it; "" for an option
+    best: bool  # the option the best strategy takes (the reader's), or an actor's best
+
+
+@dataclass(frozen=True)
+class EndWorth:
+    actor: str
+    value: float
+    text: str  # "−80.0", "≈ 12.3" where it is the expected value from there on
+
+
+@dataclass(frozen=True)
+class EndRow:
+    """One end of the drawn tree: the branches leading to it, level by level (None where the
+    tree does not branch), the chance of getting there and what it is worth."""
+
+    steps: tuple[Step | None, ...]  # one per level of the tree
+    given: str  # node=state;... for scripts and tests
+    reach: float  # under the best strategy (0 off it), or, predicted, with the odds predicted
+    reach_text: str  # rounded with the other ends'; "" off the best strategy
+    worth: tuple[EndWorth, ...]  # one per actor
+    folded: bool  # a subtree not drawn in full: its expected value
+
+
+@dataclass(frozen=True)
+class TreeEnds:
+    levels: tuple[str, ...]  # the labels of the nodes the tree branches on, in its order
+    rows: tuple[EndRow, ...]
+    # which ends are worth their expected value from there on: "all", "some" (marked), ""
+    approximate: Literal["all", "some", ""]
+
+
+@dataclass(frozen=True)
 class TreeFigure:
     kind: Literal["reader", "predicted"]
     decision: str
     label: str
     chooser: str  # who takes a predicted decision, when the file says; "" otherwise
     svg: Markup
+    ends: TreeEnds  # the drawing's numbers as a table, which prints where the drawing's text
+    # is too small to read
+    utilities: Utilities | None  # what the ends add up (reader's trees; else the Decisions
+    # annex lists them)
     actors: tuple[Actor, ...]
     meu: float  # the maximum expected utility (reader's trees)
     expected: str
-    range_text: str
+    range_text: str  # its 90% range: the best strategy's worth, re-chosen in each draw
+    first: str  # the first decision's option at its best, as the reader sees it
+    first_range: str  # that option's 90% range, the option held in every draw; "" if none
     policies: tuple[PolicyTable, ...]
     information: tuple[InfoRow, ...]
     after: tuple[str, ...]  # labels of nodes no decision could know
@@ -152,6 +196,49 @@ def _svg(facts: Facts, tree: DecisionTree) -> Markup:
     return Markup(tree_svg(tree, facts.label, actor_name))
 
 
+def tree_ends(facts: Facts, tree: DecisionTree) -> TreeEnds:
+    """Every end of the drawn tree, top to bottom, with the branches on its way and their
+    chances, its chance of being reached and its worth to each actor."""
+    s = facts.scenario
+    depth = max((len(e.prefix) for e in tree.ends), default=0)
+    levels = tree.order[:depth]
+    found: list[tuple[tuple[Step | None, ...], TreeNode, str]] = []
+
+    def walk(node: TreeNode, steps: tuple[Step | None, ...]) -> None:
+        if not node.branches:
+            given = ";".join(f"{n}={s.nodes[n].states[i]}"
+                             for n, i in zip(levels, node.prefix, strict=False))
+            found.append(((*steps, *(None,) * (depth - len(steps))), node, given))
+            return
+        chances = percents([b.probability or 0.0 for b in node.branches])
+        for b, text in zip(node.branches, chances, strict=True):
+            # The reader's options: the policy's in bold. A predicted choice is no one's to make.
+            best = b.probability is None and bool(b.best)
+            step = Step(b.label, b.probability, "" if b.probability is None else text, best)
+            # Levels the tree skips (a state certain there) are left blank, as it draws them.
+            skipped = (None,) * max(0, len(b.child.prefix) - len(node.prefix) - 1)
+            walk(b.child, (*steps, step, *skipped))
+
+    walk(tree.root, ())
+    reached = [node.reach for _steps, node, _given in found]
+    on = [r for r in reached if r > 0]
+    whole = iter(shares(on))
+    # An end whose worth later chances still move shows its expected value from there on:
+    # marked "≈" where only some are, said once where all are.
+    approx = [not node.folded and (not node.certain or bool(node.lumped))
+              for _steps, node, _given in found]
+    marked = any(approx) and not all(approx)
+    rows = []
+    for (steps, node, given), reach, rough in zip(found, reached, approx, strict=True):
+        worth = tuple(EndWorth(a, v, ("≈ " if marked and rough else "") + signed(v))
+                      for a, v in zip(tree.actors, node.values, strict=True))
+        rows.append(EndRow(steps[:depth], given, reach,
+                           percent_text(reach, next(whole)) if reach > 0 else "", worth,
+                           node.folded))
+    return TreeEnds(tuple(facts.label(n) for n in levels), tuple(rows),
+                    "some" if marked else "all" if any(approx) else "")
+
+
 def _range(low: float, high: float) -> str:
     return "" if high - low < 1e-9 else f"{signed(low)} to {signed(high)}"
 
@@ -180,9 +267,18 @@ def _reader(facts: Facts, strategy: Strategy) -> TreeFigure:
     information = tuple(InfoRow(i.node, i.label, i.value, signed(i.value), _range(i.low, i.high),
                                 facts.label(i.before), i.known_already)
                         for i in strategy.information)
-    return TreeFigure("reader", tree.decision, facts.label(tree.decision), "", _svg(facts, tree),
+    # The maximum's range re-chooses the first step in each draw; an option's range holds it.
+    first = strategy.decisions[0]
+    start = first.situations[0]
+    held = next(o for o in start.options if o.option == start.best)
+    one_start = len(first.situations) == 1
+    svg = _svg(facts, tree)  # names the branches in words, which the table reads too
+    return TreeFigure("reader", tree.decision, facts.label(tree.decision), "", svg,
+                      tree_ends(facts, tree), utilities_written(facts, strategy.actor),
                       (Actor(strategy.actor, actor_name(strategy.actor)),), strategy.expected,
                       signed(strategy.expected), _range(strategy.low, strategy.high),
+                      s.state_label(first.node, start.best) if one_start else "",
+                      _range(held.low, held.high) if one_start else "",
                       tuple(policies), information,
                       tuple(facts.label(n) for n in strategy.after_every_decision), (), (), (),
                       (), (), tree.lumped, tree.folded, tree.cut_short)
@@ -203,9 +299,11 @@ def _predicted(facts: Facts, d: Decision) -> TreeFigure:
         CourseWorth(o.option, o.expected[a], signed(o.expected[a]), *o.interval[a],
                     _range(*o.interval[a]), best[a] == o.option)
         for o in d.options)) for a in d.actors)
-    return TreeFigure("predicted", d.node, d.label, _chooser(d.actor), _svg(facts, tree),
+    svg = _svg(facts, tree)  # names the branches in words, which the table reads too
+    return TreeFigure("predicted", d.node, d.label, _chooser(d.actor), svg,
+                      tree_ends(facts, tree), None,
                       tuple(Actor(a, actor_name(a)) for a in d.actors), tree.root.values[0], "",
-                      "", (), (), (), tuple(o.option for o in d.options),
+                      "", "", "", (), (), (), tuple(o.option for o in d.options),
                       tuple(s.state_label(d.node, o.option) for o in d.options),
                       state_lines(s, d.node, facts.baseline[d.node], s.nodes[d.node].states),
                       lines, worth,

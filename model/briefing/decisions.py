@@ -1,7 +1,9 @@
 """The briefing's decisions and most likely scenarios as plain data, from `Facts.analysis`.
 
 A decision's options are scored by intervening, do(option), with the utilities the analyst
-wrote per actor; the likely scenarios are the drivers' most probable joint states.
+wrote per actor, listed as written with what each rests on (`utilities_written`, which the
+decision tree of the reader's own decisions shows too); the likely scenarios are the
+drivers' most probable joint states.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .context import (
     outcome_columns,
     state_lines,
 )
+from .evidence import Reason, reason
 from .format import Pct, signed
 
 SHORT_NAME = 3  # actor ids this short are acronyms: "us" is the US, "eu" the EU
@@ -72,11 +75,40 @@ class AsWritten:
 
 
 @dataclass(frozen=True)
+class Basis:
+    """What one actor's worth rests on: a citation or an assumption."""
+
+    actor: str  # the actor's name where several actors give a basis for one condition, else ""
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class ValueCell:
+    actor: str
+    text: str  # as written: "−70", "[40, 60]"; "" where the actor gives it nothing
+    line: int | None  # its line in the file (for the analyst's tools: data-line)
+
+
+@dataclass(frozen=True)
 class ValueRow:
     """What one combination of node states is worth to each actor, as written in the file."""
 
     condition: tuple[tuple[str, str], ...]  # (node label, its state or "a or b")
-    values: tuple[str, ...]  # one per actor; "" where the actor gives it nothing
+    values: tuple[ValueCell, ...]  # one per actor
+    basis: tuple[Basis, ...]  # empty where the file gives none (its by-node form takes none)
+
+
+@dataclass(frozen=True)
+class Utilities:
+    """Every actor's utilities as written, one row per condition, the actors side by side."""
+
+    actors: tuple[Actor, ...]
+    rows: tuple[ValueRow, ...]
+    with_basis: bool  # some row says what it rests on
+    ranged: bool  # some worth is written as a range
+    # what the worths rest on; the drivers annex counts what the probabilities rest on
+    n_assumptions: int
+    n_citations: int
 
 
 @dataclass(frozen=True)
@@ -89,21 +121,58 @@ class DecisionTable:
     as_written: tuple[AsWritten, ...]
     best: tuple[str, ...]  # one option per actor, as the reader sees it
     columns: tuple[OutcomeColumns, ...]
-    values: tuple[ValueRow, ...]
 
 
 @dataclass(frozen=True)
 class Decisions:
     tables: tuple[DecisionTable, ...]
+    utilities: Utilities | None  # every actor's, after the tables
     samples: str
 
 
 def decisions_section(facts: Facts) -> Section | None:
     found = facts.analysis.decisions
-    if not found:
+    if not found:  # the reader's own decisions alone: the decision tree holds their numbers
         return None
     tables = tuple(_decision(facts, d) for d in found)
-    return Section("decisions", "Decisions", Decisions(tables, f"{facts.analysis.samples:,}"))
+    return Section("decisions", "Decisions", Decisions(tables, utilities_written(facts),
+                                                       f"{facts.analysis.samples:,}"))
+
+
+def utilities_written(facts: Facts, only: str | None = None) -> Utilities | None:
+    """Each actor's worths (or `only` that actor's) as the file writes them, by condition,
+    with what each rests on; a worth of 0 without a basis says nothing and is left out. None
+    without utilities."""
+    s = facts.scenario
+    actors = tuple(a for a in s.utilities if only is None or a == only)
+    if not actors:
+        return None
+    by_when: dict[tuple[tuple[str, tuple[str, ...]], ...], dict[str, ValueCell]] = {}
+    reasons: dict[tuple[tuple[str, tuple[str, ...]], ...], list[tuple[str, Reason]]] = {}
+    assumptions = citations = 0
+    ranged = False
+    for a in actors:
+        for line in s.utilities[a].lines:
+            written = [reason(r, s, line.when[0][0]) for r in line.because]
+            assumptions += sum(1 for r in written if r.assumption)
+            citations += sum(1 for r in written if r.source)
+            if not (line.param.low or line.param.high or written):
+                continue
+            text = line.param.text.replace("-", MINUS)
+            ranged = ranged or line.param.uncertain
+            by_when.setdefault(line.when, {})[a] = ValueCell(a, text, line.param.line)
+            reasons.setdefault(line.when, []).extend((a, r) for r in written)
+    if not by_when:
+        return None
+    rows = []
+    for when, cells in by_when.items():
+        given = reasons[when]
+        several = len({a for a, _r in given}) > 1
+        rows.append(ValueRow(condition_labels(s, when),
+                             tuple(cells.get(a, ValueCell(a, "", None)) for a in actors),
+                             tuple(Basis(actor_name(a) if several else "", r) for a, r in given)))
+    return Utilities(tuple(Actor(a, actor_name(a)) for a in actors), tuple(rows),
+                     any(r.basis for r in rows), ranged, assumptions, citations)
 
 
 def _decision(facts: Facts, d: Decision) -> DecisionTable:
@@ -119,21 +188,13 @@ def _decision(facts: Facts, d: Decision) -> DecisionTable:
                             best[a] == o.option) for a in d.actors)
         outcomes = tuple(line for n in s.outcomes for line in state_lines(s, n, o.outcomes[n]))
         rows.append(OptionRow(o.option, s.state_label(d.node, o.option), worth, outcomes))
-    # What each actor wrote, by condition; worth nothing to anyone says nothing: left out.
-    written: dict[tuple[tuple[str, tuple[str, ...]], ...], dict[str, str]] = {}
-    for a in d.actors:
-        for line in s.utilities[a].lines:
-            if line.param.low or line.param.high:
-                written.setdefault(line.when, {})[a] = line.param.text.replace("-", MINUS)
-    values = tuple(ValueRow(condition_labels(s, when), tuple(by.get(a, "") for a in d.actors))
-                   for when, by in written.items())
     spec = s.nodes[d.node]
     return DecisionTable(d.node, d.label, spec.description,
                          tuple(Actor(a, actor_name(a)) for a in d.actors), tuple(rows),
                          tuple(AsWritten(a, d.as_written[a], signed(d.as_written[a]))
                                for a in d.actors),
                          tuple(s.state_label(d.node, best[a]) for a in d.actors),
-                         outcome_columns(s), values)
+                         outcome_columns(s))
 
 
 # most likely scenarios ---------------------------------------------------------------------

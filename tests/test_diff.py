@@ -380,3 +380,55 @@ def test_since_a_revision_outside_git_says_to_give_an_older_copy(
     err = capsys.readouterr().err
     assert "not a git repository" in err
     assert "give --since an older copy of the file instead (a path)" in err
+
+
+def test_since_is_never_read_as_an_option_of_git(repository: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """`--since=--output=FILE` had git write (truncate) FILE before it failed."""
+    precious = tmp_path / "precious.txt"
+    precious.write_text("precious")
+    for since in (f"--output={precious}", "-p", " "):
+        assert main(["diff", str(repository), "--since", since]) == 2
+        assert "is not a revision" in capsys.readouterr().err
+    assert precious.read_text() == "precious"
+
+
+def test_since_reads_the_file_its_case_s_scenario_and_their_sources_alone(
+        repository: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from model.analysis.revisions import _needed
+
+    repo = repository.parent.parent
+    (repo / "cases" / "notes.txt").write_text("One.\nTwo.\n")
+    (repo / "cases" / "big.bin").write_bytes(b"\0" * 1_000_000)  # nothing it reads
+    text = repository.read_text()
+    repository.write_text(text.replace("sources:", "sources:\n  notes: {title: Notes, path: "
+                                       "notes.txt}", 1) if "sources:" in text else
+                          text.replace("nodes:", "sources:\n  notes: {title: Notes, path: "
+                                       "notes.txt}\nnodes:", 1))
+    (repo / "cases" / "case.yaml").write_text(
+        "case: weather_case\nscenario: weather.yaml\n")
+    for args in (["add", "."], ["commit", "-qm", "second"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                       cwd=repo, check=True, capture_output=True)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    assert _needed(repo, commit, repo / "cases" / "case.yaml", "case") == [
+        "cases/case.yaml", "cases/weather.yaml", "cases/notes.txt"]
+    assert main(["diff", str(repo / "cases" / "case.yaml"), "--since", "HEAD"]) == 0, \
+        capsys.readouterr().err
+
+
+def test_since_on_a_case_whose_scenario_is_outside_the_repository_is_refused(
+        repository: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shutil.copy(WEATHER, outside / "weather.yaml")
+    repo = repository.parent.parent
+    (repo / "cases" / "far.yaml").write_text(
+        f"case: far\nscenario: {outside / 'weather.yaml'}\n")
+    for args in (["add", "."], ["commit", "-qm", "far"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                       cwd=repo, check=True, capture_output=True)
+    assert main(["diff", str(repo / "cases" / "far.yaml"), "--since", "HEAD"]) == 2
+    err = capsys.readouterr().err
+    assert "is outside the git repository" in err and "internal error" not in err

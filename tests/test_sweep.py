@@ -471,3 +471,28 @@ def test_a_belief_is_held_as_the_report_it_stood_for_at_the_written_numbers() ->
         for node in ("x", "y"):
             assert figures(found, i, node) == pytest.approx(
                 list(r.query(node, likelihood=report).values()), abs=1e-12), (v, node)
+
+
+def test_a_huge_number_of_steps_is_refused_before_any_value_is_made() -> None:
+    s = model.load(TINY)
+    for steps in ("1000000000", "99999999999999999999999"):
+        with pytest.raises(LimitError) as caught:
+            sweep(s, vary=[f"rain=0:1:{steps}"])
+        assert "over the limit of" in caught.value.problems[0].message
+    done = run("sweep", str(TINY), "--vary", "rain=0:1:1000000000")
+    assert done.returncode == 2 and "internal error" not in done.stderr
+
+
+def test_a_name_a_spreadsheet_would_run_is_written_to_csv_as_text(tmp_path: Path) -> None:
+    """Node names are any text: `=HYPERLINK("http://...")` as a CSV header cell would be a
+    formula that fetches a URL when the file is opened in a spreadsheet."""
+    text = UMBRELLA.replace("rain:", '"=HYPERLINK(1)":').replace("[rain", '["=HYPERLINK(1)"')
+    text = text.replace("{rain:", '{"=HYPERLINK(1)":')
+    s = model.loads(text, path="umb.yaml")
+    found = sweep(s, vary=["=HYPERLINK(1)=0.2:0.4:2"], outcome=["=HYPERLINK(1)"])
+    written = found.save(tmp_path / "x.csv").read_text()
+    header = written.splitlines()[0]
+    assert "'=HYPERLINK(1)" in header and not header.startswith("=")
+    assert all(not cell.startswith("=") for cell in header.split(","))
+    frame = pd.read_csv(tmp_path / "x.csv")
+    assert frame["expected utility (walker)"].iloc[0] == pytest.approx(found.expected[0])

@@ -161,6 +161,10 @@ def read_vary(scenario: Scenario, text: str) -> Vary:
         raise QueryError(Problem(f"--vary '{text}': STEPS must be a whole number, 1 or more",
                                  file=scenario.document.name,
                                  hint="e.g. 0.1:0.6:6 gives 0.1, 0.2, ..., 0.6"))
+    if steps > MAX_VARIANTS:  # before the values are made: 10^9 of them would not fit
+        raise LimitError(Problem(f"--vary '{text}': {steps:,} steps, over the limit of "
+                                 f"{MAX_VARIANTS:,} variants", file=scenario.document.name,
+                                 hint="take fewer steps"))
     values = (low,) if steps == 1 else tuple(float(x) for x in np.linspace(low, high, steps))
     return Vary(find_place(scenario, name), values)
 
@@ -242,7 +246,7 @@ class Sweep(RichDisplay):
         suffix = Path(output).suffix.lower()
         frame = self.to_frame()
         if suffix == ".csv":
-            return write_atomic(output, frame.to_csv(index=False))
+            return write_atomic(output, _inert(frame).to_csv(index=False))
         if suffix != ".parquet":
             raise QueryError(Problem(f"cannot tell how to write '{output}'",
                                      hint="end it in .csv or .parquet"))
@@ -285,6 +289,25 @@ class Sweep(RichDisplay):
                 "columns": [{"name": c.name, "kind": c.kind, "node": c.node, "state": c.state}
                             for c in self.columns],
                 "samples": self.samples, "seed": self.seed, "variants": rows}
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (which may fetch a
+# URL: =HYPERLINK(...)); names from the file are text, so such a cell starts with a quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every name and text cell a spreadsheet would run as a formula made
+    text (OWASP's advice for CSV: a leading apostrophe); numbers are left as they are."""
+    def text(value: Any) -> Any:
+        return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) \
+            else value
+
+    out = frame.rename(columns=text)
+    for name in out.columns:
+        if out[name].dtype == object:
+            out[name] = out[name].map(text)
+    return out
 
 
 def _columns(scenario: Scenario, outcomes: Sequence[str]) -> tuple[Column, ...]:

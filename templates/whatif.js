@@ -5,7 +5,12 @@
    and becomes certain. Tables are flat, row-major over (state, parent 1, parent 2, ...). */
 (function () {
   var model = JSON.parse(document.getElementById("briefing-model").textContent);
-  var nodes = {};
+  // Maps keyed by node and state names, which are any text the file gives: "constructor"
+  // or "__proto__" must not find Object.prototype's, so maps have no prototype and
+  // membership is an own property.
+  function dict() { return Object.create(null); }
+  function has(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
+  var nodes = dict();
   model.nodes.forEach(function (n) { nodes[n.id] = n; });
 
   function product(cards) {
@@ -21,7 +26,7 @@
 
   // Stride of each of `vars` inside factor f (0 where f does not have it).
   function stridesIn(f, vars) {
-    var own = {}, acc = 1;
+    var own = dict(), acc = 1;
     for (var i = f.vars.length - 1; i >= 0; i--) { own[f.vars[i]] = acc; acc *= f.cards[i]; }
     return vars.map(function (v) { return own[v] || 0; });
   }
@@ -68,20 +73,20 @@
              values: values };
   }
 
-  function parentsOf(id, doing) { return id in doing ? [] : nodes[id].parents; }
+  function parentsOf(id, doing) { return has(doing, id) ? [] : nodes[id].parents; }
 
   // Uncertain reports: a weight per state of a node, the evidence log's and the reader's
   // (`reported`, set in update: k for the state a report suggests, 1 for the others)
   // multiplied, applied unless the reader observes or sets the node.
-  var reported = {};  // node -> the state a reader's report suggests, and its odds
+  var reported = dict();  // node -> the state a reader's report suggests, and its odds
   // whether the evidence log's reports apply: Clear all clears them with the observations,
   // so the figures are the original forecast (`s.at(s.file.as_of)`)
   var useLog = true;
   function soft(given, doing) {
-    var out = {}, all = useLog ? model.likelihood || {} : {};
+    var out = dict(), all = useLog ? model.likelihood || dict() : dict();
     Object.keys(all).concat(Object.keys(reported)).forEach(function (id) {
-      if (id in given || id in doing || id in out) { return; }
-      var log = all[id], own = reported[id];
+      if (has(given, id) || has(doing, id) || has(out, id)) { return; }
+      var log = has(all, id) ? all[id] : null, own = has(reported, id) ? reported[id] : null;
       out[id] = nodes[id].states.map(function (s, i) {
         return (log ? log[i] : 1) * (own && own.state === s ? own.odds : 1);
       });
@@ -91,7 +96,7 @@
 
   // The tables that can matter: ancestors of the target and of the evidence.
   function relevant(target, given, doing) {
-    var keep = {}, stack = [target].concat(Object.keys(given), Object.keys(soft(given, doing)));
+    var keep = dict(), stack = [target].concat(Object.keys(given), Object.keys(soft(given, doing)));
     while (stack.length) {
       var id = stack.pop();
       if (keep[id]) { continue; }
@@ -102,7 +107,7 @@
   }
 
   function tableOf(id, doing) {
-    if (id in doing) {
+    if (has(doing, id)) {
       var card = nodes[id].states.length, values = new Float64Array(card);
       values[doing[id]] = 1;
       return factor([id], values);
@@ -116,19 +121,19 @@
     var ids = relevant(target === null ? Object.keys(given)[0] : target, given, doing);
     var factors = ids.map(function (id) {
       var f = tableOf(id, doing);
-      f.vars.slice().forEach(function (v) { if (v in given) { f = collapse(f, v, given[v]); } });
+      f.vars.slice().forEach(function (v) { if (has(given, v)) { f = collapse(f, v, given[v]); } });
       return f;
     });
     var weights = soft(given, doing);
     Object.keys(weights).forEach(function (id) {
       if (ids.indexOf(id) >= 0) { factors.push(factor([id], Float64Array.from(weights[id]))); }
     });
-    var free = ids.filter(function (id) { return id !== target && !(id in given); });
+    var free = ids.filter(function (id) { return id !== target && !has(given, id); });
     while (free.length) {
       // Greedy order: eliminate the variable whose combined factor is smallest.
       var best = -1, bestSize = Infinity;
       free.forEach(function (v, i) {
-        var seen = {}, size = 1;
+        var seen = dict(), size = 1;
         factors.forEach(function (f) {
           if (f.vars.indexOf(v) < 0) { return; }
           f.vars.forEach(function (u, j) { if (!seen[u]) { seen[u] = true; size *= f.cards[j]; } });
@@ -148,7 +153,7 @@
   }
 
   function indices(assignment) {
-    var out = {};
+    var out = dict();
     Object.keys(assignment).forEach(function (id) {
       var i = nodes[id].states.indexOf(assignment[id]);
       if (i < 0) { throw new Error("unknown state " + assignment[id] + " of " + id); }
@@ -163,8 +168,8 @@
     var g = indices(given || {}), d = indices(doing || {});
     var states = nodes[target].states;
     if (Object.keys(g).length && !(eliminate(null, g, d)[0] > 0)) { return null; }
-    if (target in g || target in d) {
-      var fixed = target in g ? g[target] : d[target];
+    if (has(g, target) || has(d, target)) {
+      var fixed = has(g, target) ? g[target] : d[target];
       return states.map(function (s, i) { return i === fixed ? 1 : 0; });
     }
     var joint = eliminate(target, g, d), total = 0, i;
@@ -235,7 +240,7 @@
   function culprits(given, doing) {
     var ids = Object.keys(given);
     var single = ids.filter(function (id) {
-      var rest = {};
+      var rest = dict();
       ids.forEach(function (other) { if (other !== id) { rest[other] = given[other]; } });
       return possible(rest, doing);
     });
@@ -286,7 +291,7 @@
       return "Evidence log cleared: the forecast of " + model.forecastOf + ".";
     }
     var kept = logReports.filter(function (item) {
-      return !(item[0] in given) && !(item[0] in doing);
+      return !has(given, item[0]) && !has(doing, item[0]);
     });
     return kept.length ? "The evidence log's reports: " + kept.map(function (item) {
       return item[1];
@@ -294,8 +299,8 @@
   }
 
   function update() {
-    var given = {}, doing = {};
-    reported = {};
+    var given = dict(), doing = dict();
+    reported = dict();
     selects.forEach(function (sel) {
       sel.classList.remove("is-given", "is-do", "is-report");
       if (!sel.value) { return; }
@@ -311,10 +316,10 @@
       (kind === "do" ? doing : given)[node] = state;
       sel.classList.add(kind === "do" ? "is-do" : "is-given");
     });
-    var cache = {}, impossible = false;
+    var cache = dict(), impossible = false;
     rows.forEach(function (row) {
       var pct = row.querySelector(".panel-pct"), node = pct.dataset.node;
-      if (!(node in cache)) { cache[node] = query(node, given, doing); }
+      if (!has(cache, node)) { cache[node] = query(node, given, doing); }
       var dist = cache[node];
       if (dist === null) {
         // No numbers under an impossible question: the last ones would be stale.

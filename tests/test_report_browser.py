@@ -684,3 +684,40 @@ def test_the_seed_s_diagrams_print_large_enough_to_read(
     assert node and min(node) >= 6, node
     tree_page = next(p.extract_text() for p in pdf.pages if printed_sizes(p, "Path 1 · 44%"))
     assert "Path" in tree_page and "collapsing" in tree_page
+
+
+PROTO = """\
+scenario: proto
+title: Names a script knows
+question: Do names that JavaScript objects already hold work in the panel?
+as_of: 2025-03-25
+horizon: 2025-12-31
+nodes:
+  constructor: {role: driver, prior: {yes: 0.3}, because: [{assumption: a}]}
+  __proto__:
+    {role: driver, states: [toString, valueOf], prior: {toString: 0.6}, because: [{assumption: a}]}
+  hasOwnProperty:
+    role: outcome
+    parents: [constructor, __proto__]
+    rows: [[0.9, 0.1], [0.7, 0.3], [0.2, 0.8], [0.4, 0.6]]
+    because: [{assumption: a}]
+"""
+
+
+def test_panel_answers_for_names_that_objects_already_hold(browser: Any, tmp_path: Path) -> None:
+    """`id in given` was true of "constructor" for every question: the panel said the
+    observations could not happen, and "__proto__" broke it with a script error."""
+    source = tmp_path / "proto.yaml"
+    source.write_text(PROTO)
+    s = model.load(source)
+    found = visit(browser, report(source, tmp_path / "proto.html", generated=GENERATED))
+    page = found.page
+    try:
+        assert_panel_matches(page, s, {}, {})
+        page.select_option('select[data-node="constructor"]', "given:yes")
+        assert_panel_matches(page, s, {"constructor": "yes"}, {})
+        page.select_option('select[data-node="__proto__"]', "do:valueOf")
+        assert_panel_matches(page, s, {"constructor": "yes"}, {"__proto__": "valueOf"})
+        assert not found.errors
+    finally:
+        page.close()

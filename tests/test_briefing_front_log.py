@@ -156,6 +156,10 @@ def test_the_case_page_dates_its_figures_with_the_evidence() -> None:
     seed = html("seed")
     assert "<dt>As of</dt><dd>25 Mar 2025</dd>" in seed and "Forecast of" not in seed
     assert "as\\20 of\\20 25\\20 Mar\\20 2025" in seed
+    # the scenario tree's root likewise (it said "As of 25 Mar 2025" on the case page)
+    assert "As of 25 Mar 2025</text>" not in text
+    assert "Forecast of 25 Mar 2025</text>" in text and "evidence to 28 Sep 2025</text>" in text
+    assert "As of 25 Mar 2025</text>" in seed
 
 
 # 7. the skip link -------------------------------------------------------------------------

@@ -135,7 +135,9 @@ def _tree_drawing(facts: Facts) -> Drawing | None:
     alt = (f"Tree of the {len(tree.paths)} most probable paths of the drivers "
            f"({', '.join(facts.label(d) for d in tree.drivers)}); the same paths, with their "
            "probabilities and outcomes, are in the table below the tree.")
-    return Drawing(*tree_dot(facts.scenario, tree, day(facts.scenario.file.as_of)), alt)
+    s = facts.scenario
+    return Drawing(*tree_dot(s, tree, day(s.file.as_of),
+                             day(s.evidence[-1].date) if s.evidence else ""), alt)
 
 
 def tree_section(facts: Facts) -> Section | None:

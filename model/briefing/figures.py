@@ -146,19 +146,26 @@ def network_dot(s: Scenario, baseline: Mapping[str, Mapping[str, float]]
     return "".join(out), titles
 
 
-def tree_dot(s: Scenario, tree: ScenarioTree, as_of: str) -> tuple[str, dict[str, str]]:
+def tree_dot(s: Scenario, tree: ScenarioTree, as_of: str,
+             evidence_to: str = "") -> tuple[str, dict[str, str]]:
     """The tree's DOT, drawn left to right: branch probabilities on edges, outcomes at the
-    leaves; and the hover text of each Graphviz node and edge."""
+    leaves; and the hover text of each Graphviz node and edge. The root says when the
+    futures are seen from: "As of" the date, or, with evidence in effect (`evidence_to`,
+    the last entry's date), the forecast of as_of moved by the log up to that day."""
     ids: dict[tuple[str, ...], str] = {(): "t0"}
     leaf_text = percents([leaf.probability for leaf in tree.leaves])
     branch_text = sibling_percents(tree)
-    titles: dict[str, str] = {"t0": f"Every future, as seen on {as_of}"}
+    seen = [f"As of {as_of}"] if not evidence_to else [f"Forecast of {as_of}",
+                                                       f"evidence to {evidence_to}"]
+    titles: dict[str, str] = {"t0": f"Every future, as seen on {as_of}" if not evidence_to
+                              else f"Every future, as the forecast of {as_of} sees it with "
+                                   f"the evidence to {evidence_to}"}
     out = ["digraph tree {\n", _GRAPH,
            'graph [rankdir="LR", nodesep="0.1", ranksep="0.32"];\n',
            'node [shape="box", style="rounded,filled", fillcolor="#ffffff", '
            'color="#b7c0cc"];\n',
            f't0 [id="tree-root", class="tree-root", fillcolor="#1f3a5f", color="#1f3a5f", '
-           f'fontcolor="#ffffff", label={label(["As of " + as_of, "100%"])}];\n']
+           f'fontcolor="#ffffff", label={label([*seen, "100%"])}];\n']
     for path, share in zip(tree.paths, leaf_text, strict=False):
         for depth in range(1, len(tree.drivers) + 1):
             prefix = path.states[:depth]

@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -144,6 +145,11 @@ def test_a_diagram_that_fails_ahead_fails_its_render_once(
                                "echo 'syntax error in line 1' >&2; exit 1\n")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
     graphviz.draw_ahead(DOT, "dot")
+    # the render comes after the drawing ahead has failed (it drew anew, and ran dot twice,
+    # where the machine was slow to come to it)
+    for thread in threading.enumerate():
+        if thread.name == "scenario-diagram":
+            thread.join(60)
     with pytest.raises(DiagramError, match="Graphviz's `dot` failed: syntax error in line 1"):
         render_svg(DOT, "dot")
     assert runs(tmp_path) == 1

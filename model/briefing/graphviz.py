@@ -118,6 +118,8 @@ def render_svg(dot_source: str, graphviz: str | None = None,
     if ahead is not None:  # being drawn ahead (`draw_ahead`): its drawing, or its error
         ahead.done.wait()
         if ahead.error is not None:
+            with _KEPT_LOCK:  # a failure stays until the render that wants it takes it
+                _AHEAD.pop(key, None)
             raise ahead.error
         with _KEPT_LOCK:
             kept = _KEPT.get(key)
@@ -149,11 +151,12 @@ def draw_ahead(dot_source: str, graphviz: str | None = None,
     def draw() -> None:
         try:
             _keep(key, inline_svg(_render_with_dot(dot_source), dict(hovers), alt))
-        except DiagramError as exc:  # raised again by the `render_svg` that wants it
-            ahead.error = exc
+        except DiagramError as exc:  # raised again by the `render_svg` that wants it,
+            ahead.error = exc          # which finds it under its key however late it comes
         finally:
-            with _KEPT_LOCK:
-                _AHEAD.pop(key, None)
+            if ahead.error is None:
+                with _KEPT_LOCK:
+                    _AHEAD.pop(key, None)
             ahead.done.set()
 
     threading.Thread(target=draw, daemon=True, name="scenario-diagram").start()

@@ -46,13 +46,14 @@ from ..language.judgements import JudgementSpec
 from ..language.probability import percent, shown_term, whole_percent
 from ..language.schema import Assumption, Citation, Confidence
 from ..language.tables import Block, FloatArray, Support, when_text
+from ..limits import MEMORY_BUDGET_BYTES
 from ..scenario import Scenario, offer
 from . import DEFAULT_SAMPLES, DEFAULT_SEED
 from .disagreement import estimating_sources
 from .marginals import MAX_GROUP_CELLS
 from .places import Place, places
 from .sensitivity import swing_range, swung_values
-from .uncertainty import Draws, KeptTables, draw, varying_tables
+from .uncertainty import Draws, KeptTables, draw, draw_bytes, varying_tables
 
 if TYPE_CHECKING:
     from ..network.compiled import CompiledNet
@@ -493,6 +494,10 @@ def outcome_specs(scenario: Scenario, outcomes: Sequence[str]) -> tuple[Judgemen
     state. None past OUTCOME_PARAMS written numbers (each is swung: an imported network's
     thousands would cost more than the rest of the analysis)."""
     if scenario.judgement_specs or len(scenario.params) > OUTCOME_PARAMS:
+        return ()
+    # each number swung to each end makes a batch of tables as large as that many draws'
+    # (300 numbers of a 1,000,000-cell table: 4.5 GB): past half the budget, not measured
+    if draw_bytes(scenario, 2 * len(scenario.params)) > MEMORY_BUDGET_BYTES // 2:
         return ()
     out = []
     for node in outcomes:

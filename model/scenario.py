@@ -9,11 +9,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,7 +36,7 @@ from .language.utilities import UtilitySpec
 from .limits import MAX_QUERY_CELLS, MEMORY_BUDGET_BYTES
 from .network.engine import Engine, EngineName, engine_name, make_engine
 from .network.influence import Diagram, Solution, solve
-from .network.net import Assignment, Likelihood, Net
+from .network.net import Assignment, Likelihood, Net, as_assignment, as_likelihood, as_names
 from .results import Approximation, Distribution, Explanation, Labels
 
 SAMPLING_SEED = 2025  # approximate queries are seeded, so a rerun prints the same estimate
@@ -84,6 +86,9 @@ def load(path: str | Path, engine: EngineName = "compiled",
 
     `engine` answers queries: "compiled" (default; cached tensor contractions, tested
     equal to pgmpy) or "pgmpy" (its VariableElimination, the reference)."""
+    _check_path(path, "path")
+    if case is not None:
+        _check_path(case, "case")
     doc = _read(path)
     if is_case(doc):
         if case is not None:
@@ -99,6 +104,15 @@ def load(path: str | Path, engine: EngineName = "compiled",
     return Scenario(doc, engine, None if case is None else read_document(case))
 
 
+def _check_path(path: object, what: str) -> None:
+    """A file's path: a str or a path-like object (pathlib.Path), else a QueryError."""
+    if not isinstance(path, str | os.PathLike):
+        raise QueryError(Problem(f"load: {what} is a file's path (a str or a pathlib.Path), "
+                                 f"got {'None' if path is None else type(path).__name__}",
+                                 hint="e.g. model.load('scenarios/x.yaml'); for a file's "
+                                      "text, model.loads(text)"))
+
+
 def _read(path: str | Path) -> Document:
     """A scenario file, or another tool's network file as the same data."""
     return load_network(path) if is_network(path) else read_document(path)
@@ -108,6 +122,14 @@ def loads(text: str, path: str | Path = "<string>", engine: EngineName = "compil
           case: str | None = None) -> Scenario:
     """The same from text (`path` names it in messages and anchors source paths); `case` is
     a case file's text, anchored beside `path`."""
+    for what, value in (("text", text), ("case", case)):
+        if value is not None and not isinstance(value, str):
+            raise QueryError(Problem(
+                f"loads: {what} is a scenario's text (a str), got {type(value).__name__}",
+                hint="for a file, model.load(path)" if isinstance(value, os.PathLike)
+                else "decode bytes first: model.loads(data.decode('utf-8'))"
+                if isinstance(value, bytes) else "e.g. model.loads(yaml_text)"))
+    _check_path(path, "path")
     doc = parse_document(text, path)
     return Scenario(doc, engine, None if case is None else
                     parse_document(case, Path(path).with_suffix(".case.yaml")))
@@ -150,6 +172,8 @@ class Scenario(RichDisplay):
 
     @property
     def file(self) -> ScenarioFile:
+        """The scenario file as checked (`language.schema.ScenarioFile`): `as_of`, `nodes`,
+        `sources`, `what_ifs`, ... as written."""
         return self.checked.file
 
     @property
@@ -159,17 +183,20 @@ class Scenario(RichDisplay):
 
     @property
     def title(self) -> str:
+        """The title: the case's, when a case is loaded and has one, else the scenario's."""
         return self.case.file.title or self.file.title if self.case else self.file.title
 
     @property
     def description(self) -> str:
+        """The description: the case's, when a case is loaded and has one, else the
+        scenario's."""
         return self.case.file.description or self.file.description if self.case \
             else self.file.description
 
     @property
     def nodes(self) -> Mapping[str, NodeSpec]:
-        """Checked nodes in topological order (parents before children)."""
-        return self.checked.nodes
+        """Checked nodes in topological order (parents before children), read-only."""
+        return MappingProxyType(self.checked.nodes)
 
     @property
     def params(self) -> Sequence[Param]:
@@ -183,12 +210,13 @@ class Scenario(RichDisplay):
 
     @property
     def what_ifs(self) -> Sequence[WhatIf]:
+        """The file's named what-ifs (each a `given` and a `do`), for `what_if(name)`."""
         return self.file.what_ifs
 
     @property
     def judgement_specs(self) -> Sequence[JudgementSpec]:
-        """The key judgements as the file states them; `model.analysis.judgements(s)`
-        assesses them (probability, range, term, confidence)."""
+        """The key judgements as the file states them; `model.judgements(s)` (or
+        `s.judgements()`) assesses them (probability, range, term, confidence)."""
         return self.checked.judgements
 
     @property
@@ -198,11 +226,15 @@ class Scenario(RichDisplay):
 
     @property
     def warnings(self) -> Sequence[Problem]:
+        """What the checks found that does not stop the file (a date in the future, say):
+        the scenario's, the case's and its evidence log's."""
         return [*self.checked.warnings, *(self.case.warnings if self.case else ()),
                 *self._log_warnings]
 
     @property
     def outcomes(self) -> list[str]:
+        """The nodes with role outcome, in topological order: what `analyze`, `what_if`
+        and the briefing report on."""
         return self.nodes_with_role("outcome")
 
     @property
@@ -259,6 +291,8 @@ class Scenario(RichDisplay):
 
     @property
     def resolutions(self) -> Sequence[ResolutionSpec]:
+        """How nodes turned out (the file's and the case's `resolutions`), which `score`
+        measures the forecast against."""
         return self.log.resolutions
 
     @cached_property
@@ -489,11 +523,21 @@ class Scenario(RichDisplay):
         except ScenarioError as exc:
             raise self._locate(exc) from None
 
+    def _asked(self, given: Assignment | None, do: Assignment | None,
+               likelihood: Likelihood | None
+               ) -> tuple[dict[str, str], dict[str, str], dict[str, Any] | None]:
+        """`asked`, its problems naming this scenario's file."""
+        try:  # not `located()`: a warm query takes microseconds, and this is on its way
+            return asked(given, do, likelihood)
+        except ScenarioError as exc:
+            raise self._locate(exc) from None
+
     def evidence_probability(self, given: Assignment | None = None,
                              do: Assignment | None = None,
                              likelihood: Likelihood | None = None) -> float:
         """P(given | do(do)): how likely the observations are. With a likelihood, its
         weights count as written, as the report's probability under each state."""
+        given, do, likelihood = self._asked(given, do, likelihood)
         with self.located():
             return self.engine.evidence_probability(given, do, likelihood=likelihood)
 
@@ -508,7 +552,18 @@ class Scenario(RichDisplay):
 
         Exact unless `approximate` is a number of samples: then estimated by likelihood
         weighting (seeded by `seed`), with each state's standard error in the result's
-        `approximate` (for questions too large to answer exactly)."""
+        `approximate` (for questions too large to answer exactly). Where no sample (or
+        every sample) falls in a state, its standard error is not 0 but 1 / (n + 1), n the
+        effective number of samples (`network.sampling`): a share that small could well
+        have gone unseen.
+
+        `target` is one node's name (a str; several together: `joint`); `given` and `do`
+        map node names to state names (a dict, or a pandas Series; None: none); anything
+        else is a QueryError naming the argument."""
+        if target.__class__ is not str:
+            with self.located():
+                self.net.check_node(target, "target")  # refuses what is not a name
+        given, do, likelihood = self._asked(given, do, likelihood)
         try:
             if approximate is not None:
                 return self._estimate(target, given, do, likelihood, approximate, seed)
@@ -541,23 +596,29 @@ class Scenario(RichDisplay):
                                                   strict=True)), found.effective_samples),
             labels=self.labels_of(target, observed, setting, likelihood))
 
-    def joint(self, targets: Sequence[str], given: Assignment | None = None,
+    def joint(self, targets: Sequence[str] | str, given: Assignment | None = None,
               do: Assignment | None = None,
               likelihood: Likelihood | None = None) -> dict[tuple[str, ...], float]:
-        """P(targets jointly | given, report, do(do)) as {(state, state, ...): probability}."""
-        with self.located():
+        """P(targets jointly | given, report, do(do)) as {(state, state, ...): probability}.
+        `targets` is a list of node names; one name alone (a str) is a list of one, its
+        keys then tuples of one state. Always exact (no `approximate=`: `query` estimates
+        one node's distribution by sampling)."""
+        targets = as_names(targets, "targets")
+        given, do, likelihood = self._asked(given, do, likelihood)
+        with self.located(), exact_only():
             values = self.engine.joint(targets, given, do, likelihood=likelihood)
         labels = [self.net.states[t] for t in targets]
         return {tuple(labels[a][i] for a, i in enumerate(index)): p
                 for index, p in zip(np.ndindex(values.shape), values.ravel().tolist(),
                                     strict=True)}
 
-    def joint_frame(self, targets: Sequence[str], given: Assignment | None = None,
+    def joint_frame(self, targets: Sequence[str] | str, given: Assignment | None = None,
                     do: Assignment | None = None,
                     likelihood: Likelihood | None = None) -> Any:
         """The joint as a pandas DataFrame: one column per target, then `probability`."""
         import pandas as pd
 
+        targets = as_names(targets, "targets")
         rows = [(*states, p) for states, p in self.joint(targets, given, do,
                                                          likelihood).items()]
         return pd.DataFrame(rows, columns=[*targets, "probability"])
@@ -565,17 +626,19 @@ class Scenario(RichDisplay):
     def labels_of(self, *nodes: str | Mapping[str, Any] | None) -> Labels:
         """How a reader sees `nodes` (names, or the keys of a given, do or likelihood) and
         their states, for a result's display."""
+        specs = self.checked.nodes
         names = [n for item in nodes if item for n in ([item] if isinstance(item, str)
-                                                      else item) if n in self.nodes]
+                                                      else item) if n in specs]
         names = list(dict.fromkeys(names))
-        return Labels({n: self.nodes[n].label for n in names},
-                      {n: {st: self.state_label(n, st) for st in self.nodes[n].states}
+        return Labels({n: specs[n].label for n in names},
+                      {n: {st: self.state_label(n, st) for st in specs[n].states}
                        for n in names})
 
     def most_probable(self, given: Assignment | None = None,
                       do: Assignment | None = None,
                       likelihood: Likelihood | None = None) -> Explanation:
         """The most probable explanation: the likeliest joint state of all other nodes."""
+        given, do, likelihood = self._asked(given, do, likelihood)
         with self.located():
             given, do = self.net.question(given, do)
             states, probability = self.engine.most_probable(given, do, likelihood=likelihood)
@@ -587,6 +650,11 @@ class Scenario(RichDisplay):
         names each unknown name (with "did you mean") or the column of a syntax error."""
         if isinstance(event, str) and event in self._events:
             return self._events[event]
+        if not isinstance(event, str | Event):
+            raise QueryError(Problem(
+                f"an event is a str such as 'a=x or b=y', got "
+                f"{'None' if event is None else type(event).__name__}",
+                file=self.document.name, hint="e.g. probability('israeli_strike=yes')"))
         states = {n: spec.states for n, spec in self.nodes.items()}
         if isinstance(event, str):
             found, errors = read_event(event, states)
@@ -610,7 +678,8 @@ class Scenario(RichDisplay):
         """P(event | given, report, do(do)), exact: the joint of the event's nodes, summed
         over the combinations where the event holds (never a sum of marginals, which
         double-counts). `likelihood` is likelihood (virtual) evidence, as in `query`."""
-        with self.located():
+        given, do, likelihood = self._asked(given, do, likelihood)
+        with self.located(), exact_only():
             found = self.event(event)
             nodes = event_nodes(found)
             cells = math.prod(len(self.net.states[n]) for n in nodes)
@@ -625,8 +694,11 @@ class Scenario(RichDisplay):
 
     def query_all(self, given: Assignment | None = None, do: Assignment | None = None,
                   likelihood: Likelihood | None = None) -> dict[str, Distribution]:
-        """Every node's distribution; on the compiled engine from one pass over the network
-        (`CompiledNet.marginals`), not one query per node."""
+        """Every node's distribution, as {node: Distribution}; on the compiled engine from
+        one pass over the network (`CompiledNet.marginals`), not one query per node. For a
+        table, `to_frame()` (one long DataFrame) rather than `pd.DataFrame` of this; for
+        JSON, each distribution's `to_dict()`."""
+        given, do, likelihood = self._asked(given, do, likelihood)
         if self.engine_name != "compiled":
             return {n: self.query(n, given, do, likelihood) for n in self.nodes}
         try:
@@ -651,10 +723,20 @@ class Scenario(RichDisplay):
         from .network.beliefs import believe
 
         with self.located():
-            return believe(self.engine, beliefs, given, do, likelihood)
+            found = as_likelihood(beliefs, "beliefs", "{'node': {'yes': 0.7}}")
+        if not found:
+            raise QueryError(Problem("believe: no belief given", file=self.document.name,
+                                     hint="e.g. believe({'node': {'yes': 0.7}})"))
+        given, do, likelihood = self._asked(given, do, likelihood)
+        with self.located():
+            return believe(self.engine, found, given, do, likelihood)
 
     def named_what_if(self, name: str) -> WhatIf:
         """The what-if of that name, or a QueryError suggesting the closest names."""
+        if not isinstance(name, str):
+            raise QueryError(Problem(f"a what-if is named by a str, got {type(name).__name__}",
+                                     file=self.document.name,
+                                     hint=did_you_mean("", [w.name for w in self.what_ifs])))
         for w in self.what_ifs:
             if w.name == name:
                 return w
@@ -663,8 +745,12 @@ class Scenario(RichDisplay):
 
     def what_if(self, name: str,
                 likelihood: Likelihood | None = None) -> dict[str, Distribution]:
-        """Each outcome's distribution under the named what-if (and a likelihood, if given)."""
+        """Each outcome's distribution under the named what-if (and a likelihood, if given).
+        A problem of the what-if is located at its line in the file; one of `likelihood`,
+        the call's own argument, names the file alone."""
         w = self.named_what_if(name)
+        with self.located():
+            self.net.weights(likelihood)  # the caller's own argument, checked first
         with self.asking_what_if(name):
             return {o: self.query(o, w.given, w.do, likelihood) for o in self.outcomes}
 
@@ -683,7 +769,8 @@ class Scenario(RichDisplay):
 
     def to_frame(self, given: Assignment | None = None, do: Assignment | None = None,
                  likelihood: Likelihood | None = None) -> Any:
-        """Every node's distribution as one long DataFrame (node, state, probability, term)."""
+        """Every node's distribution as one long DataFrame (node, state, probability, term):
+        what `pd.DataFrame(s.query_all())` would be, were a distribution a plain dict."""
         import pandas as pd
 
         frames = [d.to_frame().reset_index().assign(node=n)
@@ -692,6 +779,33 @@ class Scenario(RichDisplay):
 
     def __repr__(self) -> str:
         return f"<Scenario {self.id!r}: {len(self.nodes)} nodes, {len(self.params)} numbers>"
+
+
+def asked(given: Assignment | None, do: Assignment | None, likelihood: Likelihood | None
+          ) -> tuple[dict[str, str], dict[str, str], dict[str, Any] | None]:
+    """A question's `given`, `do` and `likelihood` checked for type and made plain dicts
+    (a pandas Series converts; None is none), before the evidence log is merged in: a
+    list, a str or a state of None is a QueryError naming the argument. Whether the names
+    are known is the engines' check (`Net.question`, `Net.weights`)."""
+    return as_assignment(given, "given"), as_assignment(do, "do"), as_likelihood(likelihood)
+
+
+@contextmanager
+def exact_only() -> Iterator[None]:
+    """A joint or an event too large to answer exactly says what can be done instead: the
+    engine's hint names sampling, which `joint` and `probability` do not take."""
+    try:
+        yield
+    except LimitError as exc:
+        from .network.compiled import SAMPLING_HINT
+
+        if not any(p.hint and SAMPLING_HINT in p.hint for p in exc.problems):
+            raise
+        hint = ("ask about fewer targets jointly, or observe fewer nodes; joint and "
+                "probability are exact only, but query(node, approximate=100_000) estimates "
+                "one node's distribution by sampling")
+        raise LimitError([replace(p, hint=hint) if p.hint and SAMPLING_HINT in p.hint else p
+                          for p in exc.problems]) from None
 
 
 def _plain(likelihood: Likelihood | None) -> dict[str, dict[str, float]]:

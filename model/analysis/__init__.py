@@ -17,6 +17,7 @@ prints the same numbers.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -103,10 +104,13 @@ class Drawn:
     outcome_judgements: tuple[Judgement, ...] = ()
 
 
-def analyze(scenario: Scenario, outcome: str | None = None, samples: int | None = None,
+def analyze(scenario: Scenario, outcome: str | Sequence[str] | None = None,
+            samples: int | None = None,
             seed: int | None = DEFAULT_SEED, *, redraw: Redraw | None = None,
             drawn: Callable[[], Drawn | None] | None = None) -> Analysis:
-    """Analyse `outcome` (any node), or every `role: outcome` node when None.
+    """Analyse `outcome` (any node's name), several nodes (a list of names, analysed in
+    that order), or every `role: outcome` node when None. `scenario` is a loaded Scenario:
+    for a file, `analyze(model.load(path))`.
 
     `samples` draws of the uncertain numbers (seeded by `seed`) feed the uncertainty
     intervals and the decisions' intervals; everything else is exact. None takes
@@ -123,18 +127,19 @@ def analyze(scenario: Scenario, outcome: str | None = None, samples: int | None 
     from .signposts import signposts_for
     from .uncertainty import check_samples
 
+    check_scenario(scenario, "analyze")
+    chosen = check_outcomes(scenario, outcome)
+    samples = check_samples_given(samples)
+    check_seed(seed)
     note = ""
     if samples is None:
         samples, note = default_samples(scenario)
-    if outcome is not None:
-        scenario.query(outcome)  # an unknown node is refused here, with the file's name
-    check_seed(seed)
     check_samples(scenario, samples)  # before any work
     if scenario.reader_decisions:
         from .policy import check_solvable
 
         check_solvable(scenario, samples)
-    outcomes = [outcome] if outcome is not None else scenario.outcomes
+    outcomes = chosen if chosen is not None else scenario.outcomes
     engine = scenario.compiled  # batched tables: the compiled engine, whatever answers queries
     # The bar's shares are each step's part of the time on the seed at 100,000 draws.
     with task(f"analysing {scenario.id}", 100, unit="%") as advance:
@@ -214,8 +219,56 @@ def decide(scenario: Scenario, actor: str | None = None,
     (`model.analysis.policy`)."""
     from .policy import decide as solve
 
+    check_scenario(scenario, "decide")
+    if actor is not None and not isinstance(actor, str):
+        raise QueryError(Problem(f"decide: actor is an actor's name (a str), got "
+                                 f"{type(actor).__name__}", hint="e.g. decide(s, 'wildcatter')"))
+    samples = check_samples_given(samples)
     check_seed(seed)
     return solve(scenario, actor, samples, seed)
+
+
+def check_scenario(scenario: object, what: str) -> None:
+    """A loaded Scenario; a path or anything else is refused, saying how to load it."""
+    from ..scenario import Scenario
+
+    if not isinstance(scenario, Scenario):
+        got = "None" if scenario is None else type(scenario).__name__
+        raise QueryError(Problem(
+            f"{what} takes a loaded Scenario, got {got}",
+            hint=f"load it first: {what}(model.load(path))"
+            if isinstance(scenario, str) or hasattr(scenario, "__fspath__")
+            else f"e.g. {what}(model.load('scenarios/x.yaml'))"))
+
+
+def check_outcomes(scenario: Scenario, outcome: object) -> list[str] | None:
+    """The outcomes `analyze` is asked about: one name, a sequence of names (each known,
+    each once), or None for the scenario's own."""
+    if outcome is None:
+        return None
+    names = [outcome] if isinstance(outcome, str) else outcome
+    if not isinstance(names, Sequence) or not names or \
+            not all(isinstance(n, str) for n in names):
+        raise QueryError(Problem(
+            f"outcome is a node's name or a list of names, got {outcome!r:.60}",
+            file=scenario.document.name, hint="e.g. outcome='nuclear_deal'"))
+    if len(set(names)) != len(names):
+        raise QueryError(Problem("outcome names a node twice", file=scenario.document.name,
+                                 hint="name each node once"))
+    for name in names:
+        scenario.query(name)  # an unknown node is refused here, with the file's name
+    return list(names)
+
+
+def check_samples_given(samples: object) -> int | None:
+    """A number of draws as asked for: None, or a whole number (the range is checked with
+    the scenario's memory budget, `uncertainty.check_samples`)."""
+    if samples is not None and (isinstance(samples, bool)
+                                or not isinstance(samples, numbers.Integral)):
+        raise QueryError(Problem(f"samples is a whole number of draws, got "
+                                 f"{type(samples).__name__} {samples!r:.40}",
+                                 hint="e.g. samples=10_000"))
+    return None if samples is None else int(samples)
 
 
 def check_seed(seed: int | None) -> None:

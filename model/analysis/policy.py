@@ -12,14 +12,14 @@ utility rises when the node's state is known before the first decision it does n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..display import RichDisplay
-from ..errors import LimitError, Problem, QueryError
+from ..errors import LimitError, Problem, QueryError, did_you_mean
 from ..language.tables import FloatArray
 from ..limits import MAX_SAMPLES, MEMORY_BUDGET_BYTES
 from ..network.influence import Diagram, Solution, Stage, solve, solve_bytes
@@ -56,22 +56,63 @@ class Situation:
 
 @dataclass(frozen=True)
 class DecisionPolicy:
+    """One of the reader's decisions solved: what it knows when taken, and the best option
+    (with every option's worth) in each combination of that which can happen."""
+
     node: str
     label: str
     knows: tuple[str, ...]  # everything known when it is taken (no forgetting)
     situations: tuple[Situation, ...]  # every combination that can happen, in state order
+    # the states of each node it knows, to say which state of `choice`'s is not one
+    states: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False,
+                                                  repr=False)
 
     def choice(self, known: Mapping[str, str]) -> str:
-        """The policy's option when `known` (every node it knows, at least) holds."""
+        """The policy's option when `known` holds: a state for every node the decision
+        knows (`knows`; other nodes in `known` are ignored). A node missing from `known`,
+        a state that is not one of its node's, or a combination the policy never meets
+        (probability 0 of getting there) is a QueryError saying which."""
+        if not isinstance(known, Mapping):
+            raise QueryError(Problem(
+                f"choice takes what is known as a mapping of node to state, got "
+                f"{type(known).__name__}", node=self.node,
+                hint="e.g. {" + ", ".join(f"{n!r}: {self._state(n)!r}"
+                                          for n in self.knows) + "}"))
+        missing = [n for n in self.knows if n not in known]
+        if missing:
+            raise QueryError(Problem(
+                f"'{self.node}' is taken knowing {_names(self.knows)}: "
+                f"{_names(missing)} {'is' if len(missing) == 1 else 'are'} missing from "
+                "what is known", node=self.node,
+                hint="give a state of " + ", ".join(f"{n!r} (e.g. {self._state(n)!r})"
+                                                    for n in missing)))
+        problems = [Problem(f"'{known[n]}' is not a state of '{n}'", node=n,
+                            hint=did_you_mean(str(known[n]), self.states[n]))
+                    for n in self.knows if n in self.states and known[n] not in self.states[n]]
+        if problems:
+            raise QueryError(problems)
         for s in self.situations:
             if all(known.get(n) == st for n, st in s.known.items()):
                 return s.best
-        raise QueryError(Problem(f"'{self.node}' never meets what is known there",
-                                 node=self.node))
+        shown = ", ".join(f"{n}={known[n]}" for n in self.knows)
+        raise QueryError(Problem(f"'{self.node}' is never taken when {shown}: getting there "
+                                 "has probability 0", node=self.node,
+                                 hint="ask about a combination in its `situations`"))
+
+    def _state(self, node: str) -> str:
+        """A state of `node` for an example."""
+        found = self.states.get(node)
+        return found[0] if found else "state"
 
     def to_dict(self) -> dict[str, Any]:
         return {"node": self.node, "label": self.label, "knows": list(self.knows),
                 "situations": [s.to_dict() for s in self.situations]}
+
+
+def _names(nodes: Sequence[str]) -> str:
+    """'a', 'a' and 'b', 'a', 'b' and 'c'."""
+    quoted = [f"'{n}'" for n in nodes]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 @dataclass(frozen=True)
@@ -105,7 +146,14 @@ class Strategy(RichDisplay):
     after_every_decision: tuple[str, ...]  # nodes no decision could know: no EVPI
 
     def decision(self, node: str) -> DecisionPolicy:
-        return next(d for d in self.decisions if d.node == node)
+        """The policy of the reader's decision `node`; a name that is not one of them is a
+        QueryError suggesting the closest."""
+        for d in self.decisions:
+            if d.node == node:
+                return d
+        names = [d.node for d in self.decisions]
+        raise QueryError(Problem(f"'{node}' is not one of the reader's decisions",
+                                 hint=did_you_mean(str(node), names)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"scenario": self.scenario, "actor": self.actor, "samples": self.samples,
@@ -251,7 +299,8 @@ def _policy(scenario: Scenario, point: Solution, drawn: Solution, stage: Stage) 
         at[axis] = 0
         best = options[int(stage.choice[0][tuple(at)])]
         situations.append(Situation(states, float(reach[tuple(at)]), best, tuple(worth)))
-    return DecisionPolicy(d, scenario.nodes[d].label, stage.knows, tuple(situations))
+    return DecisionPolicy(d, scenario.nodes[d].label, stage.knows, tuple(situations),
+                          {n: scenario.nodes[n].states for n in stage.knows})
 
 
 def _information(scenario: Scenario, actor: str, point: Solution, drawn: Solution,

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -27,13 +28,108 @@ Assignment = Mapping[str, str]
 Likelihood = Mapping[str, Mapping[str, float]]
 
 
+def _type(value: object) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def _got(value: object) -> str:
+    """What was given instead, for a message: its type, and its value cut short."""
+    return "None" if value is None else f"{type(value).__name__} {value!r:.60}"
+
+
+def as_mapping(value: object, what: str, example: str) -> dict[Any, Any]:
+    """`value` as a dict: None is empty, a Mapping (or a pandas Series, which has `items`)
+    converts; anything else (a list, a str like "a=x") is a QueryError naming `what`."""
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return dict(value)
+    items = getattr(value, "items", None)
+    if callable(items) and hasattr(value, "index"):  # a pandas Series: index -> value
+        return dict(items())
+    hint = f"e.g. {what}={example}"
+    if isinstance(value, str) and "=" in value:
+        node, _, state = value.partition("=")
+        hint = f"e.g. {what}={{{node.strip()!r}: {state.strip()!r}}}"
+    raise QueryError(Problem(f"{what} takes a mapping (a dict), got {_got(value)}",
+                             hint=hint))
+
+
+def as_assignment(value: object, what: str) -> dict[str, str]:
+    """A query's `given` or `do` checked for type: a mapping of node names to state names
+    (None: nothing). Whether the names are known is `Net.question`'s check."""
+    found = as_mapping(value, what, "{'node': 'state'}")
+    problems = []
+    for node, state in found.items():
+        if not isinstance(node, str):
+            problems.append(Problem(f"{what}: a node is named by a str, got {_got(node)}",
+                                    hint="e.g. {'node': 'state'}"))
+        elif not isinstance(state, str):
+            problems.append(Problem(
+                f"{what}: the state of '{node}' must be a state name (a str), got "
+                f"{_got(state)}", node=node,
+                hint="leave the node out to say nothing of it" if state is None
+                else f"e.g. {what}={{{node!r}: 'state'}}"))
+    if problems:
+        raise QueryError(problems)
+    return found
+
+
+def as_likelihood(value: object, what: str = "likelihood",
+                  example: str = "{'node': {'yes': 1, 'no': 3}}") -> dict[str, Any] | None:
+    """A likelihood (or beliefs) checked for type: a mapping of node names to mappings of
+    states to weights (None: none). The weights themselves are `Net.weights`'s check."""
+    found = as_mapping(value, what, example)
+    if not found:
+        return None
+    out: dict[str, Any] = {}
+    for node, weights in found.items():
+        if not isinstance(node, str):
+            raise QueryError(Problem(f"{what}: a node is named by a str, got {_got(node)}",
+                                     hint=f"e.g. {what}={example}"))
+        # a node's own weights converted where they are a Series; anything else not a
+        # mapping is left for the caller's check, which says what the node's states are
+        series = not isinstance(weights, Mapping | str) and hasattr(weights, "index") \
+            and callable(getattr(weights, "items", None))
+        out[node] = dict(weights.items()) if series else weights
+    return out
+
+
+def as_names(value: object, what: str) -> list[str]:
+    """Node names: one name (a str) as a list of one, or an iterable of names."""
+    if isinstance(value, str):
+        return [value]
+    if value is None or isinstance(value, Mapping) or not isinstance(value, Iterable):
+        raise QueryError(Problem(f"{what} takes node names (a list of str, or one str), "
+                                 f"got {_type(value)}", hint=f"e.g. {what}=['a', 'b']"))
+    names = list(value)
+    if not names:
+        raise QueryError(Problem(f"{what}: no node named", hint=f"e.g. {what}=['a', 'b']"))
+    return names
+
+
+def _read_only(table: Any) -> FloatArray:
+    """A table as a read-only view: every engine and scenario sharing the network reads
+    the same array, so nothing may write into it (copy it to change it)."""
+    view: FloatArray = np.asarray(table).view()
+    view.flags.writeable = False
+    return view
+
+
 @dataclass(frozen=True)
 class Net:
-    """A discrete Bayesian network; nodes in topological order, tables (card, *parent_cards)."""
+    """A discrete Bayesian network; nodes in topological order, tables (card, *parent_cards).
+    The tables are read-only (shared by the engines and by `Scenario.fresh`'s copies): to
+    change one, make a new `Net` with a copy."""
 
     states: Mapping[str, tuple[str, ...]]
     parents: Mapping[str, tuple[str, ...]]
     tables: Mapping[str, FloatArray]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tables", {
+            n: t if isinstance(t, np.ndarray) and not t.flags.writeable else _read_only(t)
+            for n, t in self.tables.items()})
 
     @property
     def nodes(self) -> list[str]:
@@ -42,7 +138,14 @@ class Net:
     def children(self, node: str) -> list[str]:
         return [n for n, ps in self.parents.items() if node in ps]
 
-    def check_node(self, node: str) -> str:
+    def check_node(self, node: str, what: str | None = None) -> str:
+        """`node`, checked to be a node's name (a str, of this network); `what` names the
+        argument it came as, for the message."""
+        if not isinstance(node, str):
+            raise QueryError(Problem(
+                f"{what + ': ' if what else ''}a node is named by a str, got {_got(node)}",
+                hint="several nodes together: joint([...]); one: query('node')"
+                if isinstance(node, list | tuple) else "e.g. query('node')"))
         if node not in self.states:
             raise QueryError(Problem(f"unknown node '{node}'", node=node,
                                      hint=did_you_mean(node, self.states)))
@@ -50,7 +153,7 @@ class Net:
 
     def check_targets(self, targets: Sequence[str]) -> list[str]:
         """A joint's targets: known nodes, each named once."""
-        checked = [self.check_node(t) for t in targets]
+        checked = [self.check_node(t, "targets") for t in targets]
         if len(set(checked)) != len(checked):
             raise QueryError(Problem("a node is named twice in the joint's targets"))
         return checked
@@ -58,13 +161,14 @@ class Net:
     def question(self, given: Assignment | None,
                  do: Assignment | None) -> tuple[dict[str, str], dict[str, str]]:
         """A query's observations and interventions, checked: known nodes and states
-        ('did you mean' otherwise), and no node both observed and set."""
+        ('did you mean' otherwise), and no node both observed and set. Each is a mapping of
+        node names to state names (a dict, or a pandas Series), or None for none."""
+        given, do = as_assignment(given, "given"), as_assignment(do, "do")
         problems = [Problem(found.message, node=found.key, hint=found.hint)
                     for what, assignment in (("given", given), ("do", do))
-                    for found in assignment_problems(self.states, assignment or {}, what)]
+                    for found in assignment_problems(self.states, assignment, what)]
         if problems:
             raise QueryError(problems)
-        given, do = dict(given or {}), dict(do or {})
         both = sorted(set(given) & set(do))
         if both:
             raise QueryError(Problem(f"'{both[0]}' is both observed (given) and set (do)",
@@ -78,6 +182,7 @@ class Net:
         vector is divided by its largest weight (a posterior reads only their ratios, and
         several nodes' weights multiplied then neither overflow nor underflow), unless
         `as_written`: the probability of the evidence counts them as P(report | state)."""
+        likelihood = as_likelihood(likelihood)
         if not likelihood:
             return {}
         out: dict[str, FloatArray] = {}

@@ -10,6 +10,10 @@ weighted share of samples in it, and its standard error that of a ratio of means
     p = sum(w * [state]) / sum(w)
     se(p) = sqrt(sum(w^2 * ([state] - p)^2)) / sum(w)
 
+A state no sample fell in (or every sample fell in) would have a standard error of 0 by
+that formula, which reads as certainty; it is given 1 / (n + 1) instead, n the effective
+number of samples (`unseen_error`: the Wilson score bound at one standard error).
+
 Weights are kept as logarithms and rescaled per chunk of samples, so long chains of small
 probabilities do not underflow. The estimate is exact in the limit of many samples;
 `effective_samples` ((sum w)^2 / sum w^2) says how many equally weighted samples it is worth:
@@ -128,8 +132,22 @@ def likelihood_weighting(net: Net, targets: Sequence[str], given: Assignment,
             hint="check the evidence, or take more samples"))
     p = hit / total
     variance = (hit2 * (1 - 2 * p) + p * p * total2) / (total * total)
-    return Estimate(p.reshape(cards), np.sqrt(np.clip(variance, 0.0, None)).reshape(cards),
-                    total * total / total2, samples, seed)
+    error = np.sqrt(np.clip(variance, 0.0, None))
+    effective = total * total / total2
+    # a cell no sample fell in (or every sample) has a ratio error of 0, which would read
+    # as certainty: it gets the Wilson score bound at one standard error instead
+    seen = hit > 0
+    edge = ~seen | (seen & (np.count_nonzero(seen) == 1))
+    error[edge] = np.maximum(error[edge], unseen_error(effective))
+    return Estimate(p.reshape(cards), error.reshape(cards), effective, samples, seed)
+
+
+def unseen_error(effective: float) -> float:
+    """The standard error given a share estimated as 0 (or 1) from `effective` equally
+    weighted samples: 1 / (n + 1), the upper end of the Wilson score interval at one
+    standard error (z = 1) when none of n samples fell in it. It shrinks as samples grow,
+    as the rule of three's 3 / n (the 95% bound) does, but is never 0."""
+    return 1.0 / (effective + 1.0)
 
 
 def _needed(net: Net, start: Sequence[str]) -> list[str]:

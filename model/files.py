@@ -99,11 +99,23 @@ def _refuse(target: str | Path, why: str, hint: str = "check the path") -> Scena
     return ScenarioError(Problem(f"cannot write it: {why}", file=str(target), hint=hint))
 
 
+def names_folder(target: str | Path) -> bool:
+    """Whether `target` names a folder: it ends in a path separator (`reports/`, which a
+    Path would drop), or it is a folder already."""
+    text = os.fspath(target)
+    return text.endswith(tuple(s for s in (os.sep, os.altsep) if s)) or os.path.isdir(text)
+
+
 def destination(target: str | Path) -> Path:
     """Where writing `target` puts the text: the target itself, or the file a symlink at
-    it points to (followed to the end); refused when that is not a regular file."""
+    it points to (followed to the end); refused when that is not a regular file, and when
+    it ends in a path separator (a folder's name, not a file's)."""
     if str(target) == "":
         raise _refuse("''", "no file name given", "give a file name after -o")
+    text = os.fspath(target)
+    if text.endswith(tuple(s for s in (os.sep, os.altsep) if s)):
+        raise _refuse(target, f"{text} ends in '{text[-1]}', so it names a folder, not a file",
+                      "give a file's name (the folder is made if it does not exist)")
     path = Path(target)
     real = Path(os.path.realpath(path))  # through every link; a dangling one to its target
     try:

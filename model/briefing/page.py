@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from ..errors import shown_on_page
-from ..files import write_atomic
+from ..files import names_folder, write_atomic
 from .format import counted
 from .graphviz import choose_graphviz
 
@@ -185,9 +185,16 @@ def report(scenario: Scenario | str | Path, output: str | Path | None = None, *,
            graphviz: str | None = None, generated: dt.datetime | None = None,
            since: str | None = None) -> Path:
     """Render `scenario` (a loaded Scenario or a file to load) to an HTML briefing at
-    `output` (default reports/<scenario id>.html); return the path written."""
+    `output` (default reports/<scenario id>.html); return the path written. An `output`
+    that names a folder (it ends in a separator, `briefings/`, or is a folder already) gets
+    <folder>/<scenario id>.html, the folder made if it does not exist."""
     from ..scenario import Scenario, load
 
     s = scenario if isinstance(scenario, Scenario) else load(scenario)
-    return write_atomic(output if output is not None else default_path(s),
-                        render(s, graphviz=graphviz, generated=generated, since=since))
+    if output is None:
+        target: str | Path = default_path(s)
+    elif names_folder(output):
+        target = Path(output) / f"{s.id}.html"
+    else:
+        target = output
+    return write_atomic(target, render(s, graphviz=graphviz, generated=generated, since=since))

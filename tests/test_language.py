@@ -446,8 +446,8 @@ def test_a_misspelt_key_of_a_resolution_says_which_it_means() -> None:
         model.loads(head + "resolutions:\n  - {node: x, state: yes, dated: 2025-07-01, "
                            "because: [{assumption: seen}]}\n", "dates.yaml")
     found = {p.message: p.hint for p in caught.value.problems}
-    assert found == {"resolutions.0: 'date' is missing": None,
-                     "resolutions.0.dated: unknown key 'dated'": "did you mean 'date' or "
+    assert found == {"resolution 1: 'date' is missing": None,
+                     "resolution 1, dated: unknown key 'dated'": "did you mean 'date' or "
                                                                  "'state'?"}
 
 

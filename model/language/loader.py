@@ -147,6 +147,11 @@ def _parse(data: bytes, path: Path) -> Document:
             raise LimitError(Problem(f"the data is nested more than {MAX_DEPTH} deep",
                                      file=str(path), line=mark.line + 1 if mark else None,
                                      hint="close each [ and { where it ends")) from None
+        if mark is not None and _tab_at(data, mark.line, mark.column, exc.problem or ""):
+            raise ScenarioError(Problem(f"YAML syntax error: a tab at column {mark.column + 1}: "
+                                        "YAML indents with spaces only", file=str(path),
+                                        line=mark.line + 1,
+                                        hint="replace the tab with spaces")) from None
         what = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             what = f"{exc.problem} ({exc.context})"
@@ -164,6 +169,18 @@ def _parse(data: bytes, path: Path) -> Document:
         raise ScenarioError(Problem(f"YAML error: {exc}", file=str(path),
                                     hint="check the file's syntax")) from None
     return doc
+
+
+def _tab_at(data: bytes, line: int, column: int, problem: str) -> bool:
+    """Whether a syntax error is a tab's: libyaml names it ("a tab character that violates
+    indentation") or stops at one ("found character that cannot start any token")."""
+    if "tab character" in problem:
+        return True
+    lines = re.split(rb"\r\n|\r|\n", data)
+    if not 0 <= line < len(lines):
+        return False
+    text = lines[line].decode("utf-8", "replace")
+    return text[column:column + 1] == "\t"
 
 
 def _read_fast(data: bytes, doc: Document) -> Any:
@@ -540,9 +557,13 @@ class _Builder:
         self.placed = 0  # placeholders of runs of rows met where the rows belong
 
     def fail(self, line: int | None, message: str, hint: str | None = None,
-             limit: bool = False) -> NoReturn:
+             limit: bool = False, loc: Loc | None = None) -> NoReturn:
+        """Refuse the file at `line`; `loc`, where given, names the node and the place the
+        message is about (`node 'talks': table row 2, p.yes: ...`)."""
         kind = LimitError if limit else ScenarioError
-        raise kind(Problem(message, file=self.doc.name, line=line, hint=hint))
+        node, where = place(loc or ())
+        message = f"{where}: {message}" if where else message
+        raise kind(Problem(message, file=self.doc.name, line=line, node=node, hint=hint))
 
     def build(self, data: bytes) -> Any:
         get = _PARSER(data).get_event
@@ -661,10 +682,9 @@ class _Builder:
                 line = event.start_mark.line
                 anchored = anchors.get(event.anchor)
                 if anchored is None:
-                    self.fail(line + 1, f"{_field(loc)}alias *{event.anchor} refers to no "
-                                        "anchor before it", "define &" + event.anchor +
-                                        " first; an alias inside its own anchor would repeat "
-                                        "forever")
+                    self.fail(line + 1, f"alias *{event.anchor} refers to no anchor before it",
+                              "define &" + event.anchor + " first; an alias inside its own "
+                              "anchor would repeat forever", loc=loc)
                 value, size = anchored
                 self.repeated += size
                 if self.repeated > MAX_ALIAS_BYTES:
@@ -729,38 +749,38 @@ class _Builder:
 
     def _refuse(self, text: str, refused: _Refused, line: int, loc: Loc) -> NoReturn:
         if refused.large:
-            self.fail(line + 1, f"{_field(loc)}the number {_short(text)} is too large for a "
-                                "floating-point number", "write a smaller number")
-        self.fail(line + 1, f"{_field(loc)}the number {_short(text)} is too small: it "
-                            "would be read as 0", "write 0, or a number above 1e-300")
+            self.fail(line + 1, f"the number {_short(text)} is too large for a floating-point "
+                                "number", "write a smaller number", loc=loc)
+        self.fail(line + 1, f"the number {_short(text)} is too small: it would be read as 0",
+                  "write 0, or a number above 1e-300", loc=loc)
 
     def _bad_key(self, key: str, event: Any, cur: dict[str, Any], loc: Loc, line: int) -> None:
         """Refuse a key written twice, an empty key or a merge key; a quoted "<<" is a name."""
         if key in cur:
             self._twice(key, loc, line)
         if not key:
-            self.fail(line + 1, f"{_field(loc)}a key must not be empty",
-                      "write a name before the colon")
+            self.fail(line + 1, "a key must not be empty", "write a name before the colon",
+                      loc=loc)
         if not event.style:
-            self.fail(line + 1, f"{_field(loc)}a merge key (<<) is not YAML 1.2: it is refused "
-                                "here rather than read as a key named <<",
-                      "write the keys out instead of merging an anchor (<<: *name)")
+            self.fail(line + 1, "a merge key (<<) is not YAML 1.2: it is refused here rather "
+                                "than read as a key named <<",
+                      "write the keys out instead of merging an anchor (<<: *name)", loc=loc)
 
     def _tag(self, tag: str, line: int, loc: Loc) -> None:
-        self.fail(line + 1, f"{_field(loc)}YAML tag {tag} is not allowed",
-                  "scenario files hold plain data only; quote a value to make it text")
+        self.fail(line + 1, f"YAML tag {tag} is not allowed",
+                  "scenario files hold plain data only; quote a value to make it text", loc=loc)
 
     def _complex_key(self, line: int, loc: Loc) -> None:
-        self.fail(line + 1, f"{_field(loc)}a key must be a plain name or number",
-                  "not a list, a mapping or an alias")
+        self.fail(line + 1, "a key must be a plain name or number",
+                  "not a list, a mapping or an alias", loc=loc)
 
     def _twice(self, key: str, loc: Loc, line: int) -> None:
         first = self.doc.line_of((*loc, key))
         same = (" (keys are read as text, so 1 and \"1\" are the same key)"
                 if key[:1] in _NUMBER_START or key in _WORDS else "")
         where = f"first written on line {first}; " if first is not None else ""
-        self.fail(line + 1, f"{_field(loc)}key '{key}' is written twice in one mapping{same}",
-                  where + "keep one of the two")
+        self.fail(line + 1, f"key '{key}' is written twice in one mapping{same}",
+                  where + "keep one of the two", loc=loc)
 
     def _past(self, limit: tuple[int, str, str], count: int, line: int) -> None:
         most, what, todo = limit
@@ -778,9 +798,36 @@ class _Builder:
                       "remove the %YAML line (in YAML 1.2, yes and no are text)")
 
 
-def _field(loc: Loc) -> str:
-    """`nodes.talks.prior: `, naming the field a message is about ("" at the top)."""
-    return ".".join(map(str, loc)) + ": " if loc else ""
+# How the items of a list are counted in messages, by the list's key: from 1, in words.
+_ITEMS = {"table": "table row", "estimates": "estimate", "because": "because entry",
+          "what_ifs": "what-if", "judgements": "judgement", "evidence": "evidence entry",
+          "resolutions": "resolution", "rows": "rows, row", "states": "state",
+          "parents": "parent"}
+
+
+def place(loc: Loc) -> tuple[str | None, str]:
+    """Where `loc` is, as a reader counts: the node it is in (None outside the nodes) and
+    the place within it, items numbered from 1 and named (`table row 2, p.yes`,
+    `what-if 1, given.talks`, `evidence entry 3, date`; "" for the node or file itself)."""
+    node = None
+    chunks: list[str] = []
+    if len(loc) >= 2 and loc[0] == "nodes":
+        node, loc = str(loc[1]), loc[2:]
+    elif len(loc) >= 3 and loc[0] == "utilities" and isinstance(loc[2], int):
+        chunks.append(f"utility row {loc[2] + 1} of '{loc[1]}'")
+        loc = loc[3:]
+    keys: list[str] = []
+    for part in loc:
+        if not isinstance(part, int):
+            keys.append(str(part))
+            continue
+        word = _ITEMS.get(keys[-1]) if len(keys) == 1 else None
+        chunks.append(f"{word} {part + 1}" if word else
+                      f"{'.'.join(keys)} item {part + 1}" if keys else f"item {part + 1}")
+        keys = []
+    if keys:
+        chunks.append(".".join(keys))
+    return node, ", ".join(chunks)
 
 
 def _short(text: str) -> str:

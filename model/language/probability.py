@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ..errors import did_you_mean
+
 # US Intelligence Community Directive 203: each band with its main and alternative words.
 ESTIMATIVE_TERMS: tuple[tuple[str, str, float, float], ...] = (
     ("almost no chance", "remote", 0.01, 0.05),
@@ -89,8 +91,18 @@ def normalise_term(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower())
 
 
+class ProbabilityError(ValueError):
+    """A probability that cannot be read: the message says what is wrong, `hint` (if any)
+    what to write instead."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
 def parse_prob(value: object) -> Prob:
-    """Read one written probability. Raises ValueError with a message that says what to write."""
+    """Read one written probability. Raises ProbabilityError (a ValueError) with a message
+    that says what to write."""
     if isinstance(value, bool) or value is None:
         raise ValueError(f"expected a probability, got {value!r}")
     if isinstance(value, int | float):
@@ -104,7 +116,9 @@ def parse_prob(value: object) -> Prob:
             )
         low, high = (_bound(v) for v in value)
         if low > high:
-            raise ValueError(f"range [{_fmt(low)}, {_fmt(high)}] has its low bound above its high")
+            raise ProbabilityError(f"range [{_fmt(low)}, {_fmt(high)}] has its low bound above "
+                                   "its high", f"write the range as [low, high]: "
+                                               f"[{_fmt(high)}, {_fmt(low)}]")
         return Prob((low + high) / 2, low, high, f"[{_fmt(low)}, {_fmt(high)}]", "range")
     raise ValueError(
         f"expected a number, percent, range or estimative term, got {type(value).__name__}"
@@ -126,9 +140,10 @@ def _parse_text(text: str) -> Prob:
         raise ValueError(f"'{text}' is not a number here: write decimal digits 0-9, with a "
                          "point and an exponent if need be (no hex, octal or _)")
     if found is None:
-        raise ValueError(
-            f"unknown estimative term '{text}'; known terms: " + ", ".join(KNOWN_TERMS)
-        )
+        close = did_you_mean(normalise_term(stripped), KNOWN_TERMS)
+        close = f" ({close})" if close.startswith("did you mean") else ""
+        raise ValueError(f"unknown estimative term '{text}'{close}; known terms: "
+                         + ", ".join(KNOWN_TERMS))
     main, low, high = found
     return Prob((low + high) / 2, low, high, main, "term")
 

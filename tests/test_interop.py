@@ -258,7 +258,7 @@ def test_a_name_with_a_control_character_is_refused_in_the_network_file(
     out = tmp_path / "out.yaml"
     assert main(["import", str(path), "-o", str(out)]) == 2
     err = capsys.readouterr().err
-    assert f"{path}:3: node 'a': states.0: a name may not hold control characters" in err
+    assert f"{path}:3: node 'a': state 1: a name may not hold control characters" in err
     assert not out.exists()
 
 

@@ -70,7 +70,7 @@ def test_a_refused_entry_or_source_does_not_hide_the_cross_checks(tiny_path: Pat
     found = [(p.line, p.message) for p in caught.value.problems]
     lines = text.splitlines()
     assert [m.split(":")[0] for _, m in found] == [
-        "'title' is missing", "sources.almanac.published", "what_ifs.2.given",
+        "'title' is missing", "sources.almanac.published", "what-if 3",
         "what-if 'Misspelt', given"], found
     # the last what-if, numbered 2 once the third is left out, is still located, and the
     # almanac still cited by the nodes (its date refused) is not called undeclared

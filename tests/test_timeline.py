@@ -549,7 +549,7 @@ def test_a_case_entry_with_a_bad_date_does_not_hide_the_next_entrys_mistakes(
     with pytest.raises(ScenarioError) as caught:
         model.load(path)
     assert [(p.line, p.message.split(":")[0]) for p in caught.value.problems] == [
-        (4, "evidence.0.date"), (8, "observed")]
+        (4, "evidence entry 1, date"), (8, "observed")]
     assert "unknown node 'rian'" in caught.value.problems[1].message
 
 

@@ -31,6 +31,10 @@ MAX_IMPORT_BYTES = 50_000_000
 # every table's numbers together: ~100 bytes each while a network loads (its rows, their
 # check, the arrays), so the largest stays well inside MEMORY_BUDGET_BYTES
 MAX_IMPORT_NUMBERS = 10_000_000
+# elements, attributes and comments of an XML network file (XMLBIF, XDSL), counted as they
+# are parsed: 2,000 nodes of 100 states take about 500,000; only what a reader knows is
+# built, at most ~500 bytes each
+MAX_IMPORT_ELEMENTS = 1_000_000
 
 # answering
 MAX_QUERY_CELLS = 50_000_000  # in one table a query makes: 400 MB of float64

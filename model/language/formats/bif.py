@@ -27,17 +27,19 @@ from .network import Budget, Network, Table, Variable
 from .source import Source
 from .text import Reader, numbers
 
-_STRING = r'"(?:[^"\\\n]|\\.)*"'
+# Possessive (`++`, `*+`): a regular expression that could backtrack keeps a record per
+# character it repeats over, 100 bytes each, so a 30 MB property string took 3.6 GB.
+_STRING = r'"(?:[^"\\\n]++|\\.)*+"'
 _COMMENTS = re.compile(rf"({_STRING})|//[^\n]*|/\*.*?\*/|(/\*)", re.S)
 _KEYWORD = re.compile(r"\s*(?:(network|variable|probability)(?=[\s{(\"])|(\S+))")
 _BRACES = re.compile(rf"{_STRING}|[{{}}]")
 _PARENTHESIS = re.compile(rf"{_STRING}|[()]")
 _VARIABLE_ITEM = re.compile(
-    rf"\s*(?:type\s+(\S+?)\s*\[\s*([^\]]*?)\s*\]\s*\{{|property\b(?:{_STRING}|[^;\"])*;|(\S+))")
+    rf"\s*(?:type\s+(\S+?)\s*\[\s*([^\]]*?)\s*\]\s*\{{|property\b(?:{_STRING}|[^;\"]++)*+;|(\S+))")
 _ENTRY = re.compile(rf"""\s*(?:
-      \(((?:{_STRING}|[^)"])*)\)([^;]*)(?:;|$)
+      \(((?:{_STRING}|[^)"]++)*+)\)([^;]*)(?:;|$)
     | (table|default)(?![A-Za-z0-9_])([^;]*)(?:;|$)
-    | property\b(?:{_STRING}|[^;"])*;
+    | property\b(?:{_STRING}|[^;"]++)*+;
     | ;
     | (\S[^\s;]*))""", re.X)
 _RECORD = re.compile(r"//\s*scenario-names:\s*(\S+)")

@@ -14,6 +14,7 @@ says so, before anything of that size is built.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -91,7 +92,9 @@ class Budget:
     """The limits, checked as each declaration is read."""
 
     def __init__(self, reader: Reader):
-        self.reader = reader
+        # not a reference: a reader that holds its budget would otherwise live on in a cycle,
+        # its copy of the text and its line index with it, until the collector runs
+        self.reader = weakref.proxy(reader)
         self.variables = 0
         self.numbers = 0
 

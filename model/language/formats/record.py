@@ -20,11 +20,20 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 LABEL = "scenario-names"
+# The record nests 4 deep ({"informed": {decision: {"parents": [...]}}}); past this it is not
+# one, and is told apart before json.loads recurses into it.
+MAX_DEPTH = 8
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"')
+_OPEN = np.frombuffer(b"[{", dtype=np.uint8)
+_CLOSE = np.frombuffer(b"]}", dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -61,8 +70,10 @@ def decode(text: str) -> NameRecord | None:
     """The record, or None if `text` is not one (a hand-edited or foreign comment)."""
     try:
         raw = base64.b64decode(text, validate=True)
+        if _depth(raw) > MAX_DEPTH:
+            return None
         data: Any = json.loads(raw.decode())
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         return None
     if not isinstance(data, dict):
         return None
@@ -78,6 +89,15 @@ def decode(text: str) -> NameRecord | None:
     return NameRecord(nodes, states, actor,
                       {d: Informed(tuple(v["parents"]), tuple(v["written"]))
                        for d, v in informed.items()})
+
+
+def _depth(raw: bytes) -> int:
+    """How deep the JSON's lists and objects nest (strings aside), found without parsing:
+    json.loads recurses once per level, so '[' * 100,000 would exhaust the stack."""
+    bare = _JSON_STRING.sub(b'""', raw)
+    codes = np.frombuffer(bare, dtype=np.uint8)
+    steps = np.isin(codes, _OPEN).astype(np.int8) - np.isin(codes, _CLOSE).astype(np.int8)
+    return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
 
 
 def _names(value: Any) -> bool:

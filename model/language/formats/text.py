@@ -3,7 +3,6 @@ problems of one file collected so that all of them are told at once."""
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Sequence
 from typing import NoReturn
@@ -27,21 +26,34 @@ MAX_TOLD = 20
 
 
 class Lines:
-    """The 1-based line of each character offset of a text."""
+    """The 1-based line of each character offset of a text: the offsets of its line breaks in
+    one numpy array (4 bytes a line), found a piece at a time, so that a file of 49 million
+    blank lines costs 200 MB, not a Python object per line."""
+
+    PIECE = 1 << 20  # characters looked at at once
 
     def __init__(self, text: str):
-        if text.isascii():
-            raw = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-            self.array = np.flatnonzero(raw == 10)
-        else:
-            self.array = np.array([m.start() for m in re.finditer("\n", text)], dtype=np.int64)
-        self.breaks: Sequence[int] = self.array.tolist()
+        dtype = np.int32 if len(text) < 2**31 else np.int64
+        self.array = np.empty(text.count("\n"), dtype=dtype)
+        filled = 0
+        for start in range(0, len(text), self.PIECE):
+            piece = text[start:start + self.PIECE]
+            if piece.isascii():
+                codes: npt.NDArray[np.generic] = np.frombuffer(piece.encode("ascii"),
+                                                               dtype=np.uint8)
+            else:  # one 4-byte code per character, so that offsets stay characters
+                codes = np.frombuffer(piece.encode("utf-32-le"), dtype=np.uint32)
+            breaks = np.flatnonzero(codes == 10)
+            self.array[filled:filled + breaks.size] = breaks + start
+            filled += breaks.size
 
     def __call__(self, offset: int) -> int:
-        return bisect.bisect_left(self.breaks, offset) + 1
+        # offsets of the array's own type: another would make numpy copy the array to search
+        return int(np.searchsorted(self.array, self.array.dtype.type(offset), side="left")) + 1
 
     def many(self, offsets: Sequence[int]) -> npt.NDArray[np.int64]:
-        found = np.searchsorted(self.array, np.asarray(offsets, dtype=np.int64), side="left")
+        found = np.searchsorted(self.array, np.asarray(offsets, dtype=self.array.dtype),
+                                side="left")
         return found.astype(np.int64) + 1
 
 

@@ -50,6 +50,10 @@ from .xml import XML_SPACE, Element, parse_xml, recorded
 _PYAGRUM = re.compile(r"created by pyAgrum\s*([0-9][0-9.]*)?|aGrUM\s*([0-9][0-9.]*)?")
 _NODE_KINDS = {"cpt", "deterministic", "decision"}
 _VALUE_KINDS = {"utility", "mau"}
+# What the reader reads: a node's own elements, and the names GeNIe shows under
+# <extensions> (submodels nest them); every other element is passed over as it is parsed.
+_NODE_PARTS = {"state", "parents", "probabilities", "resultingstates", "utilities", "weights"}
+_EXTENSION_PARTS = {"genie", "submodel", "node", "name"}
 _ADVICE = {
     "noisymax": "in GeNIe, change the node's type to a general chance node (CPT) first",
     "noisyadder": "in GeNIe, change the node's type to a general chance node (CPT) first",
@@ -70,7 +74,7 @@ def read_xdsl(source: Source) -> Network:
             states[0] += 1
             budget.states(states[0], ancestors[-1].attrs.get("id"), line=element.line)
 
-    root, comments = parse_xml(reader, watch)
+    root, comments = parse_xml(reader, watch, _keep)
     if root.tag != "smile":
         reader.fail(f"expected <smile>, found <{root.tag}>", line=root.line,
                     hint="an XDSL file from GeNIe starts with <smile>")
@@ -104,6 +108,16 @@ def read_xdsl(source: Source) -> Network:
     reader.raise_problems()
     return Network(source, "xdsl", root.attrs.get("id"), variables, tables, reader.warnings,
                    recorded(comments), decisions, utilities)
+
+
+def _keep(tag: str, ancestors: list[Element]) -> bool:
+    """Whether the reader reads an element (below <smile>) inside these."""
+    depth = len(ancestors)
+    if depth == 1:
+        return tag in ("nodes", "extensions")
+    if ancestors[1].tag == "nodes":
+        return depth == 2 or (depth == 3 and tag in _NODE_PARTS)  # every node, told if unread
+    return tag in _EXTENSION_PARTS
 
 
 def _pyagrum(comments: list[str], root: Element) -> str | None:

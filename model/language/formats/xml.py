@@ -1,7 +1,11 @@
 """XML for the XMLBIF and XDSL readers: expat builds a small tree whose elements know their
 line, and a reader's `watch` sees each element as it opens, so a limit (variables, states)
-stops the parse there. Entity declarations are refused (no "billion laughs", no external
-entities); comments are kept, since pyAgrum says in one that it wrote the file.
+stops the parse there. Only the elements a reader `keep`s are built: any other, and all
+inside it, is passed over as it is parsed (a file of millions of elements no reader knows
+holds nothing to build). Every element, attribute and comment, kept or not, counts against
+`MAX_IMPORT_ELEMENTS`, refused at the line past it, so what is built stays a few hundred
+MB. Entity declarations are refused (no "billion laughs", no external entities); comments
+are kept, since pyAgrum says in one that it wrote the file.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import xml.parsers.expat as expat
 from collections.abc import Callable, Iterator
 from typing import NoReturn
 
+from ...limits import MAX_IMPORT_ELEMENTS
 from .record import LABEL
 from .text import Reader
 
@@ -55,31 +60,55 @@ class _Stop(Exception):
     pass
 
 
-def parse_xml(reader: Reader, watch: Callable[[Element, list[Element]], None] | None = None
-              ) -> tuple[Element, list[str]]:
+Keep = Callable[[str, list[Element]], bool]
+
+
+def parse_xml(reader: Reader, watch: Callable[[Element, list[Element]], None] | None = None,
+              keep: Keep | None = None) -> tuple[Element, list[str]]:
     """The document's root element and its comments; a malformed document fails `reader`
-    at the line expat names. `watch(element, ancestors)` runs as each element opens."""
+    at the line expat names. `watch(element, ancestors)` runs as each element opens.
+    `keep(tag, ancestors)` says whether an element below the root is built (all are, without
+    it); one that is not is skipped with everything inside it."""
     parser = expat.ParserCreate(encoding="UTF-8")
     stack: list[Element] = []
     comments: list[str] = []
     root: list[Element] = []
     failure: list[BaseException] = []
+    skipped = [0]  # how deep inside an element not kept the parse is
+    count = [0]  # elements and comments met
 
     def stop(error: BaseException) -> NoReturn:
         failure.append(error)
         raise _Stop
 
+    def counted(items: int = 1) -> None:
+        count[0] += items
+        if count[0] > MAX_IMPORT_ELEMENTS:
+            try:
+                reader.limit(f"the file holds more than {MAX_IMPORT_ELEMENTS:,} XML elements, "
+                             "attributes and comments, the import limit",
+                             line=parser.CurrentLineNumber,
+                             hint="a network file holds a few per state and node; remove "
+                                  "what the tool that wrote it added")
+            except Exception as exc:
+                stop(exc)
+
     def start(tag: str, attrs: dict[str, str]) -> None:
+        counted(1 + len(attrs))
+        if len(stack) + skipped[0] >= MAX_DEPTH:
+            try:
+                reader.fail(f"elements nested more than {MAX_DEPTH} deep",
+                            line=parser.CurrentLineNumber)
+            except Exception as exc:
+                stop(exc)
+        if skipped[0] or (stack and keep is not None and not keep(tag, stack)):
+            skipped[0] += 1
+            return
         element = Element(tag, attrs, parser.CurrentLineNumber)
         if stack:
             stack[-1].children.append(element)
         else:
             root.append(element)
-        if len(stack) >= MAX_DEPTH:
-            try:
-                reader.fail(f"elements nested more than {MAX_DEPTH} deep", line=element.line)
-            except Exception as exc:
-                stop(exc)
         if watch is not None:
             try:
                 watch(element, stack)
@@ -88,11 +117,18 @@ def parse_xml(reader: Reader, watch: Callable[[Element, list[Element]], None] | 
         stack.append(element)
 
     def end(tag: str) -> None:
-        stack.pop()
+        if skipped[0]:
+            skipped[0] -= 1
+        else:
+            stack.pop()
 
     def characters(data: str) -> None:
-        if stack:
+        if stack and not skipped[0]:
             stack[-1].parts.append(data)
+
+    def comment(data: str) -> None:
+        counted()
+        comments.append(data)
 
     def entity(name: str, *rest: object) -> None:
         try:
@@ -105,7 +141,7 @@ def parse_xml(reader: Reader, watch: Callable[[Element, list[Element]], None] | 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = characters
-    parser.CommentHandler = comments.append
+    parser.CommentHandler = comment
     parser.EntityDeclHandler = entity
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.buffer_text = True
@@ -116,6 +152,10 @@ def parse_xml(reader: Reader, watch: Callable[[Element, list[Element]], None] | 
     except expat.ExpatError as exc:
         reader.fail(f"not well-formed XML: {expat.ErrorString(exc.code)}", line=exc.lineno,
                     hint="check the file's tags and quotes")
+    finally:  # the handlers hold the parser: a cycle that would keep the tree until collected
+        parser.StartElementHandler = parser.EndElementHandler = None
+        parser.CharacterDataHandler = parser.CommentHandler = None
+        parser.EntityDeclHandler = None
     if not root:
         reader.fail("the file holds no XML element", line=1)
     return root[0], comments

@@ -35,6 +35,15 @@ from .source import Source
 from .text import Reader, row_lines
 from .xml import XML_SPACE, Element, parse_xml, recorded
 
+# What the reader reads; every other element (<PROPERTY>, a tool's own) is passed over as
+# it is parsed.
+_KNOWN = {"BIF", "NETWORK", "NAME", "VARIABLE", "OUTCOME", "DEFINITION", "PROBABILITY", "FOR",
+          "GIVEN", "TABLE"}
+
+
+def _keep(tag: str, ancestors: list[Element]) -> bool:
+    return tag.upper() in _KNOWN
+
 
 def read_xmlbif(source: Source) -> Network:
     reader = Reader(source)
@@ -50,7 +59,7 @@ def read_xmlbif(source: Source) -> Network:
             outcomes[0] += 1
             budget.states(outcomes[0], None, line=element.line)
 
-    root, comments = parse_xml(reader, watch)
+    root, comments = parse_xml(reader, watch, _keep)
     network = root if root.tag.upper() == "NETWORK" else root.find("NETWORK")
     if root.tag.upper() not in ("BIF", "NETWORK") or network is None:
         reader.fail(f"expected <BIF><NETWORK>, found <{root.tag}>", line=root.line,

@@ -8,12 +8,35 @@ NO_COLOR; progress bars only when stderr is a terminal, never with --json or -q.
 
 from __future__ import annotations
 
+import signal
+import sys
+import threading
+from types import FrameType
+
+EXIT_ABORTED = 1  # Ctrl+C: "error: aborted" alone, as click's Abort has always exited
+
+
+def _aborted_while_starting(_signum: int, _frame: FrameType | None) -> None:
+    """Ctrl+C while the command's modules load (numpy, pydantic, click: about half a
+    second): said in one line, as later, never a traceback from an import."""
+    sys.stderr.write("error: aborted\n")
+    raise SystemExit(EXIT_ABORTED)
+
+
+# Ctrl+C says so from here to the end of this module, then Python's own handler again (so click
+# and `runs.sigint_held` see KeyboardInterrupt as usual); only where it is Python's own (the
+# main thread of a process that did not set one). Every import below comes after it.
+# ruff: noqa: E402
+_STARTING = (threading.current_thread() is threading.main_thread()
+             and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+if _STARTING:
+    signal.signal(signal.SIGINT, _aborted_while_starting)
+
 import json
 import math
 import os
 import re
 import shlex
-import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -35,6 +58,7 @@ from .briefing.watch import DEFAULT_PORT
 from .errors import Problem, ScenarioError, shown
 from .history import as_day
 from .interop import EXPORT_FORMATS, Converted, ExportFormat, export_scenario, import_network
+from .interop.writers import lost_characters
 from .language.assignments import split_assignment
 from .language.probability import term_for
 from .limits import MAX_INFERENCE_SAMPLES, MAX_SAMPLES
@@ -156,6 +180,12 @@ def notice(text: str) -> None:
     """A line that says what was done ("ok ...", "wrote ..."): left out under -q."""
     if not settings().quiet:
         click.echo(text)
+
+
+def wrote(path: str | Path) -> None:
+    """The "wrote PATH" notice, the path's control characters escaped (it is the user's, or
+    made of a scenario id, and may hold anything a file name can)."""
+    notice(f"wrote {shown(str(path))}")
 
 
 def warn(problem: Problem | str) -> None:
@@ -300,7 +330,7 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
         reports.append(s)
         if not as_json:
             notice(terminal.ok_line(
-                f"{file}: {counted(len(s.nodes), 'node')}, "
+                f"{shown(file)}: {counted(len(s.nodes), 'node')}, "
                 f"{counted(len(s.params), 'probability', 'probabilities')}, "
                 f"{counted(len(s.what_ifs), 'what-if')}"))
             for w in s.warnings:
@@ -638,7 +668,7 @@ def sweep(file: str, vary: tuple[str, ...], each: Each | None, outcome: tuple[st
                 samples=samples, seed=seed, jobs=jobs, backend=backend,
                 scheduler=dask_scheduler(backend, scheduler))
     if output is not None:
-        notice(f"wrote {found.save(output)}")
+        wrote(found.save(output))
     elif as_json:
         emit_json(found.to_dict())
     else:
@@ -680,12 +710,12 @@ def report(file: str, output: str | None, graphviz: str | None, jobs: int, backe
         run = report_folder(file, output, graphviz=graphviz, jobs=jobs, backend=backend,
                             scheduler=dask_scheduler(backend, scheduler))
         for path in run.written:
-            notice(f"wrote {path}")
+            wrote(path)
         if run.problems:
             raise ScenarioError(run.problems)
         return
     folder_only(jobs, backend, scheduler)
-    notice(f"wrote {write_report(file, output, graphviz=graphviz, since=since)}")
+    wrote(write_report(file, output, graphviz=graphviz, since=since))
 
 
 @cli.command()
@@ -721,7 +751,7 @@ def watch(file: str, output: str | None, graphviz: str | None, port: int,
             click.echo(terminal.error_line(str(problem)), err=True)
         for w in build.warnings:
             warn(w)
-        notice(build.summary())
+        notice(shown(build.summary()))
 
     follow(file, output, graphviz=graphviz, port=port, on_serving=serving, on_build=built)
 
@@ -733,7 +763,7 @@ def emit_converted(converted: Converted, output: str | None) -> None:
     if output is None:
         click.echo(converted.text, nl=False)
     else:
-        notice(f"wrote {converted.save(output)}")
+        wrote(converted.save(output))
 
 
 @cli.command(name="import")
@@ -776,7 +806,13 @@ def export(file: str, to: ExportFormat, policy: bool, output: str | None) -> Non
         scenario export scenarios/russia_iran_2025.yaml --to xdsl -o russia_iran.xdsl
         scenario export scenarios/oil_wildcatter.yaml --to xmlbif -o wildcatter.bifxml
     """
-    emit_converted(export_scenario(load(file), to, policy), output)
+    s = load(file)
+    converted = export_scenario(s, to, policy)
+    # what the format cannot hold of the title and labels, said unless the export says it
+    lost = [w for w in lost_characters(to, s.title, {n: spec.label for n, spec in
+                                                     s.nodes.items()}, s.document.name)
+            if w not in converted.warnings]
+    emit_converted(Converted(converted.text, (*converted.warnings, *lost)), output)
 
 
 @cli.command()
@@ -844,9 +880,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         error(shown(exc.format_message()))
         return exc.exit_code
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):  # the latter in our own handlers
         error("aborted")
-        return EXIT_FAILURE
+        return EXIT_ABORTED
     except Exception as exc:
         if os.environ.get("SCENARIO_DEBUG"):
             raise
@@ -855,6 +891,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     return 0
 
+
+if _STARTING and signal.getsignal(signal.SIGINT) is _aborted_while_starting:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 if __name__ == "__main__":
     sys.exit(main())

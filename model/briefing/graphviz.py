@@ -253,6 +253,8 @@ def _check_wasm(forced: bool) -> None:
 
 
 def _render_with_wasm(dot_source: str) -> str:
+    import wasmtime
+
     from .wasm import WasmRenderError, WasmTimeout, runner
 
     limit = timeout(dot_source)
@@ -264,8 +266,29 @@ def _render_with_wasm(dot_source: str) -> str:
             hint="install the system Graphviz (`apt-get install graphviz`), which is "
                  "faster on large networks")) from None
     except WasmRenderError as exc:
+        if _out_of_address_space(str(exc)):
+            raise DiagramError(_NO_ADDRESS_SPACE) from None
         raise DiagramError(Problem(f"WebAssembly Graphviz failed: {exc}")) from None
+    except wasmtime.WasmtimeError as exc:  # its own, raised as it starts an instance
+        if _out_of_address_space(str(exc)):
+            raise DiagramError(_NO_ADDRESS_SPACE) from None
+        raise
     return output.decode(errors="replace")
+
+
+# wasmtime reserves a WebAssembly memory's whole 4 GiB range (and guard pages) up front, so
+# under a limit on virtual memory (`ulimit -v`) below about 4.5 GB it cannot start at all.
+_NO_ADDRESS_SPACE = Problem(
+    "cannot draw the diagrams: the WebAssembly Graphviz needs about 4.5 GB of address space "
+    "(virtual memory, which it reserves but does not use), more than this process may have",
+    hint="install Graphviz's `dot` (e.g. `apt-get install graphviz`) and use --graphviz "
+         "auto or dot, or raise the limit (`ulimit -v`)")
+
+
+def _out_of_address_space(message: str) -> bool:
+    """Whether wasmtime's error is a reservation of memory the process was refused."""
+    return any(words in message for words in ("mmap failed", "Cannot allocate memory",
+                                               "os error 12"))
 
 
 class _Rebuild:

@@ -1,4 +1,11 @@
-"""What `scenario timeline`, `scenario score` and `scenario diff` print."""
+"""What `scenario timeline`, `scenario score` and `scenario diff` print.
+
+Every text from a file (titles, labels, statements, evidence labels, names, the changes'
+details, file names) goes through `errors.shown` where it is put in, so the tables line up and
+a control character or a bidirectional override is printed as an escape (`\\x1b`, `\\u202e`)
+that cannot act on the terminal; each line is passed through it once more as the blocks are
+joined (`_joined`), for whatever else reaches one.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from typing import Any
 
 from ..analysis.diff import Diff, Move
 from ..analysis.scores import Scores
+from ..errors import shown
 from ..history import Score
 from ..language.probability import decimal_percent, points, shown_points, term_for
 from ..scenario import Scenario
@@ -19,23 +27,24 @@ def timeline_text(s: Scenario, frame: Any) -> str:
     an outcome, and judgement, one line per date with the probability, its term, the move in
     points and the day's evidence. A move is the difference of the whole percents the
     briefing shows (`shown_points`), so the two give every step the same move."""
-    blocks = [f"{s.title} ({s.id}): the forecast's history, as of {s.file.as_of} and after "
-              f"each dated entry. Each move is the difference of the whole percents the "
-              f"briefing shows in the tables under its charts, so it may differ by a point "
-              f"from the difference of the tenths printed here."]
+    blocks = [f"{shown(s.title)} ({shown(s.id)}): the forecast's history, as of "
+              f"{s.file.as_of} and after each dated entry. Each move is the difference of "
+              f"the whole percents the briefing shows in the tables under its charts, so it "
+              f"may differ by a point from the difference of the tenths printed here."]
     groups: list[tuple[str, Any]] = []
     resolved = {r.node: r for r in s.resolutions}
     for kind in ("outcome", "resolved"):
         for node in dict.fromkeys(frame[frame["kind"] == kind]["node"]):
             r = resolved.get(node)
             settled = ("" if r is None else ("; " if kind == "outcome" else "; not an outcome, ")
-                       + f"resolved {r.state} on {r.date}")
+                       + f"resolved {shown(r.state)} on {r.date}")
             for state in headline_states(tuple(s.nodes[node].states)):
                 rows = frame[(frame["node"] == node) & (frame["state"] == state)]
-                groups.append((f"{s.nodes[node].label} ({node}={state}{settled})", rows))
+                groups.append((f"{shown(s.nodes[node].label)} ({shown(node)}={shown(state)}"
+                               f"{settled})", rows))
     for j in s.judgement_specs:
         rows = frame[(frame["kind"] == "judgement") & (frame["node"] == j.name)]
-        groups.append((f"Judgement {j.name}: {j.statement}", rows))
+        groups.append((f"Judgement {shown(j.name)}: {shown(j.statement)}", rows))
     if not groups:
         blocks.append("Nothing to follow: the history follows every outcome (role: outcome), "
                       "key judgement and resolved node, and this file has none.")
@@ -46,15 +55,15 @@ def timeline_text(s: Scenario, frame: Any) -> str:
             p = float(r.probability)
             lines.append((str(r.date), decimal_percent(p), term_for(p),
                           "" if before is None else shown_points(before, p) + " pts",
-                          r.evidence))
+                          shown(str(r.evidence))))
             before = p
         blocks.append(title + "\n" + table(lines, "lrlrl"))
     averaged = frame.attrs.get("time_averaged_brier", {})
     if averaged:
         blocks.append("Time-averaged Brier score of each resolved node (each day's forecast "
                       "until the next entry, until it was settled): "
-                      + ", ".join(f"{n} {_number(b)}" for n, b in averaged.items()))
-    return "\n\n".join(blocks)
+                      + ", ".join(f"{shown(n)} {_number(b)}" for n, b in averaged.items()))
+    return _joined(blocks)
 
 
 def timeline_json(s: Scenario, frame: Any) -> dict[str, Any]:
@@ -71,15 +80,15 @@ def _number(x: float, digits: int = 4) -> str:
 
 def score_table(sc: Score) -> str:
     if not sc.nodes:
-        return f"{sc.scenario}: nothing to score (no node is resolved)"
+        return f"{shown(sc.scenario)}: nothing to score (no node is resolved)"
     lines = [("node", "happened", "forecast", "Brier", "log", "time-averaged Brier")]
     for n in sc.nodes:
-        lines.append((n.node, n.state, decimal_percent(n.forecast[n.state]), _number(n.brier),
-                      _number(n.log), _number(n.time_averaged_brier)))
+        lines.append((shown(n.node), shown(n.state), decimal_percent(n.forecast[n.state]),
+                      _number(n.brier), _number(n.log), _number(n.time_averaged_brier)))
     lines.append(("mean", "", "", _number(sc.brier), _number(sc.log),
                   _number(sc.time_averaged_brier)))
     count = f"{len(sc.nodes)} resolved node" + ("" if len(sc.nodes) == 1 else "s")
-    return (f"{sc.scenario}: the forecast as it stood on {sc.as_at}, {count}\n"
+    return (f"{shown(sc.scenario)}: the forecast as it stood on {sc.as_at}, {count}\n"
             + table(lines, "llrrrr"))
 
 
@@ -93,7 +102,7 @@ def scores_text(found: Scores) -> str:
     blocks.append("Calibration: every state of every resolved node, by ICD 203 band of its "
                   "forecast (outermost bands take everything beyond them)\n"
                   + table(lines, "lrrrrr"))
-    return "\n\n".join(blocks)
+    return _joined(blocks)
 
 
 def _figure(m: Move, x: float | None) -> str:
@@ -114,33 +123,33 @@ def _move(m: Move) -> str:
 def diff_text(found: Diff) -> str:
     """Every move (old, new, and the move where the question is the same in both), the
     changes numbered, and each change's share of every attributed move that moved."""
-    blocks = [f"What moved from {found.old} to {found.new}"]
+    blocks = [f"What moved from {shown(str(found.old))} to {shown(str(found.new))}"]
     lines = [("", "old", "new", "move")]
     for m in found.moves:
-        lines.append((m.key, _figure(m, m.old), _figure(m, m.new), _move(m)))
+        lines.append((shown(m.key), _figure(m, m.old), _figure(m, m.new), _move(m)))
     blocks.append(table(lines, "lrrr"))
     apart = found.unattributed()
     if apart:
         blocks.append("Not compared and not attributed, the question not being the same in "
                       "both versions: "
-                      + "; ".join(f"{m.node} ({m.note})" for m in apart))
+                      + "; ".join(f"{shown(m.node)} ({shown(m.note)})" for m in apart))
     if not found.changes:
         blocks.append("No change that moves a probability (labels, citations and wording "
                       "are not counted).")
-        return "\n\n".join(blocks)
+        return _joined(blocks)
     blocks.append("Changes that move a probability (labels, citations and wording are not "
-                  "counted)\n" + table([(str(i), c.detail)
+                  "counted)\n" + table([(str(i), shown(c.detail))
                                         for i, c in enumerate(found.changes, 1)], "rl"))
-    shown = found.top_moves()
-    if not shown:
+    moved = found.top_moves()
+    if not moved:
         blocks.append("Nothing that is the same question in both versions moved.")
-        return "\n\n".join(blocks)
+        return _joined(blocks)
     numbers = [str(i) for i in range(1, len(found.changes) + 1)]
     rows = [("", "move", *numbers)]
-    for m in shown:
-        rows.append((m.key, _share(m, m.change or 0.0, plus=True),
+    for m in moved:
+        rows.append((shown(m.key), _share(m, m.change or 0.0, plus=True),
                      *(_share(m, c.effect.get(m.key, 0.0)) for c in found.changes)))
-    worth = any(not m.probability for m in shown)
+    worth = any(not m.probability for m in moved)
     blocks.append("Why, in points" + (" (an expected utility in its own units)" if worth else "")
                   + ": each change's share of each move, by its number above; each row adds "
                   f"up to its move ({found.method}).\nEvery move that is the same question in "
@@ -148,7 +157,13 @@ def diff_text(found: Diff) -> str:
                   "the first state (the other "
                   "moves by as much); --json has every state.\n"
                   + table(rows, "lr" + "r" * len(numbers)))
-    return "\n\n".join(blocks)
+    return _joined(blocks)
+
+
+def _joined(blocks: list[str]) -> str:
+    """The blocks a blank line apart, each line with anything that would act on a terminal
+    escaped."""
+    return "\n".join(shown(line) for line in "\n\n".join(blocks).split("\n"))
 
 
 def _share(m: Move, x: float, plus: bool = False) -> str:

@@ -326,4 +326,4 @@ def sweep_table(found: Sweep) -> str:
 
 def folder_analyses(run: FolderAnalysis) -> str:
     """Each analysis of a folder run, one after the other, under a rule naming its file."""
-    return "\n\n".join(f"{'=' * 8} {a.scenario}\n{render(a)}" for a in run.analyses)
+    return "\n\n".join(f"{'=' * 8} {shown(a.scenario)}\n{render(a)}" for a in run.analyses)

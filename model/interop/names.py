@@ -53,6 +53,10 @@ def _rule(tool: str, allowed: str, pattern: str, words: Iterable[str], replace: 
 # BIF: as pyAgrum's reader takes names (pgmpy's takes more): a letter or _, then letters,
 # digits, _ . -; or digits and then a letter other than e; states may also be whole numbers.
 _BIF_NAME = r"(?:[A-Za-z_][A-Za-z0-9_.\-]*|[0-9]+[A-DF-Za-df-z_][A-Za-z0-9_.\-]*)"
+_NOT_XML = "\ufffe\uffff\ud800-\udfff"
+_XML_NAME = rf"[^\s{_NOT_XML}](?:[^\n{_NOT_XML}]*[^\s{_NOT_XML}])?"
+_XML_REPLACE = rf"^\s+|\s+$|[{_NOT_XML}]"
+_XML_ALLOWED = "text without spaces at either end (and without U+FFFE or U+FFFF)"
 RULES: dict[str, tuple[Rule, Rule]] = {
     "bif": (
         _rule("pyAgrum's BIF reader", "letters, digits, _, . and - (a leading digit followed "
@@ -68,12 +72,11 @@ RULES: dict[str, tuple[Rule, Rule]] = {
         _rule("Hugin", "printable ASCII but a double quote", r'[ !#-~]+', (), r'[^ !#-~]',
               "s_"),
     ),
-    # XML readers strip the whitespace around a name; any other text is kept as it is.
+    # XML readers strip the whitespace around a name; any other text is kept as it is, but
+    # the noncharacters U+FFFE and U+FFFF (and lone surrogates), which XML cannot hold.
     "xmlbif": (
-        _rule("XMLBIF readers", "text without spaces at either end", r"\S(?:.*\S)?", (),
-              r"^\s+|\s+$", "n_"),
-        _rule("XMLBIF readers", "text without spaces at either end", r"\S(?:.*\S)?", (),
-              r"^\s+|\s+$", "s_"),
+        _rule("XMLBIF readers", _XML_ALLOWED, _XML_NAME, (), _XML_REPLACE, "n_"),
+        _rule("XMLBIF readers", _XML_ALLOWED, _XML_NAME, (), _XML_REPLACE, "s_"),
     ),
     "xdsl": (
         _rule("GeNIe", "letters, digits and _, starting with a letter",

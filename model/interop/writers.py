@@ -17,15 +17,17 @@ utility nodes in a multi-attribute node of weights 1, pyAgrum adds them up as th
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import CONTROL, Problem
 from ..language.formats.record import LABEL
 from ..language.tables import FloatArray
 from ..network.net import Net
-from .names import Written
+from .names import SHOWN, Written
 
 WRITTEN_BY = "scenario-modeller (scenario export)"
 
@@ -75,9 +77,22 @@ class ToWrite:
         return [self.names.nodes[p] for p in utility.parents]
 
 
+# What XML 1.0 cannot hold at all, not even as a character reference: the C0 controls but
+# tab, line feed and carriage return, the noncharacters U+FFFE and U+FFFF, lone surrogates.
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# What takes the place of a character a file cannot hold.
+REPLACEMENT = "\ufffd"
+
+
 def escape(text: str) -> str:
-    """Text for XML character data."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text for XML character data (and, quoted, attribute values): a character XML cannot
+    hold is replaced by U+FFFD (`lost_characters` warns of it), and every other one that
+    acts on a terminal or would be normalised by a reader (tab, line breaks, DEL, C1, the
+    bidirectional controls: `errors.CONTROL`) is written as a character reference, so the
+    file holds none of them raw."""
+    text = NOT_IN_XML.sub(REPLACEMENT, text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return CONTROL.sub(lambda m: f"&#x{ord(m.group()):x};", text)
 
 
 def quoteattr(text: str) -> str:
@@ -105,6 +120,33 @@ def positions(net: Net, extra: Sequence[tuple[str, Sequence[str]]] = ()
         column[depth[node]] = x + 1
         out[node] = (90 + 170 * x, 50 + 110 * depth[node])
     return out
+
+
+def lost_characters(to: str, title: str, labels: Mapping[str, str],
+                    file: str | None = None) -> list[Problem]:
+    """A warning naming the title and the labels written with U+FFFD in place of characters
+    the format cannot hold: XDSL's (XML 1.0) C0 controls, Hugin's control characters (its
+    strings have no escapes); the other formats write neither title nor labels."""
+    unwritable = {"xdsl": NOT_IN_XML, "net": CONTROL}.get(to)
+    if unwritable is None:
+        return []
+    found = [("the title", title)] + [(f"the label of '{node}'", label)
+                                    for node, label in labels.items()]
+    lost = [(where, sorted(set(unwritable.findall(text)))) for where, text in found
+            if unwritable.search(text)]
+    if not lost:
+        return []
+    characters = sorted({ch for _, chars in lost for ch in chars})
+    named = ", ".join(f"U+{ord(ch):04X}" for ch in characters[:SHOWN])
+    more = f" and {len(characters) - SHOWN:,} more" if len(characters) > SHOWN else ""
+    places = [where for where, _ in lost]
+    listed = ", ".join(places[:SHOWN]) + (f" and {len(places) - SHOWN:,} more"
+                                          if len(places) > SHOWN else "")
+    tool, cannot = (("XDSL", "XML cannot hold the control characters") if to == "xdsl" else
+                    ("Hugin NET", "Hugin strings hold no control characters"))
+    return [Problem(f"{cannot} {named}{more}: written as U+FFFD in the {tool} file "
+                    f"({listed})",
+                    file=file, hint="the scenario keeps them as written")]
 
 
 # BIF ---------------------------------------------------------------------------------------
@@ -157,8 +199,10 @@ def write_net(doc: ToWrite) -> str:
 
 
 def _hugin(text: str) -> str:
-    """A Hugin string's text: Hugin strings hold no double quote and no escapes."""
-    return text.replace('"', "'")
+    """A Hugin string's text: Hugin strings hold no double quote and no escapes, so a
+    control character (one that acts on a terminal or ends a line: `errors.CONTROL`) is
+    replaced by U+FFFD (`lost_characters` warns of it)."""
+    return CONTROL.sub(REPLACEMENT, NOT_IN_XML.sub(REPLACEMENT, text.replace('"', "'")))
 
 
 def _nested(values: FloatArray) -> str:

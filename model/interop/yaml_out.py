@@ -21,11 +21,20 @@ from typing import Any
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*", re.ASCII)
 _PLAIN_TEXT = re.compile(r"[A-Za-z_(][A-Za-z0-9_.\-;()/ ]*[A-Za-z0-9_.)]", re.ASCII)
 _WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"}
-# Characters a YAML reader refuses in the file or takes for a line break, escaped in quoted
-# text; a comment escapes the C0 controls too (a quoted string escapes those itself).
-_UNSAFE = "\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff"
+# Characters a YAML reader refuses in the file or takes for a line break, and those that act
+# on a terminal or change how text reads (errors.CONTROL: the bidirectional overrides and
+# isolates, zero-width and tag characters), escaped in quoted text; a comment escapes the C0
+# controls too (a quoted string escapes those itself).
+_UNSAFE = ("\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069"
+           "\ufeff\ufffe\uffff\ud800-\udfff\U000e0000-\U000e007f")
 _ESCAPE = re.compile(f"[{_UNSAFE}]")
 _COMMENT_ESCAPE = re.compile(f"[\x00-\x1f{_UNSAFE}]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    """A character as YAML's double-quoted escape: `\\u202e`, `\\U000e0041`."""
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def scalar(value: Any) -> str:
@@ -48,7 +57,7 @@ def string(text: str) -> str:
             _PLAIN_TEXT.fullmatch(text) and "  " not in text)):
         return text
     quoted = json.dumps(text, ensure_ascii=False)
-    return _ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+    return _ESCAPE.sub(_escaped, quoted)
 
 
 def number(value: float) -> str:
@@ -61,7 +70,7 @@ def number(value: float) -> str:
 
 def comment(text: str) -> str:
     """Text safe inside a `#` comment: nothing that ends the line or that a reader refuses."""
-    return _COMMENT_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _COMMENT_ESCAPE.sub(_escaped, text)
 
 
 def flow(value: Any) -> str:

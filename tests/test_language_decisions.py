@@ -116,7 +116,7 @@ CASES: dict[str, tuple[tuple[tuple[str, str], ...], int, str | None, tuple[str, 
         (("value: 200", "value: [250, 150]"),), 42, None,
         ("a range is [low, high]; 250 is above 150",)),
     "a worth that is not a number": (
-        (("value: 200", "value: lots"),), 42, None, ("valid number",)),
+        (("value: 200", "value: lots"),), 42, None, ("is not a number",)),
     "a row without because": (
         ((", because: [{assumption: rich find}]}", "}"),), 42, None, ("'because' is missing",)),
     "an undeclared source": (
